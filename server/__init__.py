@@ -1,0 +1,1 @@
+"""OnDuty routing server: pure routing core, aiohttp shell, persistence store."""

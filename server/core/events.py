@@ -1,0 +1,113 @@
+"""What happened, as the router sees it: small frozen values, each stamped with ``at``.
+
+The shell turns frames, connection changes and timer ticks into these; feeding the same
+events to a fresh :class:`~onduty.server.core.router.Router` rebuilds the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onduty.shared.types import ChatState, Presence
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfigured(Event):
+    queue: str
+    max_wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfigured(Event):
+    username: str
+    queues: tuple[str, ...]
+    capacity: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConnected(Event):
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDisconnected(Event):
+    """Connection lost (``signed_out`` False: grace period) or signed out (no grace)."""
+
+    username: str
+    signed_out: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DutySet(Event):
+    username: str
+    on_duty: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceSet(Event):
+    username: str
+    presence: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequested(Event):
+    chat_id: str
+    queue: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReplied(Event):
+    """The agent sent a message in the chat: assigned -> active."""
+
+    chat_id: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestorDisconnected(Event):
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestorReconnected(Event):
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestorEnded(Event):
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEnded(Event):
+    chat_id: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentClosed(Event):
+    """The agent closed the chat window."""
+
+    chat_id: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRestored(Event):
+    """After a server restart: an open chat from the store, every peer disconnected."""
+
+    chat_id: str
+    queue: str
+    state: ChatState
+    agent: str | None
+    requested_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tick(Event):
+    """Time passed: deadlines at or before ``at`` fire."""

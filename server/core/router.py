@@ -1,0 +1,449 @@
+"""Presence-based routing: the rules of seed 000 as a pure state machine.
+
+No I/O, no asyncio, no wall clock: every event carries its time, every answer is a list
+of decisions for the shell to perform. Rules:
+
+- An agent is *routable* when connected AND On Duty AND Available AND holding fewer chats
+  than its capacity (default 1: an open chat window blocks routing until it is closed).
+- A request goes to the routable agent of its queue holding the fewest chats, then the
+  one free for longest, then by name. With nobody routable it joins the queue's waiting
+  line (FIFO) and is told its position whenever that changes.
+- A request that waits longer than its queue's limit (120 s by default) ends with
+  ``timeout``: all agents are busy, try again later.
+- When an agent becomes routable it takes at once the request that has waited longest
+  at the head of any of its queues' lines.
+- A chat goes waiting -> assigned -> active (the agent replied) -> ended -> closed (the
+  agent closed the window). The agent keeps an ended chat, and its capacity, until then.
+- An agent whose connection drops keeps its chats for ``agent_grace_s``; after that its
+  running chats go back to the head of their line and its ended ones are closed.
+- A requestor whose connection drops has ``requestor_grace_s`` to resume; after that it
+  has left (a waiting request leaves the line; a running chat ends).
+- Invariant: no chat waits in a queue while an agent of that queue is routable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from onduty.server.core import events as ev
+from onduty.server.core.decisions import (
+    AgentStatusChanged,
+    Assign,
+    Close,
+    Decision,
+    End,
+    Position,
+    QueueStatusChanged,
+    Requeue,
+)
+from onduty.server.core.model import Chat, Deadlines, Line, RouterConfig, Seat
+from onduty.shared.errors import ErrorCode, ProtocolError
+from onduty.shared.types import ChatState, EndReason
+
+_RUNNING = (ChatState.ASSIGNED, ChatState.ACTIVE)
+_NEW, _RETURNED = 1, 0
+
+
+class Router:
+    """Feed events with :meth:`apply`; call it with :class:`~.events.Tick` at :meth:`next_deadline`."""
+
+    def __init__(self, config: RouterConfig | None = None) -> None:
+        self.config = config or RouterConfig()
+        self.now = 0.0
+        self._max_wait: dict[str, float] = {}
+        self._lines: dict[str, Line] = {}
+        self._members: dict[str, set[str]] = {}
+        self._seats: dict[str, Seat] = {}
+        self._chats: dict[str, Chat] = {}
+        self._deadlines = Deadlines()
+        self._serial = 0
+        self._out: list[Decision] = []
+        self._touched_agents: set[str] = set()
+        self._touched_queues: set[str] = set()
+        self._dirty_lines: dict[str, int] = {}
+        self._told_agents: dict[str, AgentStatusChanged] = {}
+        self._told_queues: dict[str, QueueStatusChanged] = {}
+
+    # --- entry points ----------------------------------------------------------------
+
+    def apply(self, event: ev.Event) -> list[Decision]:
+        """Apply one event; raises :class:`ProtocolError` (state unchanged) if it breaks a rule."""
+        self.now = max(self.now, event.at)
+        self._out = []
+        match event:
+            case ev.QueueConfigured(queue=queue, max_wait_s=max_wait):
+                self._configure_queue(queue, max_wait)
+            case ev.AgentConfigured(username=username, queues=queues, capacity=capacity):
+                self._configure_agent(username, queues, capacity)
+            case ev.AgentConnected(username=username):
+                self._set_seat(username, connected=True)
+            case ev.AgentDisconnected(username=username, signed_out=signed_out):
+                self._disconnect(username, signed_out)
+            case ev.DutySet(username=username, on_duty=on_duty):
+                self._set_seat(username, on_duty=on_duty)
+            case ev.PresenceSet(username=username, presence=presence):
+                self._set_seat(username, presence=presence)
+            case ev.ChatRequested(chat_id=chat_id, queue=queue):
+                self._request(chat_id, queue)
+            case ev.AgentReplied(chat_id=chat_id, username=username):
+                self._agent_replied(chat_id, username)
+            case ev.RequestorDisconnected(chat_id=chat_id):
+                self._requestor_disconnected(chat_id)
+            case ev.RequestorReconnected(chat_id=chat_id):
+                self._requestor_reconnected(chat_id)
+            case ev.RequestorEnded(chat_id=chat_id):
+                self._requestor_ended(chat_id)
+            case ev.AgentEnded(chat_id=chat_id, username=username):
+                self._agent_ended(chat_id, username)
+            case ev.AgentClosed(chat_id=chat_id, username=username):
+                self._agent_closed(chat_id, username)
+            case ev.ChatRestored():
+                self._restore(event)
+            case ev.Tick():
+                self._fire_due()
+            case _:
+                raise TypeError(f"unknown event {event!r}")
+        self._report()
+        out, self._out = self._out, []
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When the next :class:`~.events.Tick` is due, or None when nothing is pending."""
+        while (top := self._deadlines.peek()) is not None and not self._is_live(*top):
+            self._deadlines.pop()
+        return top[0] if top else None
+
+    # --- queries for the shell -------------------------------------------------------
+
+    def has_queue(self, queue: str) -> bool:
+        return queue in self._max_wait
+
+    def chat_state(self, chat_id: str) -> ChatState | None:
+        chat = self._chats.get(chat_id)
+        return chat.state if chat else None
+
+    def chat_agent(self, chat_id: str) -> str | None:
+        chat = self._chats.get(chat_id)
+        return chat.agent if chat else None
+
+    def agent_chats(self, username: str) -> tuple[str, ...]:
+        seat = self._seats.get(username)
+        return tuple(seat.chats) if seat else ()
+
+    def line(self, queue: str) -> list[str]:
+        return self._lines[queue].ids() if queue in self._lines else []
+
+    def queue_status(self, queue: str) -> QueueStatusChanged:
+        members = [self._seats[name] for name in self._members.get(queue, ())]
+        return QueueStatusChanged(
+            queue=queue,
+            waiting=len(self._lines.get(queue, ())),
+            on_duty=sum(1 for s in members if s.connected and s.on_duty),
+            routable=sum(1 for s in members if s.routable),
+        )
+
+    def agent_status(self, username: str) -> AgentStatusChanged:
+        seat = self._seats[username]
+        return AgentStatusChanged(
+            username=username,
+            connected=seat.connected,
+            on_duty=seat.on_duty,
+            presence=seat.presence,
+            routable=seat.routable,
+            chats=tuple(seat.chats),
+            capacity=seat.capacity,
+        )
+
+    def snapshot(self) -> dict[str, object]:
+        """Everything that decides future routing, as plain values (for replay checks)."""
+        return {
+            "queues": dict(self._max_wait),
+            "lines": {q: line.ids() for q, line in self._lines.items()},
+            "seats": {
+                n: (s.queues, s.capacity, s.connected, s.on_duty, s.presence, tuple(s.chats), s.free_since,
+                    s.lost_deadline)
+                for n, s in self._seats.items()
+            },
+            "chats": {
+                c.chat_id: (c.queue, c.state, c.agent, c.requestor_connected, c.wait_deadline,
+                            c.requestor_deadline)
+                for c in self._chats.values()
+            },
+        }
+
+    # --- configuration and agents ----------------------------------------------------
+
+    def _configure_queue(self, queue: str, max_wait: float) -> None:
+        if max_wait <= 0:
+            raise ProtocolError(ErrorCode.INVALID_VALUE, f"max wait of {queue} must be positive")
+        self._max_wait[queue] = max_wait
+        self._lines.setdefault(queue, Line())
+        self._members.setdefault(queue, set())
+        self._touched_queues.add(queue)
+
+    def _seat(self, username: str) -> Seat:
+        seat = self._seats.get(username)
+        if seat is None:
+            seat = self._seats[username] = Seat(username=username, free_since=self.now)
+        return seat
+
+    def _configure_agent(self, username: str, queues: tuple[str, ...], capacity: int) -> None:
+        if capacity < 1:
+            raise ProtocolError(ErrorCode.INVALID_VALUE, "capacity must be at least 1")
+        unknown = [q for q in queues if q not in self._max_wait]
+        if unknown:
+            raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, ", ".join(unknown))
+        seat = self._seat(username)
+        was_routable = seat.routable
+        for queue in seat.queues:
+            self._members[queue].discard(username)
+        self._touched_queues.update(seat.queues)
+        seat.queues = tuple(dict.fromkeys(queues))
+        seat.capacity = capacity
+        for queue in seat.queues:
+            self._members[queue].add(username)
+        self._seat_changed(seat, was_routable)
+
+    def _set_seat(self, username: str, **changes: object) -> None:
+        seat = self._seat(username)
+        was_routable = seat.routable
+        for name, value in changes.items():
+            setattr(seat, name, value)
+        if seat.connected:
+            seat.lost_deadline = None
+        self._seat_changed(seat, was_routable)
+
+    def _seat_changed(self, seat: Seat, was_routable: bool) -> None:
+        self._touched_agents.add(seat.username)
+        self._touched_queues.update(seat.queues)
+        if seat.routable and not was_routable:
+            seat.free_since = self.now
+        self._feed(seat)
+
+    def _disconnect(self, username: str, signed_out: bool) -> None:
+        seat = self._seat(username)
+        seat.connected = False
+        self._seat_changed(seat, was_routable=False)
+        if signed_out or not seat.chats:
+            self._release(seat)
+        else:
+            seat.lost_deadline = self.now + self.config.agent_grace_s
+            self._deadlines.add(seat.lost_deadline, "agent", username)
+
+    def _release(self, seat: Seat) -> None:
+        """The agent is gone for good: running chats go back to the line, ended ones close."""
+        seat.lost_deadline = None
+        for chat_id in list(seat.chats):
+            chat = self._chats[chat_id]
+            if chat.state in _RUNNING:
+                seat.chats.remove(chat_id)
+                chat.agent = None
+                self._out.append(Requeue(chat_id=chat_id, agent=seat.username))
+                self._place(chat, _RETURNED)
+            else:
+                self._close(chat)
+        self._touched_agents.add(seat.username)
+
+    # --- requests and lines ----------------------------------------------------------
+
+    def _request(self, chat_id: str, queue: str) -> None:
+        if queue not in self._max_wait:
+            raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, queue)
+        if chat_id in self._chats:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, f"chat {chat_id} exists")
+        chat = self._chats[chat_id] = Chat(chat_id=chat_id, queue=queue, requested_at=self.now)
+        self._place(chat, _NEW)
+
+    def _place(self, chat: Chat, tier: int) -> None:
+        seat = self._best_agent(chat.queue)
+        if seat is not None:
+            self._assign(chat, seat)
+            return
+        self._serial += 1
+        chat.state = ChatState.WAITING
+        chat.line_key = (tier, chat.requested_at, self._serial)
+        index = self._lines[chat.queue].insert(chat.line_key, chat.chat_id)
+        self._mark_line(chat.queue, index)
+        chat.wait_deadline = self.now + self._max_wait[chat.queue]
+        self._deadlines.add(chat.wait_deadline, "wait", chat.chat_id)
+
+    def _unwait(self, chat: Chat) -> None:
+        assert chat.line_key is not None
+        index = self._lines[chat.queue].remove(chat.line_key)
+        self._mark_line(chat.queue, index)
+        chat.line_key = chat.wait_deadline = chat.told_position = None
+
+    def _mark_line(self, queue: str, index: int) -> None:
+        self._dirty_lines[queue] = min(index, self._dirty_lines.get(queue, index))
+        self._touched_queues.add(queue)
+
+    def _best_agent(self, queue: str) -> Seat | None:
+        candidates = (self._seats[name] for name in self._members.get(queue, ()))
+        routable = [s for s in candidates if s.routable]
+        if not routable:
+            return None
+        return min(routable, key=lambda s: (len(s.chats), s.free_since, s.username))
+
+    def _assign(self, chat: Chat, seat: Seat) -> None:
+        chat.state = ChatState.ASSIGNED
+        chat.agent = seat.username
+        seat.chats.append(chat.chat_id)
+        self._touched_agents.add(seat.username)
+        self._touched_queues.update(seat.queues)
+        self._out.append(Assign(chat.chat_id, seat.username, self.now - chat.requested_at))
+
+    def _feed(self, seat: Seat) -> None:
+        """Give a routable agent the longest-waiting heads of its queues' lines."""
+        while seat.routable:
+            heads = [h for q in seat.queues if (h := self._lines[q].head()) is not None]
+            if not heads:
+                return
+            _key, chat_id = min(heads)
+            chat = self._chats[chat_id]
+            self._unwait(chat)
+            self._assign(chat, seat)
+
+    # --- chat lifecycle --------------------------------------------------------------
+
+    def _held(self, chat_id: str, username: str) -> Chat:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
+        if chat.agent != username:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, f"chat {chat_id} is not yours")
+        return chat
+
+    def _agent_replied(self, chat_id: str, username: str) -> None:
+        chat = self._held(chat_id, username)
+        if chat.state is ChatState.ENDED:
+            raise ProtocolError(ErrorCode.CHAT_ENDED, chat_id)
+        chat.state = ChatState.ACTIVE
+
+    def _agent_ended(self, chat_id: str, username: str) -> None:
+        chat = self._held(chat_id, username)
+        if chat.state in _RUNNING:
+            self._end(chat, EndReason.AGENT_ENDED)
+
+    def _agent_closed(self, chat_id: str, username: str) -> None:
+        chat = self._held(chat_id, username)
+        if chat.state in _RUNNING:
+            self._end(chat, EndReason.AGENT_CLOSED)
+        self._close(chat)
+
+    def _requestor_ended(self, chat_id: str) -> None:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
+        self._requestor_gone(chat)
+
+    def _requestor_gone(self, chat: Chat) -> None:
+        if chat.state is ChatState.WAITING:
+            self._unwait(chat)
+            self._end(chat, EndReason.REQUESTOR_LEFT)
+            self._close(chat)
+        elif chat.state in _RUNNING:
+            self._end(chat, EndReason.REQUESTOR_LEFT)
+
+    def _requestor_disconnected(self, chat_id: str) -> None:
+        chat = self._chats.get(chat_id)
+        if chat is None or chat.state is ChatState.ENDED:
+            return
+        chat.requestor_connected = False
+        chat.requestor_deadline = self.now + self.config.requestor_grace_s
+        self._deadlines.add(chat.requestor_deadline, "requestor", chat_id)
+
+    def _requestor_reconnected(self, chat_id: str) -> None:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
+        chat.requestor_connected = True
+        chat.requestor_deadline = None
+
+    def _end(self, chat: Chat, reason: EndReason) -> None:
+        chat.state = ChatState.ENDED
+        chat.requestor_deadline = None
+        self._out.append(End(chat.chat_id, reason, chat.agent))
+
+    def _close(self, chat: Chat) -> None:
+        del self._chats[chat.chat_id]
+        chat.state = ChatState.CLOSED
+        self._out.append(Close(chat.chat_id, chat.agent))
+        self._touched_queues.add(chat.queue)
+        if chat.agent is not None:
+            seat = self._seats[chat.agent]
+            was_routable = seat.routable
+            seat.chats.remove(chat.chat_id)
+            self._seat_changed(seat, was_routable)
+
+    def _restore(self, event: ev.ChatRestored) -> None:
+        if event.queue not in self._max_wait:
+            raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, event.queue)
+        chat = Chat(chat_id=event.chat_id, queue=event.queue, requested_at=event.requested_at)
+        self._chats[chat.chat_id] = chat
+        if event.state is not ChatState.ENDED:
+            self._requestor_disconnected(chat.chat_id)
+        if event.agent is None or event.state is ChatState.WAITING:
+            self._place(chat, _NEW)
+            return
+        seat = self._seat(event.agent)
+        chat.state, chat.agent = event.state, event.agent
+        seat.chats.append(chat.chat_id)
+        self._touched_agents.add(seat.username)
+        if not seat.connected and seat.lost_deadline is None:
+            seat.lost_deadline = self.now + self.config.agent_grace_s
+            self._deadlines.add(seat.lost_deadline, "agent", seat.username)
+
+    # --- time ------------------------------------------------------------------------
+
+    def _is_live(self, at: float, kind: str, key: str) -> bool:
+        if kind == "agent":
+            seat = self._seats.get(key)
+            return seat is not None and seat.lost_deadline == at
+        chat = self._chats.get(key)
+        if chat is None:
+            return False
+        return (chat.wait_deadline if kind == "wait" else chat.requestor_deadline) == at
+
+    def _fire_due(self) -> None:
+        while (top := self._deadlines.peek()) is not None and top[0] <= self.now:
+            self._deadlines.pop()
+            at, kind, key = top
+            if not self._is_live(at, kind, key):
+                continue
+            if kind == "agent":
+                self._release(self._seats[key])
+            elif kind == "wait":
+                chat = self._chats[key]
+                self._unwait(chat)
+                self._end(chat, EndReason.TIMEOUT)
+                self._close(chat)
+            else:
+                self._requestor_gone(self._chats[key])
+
+    # --- reporting -------------------------------------------------------------------
+
+    def _report(self) -> None:
+        for queue, start in self._dirty_lines.items():
+            self._report_positions(queue, start)
+        self._dirty_lines.clear()
+        for username in sorted(self._touched_agents):
+            status = self.agent_status(username)
+            if self._told_agents.get(username) != status:
+                self._told_agents[username] = status
+                self._out.append(status)
+        for queue in sorted(self._touched_queues):
+            qstatus = self.queue_status(queue)
+            if self._told_queues.get(queue) != qstatus:
+                self._told_queues[queue] = qstatus
+                self._out.append(qstatus)
+        self._touched_agents.clear()
+        self._touched_queues.clear()
+
+    def _report_positions(self, queue: str, start: int) -> None:
+        max_wait = self._max_wait[queue]
+        ids: Iterable[str] = self._lines[queue].ids_from(start)
+        for position, chat_id in enumerate(ids, start + 1):
+            chat = self._chats[chat_id]
+            if chat.told_position != position:
+                chat.told_position = position
+                self._out.append(Position(chat_id, position, self.now - chat.requested_at, max_wait))

@@ -1,0 +1,79 @@
+"""Error codes on the wire, WebSocket close codes, and the exception root.
+
+A :class:`ProtocolError` is the peer's fault and becomes an ``error`` message (and,
+for an unusable frame or connection, a close). Anything else raised on the server
+is our bug and is reported as ``internal`` without details.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Every code an ``error`` message may carry; see docs/protocol.md."""
+
+    MALFORMED_FRAME = "malformed_frame"
+    """Not msgpack, not a map, or nested too deep."""
+    UNSUPPORTED_DATA = "unsupported_data"
+    """A text frame: the protocol is binary msgpack only."""
+    TOO_LARGE = "too_large"
+    """The frame, or one of its strings, lists or maps, is over its limit."""
+    UNKNOWN_TYPE = "unknown_type"
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"
+    UNKNOWN_FIELD = "unknown_field"
+    INVALID_VALUE = "invalid_value"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    HELLO_REQUIRED = "hello_required"
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTH_FAILED = "auth_failed"
+    TOKEN_EXPIRED = "token_expired"
+    SITE_TOKEN_REQUIRED = "site_token_required"
+    BAD_SITE_TOKEN = "bad_site_token"
+    UNKNOWN_QUEUE = "unknown_queue"
+    UNKNOWN_CHAT = "unknown_chat"
+    NOT_ALLOWED = "not_allowed"
+    CHAT_ENDED = "chat_ended"
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"
+    SLOW_CONSUMER = "slow_consumer"
+    REPLACED = "replaced"
+    INTERNAL = "internal"
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes the server uses (RFC 6455 section 7.4.1)."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    UNSUPPORTED_DATA = 1003
+    POLICY_VIOLATION = 1008
+    MESSAGE_TOO_BIG = 1009
+    INTERNAL_ERROR = 1011
+    TRY_AGAIN_LATER = 1013
+
+
+class OnDutyError(Exception):
+    """Root of every exception OnDuty raises on purpose."""
+
+
+class ProtocolError(OnDutyError):
+    """The peer sent something we cannot accept: becomes an ``error`` message.
+
+    ``close`` is set when the connection cannot go on (the frame was unusable or the
+    peer broke the session rules); the server then closes with that code.
+    """
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        detail: str = "",
+        *,
+        close: CloseCode | None = None,
+        ref: str | None = None,
+    ) -> None:
+        super().__init__(f"{code.value}: {detail}" if detail else code.value)
+        self.code = code
+        self.detail = detail
+        self.close = close
+        self.ref = ref

@@ -1,0 +1,25 @@
+"""Protocol version and the size limits every peer enforces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROTOCOL_VERSION = 1
+"""Bumped on any incompatible change of a message; exchanged in ``hello``/``welcome``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Upper bounds for one frame and its contents.
+
+    ``max_frame`` is the whole binary frame; the others bound a decoded value so that a
+    small frame cannot expand into a huge structure. Per-field limits (e.g. a chat text)
+    are declared on the message classes and may be tighter.
+    """
+
+    max_frame: int = 64 * 1024
+    max_str: int = 16 * 1024
+    max_bin: int = 0
+    max_array: int = 256
+    max_map: int = 64
+    max_depth: int = 6

@@ -1,0 +1,115 @@
+"""Value types that appear inside messages: enums, profiles, chat descriptions.
+
+String fields carry their limit as ``Annotated[str, Max(n)]``; the codec enforces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated
+
+
+@dataclass(frozen=True, slots=True)
+class Max:
+    """Upper bound for a field: characters for ``str``, items for ``list``/``dict``."""
+
+    n: int
+
+
+Name = Annotated[str, Max(128)]
+Ident = Annotated[str, Max(64)]
+Text = Annotated[str, Max(8000)]
+Token = Annotated[str, Max(1024)]
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    REQUESTOR = "requestor"
+
+
+class Presence(StrEnum):
+    """What the agent chose; ``offline`` is derived by the server (no connection)."""
+
+    AVAILABLE = "available"
+    BUSY = "busy"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class ChatState(StrEnum):
+    """waiting -> assigned -> active -> ended -> closed (see docs/protocol.md)."""
+
+    WAITING = "waiting"
+    ASSIGNED = "assigned"
+    ACTIVE = "active"
+    ENDED = "ended"
+    CLOSED = "closed"
+
+
+class EndReason(StrEnum):
+    REQUESTOR_LEFT = "requestor_left"
+    """The requestor ended the chat or did not come back within its grace period."""
+    AGENT_ENDED = "agent_ended"
+    AGENT_CLOSED = "agent_closed"
+    """The agent closed the window of a chat that was still running."""
+    TIMEOUT = "timeout"
+    """Nobody was free within the queue's waiting limit: "try again later"."""
+
+
+class RequestType(StrEnum):
+    """Seed 004's kinds of assistance; ``other`` for anything else."""
+
+    INFORMATIONAL = "informational"
+    NAVIGATIONAL = "navigational"
+    SALES_ORDER = "sales_order"
+    ADMINISTRATIVE = "administrative"
+    PROCESSOR_ASSIGNMENT = "processor_assignment"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessContext:
+    """A typed reference sent with a chat: a case, incident, order, web-shop product..."""
+
+    kind: Ident
+    id: Annotated[str, Max(256)]
+    title: Annotated[str, Max(256)] = ""
+    fields: Annotated[dict[str, str], Max(32)] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentProfile:
+    username: Ident
+    display_name: Name
+    region: Ident
+    lob: Ident
+    queues: Annotated[list[str], Max(32)]
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestorInfo:
+    """Who asks. ``verified_id``/``site`` are set only from a valid B2B site token."""
+
+    name: Name
+    email: Annotated[str, Max(254)] | None = None
+    verified_id: Annotated[str, Max(256)] | None = None
+    site: Ident | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatInfo:
+    chat_id: Ident
+    queue: Ident
+    state: ChatState
+    requestor: RequestorInfo
+    request_type: RequestType
+    context: Annotated[list[BusinessContext], Max(8)]
+    created_at: float
+    assigned_at: float | None = None
+    ended_at: float | None = None
+    agent: Ident | None = None
+    agent_name: Name | None = None
+    end_reason: EndReason | None = None
+    last_seq: int = 0
