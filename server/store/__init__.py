@@ -1,0 +1,24 @@
+"""Persistence behind one small interface (:class:`Store`)."""
+
+from onduty.server.store.base import Store, StoreError
+from onduty.server.store.records import (
+    AgentRecord,
+    AuditEntry,
+    ChatRecord,
+    QueueRecord,
+    SessionRecord,
+    SiteRecord,
+    StoredMessage,
+)
+
+__all__ = [
+    "AgentRecord",
+    "AuditEntry",
+    "ChatRecord",
+    "QueueRecord",
+    "SessionRecord",
+    "SiteRecord",
+    "Store",
+    "StoreError",
+    "StoredMessage",
+]

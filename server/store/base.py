@@ -1,0 +1,109 @@
+"""The persistence interface the shell uses; SQLite implements it (PostgreSQL later).
+
+Every write is durable when its coroutine returns: the shell acknowledges a message to
+its sender only after ``append_message`` returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from onduty.server.store.records import (
+    AgentRecord,
+    AuditEntry,
+    ChatRecord,
+    QueueRecord,
+    SessionRecord,
+    SiteRecord,
+    StoredMessage,
+)
+from onduty.shared.types import ChatState, EndReason, Role
+
+
+class StoreError(Exception):
+    """A store operation was refused (duplicate name, unknown reference)."""
+
+
+class Store(Protocol):
+    async def open(self) -> None:
+        """Create or migrate the schema; must be called once before use."""
+
+    async def close(self) -> None: ...
+
+    # admin: queues, agents, sites
+    async def add_queue(self, queue: QueueRecord) -> None:
+        """Raises StoreError if the queue exists."""
+
+    async def get_queue(self, name: str) -> QueueRecord | None: ...
+
+    async def list_queues(self) -> list[QueueRecord]: ...
+
+    async def add_agent(self, agent: AgentRecord) -> None:
+        """Raises StoreError if the username exists or a queue is unknown."""
+
+    async def get_agent(self, username: str) -> AgentRecord | None: ...
+
+    async def list_agents(self) -> list[AgentRecord]: ...
+
+    async def set_password(self, username: str, password_hash: str) -> None: ...
+
+    async def add_site(self, site: SiteRecord) -> None: ...
+
+    async def get_site(self, name: str) -> SiteRecord | None: ...
+
+    # agent sessions
+    async def add_session(self, session: SessionRecord) -> None: ...
+
+    async def get_session(self, token_hash: str) -> SessionRecord | None: ...
+
+    async def delete_session(self, token_hash: str) -> None: ...
+
+    # chats
+    async def create_chat(self, chat: ChatRecord) -> None: ...
+
+    async def get_chat(self, chat_id: str) -> ChatRecord | None: ...
+
+    async def update_chat(
+        self,
+        chat_id: str,
+        *,
+        state: ChatState,
+        agent: str | None = None,
+        assigned_at: float | None = None,
+        ended_at: float | None = None,
+        closed_at: float | None = None,
+        end_reason: EndReason | None = None,
+    ) -> None:
+        """Set ``state``; the other fields only where given (None leaves them as they are),
+        except ``agent``, which is cleared when ``state`` is waiting."""
+
+    async def open_chats(self) -> list[ChatRecord]:
+        """Chats not yet closed, oldest request first (for restoring after a restart)."""
+
+    async def list_chats(
+        self, queues: Sequence[str], *, query: str | None = None, before: float | None = None, limit: int = 50
+    ) -> list[ChatRecord]:
+        """Chats of these queues, newest request first; ``query`` matches requestor name,
+        e-mail, agent or message text (case-insensitive substring)."""
+
+    # messages and delivery cursors
+    async def append_message(
+        self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None
+    ) -> tuple[StoredMessage, bool]:
+        """Store with the chat's next sequence number. If ``client_msg_id`` was already stored
+        for this chat and sender, return that message and False (no duplicate)."""
+
+    async def messages_after(
+        self, chat_id: str, after_seq: int, limit: int = 1000
+    ) -> list[StoredMessage]: ...
+
+    async def ack(self, chat_id: str, party: Role, seq: int) -> None:
+        """Record that ``party`` received up to ``seq`` (never moves backwards)."""
+
+    async def acked(self, chat_id: str, party: Role) -> int: ...
+
+    # audit trail of routing decisions
+    async def audit(self, entry: AuditEntry) -> None: ...
+
+    async def audit_log(self, chat_id: str) -> list[AuditEntry]: ...
