@@ -1,0 +1,149 @@
+"""SQLite schema as an ordered list of migrations, applied by ``PRAGMA user_version``.
+
+Migration *n* (1-based) brings a database from ``user_version = n - 1`` to ``n``. Each one
+runs in its own transaction together with the version bump, so a crash mid-migration leaves
+the file at the previous version. Append new migrations; never edit a released one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from onduty.server.store.base import StoreError
+
+log = logging.getLogger(__name__)
+
+_INITIAL = """
+CREATE TABLE queues (
+    name        TEXT PRIMARY KEY,
+    title       TEXT NOT NULL DEFAULT '',
+    region      TEXT NOT NULL DEFAULT '',
+    max_wait_s  REAL NOT NULL,
+    anonymous   INTEGER NOT NULL CHECK (anonymous IN (0, 1))
+);
+
+CREATE TABLE agents (
+    username       TEXT PRIMARY KEY,
+    display_name   TEXT NOT NULL,
+    region         TEXT NOT NULL,
+    lob            TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    capacity       INTEGER NOT NULL,
+    created_at     REAL NOT NULL
+);
+
+-- position keeps the order of AgentRecord.queues
+CREATE TABLE agent_queues (
+    username  TEXT NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    queue     TEXT NOT NULL REFERENCES queues(name),
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (username, queue)
+);
+CREATE INDEX agent_queues_queue ON agent_queues(queue);
+
+CREATE TABLE sites (
+    name    TEXT PRIMARY KEY,
+    secret  TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    username    TEXT NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    expires_at  REAL NOT NULL
+);
+CREATE INDEX sessions_username ON sessions(username);
+
+CREATE TABLE chats (
+    chat_id            TEXT PRIMARY KEY,
+    queue              TEXT NOT NULL REFERENCES queues(name),
+    state              TEXT NOT NULL,
+    requestor_name     TEXT NOT NULL,
+    request_type       TEXT NOT NULL,
+    requested_at       REAL NOT NULL,
+    resume_token_hash  TEXT NOT NULL,
+    requestor_email    TEXT,
+    requestor_id       TEXT,
+    site               TEXT REFERENCES sites(name),
+    context            TEXT NOT NULL DEFAULT '[]',  -- JSON list of BusinessContext
+    agent              TEXT REFERENCES agents(username),
+    assigned_at        REAL,
+    ended_at           REAL,
+    closed_at          REAL,
+    end_reason         TEXT,
+    last_seq           INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX chats_queue_requested ON chats(queue, requested_at);
+CREATE INDEX chats_state ON chats(state);
+
+CREATE TABLE messages (
+    chat_id        TEXT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+    seq            INTEGER NOT NULL,
+    sender         TEXT NOT NULL,
+    sender_name    TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    at             REAL NOT NULL,
+    client_msg_id  TEXT,
+    PRIMARY KEY (chat_id, seq),
+    UNIQUE (chat_id, sender, client_msg_id)
+) WITHOUT ROWID;
+
+CREATE TABLE cursors (
+    chat_id    TEXT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+    party      TEXT NOT NULL,
+    acked_seq  INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, party)
+) WITHOUT ROWID;
+
+-- no foreign keys: the trail must accept entries about anything, and outlive it
+CREATE TABLE audit (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at       REAL NOT NULL,
+    kind     TEXT NOT NULL,
+    chat_id  TEXT,
+    agent    TEXT,
+    detail   TEXT NOT NULL DEFAULT '{}'  -- JSON object of strings
+);
+CREATE INDEX audit_chat ON audit(chat_id, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL,)
+"""Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the database file (0 for a new file)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
+    """Bring the database up to ``len(migrations)``; return the version it started at.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): each migration is
+    wrapped in its own ``BEGIN IMMEDIATE ... COMMIT`` so that the script and the version
+    bump land together. A database written by a newer release is refused rather than
+    guessed at, since this code cannot know what the newer schema means.
+    """
+    start = user_version(conn)
+    target = len(migrations)
+    if start > target:
+        raise StoreError(
+            f"database schema version {start} is newer than this release supports ({target}); "
+            "upgrade OnDuty or use a matching database file"
+        )
+    for version in range(start + 1, target + 1):
+        log.info("applying store migration %d of %d", version, target)
+        try:
+            # executescript commits any open transaction first, so the BEGIN lives in the
+            # script itself; PRAGMA user_version is transactional in SQLite.
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{migrations[version - 1]}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            raise StoreError(f"store migration {version} failed: {exc}") from exc
+    return start

@@ -1,0 +1,339 @@
+"""SQLite implementation of :class:`~onduty.server.store.base.Store` with group commit.
+
+Why this shape:
+
+* sqlite3 calls block, so every one runs on a single dedicated thread that owns the only
+  connection; the event loop never touches the database file.
+* "Persisted before acknowledged" needs a durable commit per write, but an fsync per
+  chat message would cap throughput at the disk's flush rate. Writes are therefore queued;
+  one writer task takes everything queued so far and runs it as ONE transaction
+  (``BEGIN IMMEDIATE ... COMMIT``), then wakes each caller. A write coroutine returns only
+  after the commit holding it succeeded.
+* Each operation in a batch runs inside its own SAVEPOINT, so one refused operation
+  (a duplicate name, say) is rolled back alone and fails only its own caller.
+* Reads are submitted to the same thread, so they are serialised with the batches and see
+  every write whose coroutine has returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pathlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from onduty.server.store import sql
+from onduty.server.store.base import StoreError
+from onduty.server.store.records import (
+    AgentRecord,
+    AuditEntry,
+    ChatRecord,
+    QueueRecord,
+    SessionRecord,
+    SiteRecord,
+    StoredMessage,
+)
+from onduty.server.store.schema import migrate
+from onduty.shared.types import ChatState, EndReason, Role
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_Op = Callable[[sqlite3.Connection], Any]
+
+_SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
+_BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A queued write: the work to run on the DB thread and the caller's future."""
+
+    op: _Op
+    future: asyncio.Future[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchStats:
+    """Counters for benchmarks and monitoring: commits and the writes they carried."""
+
+    commits: int
+    writes: int
+
+
+def _as_store_error(exc: Exception) -> Exception:
+    """Integrity violations are the caller's fault: report them as StoreError."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        err = StoreError(f"refused by the database: {exc}")
+        err.__cause__ = exc
+        return err
+    return exc
+
+
+def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
+    """Run ``ops`` in one transaction, each in its own savepoint (on the DB thread).
+
+    Returns ``(True, result)`` or ``(False, exception)`` per op. If the COMMIT itself fails,
+    nothing was stored, so every op gets that error.
+    """
+    results: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for op in ops:
+            conn.execute("SAVEPOINT op")
+            try:
+                value = op(conn)
+            except Exception as exc:
+                if not conn.in_transaction:  # SQLite aborted the whole transaction
+                    raise
+                conn.execute("ROLLBACK TO op")
+                conn.execute("RELEASE op")
+                results.append((False, _as_store_error(exc)))
+            else:
+                conn.execute("RELEASE op")
+                results.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+    return results
+
+
+class SqliteStore:
+    """The :class:`Store` on one SQLite file (WAL journal, foreign keys on)."""
+
+    def __init__(self, path: pathlib.Path, *, synchronous: str = "FULL") -> None:
+        if synchronous.upper() not in _SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {sorted(_SYNCHRONOUS)}, not {synchronous!r}")
+        self._path = path
+        self._synchronous = synchronous.upper()
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._pending: list[_Pending] = []
+        self._wakeup = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+        self._commits = 0
+        self._writes = 0
+
+    @property
+    def stats(self) -> BatchStats:
+        return BatchStats(commits=self._commits, writes=self._writes)
+
+    # ---- lifecycle ------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open and configure the connection, then migrate (runs on the DB thread)."""
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"could not switch {self._path} to WAL journal mode (got {mode!r})")
+            conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            sql.install_functions(conn)
+            before = migrate(conn)
+            log.info("opened store %s (schema version %d before open)", self._path, before)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def open(self) -> None:
+        if self._executor is not None:
+            raise StoreError("store already opened")
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onduty-store")
+        try:
+            conn = await asyncio.get_running_loop().run_in_executor(executor, self._connect)
+        except BaseException:
+            executor.shutdown(wait=True)
+            raise
+        self._executor, self._conn = executor, conn
+        self._closing = False
+        self._wakeup = asyncio.Event()
+        self._writer = asyncio.create_task(self._write_loop(conn), name="onduty-store-writer")
+
+    async def close(self) -> None:
+        """Finish every queued write, then close the connection and the thread."""
+        if self._executor is None or self._closing:
+            return
+        self._closing = True
+        self._wakeup.set()
+        if self._writer is not None:
+            await self._writer
+        conn, executor = self._conn, self._executor
+        if conn is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+        executor.shutdown(wait=True)
+        self._conn = None
+        log.info("closed store %s after %d commits", self._path, self._commits)
+
+    # ---- the two ways in ------------------------------------------------------------
+
+    def _check_open(self) -> sqlite3.Connection:
+        if self._conn is None or self._closing:
+            raise StoreError("store is not open")
+        return self._conn
+
+    async def _read(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._check_open()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, op, conn)
+
+    async def _write(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        """Queue ``op`` for the next batch; return once that batch has committed."""
+        self._check_open()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(op, future))
+        self._wakeup.set()
+        return await future
+
+    async def _write_loop(self, conn: sqlite3.Connection) -> None:
+        """Take all queued writes, commit them together, resolve callers; repeat."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._pending:
+                if self._closing:
+                    return
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                continue
+            batch, self._pending = self._pending, []
+            try:
+                results = await loop.run_in_executor(self._executor, _run_batch, conn, [p.op for p in batch])
+            except Exception as exc:
+                log.exception("store batch of %d writes failed to commit", len(batch))
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(_as_store_error(exc))
+                continue
+            self._commits += 1
+            self._writes += len(batch)
+            for p, (ok, value) in zip(batch, results, strict=True):
+                if p.future.done():  # caller was cancelled; the write stands
+                    continue
+                if ok:
+                    p.future.set_result(value)
+                else:
+                    p.future.set_exception(value)
+
+    # ---- queues, agents, sites, sessions --------------------------------------------
+
+    async def add_queue(self, queue: QueueRecord) -> None:
+        await self._write(partial(sql.add_queue, q=queue))
+
+    async def get_queue(self, name: str) -> QueueRecord | None:
+        return await self._read(partial(sql.get_queue, name=name))
+
+    async def list_queues(self) -> list[QueueRecord]:
+        return await self._read(sql.list_queues)
+
+    async def add_agent(self, agent: AgentRecord) -> None:
+        await self._write(partial(sql.add_agent, a=agent))
+
+    async def get_agent(self, username: str) -> AgentRecord | None:
+        return await self._read(partial(sql.get_agent, username=username))
+
+    async def list_agents(self) -> list[AgentRecord]:
+        return await self._read(sql.list_agents)
+
+    async def set_password(self, username: str, password_hash: str) -> None:
+        await self._write(partial(sql.set_password, username=username, password_hash=password_hash))
+
+    async def add_site(self, site: SiteRecord) -> None:
+        await self._write(partial(sql.add_site, s=site))
+
+    async def get_site(self, name: str) -> SiteRecord | None:
+        return await self._read(partial(sql.get_site, name=name))
+
+    async def add_session(self, session: SessionRecord) -> None:
+        await self._write(partial(sql.add_session, s=session))
+
+    async def get_session(self, token_hash: str) -> SessionRecord | None:
+        return await self._read(partial(sql.get_session, token_hash=token_hash))
+
+    async def delete_session(self, token_hash: str) -> None:
+        await self._write(partial(sql.delete_session, token_hash=token_hash))
+
+    # ---- chats ----------------------------------------------------------------------
+
+    async def create_chat(self, chat: ChatRecord) -> None:
+        await self._write(partial(sql.create_chat, c=chat))
+
+    async def get_chat(self, chat_id: str) -> ChatRecord | None:
+        return await self._read(partial(sql.get_chat, chat_id=chat_id))
+
+    async def update_chat(
+        self,
+        chat_id: str,
+        *,
+        state: ChatState,
+        agent: str | None = None,
+        assigned_at: float | None = None,
+        ended_at: float | None = None,
+        closed_at: float | None = None,
+        end_reason: EndReason | None = None,
+    ) -> None:
+        await self._write(
+            partial(
+                sql.update_chat,
+                chat_id=chat_id,
+                state=state,
+                agent=agent,
+                assigned_at=assigned_at,
+                ended_at=ended_at,
+                closed_at=closed_at,
+                end_reason=end_reason,
+            )
+        )
+
+    async def open_chats(self) -> list[ChatRecord]:
+        return await self._read(sql.open_chats)
+
+    async def list_chats(
+        self, queues: Sequence[str], *, query: str | None = None, before: float | None = None, limit: int = 50
+    ) -> list[ChatRecord]:
+        return await self._read(
+            partial(sql.list_chats, queues=tuple(queues), query=query, before=before, limit=limit)
+        )
+
+    # ---- messages, cursors, audit ---------------------------------------------------
+
+    async def append_message(
+        self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None
+    ) -> tuple[StoredMessage, bool]:
+        return await self._write(
+            partial(
+                sql.append_message,
+                chat_id=chat_id,
+                sender=sender,
+                sender_name=sender_name,
+                text=text,
+                at=at,
+                client_msg_id=client_msg_id,
+            )
+        )
+
+    async def messages_after(self, chat_id: str, after_seq: int, limit: int = 1000) -> list[StoredMessage]:
+        return await self._read(
+            partial(sql.messages_after, chat_id=chat_id, after_seq=after_seq, limit=limit)
+        )
+
+    async def ack(self, chat_id: str, party: Role, seq: int) -> None:
+        await self._write(partial(sql.ack, chat_id=chat_id, party=party, seq=seq))
+
+    async def acked(self, chat_id: str, party: Role) -> int:
+        return await self._read(partial(sql.acked, chat_id=chat_id, party=party))
+
+    async def audit(self, entry: AuditEntry) -> None:
+        await self._write(partial(sql.audit, e=entry))
+
+    async def audit_log(self, chat_id: str) -> list[AuditEntry]:
+        return await self._read(partial(sql.audit_log, chat_id=chat_id))
