@@ -1,0 +1,1 @@
+"""OnDuty client side: ``net`` (asyncio connection, no Qt) and the load generator."""

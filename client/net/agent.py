@@ -1,0 +1,153 @@
+"""The agent's side of /ws/agent: login (password once, then the session token), duty, chats."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping
+
+from onduty.client.net.backoff import Backoff
+from onduty.client.net.base import ChatClient
+from onduty.client.net.connection import Sleep
+from onduty.shared.messages import (
+    AgentStatus,
+    ChatAssigned,
+    ChatClosed,
+    ChatList,
+    CloseChat,
+    GetTranscript,
+    ListChats,
+    Login,
+    LoginOk,
+    Logout,
+    Message,
+    SetDuty,
+    SetPresence,
+    Transcript,
+    Welcome,
+)
+from onduty.shared.types import AgentProfile, ChatInfo, Presence
+
+
+class AgentClient(ChatClient):
+    """An agent session that survives drops.
+
+    Logs in with ``password`` the first time (or ``token`` if given) and with the token from
+    ``login_ok`` afterwards, sending the cursor of each open chat so that the server replays only
+    what was missed. Duty and presence set through this client are restored after a reconnect
+    if the server's ``agent_status`` says otherwise (e.g. the grace period ran out).
+    """
+
+    ENDPOINT = "/ws/agent"
+
+    def __init__(
+        self,
+        url: str,
+        username: str,
+        *,
+        password: str | None = None,
+        token: str | None = None,
+        client_name: str = "onduty-agent",
+        headers: Mapping[str, str] | None = None,
+        backoff: Backoff | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_attempts: int | None = None,
+        request_timeout: float = 30.0,
+        heartbeat: float | None = 30.0,
+    ) -> None:
+        if password is None and token is None:
+            raise ValueError("a password or a token is required")
+        super().__init__(
+            url, client_name=client_name, headers=headers, backoff=backoff, sleep=sleep,
+            max_attempts=max_attempts, request_timeout=request_timeout, heartbeat=heartbeat,
+        )
+        self.username = username
+        self._password = password
+        self.token = token
+        self.profile: AgentProfile | None = None
+        self.status: AgentStatus | None = None
+        self.open_chats: dict[str, ChatInfo] = {}
+        self._want_duty: bool | None = None
+        self._want_presence: Presence | None = None
+        self._restore = False
+
+    # --- requests --------------------------------------------------------------------------
+
+    async def set_duty(self, on_duty: bool) -> AgentStatus:
+        self._want_duty = on_duty
+        return await self._request(SetDuty(on_duty=on_duty), AgentStatus, _is(AgentStatus))
+
+    async def set_presence(self, presence: Presence) -> AgentStatus:
+        self._want_presence = presence
+        return await self._request(SetPresence(presence=presence), AgentStatus, _is(AgentStatus))
+
+    async def close_chat(self, chat_id: str) -> ChatClosed:
+        return await self._request(
+            CloseChat(chat_id=chat_id), ChatClosed,
+            lambda m: isinstance(m, ChatClosed) and m.chat_id == chat_id,
+        )
+
+    async def list_chats(
+        self, *, queue: str | None = None, query: str | None = None, before: float | None = None,
+        limit: int = 50,
+    ) -> list[ChatInfo]:
+        reply = await self._request(
+            ListChats(queue=queue, query=query, before=before, limit=limit), ChatList, _is(ChatList)
+        )
+        return reply.chats
+
+    async def get_transcript(self, chat_id: str) -> Transcript:
+        return await self._request(
+            GetTranscript(chat_id=chat_id), Transcript,
+            lambda m: isinstance(m, Transcript) and m.chat.chat_id == chat_id,
+        )
+
+    async def logout(self) -> None:
+        """Revoke the token and go offline at once (no grace period); the client is closed after."""
+        if self.ready:
+            self._conn.stop_after_session()  # the server closes with 1000: do not reconnect
+            await self._write(Logout())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._conn.wait_closed(), self._request_timeout)
+        await self.close()
+
+    # --- session hooks ---------------------------------------------------------------------
+
+    async def _session_opened(self, welcome: Welcome) -> None:
+        cursors = self._ledger.cursors_for(self.open_chats)
+        if self.token is not None:
+            login = Login(username=self.username, token=self.token, cursors=cursors)
+        else:
+            login = Login(username=self.username, password=self._password, cursors=cursors)
+        await self._write(login)
+
+    async def _handle(self, message: Message) -> None:
+        match message:
+            case LoginOk():
+                self.token = message.token
+                self.profile = message.profile
+                self._restore = True
+                await self._became_ready()
+            case AgentStatus():
+                self.status = message
+                if self._restore:
+                    self._restore = False
+                    await self._restore_state(message)
+            case ChatAssigned():
+                self.open_chats[message.chat.chat_id] = message.chat
+            case ChatClosed():
+                self.open_chats.pop(message.chat_id, None)
+                self._ledger.forget(message.chat_id)
+            case _:
+                pass
+
+    async def _restore_state(self, status: AgentStatus) -> None:
+        """First status after a login: re-apply what the application asked for before the drop."""
+        if self._want_duty is not None and status.on_duty != self._want_duty:
+            await self._write(SetDuty(on_duty=self._want_duty))
+        if self._want_presence is not None and status.presence != self._want_presence:
+            await self._write(SetPresence(presence=self._want_presence))
+
+
+def _is(kind: type[Message]) -> Callable[[Message], bool]:
+    return lambda m: isinstance(m, kind)

@@ -1,0 +1,269 @@
+"""What agents and requestors share: events, requests and replies, sending with resend, dedupe and acks.
+
+Every server message is put on the event queue (``message`` frames only once per (chat_id, seq),
+and not when it is the client's own message replayed); connection-state events go on the same
+queue. Requests that have a reply (``sent``, ``chat_list``...) are matched in order: the server
+answers each connection's frames in the order it read them, so an ``error`` whose ``ref`` is a
+request type answers the oldest outstanding request of that type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from onduty.client.net.backoff import Backoff
+from onduty.client.net.connection import SESSION_ERRORS, Connection, Sleep
+from onduty.client.net.delivery import ChatLedger, PendingSend, Verdict
+from onduty.client.net.errors import ConnectionLost, NotConnected, RequestFailed, SessionEnded
+from onduty.client.net.events import ClientEvent, Connected, ConnectionEvent, Disconnected, GaveUp
+from onduty.shared.messages import Ack, ChatEnded, ChatMessage, EndChat, Error, Message, Sent, Welcome
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Message)
+
+
+def endpoint_url(url: str, path: str) -> str:
+    """``ws://host:port`` -> ``ws://host:port/<path>``; a URL that already has a path is kept."""
+    parts = urlsplit(url)
+    if parts.path in ("", "/"):
+        return urlunsplit(parts._replace(path=path))
+    return url
+
+
+@dataclass(eq=False)
+class _Waiter:
+    ref: str
+    """``t`` of the request, to match an ``error`` reply."""
+    match: Callable[[Message], bool]
+    future: asyncio.Future[Message]
+
+
+class ChatClient:
+    """Base of :class:`AgentClient` and :class:`RequestorClient`; not used on its own."""
+
+    ENDPOINT: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client_name: str,
+        headers: Mapping[str, str] | None = None,
+        backoff: Backoff | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_attempts: int | None = None,
+        request_timeout: float = 30.0,
+        heartbeat: float | None = 30.0,
+        events_maxsize: int = 0,
+    ) -> None:
+        self._ledger = ChatLedger()
+        self._events: asyncio.Queue[ClientEvent] = asyncio.Queue(events_maxsize)
+        self._waiters: list[_Waiter] = []
+        self._ready = asyncio.Event()
+        self._ended = asyncio.Event()
+        self._ended_reason: GaveUp | None = None
+        self._request_timeout = request_timeout
+        self._conn = Connection(
+            endpoint_url(url, self.ENDPOINT), self, client_name=client_name, headers=headers,
+            backoff=backoff, sleep=sleep, max_attempts=max_attempts, heartbeat=heartbeat,
+        )
+        self.welcome: Welcome | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect and wait (up to ``request_timeout``) until the session is ready.
+
+        Raises SessionEnded when the server refused it, TimeoutError when it took too long (the
+        client keeps trying in the background until :meth:`close`).
+        """
+        self._conn.start()
+        await asyncio.wait_for(self.wait_ready(), self._request_timeout)
+
+    async def wait_ready(self) -> None:
+        """Wait until logged in / resumed; raises SessionEnded if the client stopped instead."""
+        ready = asyncio.ensure_future(self._ready.wait())
+        ended = asyncio.ensure_future(self._ended.wait())
+        try:
+            await asyncio.wait({ready, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+            ended.cancel()
+        self._check_alive()
+
+    async def close(self) -> None:
+        """Close for good (no reconnect). Unconfirmed sends fail with SessionEnded."""
+        await self._conn.close()
+
+    async def __aenter__(self) -> ChatClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    @property
+    def gave_up(self) -> GaveUp | None:
+        return self._ended_reason
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def next_event(self) -> ClientEvent:
+        """The next event; bound the wait with ``asyncio.wait_for`` / ``asyncio.timeout``."""
+        return await self._events.get()
+
+    async def events(self) -> AsyncIterator[ClientEvent]:
+        """Every event until (and including) GaveUp."""
+        while True:
+            event = await self._events.get()
+            yield event
+            if isinstance(event, GaveUp):
+                return
+
+    # --- chat operations -----------------------------------------------------------------
+
+    async def send(self, chat_id: str, text: str) -> int:
+        """Send a chat message; returns its seq once the server stored it.
+
+        The message is kept and resent with the same client_msg_id after a reconnect until the
+        server confirms it, also when the caller stopped waiting (timeout, cancel).
+        """
+        self._check_alive()
+        entry = self._ledger.add_send(chat_id, text)
+        if self._ready.is_set():
+            await self._write_pending(entry)
+        sent = await asyncio.shield(entry.future)
+        return sent.seq
+
+    async def end_chat(self, chat_id: str) -> ChatEnded:
+        return await self._request(
+            EndChat(chat_id=chat_id), ChatEnded, lambda m: isinstance(m, ChatEnded) and m.chat_id == chat_id
+        )
+
+    # --- for subclasses --------------------------------------------------------------------
+
+    async def _request(self, message: Message, reply: type[M], match: Callable[[Message], bool]) -> M:
+        """Write ``message`` once ready and return the first server message that ``match``es."""
+        self._check_alive()
+        await asyncio.wait_for(self.wait_ready(), self._request_timeout)
+        waiter = _Waiter(message.TYPE, match, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            await self._conn.send(message)
+            result = await asyncio.wait_for(waiter.future, self._request_timeout)
+        except NotConnected:
+            raise ConnectionLost(message.TYPE) from None
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+        assert isinstance(result, reply)
+        return result
+
+    async def _write(self, message: Message) -> None:
+        """Write if a session is open; otherwise drop (used for acks and other idempotent frames)."""
+        with contextlib.suppress(NotConnected):
+            await self._conn.send(message)
+
+    async def _became_ready(self) -> None:
+        """Handshake done: write unconfirmed sends (oldest first), then let new requests through."""
+        session = self._conn.sessions
+        while todo := self._ledger.unwritten(session):
+            for entry in todo:
+                await self._write_pending(entry)
+        self._ready.set()
+        self._conn.established()
+
+    async def _write_pending(self, entry: PendingSend) -> None:
+        entry.session = self._conn.sessions
+        await self._write(entry.message)
+
+    async def _session_opened(self, welcome: Welcome) -> None:
+        """Send the handshake; call :meth:`_became_ready` when the server accepted it."""
+        raise NotImplementedError
+
+    async def _handle(self, message: Message) -> None:
+        """Type-specific bookkeeping before the message is queued for the application."""
+
+    def _check_alive(self) -> None:
+        if self._ended_reason is not None:
+            raise SessionEnded(self._ended_reason.reason, self._ended_reason.code)
+
+    # --- SessionHandler --------------------------------------------------------------------
+
+    async def on_open(self, welcome: Welcome) -> None:
+        self.welcome = welcome
+        await self._session_opened(welcome)
+
+    async def on_message(self, message: Message) -> None:
+        if isinstance(message, ChatMessage):
+            await self._on_chat_message(message)
+            return
+        if isinstance(message, Sent):
+            entry = self._ledger.confirm(message)
+            if entry is not None and not entry.future.done():
+                entry.future.set_result(message)
+        elif isinstance(message, Error):
+            self._on_error(message)
+        await self._handle(message)
+        for waiter in self._waiters:
+            if not waiter.future.done() and waiter.match(message):
+                waiter.future.set_result(message)
+                break
+        await self._events.put(message)
+
+    async def on_state(self, event: ConnectionEvent) -> None:
+        if isinstance(event, Disconnected | GaveUp):
+            self._ready.clear()
+            self._fail_waiters(ConnectionLost(event.reason))
+        if isinstance(event, GaveUp):
+            self._ended_reason = event
+            self._ended.set()
+            failure = SessionEnded(event.reason, event.code)
+            for entry in self._ledger.pending.values():
+                if not entry.future.done():
+                    entry.future.set_exception(failure)
+                    entry.future.exception()  # retrieved: nobody may be waiting any more
+        if isinstance(event, Connected):
+            log.debug("%s: connected to %s", self._conn.url, event.server)
+        await self._events.put(event)
+
+    def _on_error(self, error: Error) -> None:
+        if error.code in SESSION_ERRORS:
+            raise SessionEnded(f"{error.code.value}: {error.detail}".rstrip(": "), error.code)
+        failure = RequestFailed(error.code, error.detail, error.ref)
+        if error.ref == "send":
+            entry = self._ledger.oldest_pending()
+            if entry is not None:
+                self._ledger.drop(entry)
+                if not entry.future.done():
+                    entry.future.set_exception(failure)
+            return
+        for waiter in self._waiters:
+            if waiter.ref == error.ref and not waiter.future.done():
+                waiter.future.set_exception(failure)
+                return
+
+    async def _on_chat_message(self, message: ChatMessage) -> None:
+        verdict = self._ledger.accept(message)
+        if verdict is Verdict.DUPLICATE:
+            log.debug("dropping duplicate %s#%d", message.chat_id, message.seq)
+            return
+        if verdict is Verdict.NEW:
+            await self._events.put(message)
+        await self._write(Ack(chat_id=message.chat_id, seq=message.seq))
+
+    def _fail_waiters(self, exc: Exception) -> None:
+        for waiter in self._waiters:
+            if not waiter.future.done():
+                waiter.future.set_exception(exc)

@@ -1,0 +1,230 @@
+"""One logical connection to an OnDuty endpoint, kept open across drops.
+
+Each session: open the WebSocket, ``hello`` -> ``welcome``, then the handler's own handshake
+(login or resume) and a read loop that hands every decoded message to the handler. Writes go
+through a bounded per-session outbox drained by one writer task, so a caller never writes to the
+socket itself and frames of a dead session are never sent on the next one. When a session ends
+the connection waits ``backoff(attempt)`` (injected, with the ``sleep`` used to wait) and tries
+again until the handler raises :class:`SessionEnded` or :meth:`Connection.close` is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
+
+import aiohttp
+
+from onduty.client.net.backoff import Backoff, ExponentialBackoff
+from onduty.client.net.errors import NotConnected, SessionEnded
+from onduty.client.net.events import Connected, ConnectionEvent, Disconnected, GaveUp, Reconnecting
+from onduty.shared.codec import Codec
+from onduty.shared.errors import ErrorCode, ProtocolError
+from onduty.shared.limits import PROTOCOL_VERSION
+from onduty.shared.messages import SERVER_MESSAGES, Error, Hello, Message, Welcome
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+REFUSING_STATUS = frozenset({401, 403, 404})
+"""HTTP answers to the upgrade that retrying will not change (403: origin not allowed)."""
+
+SESSION_ERRORS = frozenset({
+    ErrorCode.UNSUPPORTED_VERSION, ErrorCode.HELLO_REQUIRED, ErrorCode.AUTH_FAILED,
+    ErrorCode.TOKEN_EXPIRED, ErrorCode.NOT_AUTHENTICATED, ErrorCode.REPLACED, ErrorCode.ORIGIN_NOT_ALLOWED,
+})
+"""Error codes after which the server closes the session and reconnecting would not help."""
+
+
+class SessionHandler(Protocol):
+    """What a client plugs into a :class:`Connection`."""
+
+    async def on_open(self, welcome: Welcome) -> None:
+        """A session is open: send the handshake (login / resume). May raise SessionEnded."""
+
+    async def on_message(self, message: Message) -> None:
+        """One decoded server message, in order. May raise SessionEnded to stop for good."""
+
+    async def on_state(self, event: ConnectionEvent) -> None:
+        """Connected / Disconnected / Reconnecting / GaveUp."""
+
+
+class Connection:
+    """Reconnecting WebSocket session runner; see the module docstring."""
+
+    def __init__(
+        self,
+        url: str,
+        handler: SessionHandler,
+        *,
+        client_name: str = "onduty-client",
+        headers: Mapping[str, str] | None = None,
+        backoff: Backoff | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_attempts: int | None = None,
+        outbox_size: int = 256,
+        hello_timeout: float = 10.0,
+        heartbeat: float | None = 30.0,
+        codec: Codec | None = None,
+    ) -> None:
+        self.url = url
+        self._handler = handler
+        self._client_name = client_name
+        self._headers = dict(headers or {})
+        self._backoff: Backoff = backoff or ExponentialBackoff()
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._outbox_size = outbox_size
+        self._hello_timeout = hello_timeout
+        self._heartbeat = heartbeat
+        self._codec = codec or Codec(accepted=SERVER_MESSAGES)
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._outbox: asyncio.Queue[bytes] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._established = False
+        self.sessions = 0
+        """Number of sessions that reached ``welcome``; identifies the current one."""
+
+    @property
+    def connected(self) -> bool:
+        return self._outbox is not None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"onduty-conn {self.url}")
+
+    def established(self) -> None:
+        """The handler finished its handshake: the next drop starts the backoff from the beginning."""
+        self._established = True
+
+    def stop_after_session(self) -> None:
+        """Do not reconnect when the current session ends (e.g. the server closes after a logout)."""
+        self._closing = True
+
+    async def send(self, message: Message) -> None:
+        """Queue ``message`` on the current session (waits while the outbox is full)."""
+        if self._outbox is None:
+            raise NotConnected(type(message).TYPE)
+        await self._outbox.put(self._codec.encode(message))
+
+    async def close(self) -> None:
+        """Stop for good: close the socket, end the reconnect loop and wait for it."""
+        self._closing = True
+        if self._ws is not None:
+            await self._ws.close()
+        if self._task is not None:
+            if not self._task.done() and self._ws is None:
+                self._task.cancel()  # sleeping in backoff or connecting: nothing to flush
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def wait_closed(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        attempt = 0
+        try:
+            async with aiohttp.ClientSession() as http:
+                while not self._closing:
+                    self._established = False
+                    reason, code = await self._session(http)
+                    await self._handler.on_state(Disconnected(reason, code))
+                    if self._closing:
+                        break
+                    attempt = 1 if self._established else attempt + 1
+                    if self._max_attempts is not None and attempt > self._max_attempts:
+                        raise SessionEnded(f"gave up after {attempt - 1} reconnect attempts")
+                    delay = self._backoff(attempt)
+                    await self._handler.on_state(Reconnecting(attempt, delay))
+                    await self._sleep(delay)
+            await self._handler.on_state(GaveUp("closed by the client"))
+        except SessionEnded as exc:
+            log.info("%s: giving up: %s", self.url, exc.reason)
+            await self._handler.on_state(GaveUp(exc.reason, exc.code))
+        except asyncio.CancelledError:
+            await self._handler.on_state(GaveUp("closed by the client"))
+            raise
+
+    async def _session(self, http: aiohttp.ClientSession) -> tuple[str, int | None]:
+        """Run one session to its end; returns why it ended. Raises SessionEnded to stop for good."""
+        try:
+            ws = await http.ws_connect(
+                self.url, headers=self._headers, heartbeat=self._heartbeat,
+                max_msg_size=self._codec.limits.max_frame, autoping=True,
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status in REFUSING_STATUS:
+                code = ErrorCode.ORIGIN_NOT_ALLOWED if exc.status == 403 else None
+                raise SessionEnded(f"server refused the upgrade: HTTP {exc.status}", code) from None
+            return f"upgrade failed: HTTP {exc.status}", None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            return f"connect failed: {exc!r}", None
+        self._ws = ws
+        try:
+            welcome = await self._hello(ws)
+            if welcome is None:
+                return "no welcome", ws.close_code
+            self.sessions += 1
+            self._outbox = asyncio.Queue(self._outbox_size)
+            writer = asyncio.create_task(self._write(ws, self._outbox))
+            try:
+                await self._handler.on_state(Connected(welcome.server, welcome.protocol, welcome.heartbeat_s))
+                await self._handler.on_open(welcome)
+                await self._read(ws)
+            finally:
+                self._outbox = None
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
+            return "connection closed", ws.close_code
+        finally:
+            self._ws = None
+            await ws.close()
+
+    async def _hello(self, ws: aiohttp.ClientWebSocketResponse) -> Welcome | None:
+        await ws.send_bytes(self._codec.encode(Hello(protocol=PROTOCOL_VERSION, client=self._client_name)))
+        try:
+            first = await asyncio.wait_for(ws.receive(), self._hello_timeout)
+        except TimeoutError:
+            return None
+        if first.type is not aiohttp.WSMsgType.BINARY:
+            return None
+        try:
+            message = self._codec.decode(first.data)
+        except ProtocolError as exc:
+            log.warning("%s: undecodable first frame: %s", self.url, exc)
+            return None
+        if isinstance(message, Welcome):
+            return message
+        if isinstance(message, Error) and message.code in SESSION_ERRORS:
+            raise SessionEnded(f"hello refused: {message.code.value} {message.detail}".strip(), message.code)
+        log.warning("%s: expected welcome, got %s", self.url, message.TYPE)
+        return None
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for frame in ws:
+            if frame.type is not aiohttp.WSMsgType.BINARY:
+                log.warning("%s: ignoring a %s frame", self.url, frame.type.name)
+                continue
+            try:
+                message = self._codec.decode(frame.data)
+            except ProtocolError as exc:
+                log.warning("%s: undecodable frame from the server: %s", self.url, exc)
+                continue
+            await self._handler.on_message(message)
+
+    @staticmethod
+    async def _write(ws: aiohttp.ClientWebSocketResponse, outbox: asyncio.Queue[bytes]) -> None:
+        try:
+            while True:
+                await ws.send_bytes(await outbox.get())
+        except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
+            log.info("write failed, closing: %r", exc)
+            await ws.close()

@@ -1,0 +1,97 @@
+"""The client half of the delivery promise, without I/O.
+
+Per chat the ledger keeps the cursor (last ``seq`` received as a ``message`` frame), so that a
+resume asks only for what was missed and a replayed message is recognised and dropped. Own
+sends stay in ``pending`` until the server's ``sent`` stores them; after a reconnect they are
+written again with the same ``client_msg_id`` (the server answers with the same seq, never a
+duplicate). Own messages that come back in a resume replay are recognised by client_msg_id or
+by the seq ``sent`` gave them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from onduty.shared.messages import ChatMessage, Send, Sent
+
+
+class Verdict(Enum):
+    NEW = "new"
+    """Not seen before: hand it to the application, then ack."""
+    OWN = "own"
+    """Our own message coming back in a replay: advance the cursor, do not show it again."""
+    DUPLICATE = "duplicate"
+    """At or below the cursor: already handed over."""
+
+
+@dataclass(eq=False)
+class PendingSend:
+    """A ``send`` not yet confirmed by ``sent``; ``session`` is the session it was last written on."""
+
+    message: Send
+    future: asyncio.Future[Sent]
+    session: int = 0
+
+
+@dataclass
+class ChatLedger:
+    cursors: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, PendingSend] = field(default_factory=dict)
+    """Unconfirmed sends by client_msg_id, in the order they were made."""
+    own_ids: dict[str, set[str]] = field(default_factory=dict)
+    own_seqs: dict[str, set[int]] = field(default_factory=dict)
+
+    @staticmethod
+    def new_client_msg_id() -> str:
+        return uuid.uuid4().hex
+
+    def add_send(self, chat_id: str, text: str) -> PendingSend:
+        cmid = self.new_client_msg_id()
+        self.note_own(chat_id, cmid)
+        entry = PendingSend(Send(chat_id=chat_id, client_msg_id=cmid, text=text),
+                            asyncio.get_running_loop().create_future())
+        self.pending[cmid] = entry
+        return entry
+
+    def note_own(self, chat_id: str, client_msg_id: str) -> None:
+        self.own_ids.setdefault(chat_id, set()).add(client_msg_id)
+
+    def unwritten(self, session: int) -> list[PendingSend]:
+        """Pending sends not yet written on ``session``, oldest first."""
+        return [p for p in self.pending.values() if p.session != session]
+
+    def confirm(self, sent: Sent) -> PendingSend | None:
+        self.own_seqs.setdefault(sent.chat_id, set()).add(sent.seq)
+        return self.pending.pop(sent.client_msg_id, None)
+
+    def oldest_pending(self) -> PendingSend | None:
+        """The send an ``error`` with ref ``send`` answers (the server replies in order)."""
+        return next(iter(self.pending.values()), None)
+
+    def drop(self, entry: PendingSend) -> None:
+        self.pending.pop(entry.message.client_msg_id, None)
+
+    def accept(self, message: ChatMessage) -> Verdict:
+        """Classify a received message and advance the chat's cursor."""
+        last = self.cursors.get(message.chat_id, 0)
+        if message.seq <= last:
+            return Verdict.DUPLICATE
+        self.cursors[message.chat_id] = message.seq
+        own_ids = self.own_ids.get(message.chat_id, set())
+        if message.client_msg_id in own_ids or message.seq in self.own_seqs.get(message.chat_id, set()):
+            return Verdict.OWN
+        return Verdict.NEW
+
+    def cursors_for(self, chat_ids: Iterable[str]) -> dict[str, int]:
+        """Cursors to resume ``chat_ids`` with; chats without a message yet resume from 0 (everything)."""
+        return {cid: self.cursors.get(cid, 0) for cid in chat_ids}
+
+    def forget(self, chat_id: str) -> None:
+        """The chat is closed: drop its cursor and own seqs (pending sends fail on their own)."""
+        self.cursors.pop(chat_id, None)
+        self.own_seqs.pop(chat_id, None)
+        self.own_ids.pop(chat_id, None)
