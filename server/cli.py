@@ -1,0 +1,232 @@
+"""``onduty-server``: run the server and administer queues, agents and sites.
+
+Every subcommand takes ``--data DIR`` (default: the per-user data folder) and
+``--config FILE``. Passwords are read from standard input, never from arguments.
+Bad input gets one clear line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import re
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from onduty.server.auth import Passwords
+from onduty.server.config import ConfigError, ServerConfig, load_config
+from onduty.server.shell.app import make_app
+from onduty.server.shell.logs import configure_logging
+from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, StoreError
+from onduty.server.store.sqlite import SqliteStore
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+DEMO_QUEUES = (
+    QueueRecord("cim-emea", "CIM EMEA", "EMEA"),
+    QueueRecord("cim-apj", "CIM APJ", "APJ"),
+    QueueRecord("cim-amer", "CIM AMER", "AMER"),
+    QueueRecord("cic", "Customer Interaction Center", "GLOBAL"),
+)
+LOADGEN_PASSWORD = "loadgen-password"
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed without a traceback."""
+
+
+def _name(value: str) -> str:
+    if not NAME.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r}: use 1-64 of a-z 0-9 . _ - (starting with a letter or digit)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", type=Path, help="data folder (SQLite database); default: per-user data folder")
+    common.add_argument("--config", type=Path, help="TOML configuration file")
+    parser = argparse.ArgumentParser(prog="onduty-server", description=__doc__.split("\n")[0], parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", parents=[common], help="run the routing server")
+    run.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port (default 8765)")
+    run.add_argument("--demo", action="store_true",
+                     help="create the demo queues and a demo agent (printing its password) before starting")
+    run.add_argument("--log-level", default="INFO")
+
+    queue = sub.add_parser("queue", parents=[common], help="manage queues").add_subparsers(dest="action", required=True)
+    qadd = queue.add_parser("add", parents=[common], help="add a queue")
+    qadd.add_argument("name", type=_name)
+    qadd.add_argument("--title", default="")
+    qadd.add_argument("--region", default="")
+    qadd.add_argument("--max-wait", type=float, default=None, help="seconds in line before 'try again later'")
+    qadd.add_argument("--b2b", action="store_true", help="requestors need a token signed by a site")
+    queue.add_parser("list", parents=[common], help="list queues")
+
+    agent = sub.add_parser("agent", parents=[common], help="manage agents").add_subparsers(dest="action", required=True)
+    aadd = agent.add_parser("add", parents=[common], help="add an agent (password from standard input)")
+    aadd.add_argument("username", type=_name)
+    aadd.add_argument("--queue", action="append", required=True, type=_name, help="repeat for several queues")
+    aadd.add_argument("--display-name", required=True)
+    aadd.add_argument("--region", required=True)
+    aadd.add_argument("--lob", required=True, help="line of business, e.g. CIM")
+    aadd.add_argument("--capacity", type=int, default=1)
+    agent.add_parser("list", parents=[common], help="list agents")
+    apw = agent.add_parser("passwd", parents=[common], help="set an agent's password (from standard input)")
+    apw.add_argument("username", type=_name)
+
+    site = sub.add_parser("site", parents=[common], help="B2B sites").add_subparsers(dest="action", required=True)
+    sadd = site.add_parser("add", parents=[common], help="add a site and print its signing secret")
+    sadd.add_argument("name", type=_name)
+
+    lg = sub.add_parser("loadgen-setup", parents=[common],
+                        help=f"create loadgen-1..N agents (password {LOADGEN_PASSWORD!r}) for onduty-loadgen")
+    lg.add_argument("--agents", type=int, required=True)
+    lg.add_argument("--queue", type=_name, default="loadtest")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> ServerConfig:
+    overrides = {"data_dir": args.data, "host": getattr(args, "host", None), "port": getattr(args, "port", None)}
+    return load_config(args.config, overrides=overrides)
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Repeat: ") != first:
+            raise UsageError("the passwords differ")
+    else:
+        first = sys.stdin.readline().rstrip("\r\n")
+    if len(first) < 8:
+        raise UsageError("a password needs at least 8 characters")
+    return first
+
+
+async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(config.db_path, synchronous=config.sqlite_synchronous)
+    await store.open()
+    passwords = Passwords(config.argon2_time_cost, config.argon2_memory_kib)
+    try:
+        match args.command, getattr(args, "action", None):
+            case "queue", "add":
+                max_wait = args.max_wait if args.max_wait is not None else config.default_max_wait_s
+                if max_wait <= 0:
+                    raise UsageError("--max-wait must be positive")
+                await store.add_queue(QueueRecord(args.name, args.title, args.region, max_wait, not args.b2b))
+                print(f"queue {args.name} added")
+            case "queue", "list":
+                for q in await store.list_queues():
+                    kind = "anonymous" if q.anonymous else "b2b"
+                    print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}")
+            case "agent", "add":
+                if args.capacity < 1:
+                    raise UsageError("--capacity must be at least 1")
+                password = _read_password(f"Password for {args.username}: ")
+                await store.add_agent(AgentRecord(
+                    args.username, args.display_name, args.region, args.lob, tuple(args.queue),
+                    passwords.hash(password), args.capacity, time.time(),
+                ))
+                print(f"agent {args.username} added to {', '.join(args.queue)}")
+            case "agent", "list":
+                for a in await store.list_agents():
+                    print(f"{a.username}\t{a.display_name}\t{a.region}\t{a.lob}\t{','.join(a.queues)}\t"
+                          f"capacity={a.capacity}")
+            case "agent", "passwd":
+                if await store.get_agent(args.username) is None:
+                    raise UsageError(f"no agent {args.username}")
+                await store.set_password(args.username, passwords.hash(_read_password("New password: ")))
+                print(f"password of {args.username} changed")
+            case "site", "add":
+                secret = secrets.token_urlsafe(32)
+                await store.add_site(SiteRecord(args.name, secret))
+                print(f"site {args.name} added; its signing secret (keep it on the shop's server):\n{secret}")
+            case "loadgen-setup", _:
+                await _loadgen_setup(store, passwords, args.queue, args.agents)
+            case _:
+                raise UsageError(f"unknown command {args.command}")
+    finally:
+        await store.close()
+
+
+async def _loadgen_setup(store: SqliteStore, passwords: Passwords, queue: str, count: int) -> None:
+    if count < 1:
+        raise UsageError("--agents must be at least 1")
+    if await store.get_queue(queue) is None:
+        await store.add_queue(QueueRecord(queue, "Load test", "TEST"))
+    password_hash = passwords.hash(LOADGEN_PASSWORD)
+    created = 0
+    for i in range(1, count + 1):
+        if await store.get_agent(f"loadgen-{i}") is None:
+            await store.add_agent(AgentRecord(f"loadgen-{i}", f"Load Agent {i}", "TEST", "LOAD", (queue,),
+                                              password_hash, 1, time.time()))
+            created += 1
+    print(f"{count} load-generator agents in queue {queue} ({created} new), password {LOADGEN_PASSWORD!r}")
+
+
+async def _demo(config: ServerConfig) -> None:
+    """Demo queues and an agent ``demo`` with a fresh password, printed for the first-time user."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(config.db_path, synchronous=config.sqlite_synchronous)
+    await store.open()
+    passwords = Passwords(config.argon2_time_cost, config.argon2_memory_kib)
+    try:
+        for q in DEMO_QUEUES:
+            if await store.get_queue(q.name) is None:
+                await store.add_queue(q)
+        password = secrets.token_urlsafe(9)
+        if await store.get_agent("demo") is None:
+            await store.add_agent(AgentRecord("demo", "Demo Agent", "EMEA", "CIM", ("cim-emea", "cic"),
+                                              passwords.hash(password), 1, time.time()))
+        else:
+            await store.set_password("demo", passwords.hash(password))
+    finally:
+        await store.close()
+    url = f"ws://{config.host}:{config.port}"
+    print(
+        "OnDuty demo\n"
+        f"  data folder : {config.data_dir}\n"
+        f"  queues      : {', '.join(q.name for q in DEMO_QUEUES)}\n"
+        f"  agent       : demo / {password}   (queues cim-emea, cic)\n"
+        f"  agent URL   : {url}/ws/agent\n"
+        f"  widget URL  : {url}/ws/requestor\n"
+        f"  health      : http://{config.host}:{config.port}/healthz\n"
+        "  try a load run in another terminal:\n"
+        f"    onduty-server --data {config.data_dir} loadgen-setup --agents 5\n"
+        f"    onduty-loadgen --url {url} --agents 5 --requestors 20 --messages 5\n",
+        flush=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = _config(args)
+        if args.command == "run":
+            configure_logging(args.log_level.upper())
+            if args.demo:
+                asyncio.run(_demo(config))
+            logging.getLogger(__name__).info("starting", extra={"host": config.host, "port": config.port,
+                                                               "data": str(config.data_dir)})
+            web.run_app(make_app(config), host=config.host, port=config.port, print=None)
+        else:
+            asyncio.run(_admin(args, config))
+    except (UsageError, ConfigError, StoreError) as exc:
+        print(f"onduty-server: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"onduty-server: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The agent endpoint: sign-in, duty and presence, chats, transcripts of the agent's queues."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+
+from onduty.server.auth import Passwords, new_token, token_hash
+from onduty.server.config import ServerConfig
+from onduty.server.core import events as ev
+from onduty.server.shell.endpoint import Endpoint
+from onduty.server.shell.hub import AgentConn, Hub, agent_status
+from onduty.server.shell.peer import Peer
+from onduty.server.shell.sessions import ChatSession, to_wire
+from onduty.server.store import ChatRecord, SessionRecord
+from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
+from onduty.shared.messages import (
+    Ack,
+    ChatList,
+    CloseChat,
+    EndChat,
+    GetTranscript,
+    ListChats,
+    Login,
+    LoginOk,
+    Logout,
+    Message,
+    Send,
+    Sent,
+    SetDuty,
+    SetPresence,
+    Transcript,
+)
+from onduty.shared.types import AgentProfile, ChatInfo, Presence, RequestorInfo, Role
+
+
+class AgentEndpoint(Endpoint):
+    def __init__(self, hub: Hub, peer: Peer, config: ServerConfig, passwords: Passwords) -> None:
+        super().__init__(hub, peer, config)
+        self.passwords = passwords
+        self.profile: AgentProfile | None = None
+        self.token: str | None = None
+        self._signed_out = False
+
+    async def dispatch(self, message: Message) -> None:
+        if isinstance(message, Login):
+            await self._login(message)
+            return
+        profile = self.profile
+        if profile is None:
+            raise ProtocolError(ErrorCode.NOT_AUTHENTICATED, "log in first", close=CloseCode.POLICY_VIOLATION)
+        hub, user, now = self.hub, profile.username, self.hub.clock()
+        match message:
+            case SetDuty(on_duty=on_duty):
+                hub.apply(ev.DutySet(now, user, on_duty))
+                self.peer.send(agent_status(hub.router.agent_status(user)))
+            case SetPresence(presence=presence):
+                if presence is Presence.OFFLINE:
+                    raise ProtocolError(ErrorCode.INVALID_VALUE, "offline is derived; sign out instead")
+                hub.apply(ev.PresenceSet(now, user, presence))
+                self.peer.send(agent_status(hub.router.agent_status(user)))
+            case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
+                session = self._held(chat_id)
+                hub.apply(ev.AgentReplied(now, chat_id, user))
+                stored, _new = await hub.post(session, Role.AGENT, profile.display_name, text, client_msg_id)
+                self.peer.send(Sent(chat_id=chat_id, client_msg_id=client_msg_id, seq=stored.seq, at=stored.at))
+            case Ack(chat_id=chat_id, seq=seq):
+                self._held(chat_id)
+                hub.ack(chat_id, Role.AGENT, seq)
+            case EndChat(chat_id=chat_id):
+                hub.apply(ev.AgentEnded(now, chat_id, user))
+            case CloseChat(chat_id=chat_id):
+                hub.apply(ev.AgentClosed(now, chat_id, user))
+            case ListChats(queue=queue, query=query, before=before, limit=limit):
+                if queue is not None and queue not in profile.queues:
+                    raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{queue} is not one of your queues")
+                queues = [queue] if queue is not None else profile.queues
+                records = await hub.store.list_chats(queues, query=query, before=before,
+                                                     limit=max(1, min(limit, 200)))
+                self.peer.send(ChatList(chats=[self._info(r) for r in records]))
+            case GetTranscript(chat_id=chat_id):
+                record = await hub.store.get_chat(chat_id)
+                if record is None:
+                    raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
+                if record.queue not in profile.queues:
+                    raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
+                messages = await hub.store.messages_after(chat_id, 0, limit=10_000)
+                self.peer.send(Transcript(chat=self._info(record), messages=[to_wire(m) for m in messages]))
+            case Logout():
+                if self.token is not None:
+                    await hub.store.delete_session(token_hash(self.token))
+                self._signed_out = True
+                hub.agent_offline(user, self.peer, signed_out=True)
+                self.profile = None
+                self.peer.close(CloseCode.NORMAL, "signed out")
+            case _:
+                raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
+
+    def _held(self, chat_id: str) -> ChatSession:
+        assert self.profile is not None
+        session = self.hub.sessions.get(chat_id)
+        if session is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
+        if session.agent != self.profile.username:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, f"chat {chat_id} is not yours")
+        return session
+
+    def _info(self, record: ChatRecord) -> ChatInfo:
+        session = self.hub.sessions.get(record.chat_id)
+        if session is not None:
+            return session.info()
+        return ChatInfo(
+            chat_id=record.chat_id, queue=record.queue, state=record.state,
+            requestor=RequestorInfo(name=record.requestor_name, email=record.requestor_email,
+                                    verified_id=record.requestor_id, site=record.site),
+            request_type=record.request_type, context=list(record.context), created_at=record.requested_at,
+            assigned_at=record.assigned_at, ended_at=record.ended_at, agent=record.agent,
+            agent_name=self.hub.names.get(record.agent or ""), end_reason=record.end_reason,
+            last_seq=record.last_seq,
+        )
+
+    async def _login(self, message: Login) -> None:
+        if self.profile is not None:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "already signed in")
+        store, now = self.hub.store, self.hub.clock()
+        agent = await store.get_agent(message.username)
+        if message.token is not None:
+            session = await store.get_session(token_hash(message.token))
+            if (
+                agent is None or session is None or session.expires_at <= now
+                or not hmac.compare_digest(session.username, agent.username)
+            ):
+                raise ProtocolError(ErrorCode.TOKEN_EXPIRED, "sign in with your password again",
+                                    close=CloseCode.POLICY_VIOLATION)
+            token, expires_at = message.token, session.expires_at
+        else:
+            password = message.password or ""
+            stored_hash = agent.password_hash if agent is not None else self.passwords.dummy_hash
+            ok = await asyncio.get_running_loop().run_in_executor(
+                None, self.passwords.verify, stored_hash, password
+            )
+            if agent is None or not ok or not password:
+                self.peer.log.warning("sign-in refused", extra={"user": message.username[:64]})
+                raise ProtocolError(ErrorCode.AUTH_FAILED, "wrong username or password",
+                                    close=CloseCode.POLICY_VIOLATION)
+            token, expires_at = new_token(), now + self.config.token_ttl_s
+            await store.add_session(SessionRecord(token_hash(token), agent.username, expires_at))
+        for queue in agent.queues:
+            await self.hub.ensure_queue(queue)
+        self.profile = AgentProfile(
+            username=agent.username, display_name=agent.display_name, region=agent.region, lob=agent.lob,
+            queues=list(agent.queues), capacity=agent.capacity,
+        )
+        self.token = token
+        self.peer.log.extra = {**(self.peer.log.extra or {}), "user": agent.username}
+        self.peer.log.info("signed in")
+        self.peer.send(LoginOk(token=token, expires_at=expires_at, profile=self.profile))
+        self.hub.agent_online(AgentConn(self.peer, self.profile), message.cursors)
+
+    def gone(self) -> None:
+        if self.profile is not None:
+            self.hub.agent_offline(self.profile.username, self.peer, signed_out=False)

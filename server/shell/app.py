@@ -1,0 +1,107 @@
+"""The composition root: builds the aiohttp application from a config, a store and a clock."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from onduty.server.auth import Passwords
+from onduty.server.config import ServerConfig
+from onduty.server.shell.agent_ws import AgentEndpoint
+from onduty.server.shell.endpoint import Endpoint
+from onduty.server.shell.hub import Clock, Hub
+from onduty.server.shell.peer import Peer
+from onduty.server.shell.requestor_ws import RequestorEndpoint
+from onduty.server.store import Store
+from onduty.shared.codec import Codec
+from onduty.shared.errors import CloseCode, ErrorCode
+from onduty.shared.limits import Limits
+from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES
+
+log = logging.getLogger(__name__)
+
+HUB = web.AppKey("hub", Hub)
+PEERS: web.AppKey[set[Peer]] = web.AppKey("peers")
+
+
+def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = time.time) -> web.Application:
+    """The whole server; the store defaults to SQLite in ``config.data_dir``."""
+    if store is None:
+        from onduty.server.store.sqlite import SqliteStore
+
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(config.db_path, synchronous=config.sqlite_synchronous)
+    limits = Limits(max_frame=config.max_frame)
+    agent_codec = Codec(AGENT_MESSAGES, limits)
+    requestor_codec = Codec(REQUESTOR_MESSAGES, limits)
+    passwords = Passwords(config.argon2_time_cost, config.argon2_memory_kib)
+    app = web.Application()
+    app[PEERS] = set()
+    the_store = store
+
+    async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
+        await the_store.open()
+        hub = Hub(config, the_store, agent_codec, clock)
+        await hub.start()
+        app[HUB] = hub
+        yield
+        await hub.stop()
+        await the_store.close()
+
+    async def close_peers(app: web.Application) -> None:
+        peers: set[Peer] = app[PEERS]
+        for peer in list(peers):
+            peer.close(CloseCode.GOING_AWAY, "server shutting down")
+
+    async def serve(request: web.Request, codec: Codec, kind: str,
+                    make: Callable[[Hub, Peer], Endpoint]) -> web.StreamResponse:
+        ws = web.WebSocketResponse(heartbeat=config.heartbeat_s, max_msg_size=config.max_frame)
+        await ws.prepare(request)
+        peer = Peer(ws, codec, config.outbox_frames, kind)
+        peer.start()
+        app[PEERS].add(peer)
+        try:
+            await make(request.app[HUB], peer).run(ws)
+        finally:
+            app[PEERS].discard(peer)
+            await peer.finish()
+        return ws
+
+    async def agent_ws(request: web.Request) -> web.StreamResponse:
+        return await serve(request, agent_codec, "agent",
+                           lambda hub, peer: AgentEndpoint(hub, peer, config, passwords))
+
+    async def requestor_ws(request: web.Request) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is not None and not origin_allowed(origin, request, config.allowed_origins):
+            log.warning("origin refused", extra={"origin": origin[:200], "remote": request.remote})
+            body = json.dumps({"code": ErrorCode.ORIGIN_NOT_ALLOWED.value, "detail": "origin not allowed"})
+            return web.Response(status=403, text=body, content_type="application/json")
+        return await serve(request, requestor_codec, "requestor",
+                           lambda hub, peer: RequestorEndpoint(hub, peer, config))
+
+    async def healthz(request: web.Request) -> web.Response:
+        hub = request.app[HUB]
+        return web.json_response({
+            "status": "ok",
+            "agents_online": len(hub.agents),
+            "open_chats": len(hub.sessions),
+            "connections": len(request.app[PEERS]),
+        })
+
+    app.cleanup_ctx.append(hub_ctx)
+    app.on_shutdown.append(close_peers)
+    app.router.add_get("/ws/agent", agent_ws)
+    app.router.add_get("/ws/requestor", requestor_ws)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def origin_allowed(origin: str, request: web.Request, allowed: tuple[str, ...]) -> bool:
+    """Our own origin (the widget we serve) and the configured allowlist."""
+    own = f"{request.scheme}://{request.host}"
+    return origin == own or origin in allowed or "*" in allowed

@@ -1,0 +1,302 @@
+"""The shell's centre: feeds the router, performs its decisions, owns open chats and peers.
+
+Everything the router decides is performed here and only here: sending to peers
+(synchronously, into their outboxes) and persisting (in order, through the store's
+single writer). Timers are one task that sleeps until the router's next deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from onduty.server.config import ServerConfig
+from onduty.server.core import Router, RouterConfig
+from onduty.server.core import events as ev
+from onduty.server.core.decisions import (
+    AgentStatusChanged,
+    Assign,
+    Close,
+    Decision,
+    End,
+    Position,
+    QueueStatusChanged,
+    Requeue,
+)
+from onduty.server.shell.peer import Peer
+from onduty.server.shell.sessions import ChatSession
+from onduty.server.store import AuditEntry, QueueRecord, Store, StoredMessage
+from onduty.shared.codec import Codec
+from onduty.shared.messages import (
+    AgentJoined,
+    AgentStatus,
+    ChatAssigned,
+    ChatClosed,
+    ChatEnded,
+    ChatRequeued,
+    QueueStatus,
+    Waiting,
+)
+from onduty.shared.types import AgentProfile, ChatState, EndReason, Role
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+END_TEXT = {
+    EndReason.TIMEOUT: "All agents are busy, please try again later.",
+    EndReason.REQUESTOR_LEFT: "The requestor left the chat.",
+    EndReason.AGENT_ENDED: "The agent ended the chat.",
+    EndReason.AGENT_CLOSED: "The agent closed the chat.",
+}
+
+
+@dataclass(slots=True)
+class AgentConn:
+    peer: Peer
+    profile: AgentProfile
+
+
+class Hub:
+    def __init__(self, config: ServerConfig, store: Store, codec: Codec, clock: Clock = time.time) -> None:
+        self.config = config
+        self.store = store
+        self.codec = codec
+        self.clock = clock
+        self.router = Router(
+            RouterConfig(
+                agent_grace_s=config.agent_grace_s,
+                requestor_grace_s=config.requestor_grace_s,
+                default_max_wait_s=config.default_max_wait_s,
+            )
+        )
+        self.sessions: dict[str, ChatSession] = {}
+        self.agents: dict[str, AgentConn] = {}
+        self.names: dict[str, str] = {}
+        self._watchers: dict[str, set[str]] = {}
+        self._queues: dict[str, QueueRecord] = {}
+        self._wake = asyncio.Event()
+        self._timer: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load queues and every open chat from the store, then start the timer."""
+        now = self.clock()
+        for queue in await self.store.list_queues():
+            self._queues[queue.name] = queue
+            self.apply(ev.QueueConfigured(now, queue.name, queue.max_wait_s))
+        restored = 0
+        for record in await self.store.open_chats():
+            if record.agent is not None and record.agent not in self.names:
+                agent = await self.store.get_agent(record.agent)
+                if agent is not None:
+                    self.names[agent.username] = agent.display_name
+                    self.apply(ev.AgentConfigured(now, agent.username, agent.queues, agent.capacity))
+            session = ChatSession(
+                record=record, state=record.state, agent=record.agent,
+                agent_name=self.names.get(record.agent or ""), assigned_at=record.assigned_at,
+                ended_at=record.ended_at, end_reason=record.end_reason,
+            )
+            for message in await self.store.messages_after(record.chat_id, 0, limit=1_000_000):
+                session.add(message)
+            self.sessions[record.chat_id] = session
+            self.apply(ev.ChatRestored(now, record.chat_id, record.queue, record.state, record.agent,
+                                       record.requested_at))
+            restored += 1
+        log.info("hub started", extra={"restored_chats": restored})
+        self._timer = asyncio.get_running_loop().create_task(self._run_timer(), name="router-timer")
+
+    async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            await asyncio.gather(self._timer, return_exceptions=True)
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    def wake(self) -> None:
+        """Re-check deadlines now (after an event, or after a test moved its clock)."""
+        self._wake.set()
+
+    async def _run_timer(self) -> None:
+        while True:
+            deadline = self.router.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - self.clock())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            deadline = self.router.next_deadline()
+            if deadline is not None and deadline <= self.clock():
+                self.apply(ev.Tick(self.clock()))
+
+    def background(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
+        """Run a store write without holding up delivery; failures are logged, never lost silently."""
+        task = asyncio.get_running_loop().create_task(coro, name=what)
+        self._pending.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("background %s failed", task.get_name(), exc_info=exc)
+
+    # --- router ----------------------------------------------------------------------
+
+    def apply(self, event: ev.Event) -> None:
+        """Feed one event; perform what the router decided. ProtocolError propagates unchanged."""
+        for decision in self.router.apply(event):
+            self._perform(decision)
+        self._wake.set()
+
+    def _perform(self, d: Decision) -> None:
+        now = self.clock()
+        match d:
+            case Assign(chat_id=chat_id, agent=agent, waited_s=waited):
+                self._assign(self.sessions[chat_id], agent, waited, now)
+            case Position(chat_id=chat_id, position=pos, waited_s=waited, max_wait_s=max_wait):
+                if (peer := self.sessions[chat_id].peer(Role.REQUESTOR)) is not None:
+                    peer.send(Waiting(chat_id=chat_id, position=pos, waited_s=waited, max_wait_s=max_wait))
+            case Requeue(chat_id=chat_id, agent=agent):
+                session = self.sessions[chat_id]
+                session.detach(Role.AGENT)
+                session.state, session.agent, session.agent_name = ChatState.WAITING, None, None
+                self.background(self.store.update_chat(chat_id, state=ChatState.WAITING), "requeue")
+                self._audit(now, "requeued", chat_id, agent)
+                if (peer := session.peer(Role.REQUESTOR)) is not None:
+                    peer.send(ChatRequeued(chat_id=chat_id))
+            case End(chat_id=chat_id, reason=reason, agent=agent):
+                self._end(self.sessions[chat_id], reason, agent, now)
+            case Close(chat_id=chat_id, agent=agent):
+                session = self.sessions.pop(chat_id)
+                closing = self.store.update_chat(chat_id, state=ChatState.CLOSED, closed_at=now)
+                self.background(closing, "close")
+                self._audit(now, "closed", chat_id, agent)
+                if (peer := session.peer(Role.AGENT)) is not None:
+                    peer.send(ChatClosed(chat_id=chat_id))
+            case AgentStatusChanged() as status:
+                if (conn := self.agents.get(status.username)) is not None:
+                    conn.peer.send(agent_status(status))
+            case QueueStatusChanged() as q:
+                frame = self.codec.encode(
+                    QueueStatus(queue=q.queue, waiting=q.waiting, on_duty=q.on_duty, routable=q.routable)
+                )
+                for username in self._watchers.get(q.queue, ()):
+                    self.agents[username].peer.send_frame(frame)
+            case _:
+                raise TypeError(f"unhandled decision {d!r}")
+
+    def _assign(self, session: ChatSession, agent: str, waited: float, now: float) -> None:
+        session.state, session.agent, session.assigned_at = ChatState.ASSIGNED, agent, now
+        session.agent_name = self.names.get(agent, agent)
+        self.background(
+            self.store.update_chat(session.chat_id, state=ChatState.ASSIGNED, agent=agent, assigned_at=now),
+            "assign",
+        )
+        self._audit(now, "assigned", session.chat_id, agent, waited_s=f"{waited:.3f}")
+        if (conn := self.agents.get(agent)) is not None:
+            session.attach(Role.AGENT, conn.peer, 0, ChatAssigned(chat=session.info(), waited_s=waited))
+        if (peer := session.peer(Role.REQUESTOR)) is not None:
+            peer.send(AgentJoined(chat_id=session.chat_id, agent_name=session.agent_name))
+
+    def _end(self, session: ChatSession, reason: EndReason, agent: str | None, now: float) -> None:
+        session.state, session.ended_at, session.end_reason = ChatState.ENDED, now, reason
+        self.background(
+            self.store.update_chat(session.chat_id, state=ChatState.ENDED, ended_at=now, end_reason=reason),
+            "end",
+        )
+        self._audit(now, "ended", session.chat_id, agent, reason=reason.value)
+        state = ChatState.ENDED if agent is not None else ChatState.CLOSED
+        message = ChatEnded(chat_id=session.chat_id, reason=reason, text=END_TEXT[reason], state=state)
+        frame = self.codec.encode(message)
+        for attached in session.parties.values():
+            attached.peer.send_frame(frame)
+
+    def _audit(self, at: float, kind: str, chat_id: str | None, agent: str | None, **detail: str) -> None:
+        self.background(self.store.audit(AuditEntry(at, kind, chat_id, agent, detail)), "audit")
+
+    async def ensure_queue(self, name: str) -> QueueRecord | None:
+        """The queue's settings, configuring the router the first time (queues added while running)."""
+        record = self._queues.get(name)
+        if record is None:
+            record = await self.store.get_queue(name)
+            if record is None:
+                return None
+            self._queues[name] = record
+        if not self.router.has_queue(name):
+            self.apply(ev.QueueConfigured(self.clock(), name, record.max_wait_s))
+        return record
+
+    # --- agents ----------------------------------------------------------------------
+
+    def agent_online(self, conn: AgentConn, cursors: dict[str, int]) -> None:
+        """A signed-in agent connection: replaces an older one, resumes its chats."""
+        profile, peer = conn.profile, conn.peer
+        old = self.agents.get(profile.username)
+        if old is not None:
+            self._forget_agent_peer(profile.username, old.peer)
+        self.names[profile.username] = profile.display_name
+        self.agents[profile.username] = conn
+        for queue in profile.queues:
+            self._watchers.setdefault(queue, set()).add(profile.username)
+        now = self.clock()
+        self.apply(ev.AgentConfigured(now, profile.username, tuple(profile.queues), profile.capacity))
+        self.apply(ev.AgentConnected(now, profile.username))
+        peer.send(agent_status(self.router.agent_status(profile.username)))
+        for chat_id in self.router.agent_chats(profile.username):
+            session = self.sessions[chat_id]
+            if session.peer(Role.AGENT) is peer:
+                continue
+            assigned = ChatAssigned(chat=session.info(), waited_s=_waited(session), resumed=True)
+            session.attach(Role.AGENT, peer, cursors.get(chat_id, 0), assigned)
+        for queue in profile.queues:
+            s = self.router.queue_status(queue)
+            peer.send(QueueStatus(queue=queue, waiting=s.waiting, on_duty=s.on_duty, routable=s.routable))
+
+    def agent_offline(self, username: str, peer: Peer, signed_out: bool) -> None:
+        conn = self.agents.get(username)
+        if conn is None or conn.peer is not peer:
+            return  # replaced by a newer connection: nothing changes for the router
+        self._forget_agent_peer(username, peer)
+        self.apply(ev.AgentDisconnected(self.clock(), username, signed_out))
+
+    def _forget_agent_peer(self, username: str, peer: Peer) -> None:
+        conn = self.agents.pop(username, None)
+        if conn is not None:
+            for queue in conn.profile.queues:
+                self._watchers.get(queue, set()).discard(username)
+        for chat_id in self.router.agent_chats(username):
+            self.sessions[chat_id].detach(Role.AGENT, peer)
+
+    # --- messages --------------------------------------------------------------------
+
+    async def post(
+        self, session: ChatSession, sender: Role, sender_name: str, text: str, client_msg_id: str | None
+    ) -> tuple[StoredMessage, bool]:
+        """Store a message (durably), then deliver it; a resent client_msg_id is not stored twice."""
+        message, new = await self.store.append_message(
+            session.chat_id, sender, sender_name, text, self.clock(), client_msg_id
+        )
+        if new:
+            session.add(message)
+        return message, new
+
+    def ack(self, chat_id: str, party: Role, seq: int) -> None:
+        self.background(self.store.ack(chat_id, party, seq), "ack")
+
+
+def agent_status(s: AgentStatusChanged) -> AgentStatus:
+    return AgentStatus(
+        on_duty=s.on_duty, presence=s.presence, routable=s.routable, open_chats=list(s.chats),
+        capacity=s.capacity,
+    )
+
+
+def _waited(session: ChatSession) -> float:
+    assigned = session.assigned_at or session.record.requested_at
+    return max(0.0, assigned - session.record.requested_at)

@@ -1,0 +1,95 @@
+"""One connected client: a bounded outbox drained by its own writer task.
+
+Sending never awaits the network: frames are queued, and a peer whose queue is full is
+too slow and gets disconnected, so it can never stall routing or other peers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+
+from aiohttp import web
+
+from onduty.server.shell.logs import ConnLogger
+from onduty.shared.codec import Codec
+from onduty.shared.errors import CloseCode, ErrorCode
+from onduty.shared.messages import Error, Message
+
+_ids = itertools.count(1)
+log = logging.getLogger(__name__)
+
+
+class Peer:
+    def __init__(self, ws: web.WebSocketResponse, codec: Codec, outbox_frames: int, kind: str) -> None:
+        self.id = f"{kind[0]}{next(_ids)}"
+        self.kind = kind
+        self.ws = ws
+        self.codec = codec
+        self.log = ConnLogger(log, {"conn": self.id, "endpoint": kind})
+        self._outbox: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=outbox_frames)
+        self._close: tuple[int, bytes] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def start(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"writer-{self.id}")
+
+    def send(self, message: Message) -> None:
+        self.send_frame(self.codec.encode(message))
+
+    def send_frame(self, frame: bytes) -> None:
+        """Queue an encoded frame (a broadcast encodes once and calls this per peer)."""
+        if self.closed:
+            return
+        try:
+            self._outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.log.warning("outbox full: disconnecting slow peer")
+            self.closed = True
+            self._close = (CloseCode.POLICY_VIOLATION, b"slow_consumer")
+            self._drop_queue()
+            with contextlib.suppress(asyncio.QueueFull):
+                self._outbox.put_nowait(None)
+
+    def error(self, code: ErrorCode, detail: str = "", ref: str | None = None) -> None:
+        self.send(Error(code=code, detail=detail[:1024], ref=ref))
+
+    def close(self, code: int = CloseCode.NORMAL, reason: str = "") -> None:
+        """Close after everything queued so far has been written."""
+        if self.closed:
+            return
+        self.closed = True
+        self._close = (code, reason.encode()[:120])
+        try:
+            self._outbox.put_nowait(None)
+        except asyncio.QueueFull:
+            self._drop_queue()
+            self._outbox.put_nowait(None)
+
+    def _drop_queue(self) -> None:
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+
+    async def _write(self) -> None:
+        try:
+            while (frame := await self._outbox.get()) is not None:
+                await self.ws.send_bytes(frame)
+        except (ConnectionError, RuntimeError) as exc:
+            self.log.info("write failed: %s", exc)
+        finally:
+            code, reason = self._close or (CloseCode.GOING_AWAY, b"")
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.ws.close(code=code, message=reason)
+
+    async def finish(self) -> None:
+        """Called when the read side ended: stop the writer (flushing what is queued)."""
+        self.close(CloseCode.NORMAL)
+        if self._writer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._writer), timeout=5)
+                except TimeoutError:
+                    self._writer.cancel()

@@ -1,0 +1,57 @@
+"""A server restart over the same data folder loses no acknowledged message and no waiting request."""
+
+from __future__ import annotations
+
+from onduty.shared.messages import (
+    AgentJoined,
+    ChatAssigned,
+    ChatMessage,
+    ChatRequested,
+    Login,
+    LoginOk,
+    ResumeChat,
+    Send,
+    Sent,
+    Waiting,
+)
+
+from .conftest import agent_on_duty, request
+from .harness import Harness
+
+
+async def test_restart_keeps_chats_messages_sessions_and_the_waiting_line(harness: Harness) -> None:
+    ann, ok = await agent_on_duty(harness, "ann")
+    rita, chat = await request(harness, text="first")
+    await ann.expect(ChatAssigned)
+    await ann.expect(ChatMessage)
+    await rita.expect(AgentJoined)
+    await ann.send(Send(chat_id=chat.chat_id, client_msg_id="a1", text="acknowledged before the crash"))
+    assert (await ann.expect(Sent)).seq == 2
+    rosa, waiting = await request(harness, text="I am waiting")
+    assert (await rosa.expect(Waiting)).position == 1
+
+    await harness.stop()
+    await harness.start()
+
+    # The agent's session token still works; its chat comes back with every message.
+    again = await harness.connect("/ws/agent")
+    await again.send(Login(username="ann", token=ok.token))
+    await again.expect(LoginOk)
+    resumed = await again.expect(ChatAssigned)
+    assert resumed.resumed and resumed.chat.chat_id == chat.chat_id
+    texts = [(await again.expect(ChatMessage)).text for _ in range(2)]
+    assert texts == ["first", "acknowledged before the crash"]
+
+    # The requestor in line is still in line, in the same place.
+    rosa2 = await harness.connect("/ws/requestor")
+    await rosa2.send(ResumeChat(chat_id=waiting.chat_id, resume_token=waiting.resume_token, after_seq=1))
+    assert (await rosa2.expect(ChatRequested)).chat_id == waiting.chat_id
+    assert (await rosa2.expect(Waiting)).position == 1
+
+    # The chatting requestor resumes and gets the agent's message it never acked.
+    rita2 = await harness.connect("/ws/requestor")
+    await rita2.send(ResumeChat(chat_id=chat.chat_id, resume_token=chat.resume_token))
+    await rita2.expect(ChatRequested)
+    await rita2.expect(AgentJoined)
+    msg = await rita2.expect(ChatMessage)
+    assert (msg.seq, msg.text) == (2, "acknowledged before the crash")
