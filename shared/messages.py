@@ -125,8 +125,11 @@ class ListChats(Message):
 
 @dataclass(frozen=True, slots=True)
 class GetTranscript(Message):
+    """One page of a chat's messages after ``after_seq``; ask again while ``more`` is true."""
+
     TYPE: ClassVar[str] = "get_transcript"
     chat_id: Ident
+    after_seq: int = 0
 
 
 # --- requestor -> server -------------------------------------------------------------
@@ -247,9 +250,16 @@ class ChatList(Message):
 
 @dataclass(frozen=True, slots=True)
 class Transcript(Message):
+    """A page of at most ``TRANSCRIPT_PAGE`` messages (fewer if they are long); ``more``: ask again."""
+
     TYPE: ClassVar[str] = "transcript"
     chat: ChatInfo
-    messages: Annotated[list[ChatMessage], Max(10000)]
+    messages: Annotated[list[ChatMessage], Max(100)]
+    more: bool = False
+
+
+TRANSCRIPT_PAGE = 100
+TRANSCRIPT_PAGE_CHARS = 32_000
 
 
 # --- server -> requestor -------------------------------------------------------------

@@ -14,6 +14,7 @@ from onduty.shared.messages import (
     ChatAssigned,
     ChatClosed,
     ChatList,
+    ChatMessage,
     CloseChat,
     GetTranscript,
     ListChats,
@@ -97,10 +98,17 @@ class AgentClient(ChatClient):
         return reply.chats
 
     async def get_transcript(self, chat_id: str) -> Transcript:
-        return await self._request(
-            GetTranscript(chat_id=chat_id), Transcript,
-            lambda m: isinstance(m, Transcript) and m.chat.chat_id == chat_id,
-        )
+        """The whole transcript, fetched page by page."""
+        messages: list[ChatMessage] = []
+        while True:
+            after = messages[-1].seq if messages else 0
+            page = await self._request(
+                GetTranscript(chat_id=chat_id, after_seq=after), Transcript,
+                lambda m: isinstance(m, Transcript) and m.chat.chat_id == chat_id,
+            )
+            messages.extend(page.messages)
+            if not page.more or not page.messages:
+                return Transcript(chat=page.chat, messages=messages, more=False)
 
     async def logout(self) -> None:
         """Revoke the token and go offline at once (no grace period); the client is closed after."""

@@ -15,6 +15,8 @@ from onduty.server.shell.sessions import ChatSession, to_wire
 from onduty.server.store import ChatRecord, SessionRecord
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
+    TRANSCRIPT_PAGE,
+    TRANSCRIPT_PAGE_CHARS,
     Ack,
     ChatList,
     CloseChat,
@@ -61,7 +63,7 @@ class AgentEndpoint(Endpoint):
                 self.peer.send(agent_status(hub.router.agent_status(user)))
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
                 session = self._held(chat_id)
-                hub.apply(ev.AgentReplied(now, chat_id, user))
+                hub.agent_replied(session, user)
                 stored, _new = await hub.post(session, Role.AGENT, profile.display_name, text, client_msg_id)
                 self.peer.send(Sent(chat_id=chat_id, client_msg_id=client_msg_id, seq=stored.seq, at=stored.at))
             case Ack(chat_id=chat_id, seq=seq):
@@ -78,14 +80,20 @@ class AgentEndpoint(Endpoint):
                 records = await hub.store.list_chats(queues, query=query, before=before,
                                                      limit=max(1, min(limit, 200)))
                 self.peer.send(ChatList(chats=[self._info(r) for r in records]))
-            case GetTranscript(chat_id=chat_id):
+            case GetTranscript(chat_id=chat_id, after_seq=after_seq):
                 record = await hub.store.get_chat(chat_id)
                 if record is None:
                     raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
                 if record.queue not in profile.queues:
                     raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
-                messages = await hub.store.messages_after(chat_id, 0, limit=10_000)
-                self.peer.send(Transcript(chat=self._info(record), messages=[to_wire(m) for m in messages]))
+                stored = await hub.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
+                page, chars = [], 0
+                for m in stored[:TRANSCRIPT_PAGE]:
+                    chars += len(m.text)
+                    if page and chars > TRANSCRIPT_PAGE_CHARS:
+                        break
+                    page.append(to_wire(m))
+                self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(stored)))
             case Logout():
                 if self.token is not None:
                     await hub.store.delete_session(token_hash(self.token))

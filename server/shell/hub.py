@@ -167,7 +167,7 @@ class Hub:
                 session.detach(Role.AGENT)
                 session.state, session.agent, session.agent_name = ChatState.WAITING, None, None
                 self.background(self.store.update_chat(chat_id, state=ChatState.WAITING), "requeue")
-                self._audit(now, "requeued", chat_id, agent)
+                self.audit(now, "requeued", chat_id, agent)
                 if (peer := session.peer(Role.REQUESTOR)) is not None:
                     peer.send(ChatRequeued(chat_id=chat_id))
             case End(chat_id=chat_id, reason=reason, agent=agent):
@@ -176,7 +176,7 @@ class Hub:
                 session = self.sessions.pop(chat_id)
                 closing = self.store.update_chat(chat_id, state=ChatState.CLOSED, closed_at=now)
                 self.background(closing, "close")
-                self._audit(now, "closed", chat_id, agent)
+                self.audit(now, "closed", chat_id, agent)
                 if (peer := session.peer(Role.AGENT)) is not None:
                     peer.send(ChatClosed(chat_id=chat_id))
             case AgentStatusChanged() as status:
@@ -198,7 +198,7 @@ class Hub:
             self.store.update_chat(session.chat_id, state=ChatState.ASSIGNED, agent=agent, assigned_at=now),
             "assign",
         )
-        self._audit(now, "assigned", session.chat_id, agent, waited_s=f"{waited:.3f}")
+        self.audit(now, "assigned", session.chat_id, agent, waited_s=f"{waited:.3f}")
         if (conn := self.agents.get(agent)) is not None:
             session.attach(Role.AGENT, conn.peer, 0, ChatAssigned(chat=session.info(), waited_s=waited))
         if (peer := session.peer(Role.REQUESTOR)) is not None:
@@ -210,14 +210,14 @@ class Hub:
             self.store.update_chat(session.chat_id, state=ChatState.ENDED, ended_at=now, end_reason=reason),
             "end",
         )
-        self._audit(now, "ended", session.chat_id, agent, reason=reason.value)
+        self.audit(now, "ended", session.chat_id, agent, reason=reason.value)
         state = ChatState.ENDED if agent is not None else ChatState.CLOSED
         message = ChatEnded(chat_id=session.chat_id, reason=reason, text=END_TEXT[reason], state=state)
         frame = self.codec.encode(message)
         for attached in session.parties.values():
             attached.peer.send_frame(frame)
 
-    def _audit(self, at: float, kind: str, chat_id: str | None, agent: str | None, **detail: str) -> None:
+    def audit(self, at: float, kind: str, chat_id: str | None, agent: str | None, **detail: str) -> None:
         self.background(self.store.audit(AuditEntry(at, kind, chat_id, agent, detail)), "audit")
 
     async def ensure_queue(self, name: str) -> QueueRecord | None:
@@ -285,6 +285,13 @@ class Hub:
         if new:
             session.add(message)
         return message, new
+
+    def agent_replied(self, session: ChatSession, username: str) -> None:
+        """The agent writes in the chat: refused once it ended; assigned -> active."""
+        self.apply(ev.AgentReplied(self.clock(), session.chat_id, username))
+        if session.state is ChatState.ASSIGNED:
+            session.state = ChatState.ACTIVE
+            self.background(self.store.update_chat(session.chat_id, state=ChatState.ACTIVE), "active")
 
     def ack(self, chat_id: str, party: Role, seq: int) -> None:
         self.background(self.store.ack(chat_id, party, seq), "ack")

@@ -99,6 +99,8 @@ class RequestorEndpoint(Endpoint):
             if m.client_msg_id is not None:
                 self.peer.send(Sent(chat_id=record.chat_id, client_msg_id=m.client_msg_id, seq=stored.seq,
                                     at=stored.at))
+        hub.audit(record.requested_at, "requested", record.chat_id, None, queue=queue.name,
+                  request_type=m.request_type.value, verified=str(claims is not None))
         hub.apply(ev.ChatRequested(hub.clock(), record.chat_id, queue.name))
 
     async def _resume(self, chat_id: str, resume_token: str, after_seq: int | None) -> None:

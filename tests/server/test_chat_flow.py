@@ -112,3 +112,19 @@ async def test_transcripts_of_my_queues_are_listed_and_readable(harness: Harness
     carl_wire, _ = await agent_on_duty(harness, "carl")
     await carl_wire.send(GetTranscript(chat_id=requested.chat_id))
     assert (await carl_wire.expect(Error)).code == "not_allowed"
+
+
+async def test_long_transcripts_come_in_pages(harness: Harness) -> None:
+    ann, _ = await agent_on_duty(harness, "ann")
+    _rita, requested = await request(harness, text="page me")
+    await ann.expect(ChatAssigned)
+    await ann.expect(ChatMessage)
+    for i in range(150):
+        await ann.send(Send(chat_id=requested.chat_id, client_msg_id=f"m{i}", text=f"line {i}"))
+        await ann.expect(Sent)
+    await ann.send(GetTranscript(chat_id=requested.chat_id))
+    first = await ann.expect(Transcript)
+    assert len(first.messages) == 100 and first.more
+    await ann.send(GetTranscript(chat_id=requested.chat_id, after_seq=first.messages[-1].seq))
+    second = await ann.expect(Transcript)
+    assert [m.seq for m in second.messages] == list(range(101, 152)) and not second.more

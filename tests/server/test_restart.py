@@ -48,10 +48,11 @@ async def test_restart_keeps_chats_messages_sessions_and_the_waiting_line(harnes
     assert (await rosa2.expect(ChatRequested)).chat_id == waiting.chat_id
     assert (await rosa2.expect(Waiting)).position == 1
 
-    # The chatting requestor resumes and gets the agent's message it never acked.
+    # The chatting requestor resumes from what it acked (nothing): the replay holds its own
+    # message (recognisable by client_msg_id) and the agent's.
     rita2 = await harness.connect("/ws/requestor")
     await rita2.send(ResumeChat(chat_id=chat.chat_id, resume_token=chat.resume_token))
     await rita2.expect(ChatRequested)
     await rita2.expect(AgentJoined)
-    msg = await rita2.expect(ChatMessage)
-    assert (msg.seq, msg.text) == (2, "acknowledged before the crash")
+    replay = [await rita2.expect(ChatMessage), await rita2.expect(ChatMessage)]
+    assert [(m.seq, m.client_msg_id) for m in replay] == [(1, "first"), (2, "a1")]
