@@ -49,8 +49,10 @@ def _name(value: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data", type=Path, help="data folder (SQLite database); default: per-user data folder")
-    common.add_argument("--config", type=Path, help="TOML configuration file")
+    # SUPPRESS: the flags may stand before or after the subcommand without one resetting the other.
+    common.add_argument("--data", type=Path, default=argparse.SUPPRESS,
+                        help="data folder (SQLite database); default: per-user data folder")
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="TOML configuration file")
     parser = argparse.ArgumentParser(prog="onduty-server", description=__doc__.split("\n")[0], parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -94,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> ServerConfig:
-    overrides = {"data_dir": args.data, "host": getattr(args, "host", None), "port": getattr(args, "port", None)}
-    return load_config(args.config, overrides=overrides)
+    overrides = {"data_dir": getattr(args, "data", None), "host": getattr(args, "host", None),
+                 "port": getattr(args, "port", None)}
+    return load_config(getattr(args, "config", None), overrides=overrides)
 
 
 def _read_password(prompt: str) -> str:
