@@ -12,13 +12,14 @@ from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.hub import AgentConn, Hub, agent_status
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession, to_wire
-from onduty.server.store import ChatRecord, SessionRecord
+from onduty.server.store import ChatRecord, SessionRecord, StoredMessage
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
     TRANSCRIPT_PAGE,
     TRANSCRIPT_PAGE_CHARS,
     Ack,
     ChatList,
+    ChatMessage,
     CloseChat,
     EndChat,
     GetTranscript,
@@ -86,14 +87,9 @@ class AgentEndpoint(Endpoint):
                     raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
                 if record.queue not in profile.queues:
                     raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
-                stored = await hub.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
-                page, chars = [], 0
-                for m in stored[:TRANSCRIPT_PAGE]:
-                    chars += len(m.text)
-                    if page and chars > TRANSCRIPT_PAGE_CHARS:
-                        break
-                    page.append(to_wire(m))
-                self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(stored)))
+                history = await hub.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
+                page = transcript_page(history)
+                self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(history)))
             case Logout():
                 if self.token is not None:
                     await hub.store.delete_session(token_hash(self.token))
@@ -168,3 +164,15 @@ class AgentEndpoint(Endpoint):
     def gone(self) -> None:
         if self.profile is not None:
             self.hub.agent_offline(self.profile.username, self.peer, signed_out=False)
+
+
+def transcript_page(history: list[StoredMessage]) -> list[ChatMessage]:
+    """As many messages as fit one page: ``TRANSCRIPT_PAGE`` at most, and about ``TRANSCRIPT_PAGE_CHARS``."""
+    page: list[ChatMessage] = []
+    chars = 0
+    for m in history[:TRANSCRIPT_PAGE]:
+        chars += len(m.text)
+        if page and chars > TRANSCRIPT_PAGE_CHARS:
+            break
+        page.append(to_wire(m))
+    return page
