@@ -22,10 +22,11 @@ def test_wheel_holds_only_the_onduty_namespace(tmp_path: Path) -> None:
     for folder in ("shared", "server", "client"):
         shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path / "dist"
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
-        check=True, capture_output=True, timeout=300,
+        capture_output=True, text=True, timeout=300,
     )
+    assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = out.glob("onduty-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
