@@ -93,6 +93,7 @@ class _Compiler:
             if not isinstance(value, dict):
                 raise _wrong(path, "map", value)
             kwargs: dict[str, Any] = {}
+            present = 1 if "t" in value else 0
             for name, dec, _enc, default in specs:
                 raw = value.get(name, _MISSING)
                 if raw is _MISSING:
@@ -100,8 +101,9 @@ class _Compiler:
                         raise ProtocolError(ErrorCode.MISSING_FIELD, f"{path}.{name}")
                     kwargs[name] = default() if name in factory_defaults else default
                 else:
+                    present += 1
                     kwargs[name] = dec(raw, f"{path}.{name}")
-            if len(value) > len(kwargs) + ("t" in value):
+            if len(value) > present:
                 extra = sorted(str(k) for k in value if k not in known)
                 raise ProtocolError(ErrorCode.UNKNOWN_FIELD, f"{path}: {', '.join(extra)}")
             return cls(**kwargs)
