@@ -380,6 +380,11 @@ class Router:
             raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, event.queue)
         chat = Chat(chat_id=event.chat_id, queue=event.queue, requested_at=event.requested_at)
         self._chats[chat.chat_id] = chat
+        if event.agent is None and event.state in (ChatState.ENDED, ChatState.CLOSED):
+            # Over before any agent held it (e.g. a restart between End and Close): just close it.
+            chat.state = ChatState.ENDED
+            self._close(chat)
+            return
         if event.state is not ChatState.ENDED:
             self._requestor_disconnected(chat.chat_id)
         if event.agent is None or event.state is ChatState.WAITING:
@@ -389,6 +394,7 @@ class Router:
         chat.state, chat.agent = event.state, event.agent
         seat.chats.append(chat.chat_id)
         self._touched_agents.add(seat.username)
+        self._touched_queues.update(seat.queues)
         if not seat.connected and seat.lost_deadline is None:
             seat.lost_deadline = self.now + self.config.agent_grace_s
             self._deadlines.add(seat.lost_deadline, "agent", seat.username)
