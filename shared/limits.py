@@ -22,4 +22,3 @@ class Limits:
     max_bin: int = 0
     max_array: int = 256
     max_map: int = 64
-    max_depth: int = 6

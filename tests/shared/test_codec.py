@@ -350,18 +350,39 @@ def test_chat_list_at_its_max_round_trips() -> None:
     assert decode_message(encode_message(message)) == message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="limits bug: Transcript.messages allows Max(10000) but the codec's msgpack max_array_len is "
-    "Limits.max_array=256, so a transcript of a chat with more than 256 messages cannot be decoded "
-    "even though its frame is well under max_frame",
-)
-def test_transcript_of_a_long_chat_round_trips() -> None:
+def test_a_full_transcript_page_round_trips_and_one_more_is_too_large() -> None:
     info = _info(1)
-    message = Transcript(info, [ChatMessage("c1", i, Role.AGENT, "A", "ok", 1.0) for i in range(300)])
-    frame = encode_message(message)
+    page = Transcript(info, [ChatMessage("c1", i, Role.AGENT, "A", "ok", 1.0) for i in range(100)], more=True)
+    frame = encode_message(page)
     assert len(frame) < Limits().max_frame
-    assert decode_message(frame) == message
+    assert decode_message(frame) == page
+    over = Transcript(info, [ChatMessage("c1", i, Role.AGENT, "A", "ok", 1.0) for i in range(101)])
+    with pytest.raises(ProtocolError) as err:
+        decode_message(encode_message(over))
+    assert err.value.code is ErrorCode.TOO_LARGE
+
+
+def test_no_field_allows_more_items_than_the_unpacker_does() -> None:
+    """A per-field Max above the unpacker's array/map limit would make valid messages undecodable."""
+    limits = Limits()
+
+    def walk(hint: object) -> None:
+        origin = typing.get_origin(hint)
+        if origin is typing.Annotated:
+            base, *extra = typing.get_args(hint)
+            for e in extra:
+                if isinstance(e, Max) and typing.get_origin(base) in (list, dict):
+                    bound = limits.max_array if typing.get_origin(base) is list else limits.max_map
+                    assert e.n <= bound, hint
+            walk(base)
+        for arg in typing.get_args(hint) if origin is not typing.Annotated else ():
+            walk(arg)
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            for h in typing.get_type_hints(hint, include_extras=True).values():
+                walk(h)
+
+    for cls in ALL_MESSAGES:
+        walk(cls)
 
 
 def test_frame_over_max_frame_is_too_big_and_closes() -> None:
