@@ -11,7 +11,7 @@ from onduty.server.core import events as ev
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.hub import AgentConn, Hub, agent_status
 from onduty.server.shell.peer import Peer
-from onduty.server.shell.sessions import ChatSession, to_wire
+from onduty.server.shell.sessions import ChatSession, chat_info, to_wire
 from onduty.server.store import ChatRecord, SessionRecord, StoredMessage
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
@@ -34,7 +34,7 @@ from onduty.shared.messages import (
     SetPresence,
     Transcript,
 )
-from onduty.shared.types import AgentProfile, ChatInfo, Presence, RequestorInfo, Role
+from onduty.shared.types import AgentProfile, ChatInfo, Presence, Role
 
 
 class AgentEndpoint(Endpoint):
@@ -113,13 +113,9 @@ class AgentEndpoint(Endpoint):
         session = self.hub.sessions.get(record.chat_id)
         if session is not None:
             return session.info()
-        return ChatInfo(
-            chat_id=record.chat_id, queue=record.queue, state=record.state,
-            requestor=RequestorInfo(name=record.requestor_name, email=record.requestor_email,
-                                    verified_id=record.requestor_id, site=record.site),
-            request_type=record.request_type, context=list(record.context), created_at=record.requested_at,
-            assigned_at=record.assigned_at, ended_at=record.ended_at, agent=record.agent,
-            agent_name=self.hub.names.get(record.agent or ""), end_reason=record.end_reason,
+        return chat_info(
+            record, state=record.state, assigned_at=record.assigned_at, ended_at=record.ended_at,
+            agent=record.agent, agent_name=self.hub.names.get(record.agent or ""), end_reason=record.end_reason,
             last_seq=record.last_seq,
         )
 

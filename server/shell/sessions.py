@@ -40,23 +40,9 @@ class ChatSession:
         return self.record.chat_id
 
     def info(self) -> ChatInfo:
-        r = self.record
-        return ChatInfo(
-            chat_id=r.chat_id,
-            queue=r.queue,
-            state=self.state,
-            requestor=RequestorInfo(
-                name=r.requestor_name, email=r.requestor_email, verified_id=r.requestor_id, site=r.site
-            ),
-            request_type=r.request_type,
-            context=list(r.context),
-            created_at=r.requested_at,
-            assigned_at=self.assigned_at,
-            ended_at=self.ended_at,
-            agent=self.agent,
-            agent_name=self.agent_name,
-            end_reason=self.end_reason,
-            last_seq=self.last_seq,
+        return chat_info(
+            self.record, state=self.state, assigned_at=self.assigned_at, ended_at=self.ended_at,
+            agent=self.agent, agent_name=self.agent_name, end_reason=self.end_reason, last_seq=self.last_seq,
         )
 
     def add(self, message: StoredMessage) -> None:
@@ -96,4 +82,18 @@ def to_wire(m: StoredMessage) -> ChatMessage:
     return ChatMessage(
         chat_id=m.chat_id, seq=m.seq, sender=m.sender, sender_name=m.sender_name, text=m.text, at=m.at,
         client_msg_id=m.client_msg_id,
+    )
+
+
+def chat_info(
+    r: ChatRecord, *, state: ChatState, assigned_at: float | None, ended_at: float | None, agent: str | None,
+    agent_name: str | None, end_reason: EndReason | None, last_seq: int,
+) -> ChatInfo:
+    """What clients see of a chat: the stored request plus its current state."""
+    return ChatInfo(
+        chat_id=r.chat_id, queue=r.queue, state=state,
+        requestor=RequestorInfo(name=r.requestor_name, email=r.requestor_email, verified_id=r.requestor_id,
+                                site=r.site),
+        request_type=r.request_type, context=list(r.context), created_at=r.requested_at, assigned_at=assigned_at,
+        ended_at=ended_at, agent=agent, agent_name=agent_name, end_reason=end_reason, last_seq=last_seq,
     )
