@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from onduty.server.core import events as ev
@@ -190,14 +190,19 @@ def test_random_event_lists_replay_identically(steps: list[tuple[float, tuple[An
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(timed_steps)
+@example([  # a refused duplicate request must not count as the open chat's request time
+    (0.0, ("configure_agent", "a0", ["q0"], 0)), (0.0, ("request", "c1", "q0")), (0.0, ("tick",)),
+    (0.0, ("request", "c0", "q0")), (0.0, ("configure_agent", "a0", ["q0"], 0)), (1.0, ("request", "c1", "q0")),
+])
 def test_restart_from_open_chats_rebuilds_lines_and_windows(steps: list[tuple[float, tuple[Any, ...]]]) -> None:
     """What a restart does: configuration again, then every open chat as ChatRestored."""
     events = build(steps)
-    before, _ = run(events)
+    before, before_outcomes = run(events)
     requested_at: dict[str, float] = {}
-    for event in events:
-        if isinstance(event, ev.ChatRequested) and event.chat_id in before.snapshot()["chats"]:  # type: ignore[operator]
-            requested_at[event.chat_id] = event.at  # the last request of that id is the open chat
+    for event, outcome in zip(events, before_outcomes, strict=True):
+        accepted = not isinstance(outcome, tuple)  # a refused request (id already open) is not the open chat
+        if isinstance(event, ev.ChatRequested) and accepted:
+            requested_at[event.chat_id] = event.at  # the last accepted request of that id is the open chat
     now = max((e.at for e in events), default=0.0) + 1.0
     restart: list[ev.Event] = [e for e in events if isinstance(e, ev.QueueConfigured)]
     seats: dict[str, Any] = before.snapshot()["seats"]  # type: ignore[assignment]
