@@ -32,6 +32,7 @@ from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.store import AuditEntry, QueueRecord, Store, StoredMessage
 from onduty.shared.codec import Codec
+from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.messages import (
     AgentJoined,
     AgentStatus,
@@ -240,6 +241,8 @@ class Hub:
         old = self.agents.get(profile.username)
         if old is not None:
             self._forget_agent_peer(profile.username, old.peer)
+            old.peer.error(ErrorCode.REPLACED, "signed in on another connection")
+            old.peer.close(CloseCode.NORMAL, ErrorCode.REPLACED.value)
         self.names[profile.username] = profile.display_name
         self.agents[profile.username] = conn
         for queue in profile.queues:

@@ -86,3 +86,21 @@ async def test_requestor_resumes_with_token_and_after_seq(harness: Harness) -> N
     wrong = await harness.connect("/ws/requestor")
     await wrong.send(ResumeChat(chat_id=chat_id, resume_token="not-the-token"))
     assert (await wrong.expect(Error)).code == "unknown_chat"
+
+
+async def test_a_second_sign_in_replaces_the_first_connection(harness: Harness) -> None:
+    first, ok = await agent_on_duty(harness, "ann")
+    rita, requested = await request(harness)
+    await first.expect(ChatAssigned)
+    second = await harness.connect("/ws/agent")
+    await second.send(Login(username="ann", token=ok.token))
+    await second.expect(LoginOk)
+    assert (await second.expect(ChatAssigned)).chat.chat_id == requested.chat_id
+    assert (await first.until(Error, lambda e: True)).code == "replaced"
+    # Closed from the server's writer while its reader waits: aiohttp sends the 1000 close frame but drops
+    # the transport before the client's reply, so the aiohttp client reports 1000 or 1006.
+    assert await first.closed() in (1000, 1006)
+    # The chat goes on over the new connection; the old one going away changes nothing.
+    assert harness.hub.router.agent_status("ann").connected
+    seq = await _say(rita, requested.chat_id, "r1", "still there?")
+    assert (await second.until(ChatMessage, lambda m: m.seq == seq)).text == "still there?"
