@@ -102,5 +102,6 @@ async def test_a_second_sign_in_replaces_the_first_connection(harness: Harness) 
     assert await first.closed() in (1000, 1006)
     # The chat goes on over the new connection; the old one going away changes nothing.
     assert harness.hub.router.agent_status("ann").connected
+    await rita.expect(AgentJoined)
     seq = await _say(rita, requested.chat_id, "r1", "still there?")
     assert (await second.until(ChatMessage, lambda m: m.seq == seq)).text == "still there?"
