@@ -134,7 +134,10 @@ class Hub:
             self._wake.clear()
             deadline = self.router.next_deadline()
             if deadline is not None and deadline <= self.clock():
-                self.apply(ev.Tick(self.clock()))
+                try:
+                    self.apply(ev.Tick(self.clock()))
+                except Exception:  # our bug; the timer must outlive it or no line ever drops again
+                    log.exception("deadline handling failed")
 
     def background(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
         """Run a store write without holding up delivery; failures are logged, never lost silently."""
