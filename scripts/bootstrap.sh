@@ -1,6 +1,7 @@
-# Sourced by scripts/run and scripts/test: make .venv and install the project into it.
-# Needs only python3 (3.11+) and pip; on Debian/Ubuntu without the venv module it installs
-# python3-venv with apt-get when run as root.
+# Sourced by scripts/run and scripts/test: make .venv, build the web widget and install the
+# project into the venv. Needs python3 (3.11+) with pip, and Node.js with npm for the widget.
+# On Debian/Ubuntu as root it installs what is missing with apt-get: python3-venv, nodejs/npm,
+# and the packages the caller lists in ONDUTY_APT (scripts/test: chromium for browser tests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-python3}
@@ -8,16 +9,30 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     echo "OnDuty needs Python 3.11 or newer ($PY is $("$PY" -V 2>&1))" >&2
     exit 1
 fi
+apt_install() {
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        echo "missing: $* (install them with your OS package manager)" >&2
+        exit 1
+    fi
+}
+missing=()
+command -v npm >/dev/null || missing+=(nodejs npm)
+for pkg in ${ONDUTY_APT:-}; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+fi
+if [ -f widget/package.json ]; then
+    (cd widget && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build)
+fi
 if [ ! -x .venv/bin/python ]; then
     if ! "$PY" -m venv .venv 2>/dev/null; then
         rm -rf .venv
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-            apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
-            "$PY" -m venv .venv
-        else
-            echo "python3 -m venv failed: install your OS package for venv (e.g. python3-venv)" >&2
-            exit 1
-        fi
+        apt_install python3-venv
+        "$PY" -m venv .venv
     fi
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
