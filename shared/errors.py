@@ -38,6 +38,12 @@ class ErrorCode(StrEnum):
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"
     SLOW_CONSUMER = "slow_consumer"
     REPLACED = "replaced"
+    RATE_LIMITED = "rate_limited"
+    """Too many frames too fast: this one was dropped (``ref`` names it); send it again later."""
+    BAD_REQUEST = "bad_request"
+    """The message is well-formed but cannot be done as asked (e.g. a callback with no phone or e-mail)."""
+    FILE_REJECTED = "file_rejected"
+    """An upload over the size limit or of a type the server does not accept."""
     INTERNAL = "internal"
 
 

@@ -15,11 +15,15 @@ from onduty.shared.errors import ErrorCode
 from onduty.shared.types import (
     AgentProfile,
     BusinessContext,
+    CallbackInfo,
+    CannedMessage,
     ChatInfo,
     ChatState,
     EndReason,
+    FileRef,
     Ident,
     Max,
+    Memo,
     Name,
     Presence,
     RequestType,
@@ -132,7 +136,40 @@ class GetTranscript(Message):
     after_seq: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class GetCanned(Message):
+    """Ask for the canned messages of the agent's queues (also pushed after ``login_ok``)."""
+
+    TYPE: ClassVar[str] = "get_canned"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveMemo(Message):
+    """Store an internal memo with a chat record (never shown to the requestor)."""
+
+    TYPE: ClassVar[str] = "save_memo"
+    chat_id: Ident
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class ListCallbacks(Message):
+    """Callback / e-mail requests left in the agent's queues, newest first."""
+
+    TYPE: ClassVar[str] = "list_callbacks"
+    queue: Ident | None = None
+    limit: int = 50
+
+
 # --- requestor -> server -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GetQueueInfo(Message):
+    """Before requesting: is anyone on duty in ``queue``, how long is the line?"""
+
+    TYPE: ClassVar[str] = "get_queue_info"
+    queue: Ident
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +184,28 @@ class RequestChat(Message):
     text: Text | None = None
     client_msg_id: Ident | None = None
     context: Annotated[list[BusinessContext], Max(8)] = field(default_factory=list)
+    site_token: Token | None = None
+    previous_chat_id: Ident | None = None
+    """"Chat again with the same agent": an earlier chat of this requestor, proven by
+    ``previous_token`` (its resume token); routing prefers its agent when routable."""
+    previous_token: Token | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveCallback(Message):
+    """Instead of waiting (or after "try again later"): call me back or write to me.
+
+    At least one of ``phone`` and ``email``. ``chat_id``: the dropped chat, if any."""
+
+    TYPE: ClassVar[str] = "leave_callback"
+    queue: Ident
+    name: Name
+    text: Text
+    phone: Annotated[str, Max(64)] | None = None
+    email: Annotated[str, Max(254)] | None = None
+    request_type: RequestType = RequestType.OTHER
+    context: Annotated[list[BusinessContext], Max(8)] = field(default_factory=list)
+    chat_id: Ident | None = None
     site_token: Token | None = None
 
 
@@ -180,6 +239,15 @@ class Ack(Message):
     TYPE: ClassVar[str] = "ack"
     chat_id: Ident
     seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Typing(Message):
+    """The sender is typing (``active``) or stopped; relayed as ``peer_typing``, never stored."""
+
+    TYPE: ClassVar[str] = "typing"
+    chat_id: Ident
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +308,8 @@ class QueueStatus(Message):
     waiting: int
     on_duty: int
     routable: int
+    callbacks: int = 0
+    """Open callback / e-mail requests of the queue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +326,27 @@ class Transcript(Message):
     chat: ChatInfo
     messages: Annotated[list[ChatMessage], Max(100)]
     more: bool = False
+    memos: Annotated[list[Memo], Max(50)] = field(default_factory=list)
+    """The chat's internal memos (agents only; on the first page, ``after_seq`` 0)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CannedList(Message):
+    TYPE: ClassVar[str] = "canned_list"
+    items: Annotated[list[CannedMessage], Max(256)]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoSaved(Message):
+    TYPE: ClassVar[str] = "memo_saved"
+    chat_id: Ident
+    memo: Memo
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackList(Message):
+    TYPE: ClassVar[str] = "callback_list"
+    items: Annotated[list[CallbackInfo], Max(200)]
 
 
 TRANSCRIPT_PAGE = 100
@@ -276,14 +367,37 @@ class ChatRequested(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class QueueInfo(Message):
+    """Answer to ``get_queue_info``. ``open``: at least one agent of the queue is on duty."""
+
+    TYPE: ClassVar[str] = "queue_info"
+    queue: Ident
+    open: bool
+    on_duty: int
+    waiting: int
+    max_wait_s: float
+    est_wait_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackSaved(Message):
+    TYPE: ClassVar[str] = "callback_saved"
+    callback_id: int
+    queue: Ident
+
+
+@dataclass(frozen=True, slots=True)
 class Waiting(Message):
-    """Place in the queue's waiting line (1 = next). Sent whenever it changes."""
+    """Place in the queue's waiting line (1 = next). Sent whenever it changes.
+
+    ``est_wait_s``: expected time until an agent joins, from recent assignments (None: unknown)."""
 
     TYPE: ClassVar[str] = "waiting"
     chat_id: Ident
     position: int
     waited_s: float
     max_wait_s: float
+    est_wait_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +405,8 @@ class AgentJoined(Message):
     TYPE: ClassVar[str] = "agent_joined"
     chat_id: Ident
     agent_name: Name
+    transferred: bool = False
+    """True when the chat moved to this agent from another one ("you are now talking to ...")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +432,19 @@ class ChatMessage(Message):
     text: Text
     at: float
     client_msg_id: Ident | None = None
+    file: FileRef | None = None
+    """An attachment uploaded with ``POST /api/chats/{chat_id}/files``; ``text`` is its caption."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeerTyping(Message):
+    """The other side of the chat is typing (``active``) or stopped."""
+
+    TYPE: ClassVar[str] = "peer_typing"
+    chat_id: Ident
+    sender: Role
+    name: Name
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,12 +470,16 @@ class ChatEnded(Message):
 
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
-    Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, EndChat, CloseChat, ListChats, GetTranscript,
+    Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
+    GetCanned, SaveMemo, ListCallbacks,
 )
-REQUESTOR_MESSAGES: tuple[type[Message], ...] = (Hello, RequestChat, ResumeChat, Send, Ack, EndChat)
+REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
+    Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat,
+)
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Welcome, Error, LoginOk, AgentStatus, ChatAssigned, ChatClosed, QueueStatus, ChatList, Transcript,
-    ChatRequested, Waiting, AgentJoined, ChatRequeued, ChatMessage, Sent, ChatEnded,
+    CannedList, MemoSaved, CallbackList, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
+    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
 )
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES

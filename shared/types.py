@@ -79,6 +79,52 @@ class BusinessContext:
 
 
 @dataclass(frozen=True, slots=True)
+class CannedMessage:
+    """A team's prepared text, offered when the agent types ``/`` + ``shortcut``."""
+
+    queue: Ident
+    shortcut: Ident
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A file attached to a chat message; fetch it with ``GET /api/files/{file_id}``."""
+
+    file_id: Ident
+    name: Annotated[str, Max(255)]
+    size: int
+    content_type: Annotated[str, Max(128)]
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """An agent's internal note stored with a chat record (seed 000's memo template)."""
+
+    memo_id: int
+    author: Ident
+    text: Text
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackInfo:
+    """A requestor who could not be served asked to be called or mailed back."""
+
+    callback_id: int
+    queue: Ident
+    name: Name
+    phone: Annotated[str, Max(64)] | None
+    email: Annotated[str, Max(254)] | None
+    text: Text
+    request_type: RequestType
+    created_at: float
+    context: Annotated[list[BusinessContext], Max(8)] = field(default_factory=list)
+    chat_id: Ident | None = None
+    verified_id: Annotated[str, Max(256)] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AgentProfile:
     username: Ident
     display_name: Name

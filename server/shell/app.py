@@ -16,6 +16,7 @@ from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.hub import Clock, Hub
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
+from onduty.server.shell.widget import add_widget_routes
 from onduty.server.store import Store
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
@@ -98,6 +99,7 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     app.router.add_get("/ws/agent", agent_ws)
     app.router.add_get("/ws/requestor", requestor_ws)
     app.router.add_get("/healthz", healthz)
+    add_widget_routes(app)
     return app
 
 
