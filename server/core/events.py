@@ -58,6 +58,8 @@ class PresenceSet(Event):
 class ChatRequested(Event):
     chat_id: str
     queue: str
+    prefer: str | None = None
+    """"Chat again with the same agent": this agent gets it if routable in the queue."""
 
 
 @dataclass(frozen=True, slots=True)

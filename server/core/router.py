@@ -6,7 +6,8 @@ of decisions for the shell to perform. Rules:
 - An agent is *routable* when connected AND On Duty AND Available AND holding fewer chats
   than its capacity (default 1: an open chat window blocks routing until it is closed).
 - A request goes to the routable agent of its queue holding the fewest chats, then the
-  one free for longest, then by name. With nobody routable it joins the queue's waiting
+  one free for longest, then by name; a request that prefers an agent ("chat again with
+  the same agent") goes to that agent if it is routable in the queue. With nobody routable it joins the queue's waiting
   line (FIFO) and is told its position whenever that changes.
 - A request that waits longer than its queue's limit (120 s by default) ends with
   ``timeout``: all agents are busy, try again later.
@@ -83,8 +84,8 @@ class Router:
                 self._set_seat(username, on_duty=on_duty)
             case ev.PresenceSet(username=username, presence=presence):
                 self._set_seat(username, presence=presence)
-            case ev.ChatRequested(chat_id=chat_id, queue=queue):
-                self._request(chat_id, queue)
+            case ev.ChatRequested(chat_id=chat_id, queue=queue, prefer=prefer):
+                self._request(chat_id, queue, prefer)
             case ev.AgentReplied(chat_id=chat_id, username=username):
                 self._agent_replied(chat_id, username)
             case ev.RequestorDisconnected(chat_id=chat_id):
@@ -246,12 +247,16 @@ class Router:
 
     # --- requests and lines ----------------------------------------------------------
 
-    def _request(self, chat_id: str, queue: str) -> None:
+    def _request(self, chat_id: str, queue: str, prefer: str | None) -> None:
         if queue not in self._max_wait:
             raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, queue)
         if chat_id in self._chats:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, f"chat {chat_id} exists")
         chat = self._chats[chat_id] = Chat(chat_id=chat_id, queue=queue, requested_at=self.now)
+        seat = self._seats.get(prefer) if prefer is not None else None
+        if seat is not None and seat.routable and prefer in self._members.get(queue, ()):
+            self._assign(chat, seat)
+            return
         self._place(chat, _NEW)
 
     def _place(self, chat: Chat, tier: int) -> None:

@@ -13,12 +13,13 @@ from onduty.server.store.records import (
     AgentRecord,
     AuditEntry,
     ChatRecord,
+    FileRecord,
     QueueRecord,
     SessionRecord,
     SiteRecord,
     StoredMessage,
 )
-from onduty.shared.types import ChatState, EndReason, Role
+from onduty.shared.types import CallbackInfo, CannedMessage, ChatState, EndReason, FileRef, Memo, Role
 
 
 class StoreError(Exception):
@@ -89,7 +90,8 @@ class Store(Protocol):
 
     # messages and delivery cursors
     async def append_message(
-        self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None
+        self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None,
+        file: FileRef | None = None,
     ) -> tuple[StoredMessage, bool]:
         """Store with the chat's next sequence number. If ``client_msg_id`` was already stored
         for this chat and sender, return that message and False (no duplicate)."""
@@ -107,3 +109,27 @@ class Store(Protocol):
     async def audit(self, entry: AuditEntry) -> None: ...
 
     async def audit_log(self, chat_id: str) -> list[AuditEntry]: ...
+
+    # canned messages and callback requests (per queue)
+    async def set_canned(self, item: CannedMessage) -> None:
+        """Add or replace; raises StoreError for an unknown queue."""
+
+    async def remove_canned(self, queue: str, shortcut: str) -> bool: ...
+
+    async def list_canned(self, queues: Sequence[str]) -> list[CannedMessage]: ...
+
+    async def add_callback(self, callback: CallbackInfo, site: str | None) -> int:
+        """Store it (``callback_id`` is ignored) and return its new id."""
+
+    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]: ...
+
+    async def count_callbacks(self) -> dict[str, int]: ...
+
+    # memos and files (per chat)
+    async def add_memo(self, chat_id: str, author: str, text: str, at: float) -> Memo: ...
+
+    async def memos(self, chat_id: str) -> list[Memo]: ...
+
+    async def add_file(self, file: FileRecord) -> None: ...
+
+    async def get_file(self, file_id: str) -> FileRecord | None: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from onduty.shared.types import BusinessContext, ChatState, EndReason, RequestType, Role
+from onduty.shared.types import BusinessContext, ChatState, EndReason, FileRef, RequestType, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,24 @@ class StoredMessage:
     text: str
     at: float
     client_msg_id: str | None = None
+    file: FileRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A stored upload; its bytes are in the data folder's ``files/<file_id>``."""
+
+    file_id: str
+    chat_id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_by: str
+    at: float
+
+    def ref(self) -> FileRef:
+        return FileRef(file_id=self.file_id, name=self.name, size=self.size, content_type=self.content_type)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,59 @@ CREATE TABLE audit (
 CREATE INDEX audit_chat ON audit(chat_id, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL,)
+_TEAM_DATA = """
+-- canned messages per queue (seed 001), editable by an admin
+CREATE TABLE canned (
+    queue     TEXT NOT NULL REFERENCES queues(name) ON DELETE CASCADE,
+    shortcut  TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    PRIMARY KEY (queue, shortcut)
+);
+
+-- internal memos stored with a chat record (seed 000)
+CREATE TABLE memos (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id  TEXT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+    author   TEXT NOT NULL,
+    text     TEXT NOT NULL,
+    at       REAL NOT NULL
+);
+CREATE INDEX memos_chat ON memos(chat_id, id);
+
+-- "call me back / write to me" left by requestors nobody could serve
+CREATE TABLE callbacks (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue         TEXT NOT NULL REFERENCES queues(name),
+    name          TEXT NOT NULL,
+    phone         TEXT,
+    email         TEXT,
+    text          TEXT NOT NULL,
+    request_type  TEXT NOT NULL,
+    context       TEXT NOT NULL DEFAULT '[]',
+    chat_id       TEXT REFERENCES chats(chat_id),
+    requestor_id  TEXT,
+    site          TEXT,
+    created_at    REAL NOT NULL,
+    CHECK (phone IS NOT NULL OR email IS NOT NULL)
+);
+CREATE INDEX callbacks_queue ON callbacks(queue, id);
+
+-- files exchanged in chats; the bytes live in the data folder under files/<file_id>
+CREATE TABLE files (
+    file_id       TEXT PRIMARY KEY,
+    chat_id       TEXT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    content_type  TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    uploaded_by   TEXT NOT NULL,
+    at            REAL NOT NULL
+);
+CREATE INDEX files_chat ON files(chat_id);
+ALTER TABLE messages ADD COLUMN file_id TEXT REFERENCES files(file_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,14 +21,19 @@ from onduty.server.store.records import (
     SiteRecord,
     StoredMessage,
 )
-from onduty.shared.types import BusinessContext, ChatState, EndReason, RequestType, Role
+from onduty.shared.types import BusinessContext, ChatState, EndReason, FileRef, RequestType, Role
 
 _CHAT_COLUMNS = (
     "chat_id, queue, state, requestor_name, request_type, requested_at, resume_token_hash, "
     "requestor_email, requestor_id, site, context, agent, assigned_at, ended_at, closed_at, "
     "end_reason, last_seq"
 )
-_MESSAGE_COLUMNS = "chat_id, seq, sender, sender_name, text, at, client_msg_id"
+_MESSAGE_COLUMNS = "chat_id, seq, sender, sender_name, text, at, client_msg_id, file_id"
+_MESSAGE_SELECT = (
+    "SELECT m.chat_id, m.seq, m.sender, m.sender_name, m.text, m.at, m.client_msg_id, m.file_id,"
+    " f.name AS file_name, f.size AS file_size, f.content_type AS file_type"
+    " FROM messages m LEFT JOIN files f ON f.file_id = m.file_id"
+)
 
 
 def _contains(haystack: str | None, needle: str | None) -> bool:
@@ -46,11 +51,11 @@ def install_functions(conn: sqlite3.Connection) -> None:
 # ---- rows <-> records ---------------------------------------------------------------
 
 
-def _context_json(context: Sequence[BusinessContext]) -> str:
+def context_json(context: Sequence[BusinessContext]) -> str:
     return json.dumps([{"kind": c.kind, "id": c.id, "title": c.title, "fields": c.fields} for c in context])
 
 
-def _context_from_json(text: str) -> tuple[BusinessContext, ...]:
+def context_from_json(text: str) -> tuple[BusinessContext, ...]:
     items = json.loads(text)
     return tuple(
         BusinessContext(
@@ -72,7 +77,7 @@ def _chat(row: sqlite3.Row) -> ChatRecord:
         requestor_email=row["requestor_email"],
         requestor_id=row["requestor_id"],
         site=row["site"],
-        context=_context_from_json(row["context"]),
+        context=context_from_json(row["context"]),
         agent=row["agent"],
         assigned_at=row["assigned_at"],
         ended_at=row["ended_at"],
@@ -91,6 +96,9 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         text=row["text"],
         at=row["at"],
         client_msg_id=row["client_msg_id"],
+        file=None if row["file_id"] is None else FileRef(
+            file_id=row["file_id"], name=row["file_name"], size=row["file_size"], content_type=row["file_type"]
+        ),
     )
 
 
@@ -117,7 +125,7 @@ def _agent(row: sqlite3.Row, queues: tuple[str, ...]) -> AgentRecord:
     )
 
 
-def _exists(conn: sqlite3.Connection, sql: str, *args: object) -> bool:
+def exists(conn: sqlite3.Connection, sql: str, *args: object) -> bool:
     return conn.execute(sql, args).fetchone() is not None
 
 
@@ -125,7 +133,7 @@ def _exists(conn: sqlite3.Connection, sql: str, *args: object) -> bool:
 
 
 def add_queue(conn: sqlite3.Connection, q: QueueRecord) -> None:
-    if _exists(conn, "SELECT 1 FROM queues WHERE name = ?", q.name):
+    if exists(conn, "SELECT 1 FROM queues WHERE name = ?", q.name):
         raise StoreError(f"queue {q.name!r} already exists")
     conn.execute(
         "INSERT INTO queues (name, title, region, max_wait_s, anonymous) VALUES (?, ?, ?, ?, ?)",
@@ -143,11 +151,11 @@ def list_queues(conn: sqlite3.Connection) -> list[QueueRecord]:
 
 
 def add_agent(conn: sqlite3.Connection, a: AgentRecord) -> None:
-    if _exists(conn, "SELECT 1 FROM agents WHERE username = ?", a.username):
+    if exists(conn, "SELECT 1 FROM agents WHERE username = ?", a.username):
         raise StoreError(f"agent {a.username!r} already exists")
     if len(set(a.queues)) != len(a.queues):
         raise StoreError(f"agent {a.username!r} lists a queue twice: {list(a.queues)}")
-    unknown = [q for q in a.queues if not _exists(conn, "SELECT 1 FROM queues WHERE name = ?", q)]
+    unknown = [q for q in a.queues if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", q)]
     if unknown:
         raise StoreError(f"agent {a.username!r}: unknown queue(s) {unknown}")
     conn.execute(
@@ -193,7 +201,7 @@ def set_password(conn: sqlite3.Connection, username: str, password_hash: str) ->
 
 
 def add_site(conn: sqlite3.Connection, s: SiteRecord) -> None:
-    if _exists(conn, "SELECT 1 FROM sites WHERE name = ?", s.name):
+    if exists(conn, "SELECT 1 FROM sites WHERE name = ?", s.name):
         raise StoreError(f"site {s.name!r} already exists")
     conn.execute("INSERT INTO sites (name, secret) VALUES (?, ?)", (s.name, s.secret))
 
@@ -204,7 +212,7 @@ def get_site(conn: sqlite3.Connection, name: str) -> SiteRecord | None:
 
 
 def add_session(conn: sqlite3.Connection, s: SessionRecord) -> None:
-    if not _exists(conn, "SELECT 1 FROM agents WHERE username = ?", s.username):
+    if not exists(conn, "SELECT 1 FROM agents WHERE username = ?", s.username):
         raise StoreError(f"session for unknown agent {s.username!r}")
     conn.execute(
         "INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)",
@@ -227,15 +235,15 @@ def delete_session(conn: sqlite3.Connection, token_hash: str) -> None:
 
 
 def create_chat(conn: sqlite3.Connection, c: ChatRecord) -> None:
-    if _exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", c.chat_id):
+    if exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", c.chat_id):
         raise StoreError(f"chat {c.chat_id!r} already exists")
-    if not _exists(conn, "SELECT 1 FROM queues WHERE name = ?", c.queue):
+    if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", c.queue):
         raise StoreError(f"chat {c.chat_id!r}: unknown queue {c.queue!r}")
     conn.execute(
         f"INSERT INTO chats ({_CHAT_COLUMNS}) VALUES ({', '.join('?' * 17)})",
         (
             c.chat_id, c.queue, c.state.value, c.requestor_name, c.request_type.value, c.requested_at,
-            c.resume_token_hash, c.requestor_email, c.requestor_id, c.site, _context_json(c.context),
+            c.resume_token_hash, c.requestor_email, c.requestor_id, c.site, context_json(c.context),
             c.agent, c.assigned_at, c.ended_at, c.closed_at,
             None if c.end_reason is None else c.end_reason.value, c.last_seq,
         ),
@@ -322,37 +330,38 @@ def append_message(
     text: str,
     at: float,
     client_msg_id: str | None,
+    file: FileRef | None = None,
 ) -> tuple[StoredMessage, bool]:
     """Next seq is computed here, inside the write transaction, so it cannot race."""
     if client_msg_id is not None:
         row = conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND sender = ? AND client_msg_id = ?",
+            f"{_MESSAGE_SELECT} WHERE m.chat_id = ? AND m.sender = ? AND m.client_msg_id = ?",
             (chat_id, sender.value, client_msg_id),
         ).fetchone()
         if row is not None:
             return _message(row), False
-    if not _exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
+    if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
         raise StoreError(f"unknown chat {chat_id!r}")
     row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE chat_id = ?", (chat_id,)).fetchone()
     seq = int(row[0]) + 1
     conn.execute(
-        f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (chat_id, seq, sender.value, sender_name, text, at, client_msg_id),
+        f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (chat_id, seq, sender.value, sender_name, text, at, client_msg_id, file.file_id if file else None),
     )
     conn.execute("UPDATE chats SET last_seq = MAX(last_seq, ?) WHERE chat_id = ?", (seq, chat_id))
-    return StoredMessage(chat_id, seq, sender, sender_name, text, at, client_msg_id), True
+    return StoredMessage(chat_id, seq, sender, sender_name, text, at, client_msg_id, file), True
 
 
 def messages_after(conn: sqlite3.Connection, chat_id: str, after_seq: int, limit: int) -> list[StoredMessage]:
     rows = conn.execute(
-        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        f"{_MESSAGE_SELECT} WHERE m.chat_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
         (chat_id, after_seq, limit),
     )
     return [_message(r) for r in rows]
 
 
 def ack(conn: sqlite3.Connection, chat_id: str, party: Role, seq: int) -> None:
-    if not _exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
+    if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
         raise StoreError(f"unknown chat {chat_id!r}")
     conn.execute(
         "INSERT INTO cursors (chat_id, party, acked_seq) VALUES (?, ?, ?)"

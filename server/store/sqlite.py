@@ -27,19 +27,20 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from onduty.server.store import sql
+from onduty.server.store import sql, sql_chatdata, sql_queuedata
 from onduty.server.store.base import StoreError
 from onduty.server.store.records import (
     AgentRecord,
     AuditEntry,
     ChatRecord,
+    FileRecord,
     QueueRecord,
     SessionRecord,
     SiteRecord,
     StoredMessage,
 )
 from onduty.server.store.schema import migrate
-from onduty.shared.types import ChatState, EndReason, Role
+from onduty.shared.types import CallbackInfo, CannedMessage, ChatState, EndReason, FileRef, Memo, Role
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +308,8 @@ class SqliteStore:
     # ---- messages, cursors, audit ---------------------------------------------------
 
     async def append_message(
-        self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None
+        self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None,
+        file: FileRef | None = None,
     ) -> tuple[StoredMessage, bool]:
         return await self._write(
             partial(
@@ -318,6 +320,7 @@ class SqliteStore:
                 text=text,
                 at=at,
                 client_msg_id=client_msg_id,
+                file=file,
             )
         )
 
@@ -337,3 +340,35 @@ class SqliteStore:
 
     async def audit_log(self, chat_id: str) -> list[AuditEntry]:
         return await self._read(partial(sql.audit_log, chat_id=chat_id))
+
+    # ---- canned messages, callbacks, memos, files -----------------------------------
+
+    async def set_canned(self, item: CannedMessage) -> None:
+        await self._write(partial(sql_queuedata.set_canned, item=item))
+
+    async def remove_canned(self, queue: str, shortcut: str) -> bool:
+        return await self._write(partial(sql_queuedata.remove_canned, queue=queue, shortcut=shortcut))
+
+    async def list_canned(self, queues: Sequence[str]) -> list[CannedMessage]:
+        return await self._read(partial(sql_queuedata.list_canned, queues=tuple(queues)))
+
+    async def add_callback(self, callback: CallbackInfo, site: str | None) -> int:
+        return await self._write(partial(sql_queuedata.add_callback, c=callback, site=site))
+
+    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]:
+        return await self._read(partial(sql_queuedata.list_callbacks, queues=tuple(queues), limit=limit))
+
+    async def count_callbacks(self) -> dict[str, int]:
+        return await self._read(sql_queuedata.count_callbacks)
+
+    async def add_memo(self, chat_id: str, author: str, text: str, at: float) -> Memo:
+        return await self._write(partial(sql_chatdata.add_memo, chat_id=chat_id, author=author, text=text, at=at))
+
+    async def memos(self, chat_id: str) -> list[Memo]:
+        return await self._read(partial(sql_chatdata.memos, chat_id=chat_id))
+
+    async def add_file(self, file: FileRecord) -> None:
+        await self._write(partial(sql_chatdata.add_file, f=file))
+
+    async def get_file(self, file_id: str) -> FileRecord | None:
+        return await self._read(partial(sql_chatdata.get_file, file_id=file_id))

@@ -825,3 +825,35 @@ def test_custom_grace_periods_are_used() -> None:
     sc.requestor_drop("c1")
     assert sc.r.next_deadline() == 12.0
     assert of(sc.tick(12.0), End) == [End("c1", EndReason.REQUESTOR_LEFT, None)]
+
+
+# --- "chat again with the same agent" ---------------------------------------------------
+
+
+def test_a_preferred_routable_agent_gets_the_request_over_the_longest_idle() -> None:
+    sc = Scenario(agents={"alice": ["q"], "bob": ["q"]})
+    sc.connect("alice")
+    sc.t = 5.0
+    sc.connect("bob")
+    out = sc.apply(ev.ChatRequested(sc.t, "c1", "q", prefer="bob"))
+    assert assigns(out) == {"c1": "bob"}
+
+
+@pytest.mark.parametrize("why", ["busy", "other_queue", "unknown"])
+def test_an_unavailable_preferred_agent_falls_back_to_normal_routing(why: str) -> None:
+    bob_queues = ["r"] if why == "other_queue" else ["q"]
+    sc = Scenario(queues={"q": 120.0, "r": 120.0}, agents={"alice": ["q"], "bob": bob_queues})
+    sc.connect("alice")
+    sc.connect("bob")
+    if why == "busy":
+        sc.presence("bob", Presence.BUSY)
+    prefer = "nobody" if why == "unknown" else "bob"
+    assert assigns(sc.apply(ev.ChatRequested(sc.t, "c1", "q", prefer=prefer))) == {"c1": "alice"}
+
+
+def test_a_preferred_agent_who_is_not_routable_does_not_hold_the_request_back() -> None:
+    sc = Scenario(agents={"alice": ["q"]})
+    sc.connect("alice", available=False)
+    sc.apply(ev.ChatRequested(sc.t, "c1", "q", prefer="alice"))
+    assert sc.r.line("q") == ["c1"]
+    assert assigns(sc.presence("alice", Presence.AVAILABLE)) == {"c1": "alice"}
