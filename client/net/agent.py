@@ -1,4 +1,5 @@
-"""The agent's side of /ws/agent: login (password once, then the session token), duty, chats."""
+"""The agent's side of /ws/agent: login (password once, then the session token), duty, chats,
+canned messages, memos, typing, callbacks and file transfer."""
 
 from __future__ import annotations
 
@@ -9,25 +10,34 @@ from collections.abc import Callable, Mapping
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
 from onduty.client.net.connection import Sleep
+from onduty.client.net.errors import NotConnected
+from onduty.client.net.files import Downloaded, Uploaded, download, http_base, upload
 from onduty.shared.messages import (
     AgentStatus,
+    CallbackList,
+    CannedList,
     ChatAssigned,
     ChatClosed,
     ChatList,
     ChatMessage,
     CloseChat,
+    GetCanned,
     GetTranscript,
+    ListCallbacks,
     ListChats,
     Login,
     LoginOk,
     Logout,
+    MemoSaved,
     Message,
+    SaveMemo,
     SetDuty,
     SetPresence,
     Transcript,
+    Typing,
     Welcome,
 )
-from onduty.shared.types import AgentProfile, ChatInfo, Presence
+from onduty.shared.types import AgentProfile, CallbackInfo, CannedMessage, ChatInfo, Memo, Presence
 
 
 class AgentClient(ChatClient):
@@ -68,6 +78,8 @@ class AgentClient(ChatClient):
         self.profile: AgentProfile | None = None
         self.status: AgentStatus | None = None
         self.open_chats: dict[str, ChatInfo] = {}
+        self.canned: list[CannedMessage] = []
+        """The canned messages of the agent's queues, as last pushed or fetched."""
         self._want_duty: bool | None = None
         self._want_presence: Presence | None = None
         self._restore = False
@@ -100,6 +112,7 @@ class AgentClient(ChatClient):
     async def get_transcript(self, chat_id: str) -> Transcript:
         """The whole transcript, fetched page by page."""
         messages: list[ChatMessage] = []
+        memos: list[Memo] = []
         while True:
             after = messages[-1].seq if messages else 0
             page = await self._request(
@@ -107,8 +120,53 @@ class AgentClient(ChatClient):
                 lambda m: isinstance(m, Transcript) and m.chat.chat_id == chat_id,
             )
             messages.extend(page.messages)
+            if after == 0:
+                memos = list(page.memos)
             if not page.more or not page.messages:
-                return Transcript(chat=page.chat, messages=messages, more=False)
+                return Transcript(chat=page.chat, messages=messages, more=False, memos=memos)
+
+    async def get_canned(self) -> list[CannedMessage]:
+        reply = await self._request(GetCanned(), CannedList, _is(CannedList))
+        return reply.items
+
+    async def save_memo(self, chat_id: str, text: str) -> Memo:
+        reply = await self._request(
+            SaveMemo(chat_id=chat_id, text=text), MemoSaved,
+            lambda m: isinstance(m, MemoSaved) and m.chat_id == chat_id,
+        )
+        return reply.memo
+
+    async def list_callbacks(self, *, queue: str | None = None, limit: int = 50) -> list[CallbackInfo]:
+        reply = await self._request(ListCallbacks(queue=queue, limit=limit), CallbackList, _is(CallbackList))
+        return reply.items
+
+    async def typing(self, chat_id: str, active: bool = True) -> None:
+        """Tell the requestor the agent is typing (or stopped); dropped while disconnected (it is transient)."""
+        await self._write(Typing(chat_id=chat_id, active=active))
+
+    async def upload_file(
+        self, chat_id: str, data: bytes, name: str, *, content_type: str = "application/octet-stream",
+        caption: str = "",
+    ) -> Uploaded:
+        """Attach a file to a chat (HTTP, with the session token); the requestor gets it as a message."""
+        token = self._require_token()
+        cmid = self._ledger.new_client_msg_id()
+        self._ledger.note_own(chat_id, cmid)
+        uploaded = await upload(
+            http_base(self._conn.url), token, chat_id, data, name, content_type=content_type, caption=caption,
+            client_msg_id=cmid, time_limit=self._request_timeout,
+        )
+        self._ledger.note_own_seq(chat_id, uploaded.seq)
+        return uploaded
+
+    async def download_file(self, file_id: str) -> Downloaded:
+        base = http_base(self._conn.url)
+        return await download(base, self._require_token(), file_id, time_limit=self._request_timeout)
+
+    def _require_token(self) -> str:
+        if self.token is None:
+            raise NotConnected("file transfer needs a session token: sign in first")
+        return self.token
 
     async def logout(self) -> None:
         """Revoke the token and go offline at once (no grace period); the client is closed after."""
@@ -146,6 +204,8 @@ class AgentClient(ChatClient):
             case ChatClosed():
                 self.open_chats.pop(message.chat_id, None)
                 self._ledger.forget(message.chat_id)
+            case CannedList():
+                self.canned = list(message.items)
             case _:
                 pass
 

@@ -139,12 +139,15 @@ class ChatClient:
         The message is kept and resent with the same client_msg_id after a reconnect until the
         server confirms it, also when the caller stopped waiting (timeout, cancel).
         """
+        return (await self.send_message(chat_id, text)).seq
+
+    async def send_message(self, chat_id: str, text: str) -> Sent:
+        """Like :meth:`send`, returning the server's whole ``sent`` (seq and the time it was stored)."""
         self._check_alive()
         entry = self._ledger.add_send(chat_id, text)
         if self._ready.is_set():
             await self._write_pending(entry)
-        sent = await asyncio.shield(entry.future)
-        return sent.seq
+        return await asyncio.shield(entry.future)
 
     async def end_chat(self, chat_id: str) -> ChatEnded:
         return await self._request(

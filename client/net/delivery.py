@@ -60,6 +60,10 @@ class ChatLedger:
     def note_own(self, chat_id: str, client_msg_id: str) -> None:
         self.own_ids.setdefault(chat_id, set()).add(client_msg_id)
 
+    def note_own_seq(self, chat_id: str, seq: int) -> None:
+        """A message stored for us outside ``send`` (e.g. a file upload): skip it in replays."""
+        self.own_seqs.setdefault(chat_id, set()).add(seq)
+
     def unwritten(self, session: int) -> list[PendingSend]:
         """Pending sends not yet written on ``session``, oldest first."""
         return [p for p in self.pending.values() if p.session != session]
