@@ -853,7 +853,8 @@ def test_an_unavailable_preferred_agent_falls_back_to_normal_routing(why: str) -
 
 def test_a_preferred_agent_who_is_not_routable_does_not_hold_the_request_back() -> None:
     sc = Scenario(agents={"alice": ["q"]})
-    sc.connect("alice", available=False)
+    sc.connect("alice")
+    sc.presence("alice", Presence.AWAY)
     sc.apply(ev.ChatRequested(sc.t, "c1", "q", prefer="alice"))
     assert sc.r.line("q") == ["c1"]
     assert assigns(sc.presence("alice", Presence.AVAILABLE)) == {"c1": "alice"}
