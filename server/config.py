@@ -33,6 +33,15 @@ class ServerConfig:
     outbox_frames: int = 2048
     """Frames queued for one peer before it counts as too slow and is disconnected."""
     max_bad_frames: int = 20
+    requestor_rate_per_s: float = 20.0
+    """Frames per second one requestor connection may send on average (0: no limit)."""
+    requestor_rate_burst: int = 40
+    max_file_bytes: int = 10 * 1024 * 1024
+    file_types: tuple[str, ...] = (
+        ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".log", ".csv", ".json", ".xml", ".zip",
+        ".docx", ".xlsx", ".pptx", ".odt", ".ods",
+    )
+    """File name extensions accepted for chat attachments (case-insensitive)."""
     agent_grace_s: float = 60.0
     requestor_grace_s: float = 60.0
     default_max_wait_s: float = 120.0
@@ -44,6 +53,11 @@ class ServerConfig:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "onduty.sqlite3"
+
+    @property
+    def files_dir(self) -> Path:
+        """Uploaded files, outside anything served statically."""
+        return self.data_dir / "files"
 
 
 class ConfigError(ValueError):

@@ -18,21 +18,28 @@ from onduty.shared.messages import (
     TRANSCRIPT_PAGE,
     TRANSCRIPT_PAGE_CHARS,
     Ack,
+    CallbackList,
+    CannedList,
     ChatList,
     ChatMessage,
     CloseChat,
     EndChat,
+    GetCanned,
     GetTranscript,
+    ListCallbacks,
     ListChats,
     Login,
     LoginOk,
     Logout,
+    MemoSaved,
     Message,
+    SaveMemo,
     Send,
     Sent,
     SetDuty,
     SetPresence,
     Transcript,
+    Typing,
 )
 from onduty.shared.types import AgentProfile, ChatInfo, Presence, Role
 
@@ -70,26 +77,37 @@ class AgentEndpoint(Endpoint):
             case Ack(chat_id=chat_id, seq=seq):
                 self._held(chat_id)
                 hub.ack(chat_id, Role.AGENT, seq)
+            case Typing(chat_id=chat_id, active=active):
+                hub.typing(self._held(chat_id), Role.AGENT, profile.display_name, active)
+            case GetCanned():
+                self.peer.send(CannedList(items=await hub.store.list_canned(profile.queues)))
+            case SaveMemo(chat_id=chat_id, text=text):
+                await self._readable(chat_id)
+                if not text.strip():
+                    raise ProtocolError(ErrorCode.BAD_REQUEST, "the memo is empty")
+                memo = await hub.store.add_memo(chat_id, user, text, now)
+                hub.audit(now, "memo", chat_id, user, memo_id=str(memo.memo_id))
+                self.peer.send(MemoSaved(chat_id=chat_id, memo=memo))
+            case ListCallbacks(queue=queue, limit=limit):
+                queues = self._queues(queue)
+                items = await hub.store.list_callbacks(queues, limit=max(1, min(limit, 200)))
+                self.peer.send(CallbackList(items=items))
             case EndChat(chat_id=chat_id):
                 hub.apply(ev.AgentEnded(now, chat_id, user))
             case CloseChat(chat_id=chat_id):
                 hub.apply(ev.AgentClosed(now, chat_id, user))
             case ListChats(queue=queue, query=query, before=before, limit=limit):
-                if queue is not None and queue not in profile.queues:
-                    raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{queue} is not one of your queues")
-                queues = [queue] if queue is not None else profile.queues
+                queues = self._queues(queue)
                 records = await hub.store.list_chats(queues, query=query, before=before,
                                                      limit=max(1, min(limit, 200)))
                 self.peer.send(ChatList(chats=[self._info(r) for r in records]))
             case GetTranscript(chat_id=chat_id, after_seq=after_seq):
-                record = await hub.store.get_chat(chat_id)
-                if record is None:
-                    raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
-                if record.queue not in profile.queues:
-                    raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
+                record = await self._readable(chat_id)
                 history = await hub.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
                 page = transcript_page(history)
-                self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(history)))
+                memos = await hub.store.memos(chat_id) if after_seq <= 0 else []
+                self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(history),
+                                          memos=memos[-50:]))
             case Logout():
                 if self.token is not None:
                     await hub.store.delete_session(token_hash(self.token))
@@ -99,6 +117,23 @@ class AgentEndpoint(Endpoint):
                 self.peer.close(CloseCode.NORMAL, "signed out")
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
+
+    def _queues(self, queue: str | None) -> list[str]:
+        """``queue`` if it is one of the agent's, else all of them."""
+        assert self.profile is not None
+        if queue is not None and queue not in self.profile.queues:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{queue} is not one of your queues")
+        return [queue] if queue is not None else list(self.profile.queues)
+
+    async def _readable(self, chat_id: str) -> ChatRecord:
+        """A chat of one of the agent's queues (open or archived)."""
+        assert self.profile is not None
+        record = await self.hub.store.get_chat(chat_id)
+        if record is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
+        if record.queue not in self.profile.queues:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
+        return record
 
     def _held(self, chat_id: str) -> ChatSession:
         assert self.profile is not None
@@ -155,6 +190,7 @@ class AgentEndpoint(Endpoint):
         self.peer.log.extra = {**(self.peer.log.extra or {}), "user": agent.username}
         self.peer.log.info("signed in")
         self.peer.send(LoginOk(token=token, expires_at=expires_at, profile=self.profile))
+        self.peer.send(CannedList(items=await store.list_canned(self.profile.queues)))
         self.hub.agent_online(AgentConn(self.peer, self.profile), message.cursors)
 
     def gone(self) -> None:

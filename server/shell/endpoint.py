@@ -14,6 +14,7 @@ from aiohttp import WSMsgType, web
 from onduty.server.config import ServerConfig
 from onduty.server.shell.hub import Hub
 from onduty.server.shell.peer import Peer
+from onduty.server.shell.ratelimit import TokenBucket
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.limits import PROTOCOL_VERSION
 from onduty.shared.messages import Hello, Message, Welcome
@@ -26,10 +27,11 @@ _FRAME_ERRORS = {
 
 
 class Endpoint(ABC):
-    def __init__(self, hub: Hub, peer: Peer, config: ServerConfig) -> None:
+    def __init__(self, hub: Hub, peer: Peer, config: ServerConfig, limit: TokenBucket | None = None) -> None:
         self.hub = hub
         self.peer = peer
         self.config = config
+        self.limit = limit
         self._greeted = False
         self._bad_frames = 0
 
@@ -56,6 +58,9 @@ class Endpoint(ABC):
         try:
             message = self.peer.codec.decode(data)
             ref = message.TYPE
+            if self.limit is not None and not self.limit.take():
+                self.peer.log.warning("rate limited: %s dropped", ref)
+                raise ProtocolError(ErrorCode.RATE_LIMITED, "too many messages: send this one again later")
             if not self._greeted:
                 self._hello(message)
             else:

@@ -28,6 +28,7 @@ from onduty.server.core.decisions import (
     QueueStatusChanged,
     Requeue,
 )
+from onduty.server.core.estimate import WaitEstimator
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.store import AuditEntry, QueueRecord, Store, StoredMessage
@@ -40,10 +41,12 @@ from onduty.shared.messages import (
     ChatClosed,
     ChatEnded,
     ChatRequeued,
+    PeerTyping,
+    QueueInfo,
     QueueStatus,
     Waiting,
 )
-from onduty.shared.types import AgentProfile, ChatState, EndReason, Role
+from onduty.shared.types import AgentProfile, ChatState, EndReason, FileRef, Role
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,9 @@ class Hub:
         self.names: dict[str, str] = {}
         self._watchers: dict[str, set[str]] = {}
         self._queues: dict[str, QueueRecord] = {}
+        self.callbacks: dict[str, int] = {}
+        """Open callback requests per queue (shown to its agents in ``queue_status``)."""
+        self.estimator = WaitEstimator()
         self._wake = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
@@ -90,6 +96,7 @@ class Hub:
     async def start(self) -> None:
         """Load queues and every open chat from the store, then start the timer."""
         now = self.clock()
+        self.callbacks = await self.store.count_callbacks()
         for queue in await self.store.list_queues():
             self._queues[queue.name] = queue
             self.apply(ev.QueueConfigured(now, queue.name, queue.max_wait_s))
@@ -164,8 +171,11 @@ class Hub:
             case Assign(chat_id=chat_id, agent=agent, waited_s=waited):
                 self._assign(self.sessions[chat_id], agent, waited, now)
             case Position(chat_id=chat_id, position=pos, waited_s=waited, max_wait_s=max_wait):
-                if (peer := self.sessions[chat_id].peer(Role.REQUESTOR)) is not None:
-                    peer.send(Waiting(chat_id=chat_id, position=pos, waited_s=waited, max_wait_s=max_wait))
+                session = self.sessions[chat_id]
+                if (peer := session.peer(Role.REQUESTOR)) is not None:
+                    estimate = self.estimator.estimate(session.record.queue, pos, now)
+                    peer.send(Waiting(chat_id=chat_id, position=pos, waited_s=waited, max_wait_s=max_wait,
+                                      est_wait_s=estimate))
             case Requeue(chat_id=chat_id, agent=agent):
                 session = self.sessions[chat_id]
                 session.detach(Role.AGENT)
@@ -186,16 +196,31 @@ class Hub:
             case AgentStatusChanged() as status:
                 if (conn := self.agents.get(status.username)) is not None:
                     conn.peer.send(agent_status(status))
-            case QueueStatusChanged() as q:
-                frame = self.codec.encode(
-                    QueueStatus(queue=q.queue, waiting=q.waiting, on_duty=q.on_duty, routable=q.routable)
-                )
-                for username in self._watchers.get(q.queue, ()):
-                    self.agents[username].peer.send_frame(frame)
+            case QueueStatusChanged(queue=queue):
+                self.broadcast_queue_status(queue)
             case _:
                 raise TypeError(f"unhandled decision {d!r}")
 
+    def queue_status(self, queue: str) -> QueueStatus:
+        s = self.router.queue_status(queue)
+        return QueueStatus(queue=queue, waiting=s.waiting, on_duty=s.on_duty, routable=s.routable,
+                           callbacks=self.callbacks.get(queue, 0))
+
+    def broadcast_queue_status(self, queue: str) -> None:
+        """Tell every signed-in agent of ``queue`` its line, staffing and callbacks."""
+        frame = self.codec.encode(self.queue_status(queue))
+        for username in self._watchers.get(queue, ()):
+            self.agents[username].peer.send_frame(frame)
+
+    def queue_info(self, queue: QueueRecord) -> QueueInfo:
+        """What a requestor may know before asking: is anyone on duty, how long is the line."""
+        s = self.router.queue_status(queue.name)
+        estimate = self.estimator.estimate(queue.name, s.waiting + 1, self.clock()) if s.routable == 0 else 0.0
+        return QueueInfo(queue=queue.name, open=s.on_duty > 0, on_duty=s.on_duty, waiting=s.waiting,
+                         max_wait_s=queue.max_wait_s, est_wait_s=estimate if s.on_duty > 0 else None)
+
     def _assign(self, session: ChatSession, agent: str, waited: float, now: float) -> None:
+        self.estimator.assigned(session.record.queue, now)
         session.state, session.agent, session.assigned_at = ChatState.ASSIGNED, agent, now
         session.agent_name = self.names.get(agent, agent)
         self.background(
@@ -261,8 +286,7 @@ class Hub:
             assigned = ChatAssigned(chat=session.info(), waited_s=_waited(session), resumed=True)
             session.attach(Role.AGENT, peer, cursors.get(chat_id, 0), assigned)
         for queue in profile.queues:
-            s = self.router.queue_status(queue)
-            peer.send(QueueStatus(queue=queue, waiting=s.waiting, on_duty=s.on_duty, routable=s.routable))
+            peer.send(self.queue_status(queue))
 
     def agent_offline(self, username: str, peer: Peer, signed_out: bool) -> None:
         conn = self.agents.get(username)
@@ -282,15 +306,26 @@ class Hub:
     # --- messages --------------------------------------------------------------------
 
     async def post(
-        self, session: ChatSession, sender: Role, sender_name: str, text: str, client_msg_id: str | None
+        self, session: ChatSession, sender: Role, sender_name: str, text: str, client_msg_id: str | None,
+        file: FileRef | None = None,
     ) -> tuple[StoredMessage, bool]:
         """Store a message (durably), then deliver it; a resent client_msg_id is not stored twice."""
         message, new = await self.store.append_message(
-            session.chat_id, sender, sender_name, text, self.clock(), client_msg_id
+            session.chat_id, sender, sender_name, text, self.clock(), client_msg_id, file
         )
         if new:
             session.add(message)
         return message, new
+
+    def typing(self, session: ChatSession, sender: Role, name: str, active: bool) -> None:
+        """Relay a typing indicator to the other side, if attached; never stored."""
+        other = Role.REQUESTOR if sender is Role.AGENT else Role.AGENT
+        if (peer := session.peer(other)) is not None:
+            peer.send(PeerTyping(chat_id=session.chat_id, sender=sender, name=name, active=active))
+
+    def callback_added(self, queue: str) -> None:
+        self.callbacks[queue] = self.callbacks.get(queue, 0) + 1
+        self.broadcast_queue_status(queue)
 
     def agent_replied(self, session: ChatSession, username: str) -> None:
         """The agent writes in the chat: refused once it ended; assigned -> active."""

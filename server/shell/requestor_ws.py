@@ -3,39 +3,66 @@
 from __future__ import annotations
 
 import hmac
+import re
 import uuid
 
 from onduty.server.auth import SiteClaims, new_token, read_site_token, token_hash, verify_site_token
+from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
 from onduty.server.shell.endpoint import Endpoint
-from onduty.server.shell.hub import END_TEXT
+from onduty.server.shell.hub import END_TEXT, Hub
+from onduty.server.shell.peer import Peer
+from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.store import ChatRecord, QueueRecord
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
     Ack,
     AgentJoined,
+    CallbackSaved,
     ChatEnded,
     ChatRequested,
     EndChat,
+    GetQueueInfo,
+    LeaveCallback,
     Message,
     RequestChat,
     ResumeChat,
     Send,
     Sent,
+    Typing,
     Waiting,
 )
-from onduty.shared.types import ChatState, Role
+from onduty.shared.types import CallbackInfo, ChatState, Role
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+?[0-9 ()./-]{5,40}")
 
 
 class RequestorEndpoint(Endpoint):
     session: ChatSession | None = None
 
+    def __init__(self, hub: Hub, peer: Peer, config: ServerConfig) -> None:
+        limit = None
+        if config.requestor_rate_per_s > 0:
+            limit = TokenBucket(config.requestor_rate_per_s, config.requestor_rate_burst)
+        super().__init__(hub, peer, config, limit)
+
     async def dispatch(self, message: Message) -> None:
         hub = self.hub
         match message:
+            case GetQueueInfo(queue=name):
+                queue = await hub.ensure_queue(name)
+                if queue is None:
+                    raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, name)
+                self.peer.send(hub.queue_info(queue))
             case RequestChat():
                 await self._request(message)
+            case LeaveCallback():
+                await self._callback(message)
+            case Typing(chat_id=chat_id, active=active):
+                session = self._own(chat_id)
+                hub.typing(session, Role.REQUESTOR, session.record.requestor_name, active)
             case ResumeChat(chat_id=chat_id, resume_token=resume_token, after_seq=after_seq):
                 await self._resume(chat_id, resume_token, after_seq)
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
@@ -81,6 +108,7 @@ class RequestorEndpoint(Endpoint):
         if queue is None:
             raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, m.queue)
         claims = await self._identity(queue, m.site_token)
+        prefer = await self._previous_agent(m, queue.name)
         resume_token = new_token()
         record = ChatRecord(
             chat_id=uuid.uuid4().hex[:16], queue=queue.name, state=ChatState.WAITING,
@@ -101,7 +129,45 @@ class RequestorEndpoint(Endpoint):
                                     at=stored.at))
         hub.audit(record.requested_at, "requested", record.chat_id, None, queue=queue.name,
                   request_type=m.request_type.value, verified=str(claims is not None))
-        hub.apply(ev.ChatRequested(hub.clock(), record.chat_id, queue.name))
+        hub.apply(ev.ChatRequested(hub.clock(), record.chat_id, queue.name, prefer))
+
+    async def _previous_agent(self, m: RequestChat, queue: str) -> str | None:
+        """The agent of the requestor's earlier chat in this queue ("chat again with the same agent")."""
+        if m.previous_chat_id is None:
+            return None
+        record = await self.hub.store.get_chat(m.previous_chat_id)
+        if record is None or m.previous_token is None or not hmac.compare_digest(
+            record.resume_token_hash, token_hash(m.previous_token)
+        ):
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, "no earlier chat with that id and token")
+        return record.agent if record.queue == queue else None
+
+    async def _callback(self, m: LeaveCallback) -> None:
+        hub = self.hub
+        queue = await hub.ensure_queue(m.queue)
+        if queue is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, m.queue)
+        claims = await self._identity(queue, m.site_token)
+        phone = (m.phone or "").strip() or None
+        email = (m.email or "").strip() or None
+        if phone is None and email is None:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "leave a phone number or an e-mail address")
+        if phone is not None and not PHONE.fullmatch(phone):
+            raise ProtocolError(ErrorCode.INVALID_VALUE, "that is not a phone number")
+        if email is not None and not EMAIL.fullmatch(email):
+            raise ProtocolError(ErrorCode.INVALID_VALUE, "that is not an e-mail address")
+        if m.chat_id is not None and (self.session is None or self.session.chat_id != m.chat_id):
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, "not a chat of this connection")
+        info = CallbackInfo(
+            callback_id=0, queue=queue.name, name=claims.name if claims else m.name, phone=phone, email=email,
+            text=m.text, request_type=m.request_type, created_at=hub.clock(), context=list(m.context),
+            chat_id=m.chat_id, verified_id=claims.subject if claims else None,
+        )
+        callback_id = await hub.store.add_callback(info, claims.site if claims else None)
+        hub.audit(info.created_at, "callback", m.chat_id, None, queue=queue.name, callback_id=str(callback_id))
+        self.peer.log.info("callback request stored", extra={"callback_id": callback_id})
+        hub.callback_added(queue.name)
+        self.peer.send(CallbackSaved(callback_id=callback_id, queue=queue.name))
 
     async def _resume(self, chat_id: str, resume_token: str, after_seq: int | None) -> None:
         self._check_free()

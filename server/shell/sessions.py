@@ -81,7 +81,7 @@ class ChatSession:
 def to_wire(m: StoredMessage) -> ChatMessage:
     return ChatMessage(
         chat_id=m.chat_id, seq=m.seq, sender=m.sender, sender_name=m.sender_name, text=m.text, at=m.at,
-        client_msg_id=m.client_msg_id,
+        client_msg_id=m.client_msg_id, file=m.file,
     )
 
 

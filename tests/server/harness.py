@@ -18,7 +18,7 @@ from onduty.server.store import AgentRecord, QueueRecord, SiteRecord
 from onduty.server.store.sqlite import SqliteStore
 from onduty.shared.codec import Codec
 from onduty.shared.limits import PROTOCOL_VERSION
-from onduty.shared.messages import SERVER_MESSAGES, AgentStatus, Hello, Message, QueueStatus, Welcome
+from onduty.shared.messages import SERVER_MESSAGES, AgentStatus, CannedList, Hello, Message, QueueStatus, Welcome
 
 M = TypeVar("M", bound=Message)
 PASSWORD = "correct horse"
@@ -61,7 +61,7 @@ class Wire:
         self.seen.append(message)
         return message
 
-    async def expect(self, cls: type[M], skip: tuple[type[Message], ...] = (AgentStatus, QueueStatus)) -> M:
+    async def expect(self, cls: type[M], skip: tuple[type[Message], ...] = (AgentStatus, QueueStatus, CannedList)) -> M:
         while True:
             message = await self.next()
             if isinstance(message, cls):
