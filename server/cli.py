@@ -26,6 +26,7 @@ from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
 from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, StoreError
 from onduty.server.store.sqlite import SqliteStore
+from onduty.shared.types import CannedMessage
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 DEMO_QUEUES = (
@@ -33,6 +34,13 @@ DEMO_QUEUES = (
     QueueRecord("cim-apj", "CIM APJ", "APJ"),
     QueueRecord("cim-amer", "CIM AMER", "AMER"),
     QueueRecord("cic", "Customer Interaction Center", "GLOBAL"),
+)
+DEMO_CANNED = (
+    ("ps-lookingforexpert", "Your question belongs to another expert area. Let me check if someone is available."),
+    ("ps-gotocic", "Your question is best answered by our Customer Interaction Center. "
+                   "Let me check if a colleague there is available to take over."),
+    ("ps-moment", "Thank you for waiting, I am still looking into this for you."),
+    ("ps-closing", "Is there anything else I can help you with today?"),
 )
 LOADGEN_PASSWORD = "loadgen-password"
 
@@ -45,6 +53,10 @@ def _name(value: str) -> str:
     if not NAME.match(value):
         raise argparse.ArgumentTypeError(f"{value!r}: use 1-64 of a-z 0-9 . _ - (starting with a letter or digit)")
     return value
+
+
+def _shortcut(value: str) -> str:
+    return _name(value.removeprefix("/"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
     site = sub.add_parser("site", parents=[common], help="B2B sites").add_subparsers(dest="action", required=True)
     sadd = site.add_parser("add", parents=[common], help="add a site and print its signing secret")
     sadd.add_argument("name", type=_name)
+
+    canned = sub.add_parser("canned", parents=[common],
+                            help="canned messages per queue (agents type /shortcut)").add_subparsers(
+                                dest="action", required=True)
+    cadd = canned.add_parser("add", parents=[common], help="add or replace a canned message")
+    cadd.add_argument("queue", type=_name)
+    cadd.add_argument("shortcut", type=_shortcut, help="e.g. ps-lookingforexpert (a leading / is dropped)")
+    cadd.add_argument("text", help="the message; '-' reads it from standard input")
+    clist = canned.add_parser("list", parents=[common], help="list canned messages")
+    clist.add_argument("--queue", type=_name, action="append", help="only these queues")
+    crm = canned.add_parser("remove", parents=[common], help="remove a canned message")
+    crm.add_argument("queue", type=_name)
+    crm.add_argument("shortcut", type=_shortcut)
+
+    callbacks = sub.add_parser("callback", parents=[common],
+                               help="callback / e-mail requests left by requestors").add_subparsers(
+                                   dest="action", required=True)
+    cblist = callbacks.add_parser("list", parents=[common], help="list callback requests, newest first")
+    cblist.add_argument("--queue", type=_name, action="append", help="only these queues")
+    cblist.add_argument("--limit", type=int, default=50)
 
     lg = sub.add_parser("loadgen-setup", parents=[common],
                         help=f"create loadgen-1..N agents (password {LOADGEN_PASSWORD!r}) for onduty-loadgen")
@@ -152,6 +184,26 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 secret = secrets.token_urlsafe(32)
                 await store.add_site(SiteRecord(args.name, secret))
                 print(f"site {args.name} added; its signing secret (keep it on the shop's server):\n{secret}")
+            case "canned", "add":
+                text = sys.stdin.read().strip() if args.text == "-" else args.text.strip()
+                if not text or len(text) > 8000:
+                    raise UsageError("the text must have 1 to 8000 characters")
+                await store.set_canned(CannedMessage(args.queue, args.shortcut, text))
+                print(f"/{args.shortcut} saved for {args.queue}")
+            case "canned", "list":
+                queues = args.queue or [q.name for q in await store.list_queues()]
+                for c in await store.list_canned(queues):
+                    print(f"{c.queue}\t/{c.shortcut}\t{c.text}")
+            case "canned", "remove":
+                if not await store.remove_canned(args.queue, args.shortcut):
+                    raise UsageError(f"no /{args.shortcut} in {args.queue}")
+                print(f"/{args.shortcut} removed from {args.queue}")
+            case "callback", "list":
+                queues = args.queue or [q.name for q in await store.list_queues()]
+                for cb in await store.list_callbacks(queues, limit=max(1, args.limit)):
+                    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(cb.created_at))
+                    contact = " ".join(x for x in (cb.phone, cb.email) if x)
+                    print(f"#{cb.callback_id}\t{when}\t{cb.queue}\t{cb.name}\t{contact}\t{cb.text}")
             case "loadgen-setup", _:
                 await _loadgen_setup(store, passwords, args.queue, args.agents)
             case _:
@@ -185,6 +237,8 @@ async def _demo(config: ServerConfig) -> None:
         for q in DEMO_QUEUES:
             if await store.get_queue(q.name) is None:
                 await store.add_queue(q)
+                for shortcut, text in DEMO_CANNED:
+                    await store.set_canned(CannedMessage(q.name, shortcut, text))
         password = secrets.token_urlsafe(9)
         if await store.get_agent("demo") is None:
             await store.add_agent(AgentRecord("demo", "Demo Agent", "EMEA", "CIM", ("cim-emea", "cic"),
@@ -200,7 +254,7 @@ async def _demo(config: ServerConfig) -> None:
         f"  queues      : {', '.join(q.name for q in DEMO_QUEUES)}\n"
         f"  agent       : demo / {password}   (queues cim-emea, cic)\n"
         f"  agent URL   : {url}/ws/agent\n"
-        f"  widget URL  : {url}/ws/requestor\n"
+        f"  widget      : http://{config.host}:{config.port}/widget/\n"
         f"  health      : http://{config.host}:{config.port}/healthz\n"
         "  try a load run in another terminal:\n"
         f"    onduty-server --data {config.data_dir} loadgen-setup --agents 5\n"

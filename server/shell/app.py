@@ -13,7 +13,9 @@ from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
 from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.endpoint import Endpoint
+from onduty.server.shell.files import add_file_routes
 from onduty.server.shell.hub import Clock, Hub
+from onduty.server.shell.origins import origin_allowed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
 from onduty.server.shell.widget import add_widget_routes
@@ -99,11 +101,6 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     app.router.add_get("/ws/agent", agent_ws)
     app.router.add_get("/ws/requestor", requestor_ws)
     app.router.add_get("/healthz", healthz)
+    add_file_routes(app, config, lambda request: request.app[HUB])
     add_widget_routes(app)
     return app
-
-
-def origin_allowed(origin: str, request: web.Request, allowed: tuple[str, ...]) -> bool:
-    """Our own origin (the widget we serve) and the configured allowlist."""
-    own = f"{request.scheme}://{request.host}"
-    return origin == own or origin in allowed or "*" in allowed

@@ -27,5 +27,5 @@ def test_a_burst_passes_then_frames_are_refused_until_tokens_refill() -> None:
 
 @pytest.mark.parametrize(("rate", "burst"), [(0.0, 1), (1.0, 0), (-1.0, 5)])
 def test_nonsense_limits_are_refused(rate: float, burst: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="rate must be positive"):
         TokenBucket(rate, burst)

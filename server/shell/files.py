@@ -1,0 +1,204 @@
+"""Files in chats over HTTP: upload into a chat, download as an attachment.
+
+``POST /api/chats/{chat_id}/files`` (multipart: ``file``, optional ``caption`` and
+``client_msg_id``) stores the bytes under the data folder's ``files/`` (never served as a
+page), then posts a chat message carrying the file's reference, so the other side gets it
+in order with the text messages. ``GET /api/files/{file_id}`` returns it as a download.
+Both take ``Authorization: Bearer <token>``: an agent's session token or the requestor's
+resume token of that chat. Refusals are JSON ``{"code", "detail"}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import mimetypes
+import os
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, NoReturn
+from urllib.parse import quote
+
+from aiohttp import BodyPartReader, web
+
+from onduty.server.auth import token_hash
+from onduty.server.config import ServerConfig
+from onduty.server.shell.hub import Hub
+from onduty.server.shell.origins import cors_headers
+from onduty.server.store import FileRecord
+from onduty.shared.errors import ErrorCode
+from onduty.shared.types import ChatState, Role
+
+CHUNK = 64 * 1024
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    role: Role
+    name: str
+    username: str | None = None
+
+
+_STATUS: dict[int, type[web.HTTPClientError]] = {
+    400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
+    409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 415: web.HTTPUnsupportedMediaType,
+}
+
+
+def refuse(status: int, code: ErrorCode, detail: str, headers: dict[str, str] | None = None) -> NoReturn:
+    """Answer with ``status`` and the JSON ``{"code", "detail"}`` the clients show."""
+    body = json.dumps({"code": code.value, "detail": detail})
+    raise _STATUS[status](text=body, content_type="application/json", headers=headers)
+
+
+def safe_name(name: str) -> str:
+    """The file's own name without folders or control characters, at most 255 characters."""
+    base = _UNSAFE.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .") or "file"
+    stem, dot, ext = base.rpartition(".")
+    if dot and len(ext) < 20:
+        return stem[: 254 - len(ext)] + "." + ext
+    return base[:255]
+
+
+def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable[[web.Request], Hub]) -> None:
+    files_dir = config.files_dir
+
+    async def caller(request: web.Request, hub: Hub, chat_id: str, cors: dict[str, str]) -> Caller:
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        if not token:
+            refuse(401, ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <token>", cors)
+        digest = token_hash(token)
+        agent_session = await hub.store.get_session(digest)
+        if agent_session is not None and agent_session.expires_at > hub.clock():
+            agent = await hub.store.get_agent(agent_session.username)
+            if agent is not None:
+                return Caller(Role.AGENT, agent.display_name, agent.username)
+        record = await hub.store.get_chat(chat_id)
+        if record is not None and hmac.compare_digest(record.resume_token_hash, digest):
+            return Caller(Role.REQUESTOR, record.requestor_name)
+        refuse(403, ErrorCode.NOT_ALLOWED, "this token does not give access to that chat", cors)
+
+    async def upload(request: web.Request) -> web.Response:
+        hub, chat_id = hub_of(request), request.match_info["chat_id"]
+        cors = cors_headers(request, config.allowed_origins)
+        who = await caller(request, hub, chat_id, cors)
+        session = hub.sessions.get(chat_id)
+        if session is None or hub.router.chat_state(chat_id) in (None, ChatState.ENDED):
+            refuse(409, ErrorCode.CHAT_ENDED, "the chat is not running", cors)
+        if who.role is Role.AGENT and session.agent != who.username:
+            refuse(403, ErrorCode.NOT_ALLOWED, f"chat {chat_id} is not yours", cors)
+        length = request.content_length
+        if length is not None and length > config.max_file_bytes + CHUNK:
+            refuse(413, ErrorCode.FILE_REJECTED, f"files may be at most {config.max_file_bytes} bytes", cors)
+        if not request.content_type.startswith("multipart/"):
+            refuse(400, ErrorCode.BAD_REQUEST, "send multipart/form-data with a 'file' field", cors)
+        caption, client_msg_id, stored = "", None, None
+        reader = await request.multipart()
+        try:
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    refuse(400, ErrorCode.BAD_REQUEST, "nested multipart is not accepted", cors)
+                if part.name == "file" and stored is None:
+                    stored = await receive(part, who, chat_id, hub.clock(), cors)
+                elif part.name == "caption":
+                    caption = (await part.text())[:8000]
+                elif part.name == "client_msg_id":
+                    client_msg_id = (await part.text())[:64] or None
+            if stored is None:
+                refuse(400, ErrorCode.BAD_REQUEST, "no 'file' field", cors)
+            await hub.store.add_file(stored)
+        except BaseException:
+            if stored is not None:
+                await asyncio.to_thread(_unlink, files_dir / stored.file_id)
+            raise
+        if who.role is Role.AGENT:
+            hub.agent_replied(session, who.username or "")
+        message, new = await hub.post(session, who.role, who.name, caption, client_msg_id, stored.ref())
+        if not new:  # a resent upload: the first one stands
+            await asyncio.to_thread(_unlink, files_dir / stored.file_id)
+        hub.audit(message.at, "file", chat_id, who.username, file_id=stored.file_id, size=str(stored.size))
+        file = message.file or stored.ref()
+        return web.json_response(
+            {"chat_id": chat_id, "seq": message.seq, "at": message.at,
+             "file": {"file_id": file.file_id, "name": file.name, "size": file.size,
+                      "content_type": file.content_type}},
+            headers=cors,
+        )
+
+    async def receive(
+        part: BodyPartReader, who: Caller, chat_id: str, now: float, cors: dict[str, str]
+    ) -> FileRecord:
+        name = safe_name(part.filename or "file")
+        ext = os.path.splitext(name)[1].lower()
+        if ext not in config.file_types:
+            refuse(415, ErrorCode.FILE_REJECTED, f"{ext or 'files without an extension'} not accepted; allowed: "
+                   + " ".join(config.file_types), cors)
+        file_id = uuid.uuid4().hex
+        path = files_dir / file_id
+        await asyncio.to_thread(files_dir.mkdir, parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        out = await asyncio.to_thread(path.open, "wb")
+        try:
+            while chunk := await part.read_chunk(CHUNK):
+                size += len(chunk)
+                if size > config.max_file_bytes:
+                    refuse(413, ErrorCode.FILE_REJECTED, f"files may be at most {config.max_file_bytes} bytes", cors)
+                digest.update(chunk)
+                await asyncio.to_thread(out.write, chunk)
+            await asyncio.to_thread(_sync_close, out)
+        except BaseException:
+            out.close()
+            await asyncio.to_thread(_unlink, path)
+            raise
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return FileRecord(file_id=file_id, chat_id=chat_id, name=name, size=size, content_type=content_type,
+                          sha256=digest.hexdigest(), uploaded_by=who.username or "requestor", at=now)
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        hub = hub_of(request)
+        cors = cors_headers(request, config.allowed_origins)
+        record = await hub.store.get_file(request.match_info["file_id"])
+        if record is None:
+            refuse(404, ErrorCode.UNKNOWN_CHAT, "no such file", cors)
+        who = await caller(request, hub, record.chat_id, cors)
+        if who.role is Role.AGENT:
+            chat = await hub.store.get_chat(record.chat_id)
+            agent = await hub.store.get_agent(who.username or "")
+            if chat is None or agent is None or chat.queue not in agent.queues:
+                refuse(403, ErrorCode.NOT_ALLOWED, "not a chat of your queues", cors)
+        headers = {
+            **cors,
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, no-store",
+        }
+        return web.FileResponse(files_dir / record.file_id, headers=headers)
+
+    async def preflight(request: web.Request) -> web.Response:
+        cors = cors_headers(request, config.allowed_origins)
+        return web.Response(status=204 if cors else 403, headers=cors)
+
+    app.router.add_post("/api/chats/{chat_id}/files", upload)
+    app.router.add_route("OPTIONS", "/api/chats/{chat_id}/files", preflight)
+    app.router.add_get("/api/files/{file_id}", download)
+    app.router.add_route("OPTIONS", "/api/files/{file_id}", preflight)
+
+
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _sync_close(out: BinaryIO) -> None:
+    """On disk before the message that names the file is stored (the delivery promise)."""
+    out.flush()
+    os.fsync(out.fileno())
+    out.close()
