@@ -1,0 +1,34 @@
+// Builds the widget into server/static/widget/ (served under /widget/, shipped as package data):
+//   onduty.js   the embeddable snippet: src/main.js bundled with @msgpack/msgpack, CSS inlined
+//   index.html, shop.css, shop.js   the demo web shop page (scripts from files only: the CSP forbids inline)
+import { build } from "esbuild";
+import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, "..", "server", "static", "widget");
+const dev = process.argv.includes("--dev");
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+
+await build({
+  entryPoints: [join(here, "src", "main.js")],
+  outfile: join(out, "onduty.js"),
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: ["es2020", "chrome90", "firefox90", "safari15"],
+  minify: !dev,
+  sourcemap: false,
+  legalComments: "eof",
+  loader: { ".css": "text", ".json": "json" },
+  logLevel: "warning",
+});
+
+for (const name of await readdir(join(here, "demo"))) {
+  await copyFile(join(here, "demo", name), join(out, name));
+}
+const files = (await readdir(out)).sort();
+console.log(`widget built: ${files.join(", ")} -> ${out}`);

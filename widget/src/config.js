@@ -1,0 +1,72 @@
+// What the host page tells the widget: data- attributes on the <script> tag, an optional
+// window.OnDutySettings object set before the script runs, and later the window.OnDuty API.
+import { REQUEST_TYPES } from "./protocol.js";
+
+/** Business context fields a web shop passes (seed 004), by their names in settings / data- attributes. */
+export const SHOP_FIELDS = [
+  "businessPartnerId", "webShopId", "catalogId", "catalogVariantId", "catalogArea", "productId", "productTitle",
+  "loginPage", "basketId",
+];
+
+function dataAttr(script, name) {
+  const value = script?.dataset?.[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function parseJson(text, what) {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    console.warn(`onduty: ignored data-${what}: not JSON`);
+    return undefined;
+  }
+}
+
+function truthy(value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "boolean") return value;
+  return !["false", "0", "no", ""].includes(String(value).toLowerCase());
+}
+
+/** The server's origin: data-server, else where the script itself came from. */
+function serverOrigin(script, settings) {
+  const explicit = settings.server || dataAttr(script, "server");
+  const base = explicit || (script && script.src) || location.href;
+  return new URL(base, location.href).origin;
+}
+
+/**
+ * Settings from the script tag and window.OnDutySettings (the object wins). Shape:
+ * {server, queue, lang, open, siteToken, prefill: {name, email, requestType, message},
+ *  shop: {businessPartnerId, ..., basket: [{productId, title, quantity}]}, context: [BusinessContext]}
+ */
+export function readConfig(script, settings = {}) {
+  const d = (name) => dataAttr(script, name);
+  const shop = {};
+  for (const key of SHOP_FIELDS) {
+    const value = settings.shop?.[key] ?? d(key);
+    if (value !== undefined) shop[key] = key === "loginPage" ? truthy(value) : String(value);
+  }
+  const basket = settings.shop?.basket ?? parseJson(d("basket"), "basket");
+  if (Array.isArray(basket)) shop.basket = basket;
+  const prefill = {
+    name: settings.prefill?.name ?? d("name"),
+    email: settings.prefill?.email ?? d("email"),
+    requestType: settings.prefill?.requestType ?? d("requestType"),
+    message: settings.prefill?.message ?? d("message"),
+  };
+  if (prefill.requestType && !REQUEST_TYPES.includes(prefill.requestType)) prefill.requestType = undefined;
+  const context = settings.context ?? parseJson(d("context"), "context");
+  return {
+    server: serverOrigin(script, settings),
+    queue: settings.queue ?? d("queue") ?? "default",
+    lang: settings.lang ?? d("lang"),
+    open: truthy(settings.open ?? d("open")) ?? false,
+    siteToken: settings.siteToken ?? d("siteToken"),
+    title: settings.title ?? d("title"),
+    prefill,
+    shop,
+    context: Array.isArray(context) ? context : [],
+  };
+}

@@ -1,0 +1,587 @@
+// The controller: turns the requestor's actions and the server's messages into screens.
+// Screens: checking -> form | closed (callback) -> chat (waiting, chatting, ended) -> busy (callback)
+// -> thanks. All network traffic goes through Connection; chat bookkeeping lives in Chat.
+import { Chat, Store } from "./chat.js";
+import { ChatView } from "./chatview.js";
+import { businessContext } from "./context.js";
+import { h } from "./dom.js";
+import { FileError, downloadFile, saveBlob, uploadFile } from "./files.js";
+import { callbackForm, preChatForm } from "./forms.js";
+import { pickLanguage, translator } from "./i18n.js";
+import { newId } from "./protocol.js";
+import { Connection } from "./connection.js";
+import { transcriptText } from "./transcript.js";
+import { Panel } from "./view.js";
+
+const REQUEST_ERRORS = {
+  bad_site_token: "badSiteToken",
+  site_token_required: "siteTokenRequired",
+  unknown_queue: "unknownQueue",
+  not_allowed: "notAllowed",
+  rate_limited: "rateLimited",
+};
+
+export class Widget {
+  constructor(host, config, css) {
+    this.config = config;
+    this.lang = pickLanguage(config.lang);
+    const t = (this.t = translator(this.lang));
+    this.store = new Store(config.queue);
+    this.panel = new Panel(host, t, css, config.title, {
+      opened: () => this.opened(),
+      closed: () => this.closed(),
+      endChat: () => this.confirmEnd(),
+      transcript: () => this.transcript(),
+    });
+    this.panel.setLang(this.lang);
+    this.view = new ChatView(t, this.lang, {
+      send: (text) => this.send(text),
+      attach: (files) => files.forEach((f) => this.upload(f)),
+      typing: () => this.typing(),
+      endChat: () => this.endChat(),
+      download: (item) => this.download(item),
+      retry: (item) => this.retry(item),
+    });
+    const ws = new URL("/ws/requestor", config.server);
+    ws.protocol = ws.protocol === "https:" ? "wss:" : "ws:";
+    this.conn = new Connection(ws.href, {
+      onReady: () => this.ready(),
+      onMessage: (m) => this.message(m),
+      onState: (s, info) => this.connState(s, info),
+    });
+    this.chat = null;
+    this.screen = null;
+    this.form = null;
+    this.queueInfo = null;
+    this.requests = []; // frames to write once connected
+    this.inflight = []; // written, not answered yet (answers come in order)
+    this.written = new Set(); // client_msg_ids written on this connection
+    this.sendOrder = []; // client_msg_ids of sends awaiting `sent` / `error{ref: send}`
+    this.resuming = false;
+    this.endWanted = false;
+    this.typingSentAt = 0;
+    this.typingIdle = null;
+    this.ackTimer = null;
+
+    const saved = this.store.load() || {};
+    this.previous = saved.previous || null;
+    this.profile = saved.profile || null;
+    if (saved.chat && saved.chat.chatId) {
+      this.restore(saved.chat);
+      if (saved.open) this.panel.open();
+    } else if (config.open) {
+      this.panel.open();
+    }
+  }
+
+  // --- persistence ------------------------------------------------------------------
+
+  save() {
+    const chat = this.chat && this.chat.chatId && this.chat.state !== "ended" ? this.chat.snapshot() : null;
+    this.store.save({ chat, previous: this.previous, profile: this.profile, open: this.panel.isOpen });
+  }
+
+  restore(snapshot) {
+    const chat = (this.chat = new Chat({ chatId: snapshot.chatId, token: snapshot.token, queue: snapshot.queue }));
+    this.view.reset();
+    this.showChat();
+    for (const p of snapshot.pending || []) this.render(chat.addOwn(p.client_msg_id, p.text, null));
+    this.conn.ensure();
+  }
+
+  // --- panel ------------------------------------------------------------------------
+
+  opened() {
+    this.save();
+    if (this.screen === null) this.check();
+    else if (this.screen === "chat") this.view.focus();
+    else if (this.form) this.form.focus();
+  }
+
+  closed() {
+    this.save();
+    if (!this.chat || this.chat.state === "ended") {
+      if (!this.inflight.some((f) => f.t !== "get_queue_info")) this.conn.release();
+    }
+  }
+
+  setScreen(name, el, focus) {
+    this.screen = name;
+    this.panel.show(el);
+    const live = this.chat && this.chat.state !== "ended" && name === "chat";
+    this.panel.setHeaderActions({ end: live, transcript: Boolean(this.chat && this.chat.items.some((i) => i.seq)) });
+    if (focus && this.panel.isOpen) focus();
+  }
+
+  check() {
+    this.form = null;
+    this.panel.setAgent(null, "");
+    this.setScreen("checking", h("p", { class: "od-checking", role: "status" }, this.t("checking")));
+    this.request({ t: "get_queue_info", queue: this.config.queue });
+  }
+
+  showForm(notice) {
+    const t = this.t;
+    const info = this.queueInfo;
+    const p = this.config.prefill;
+    const values = {
+      name: this.profile?.name ?? p.name, email: this.profile?.email ?? p.email,
+      requestType: this.profile?.requestType ?? p.requestType, message: p.message,
+    };
+    const notes = [
+      notice,
+      t("formIntro"),
+      info && info.waiting > 0 ? (info.waiting === 1 ? t("queueOne") : t("queueBusy", { n: info.waiting })) : null,
+      this.config.siteToken ? t("signedInAs") : null,
+      this.chatAgain ? t("chatAgainWith", { agent: this.chatAgain.agentName }) : null,
+    ];
+    this.form = preChatForm(t, values, notes, (v) => this.start(v));
+    this.panel.setAgent(null, "");
+    this.setScreen("form", this.form.el, () => this.form.focus());
+  }
+
+  showCallback(kind, chatId, message) {
+    const t = this.t;
+    const p = this.profile || this.config.prefill;
+    const values = { name: p.name, email: p.email, message: message ?? this.config.prefill.message };
+    const title = t(kind === "busy" ? "busyTitle" : "closedTitle");
+    const text = t(kind === "busy" ? "busyText" : "closedText");
+    this.form = callbackForm(t, title, text, values, (v) => this.leaveCallback(v, chatId));
+    const again = h("button", { type: "button", class: "od-secondary od-try-again", onclick: () => this.check() },
+      t("tryAgain"));
+    this.panel.setAgent(null, "");
+    this.setScreen(kind, h("div", { class: "od-screen" }, this.form.el, again), () => this.form.focus());
+  }
+
+  showMessage(name, text, buttons) {
+    this.form = null;
+    const heading = h("p", { class: "od-callout-title", tabindex: "-1" }, text);
+    const el = h("div", { class: "od-screen" }, h("div", { class: `od-callout od-callout-${name}`, role: "alert" }, heading),
+      buttons.map((b) => h("button", { type: "button", class: b.primary ? "od-primary" : "od-secondary", onclick: b.run },
+        b.label)));
+    this.setScreen(name, el, () => heading.focus());
+  }
+
+  showChat() {
+    this.form = null;
+    this.setScreen("chat", this.view.el, () => this.view.focus());
+    this.view.setComposer(this.chat.state !== "ended", Boolean(this.chat.chatId) && this.chat.state !== "ended");
+  }
+
+  // --- connection -------------------------------------------------------------------
+
+  request(frame) {
+    this.requests.push(frame);
+    this.conn.ensure();
+    this.flush();
+  }
+
+  flush() {
+    if (!this.conn.ready || this.resuming) return;
+    while (this.requests.length) {
+      const frame = this.requests[0];
+      if (!this.conn.send(frame)) return;
+      this.requests.shift();
+      this.inflight.push(frame);
+    }
+  }
+
+  answered(type) {
+    const i = this.inflight.findIndex((f) => f.t === type);
+    return i >= 0 ? this.inflight.splice(i, 1)[0] : null;
+  }
+
+  ready() {
+    const chat = this.chat;
+    if (chat && chat.chatId && chat.state !== "ended") {
+      this.resuming = true;
+      this.conn.send({ t: "resume_chat", chat_id: chat.chatId, resume_token: chat.token, after_seq: chat.contiguous });
+      return;
+    }
+    this.flush();
+  }
+
+  connState(state, info) {
+    if (state === "reconnecting" || state === "idle" || state === "stopped") {
+      this.requests = [...this.inflight.filter((f) => f.t !== "end_chat"), ...this.requests];
+      this.inflight = [];
+      this.written.clear();
+      this.sendOrder = [];
+      this.resuming = false;
+    }
+    const live = this.chat && this.chat.chatId && this.chat.state !== "ended";
+    if (state === "connected") this.panel.setBanner(null);
+    else if (state === "reconnecting" && (live || this.requests.length)) this.panel.setBanner(this.t("reconnecting"), "warn");
+    else if (state === "stopped") {
+      this.panel.setBanner(this.t(info?.reason === "replaced" ? "replaced" : "genericError"), "error");
+      this.view.setComposer(false, false);
+      this.panel.setHeaderActions({ end: false, transcript: false });
+    }
+  }
+
+  message(m) {
+    const chat = this.chat;
+    switch (m.t) {
+      case "queue_info":
+        this.answered("get_queue_info");
+        this.queueInfo = m;
+        if (this.screen === "checking") {
+          if (m.open) this.showForm();
+          else this.showCallback("closed", null);
+        }
+        return;
+      case "chat_requested":
+        return this.requested(m);
+      case "sent": {
+        if (!chat || m.chat_id !== chat.chatId) return;
+        this.sendOrder = this.sendOrder.filter((id) => id !== m.client_msg_id);
+        const item = chat.confirm(m.client_msg_id, m.seq, m.at);
+        if (item) this.render(item);
+        this.save();
+        return;
+      }
+      case "waiting":
+        if (!chat || m.chat_id !== chat.chatId) return;
+        chat.state = "waiting";
+        this.view.showWaiting(m);
+        this.panel.setAgent(null, this.t("waitingTitle"));
+        return;
+      case "agent_joined":
+        return this.joined(m);
+      case "chat_requeued":
+        if (!chat || m.chat_id !== chat.chatId) return;
+        this.render(chat.notice(this.t("requeued"), "requeued"));
+        chat.agentName = null;
+        chat.state = "waiting";
+        this.view.showTyping(null);
+        return;
+      case "message":
+        return this.received(m);
+      case "peer_typing":
+        if (chat && m.chat_id === chat.chatId && m.sender === "agent") this.view.showTyping(m.active ? m.name : null);
+        return;
+      case "chat_ended":
+        return this.ended(m);
+      case "callback_saved":
+        this.answered("leave_callback");
+        this.showMessage("thanks", this.t("callbackSaved"), [{ label: this.t("newChat"), run: () => this.check() }]);
+        return;
+      case "error":
+        return this.failed(m);
+      default:
+        return;
+    }
+  }
+
+  requested(m) {
+    const chat = this.chat;
+    if (!chat) return;
+    if (this.resuming) {
+      this.resuming = false;
+      this.writePending();
+      if (this.endWanted) this.endChat();
+      this.flush();
+      return;
+    }
+    if (!this.answered("request_chat")) return;
+    chat.chatId = m.chat_id;
+    chat.token = m.resume_token;
+    this.save();
+    this.view.setComposer(true, true);
+    this.writePending();
+  }
+
+  joined(m) {
+    const chat = this.chat;
+    if (!chat || m.chat_id !== chat.chatId) return;
+    this.view.showWaiting(null);
+    if (chat.agentName !== m.agent_name) {
+      const key = m.transferred ? "transferred" : "agentJoined";
+      this.render(chat.notice(this.t(key, { agent: m.agent_name }), "joined"));
+    }
+    chat.agentName = m.agent_name;
+    chat.state = "chatting";
+    this.panel.setAgent(m.agent_name, m.agent_name);
+    this.setScreenActions();
+  }
+
+  setScreenActions() {
+    if (this.screen === "chat") this.setScreen("chat", this.view.el);
+  }
+
+  received(m) {
+    const chat = this.chat;
+    if (!chat || m.chat_id !== chat.chatId) return;
+    const { item, isNew } = chat.receive(m, this.t("you"));
+    if (item) this.render(item);
+    if (isNew && m.sender === "agent") {
+      this.view.showTyping(null);
+      if (!this.panel.isOpen) this.panel.setUnread(this.panel.unread + 1);
+    }
+    this.scheduleAck();
+    this.save();
+  }
+
+  ended(m) {
+    const chat = this.chat;
+    if (!chat || m.chat_id !== chat.chatId) return;
+    this.answered("end_chat");
+    this.endWanted = false;
+    chat.state = "ended";
+    this.view.showWaiting(null);
+    this.view.showTyping(null);
+    const t = this.t;
+    if (m.reason === "timeout") {
+      this.previous = null;
+      this.save();
+      this.conn.release();
+      this.showCallback("busy", chat.chatId, chat.items.find((i) => i.own && i.text)?.text);
+      return;
+    }
+    const agent = chat.agentName;
+    if (m.reason === "requestor_left") this.render(chat.notice(t("youEnded"), "ended"));
+    else this.render(chat.notice(agent ? t("agentLeft", { agent }) : m.text || t("chatEnded"), "ended"));
+    this.previous = agent ? { chatId: chat.chatId, token: chat.token, agentName: agent } : this.previous;
+    this.save();
+    this.conn.release();
+    this.showChat();
+    this.panel.setAgent(agent, t("chatEnded"));
+    this.afterChatActions();
+  }
+
+  afterChatActions() {
+    const t = this.t;
+    const buttons = [{ label: t("transcript"), icon: "download", run: () => this.transcript() }];
+    if (this.previous) {
+      const previous = this.previous;
+      buttons.push({ label: t("chatAgain", { agent: previous.agentName }), run: () => this.again(previous) });
+    }
+    buttons.push({ label: t("newChat"), primary: true, run: () => this.again(null) });
+    this.view.showActions(buttons);
+  }
+
+  failed(m) {
+    const t = this.t;
+    switch (m.ref) {
+      case "resume_chat":
+        this.resuming = false;
+        if (m.code === "unknown_chat" && this.chat) {
+          this.chat.state = "ended";
+          this.render(this.chat.notice(t("chatGone"), "ended"));
+          this.save();
+          this.conn.release();
+          this.showChat();
+          this.afterChatActions();
+        }
+        return;
+      case "request_chat":
+        this.answered("request_chat");
+        this.chat = null;
+        if (m.code === "bad_site_token" || m.code === "site_token_required" || m.code === "unknown_queue") {
+          this.showMessage("refused", t(REQUEST_ERRORS[m.code]), [{ label: t("tryAgain"), run: () => this.check() }]);
+        } else {
+          this.showForm();
+          this.form.setError(t(REQUEST_ERRORS[m.code] || "genericError"));
+        }
+        return;
+      case "get_queue_info":
+        this.answered("get_queue_info");
+        if (m.code === "unknown_queue") this.showMessage("refused", t("unknownQueue"), []);
+        else if (this.screen === "checking") this.showForm(); // a server without queue info: just ask
+        return;
+      case "leave_callback":
+        this.answered("leave_callback");
+        this.form?.setError(t(REQUEST_ERRORS[m.code] || "genericError"));
+        return;
+      case "send": {
+        const id = this.sendOrder.shift();
+        const item = id && this.chat?.byClientId.get(id);
+        if (item && item.seq == null) {
+          item.state = "failed";
+          item.retry = m.code !== "chat_ended";
+          this.chat.pending.delete(id);
+          this.render(item);
+          this.save();
+        }
+        return;
+      }
+      case "end_chat":
+        this.answered("end_chat");
+        return;
+      default:
+        if (m.code !== "rate_limited") console.warn("onduty: server error", m.code, m.detail);
+    }
+  }
+
+  // --- the requestor's actions --------------------------------------------------------
+
+  start(v) {
+    const id = newId();
+    this.profile = { name: v.name, email: v.email, requestType: v.requestType };
+    const chat = (this.chat = new Chat({ queue: this.config.queue }));
+    this.view.reset();
+    this.showChat();
+    this.view.setComposer(true, false);
+    this.panel.setAgent(null, this.t("waitingTitle"));
+    this.render(chat.addOwn(id, v.message, Date.now() / 1000));
+    this.written.add(id);
+    const again = this.chatAgain;
+    this.chatAgain = null;
+    this.request({
+      t: "request_chat", queue: this.config.queue, name: v.name, request_type: v.requestType,
+      email: v.email || undefined, text: v.message, client_msg_id: id,
+      context: businessContext(this.config.shop, this.config.context),
+      site_token: this.config.siteToken || undefined,
+      previous_chat_id: again?.chatId, previous_token: again?.token,
+    });
+    this.save();
+  }
+
+  again(previous) {
+    this.chatAgain = previous;
+    this.chat = null;
+    this.view.reset();
+    this.check();
+  }
+
+  send(text) {
+    const chat = this.chat;
+    if (!chat || chat.state === "ended") return;
+    const id = newId();
+    this.render(chat.addOwn(id, text, Date.now() / 1000));
+    this.save();
+    this.writeSend(id, text);
+    this.stopTyping();
+  }
+
+  writeSend(id, text) {
+    const chat = this.chat;
+    if (!chat.chatId || this.resuming || this.written.has(id)) return;
+    if (this.conn.send({ t: "send", chat_id: chat.chatId, client_msg_id: id, text })) {
+      this.written.add(id);
+      this.sendOrder.push(id);
+    }
+  }
+
+  writePending() {
+    for (const p of this.chat.pending.values()) if (!p.file) this.writeSend(p.client_msg_id, p.text);
+  }
+
+  retry(item) {
+    item.state = "sending";
+    item.error = null;
+    this.chat.pending.set(item.client_msg_id, { client_msg_id: item.client_msg_id, text: item.text });
+    this.written.delete(item.client_msg_id);
+    this.render(item);
+    this.writeSend(item.client_msg_id, item.text);
+  }
+
+  typing() {
+    const chat = this.chat;
+    if (!chat || chat.state !== "chatting" || !this.conn.ready) return;
+    const now = Date.now();
+    if (now - this.typingSentAt > 3000) {
+      this.typingSentAt = now;
+      this.conn.send({ t: "typing", chat_id: chat.chatId, active: true });
+    }
+    clearTimeout(this.typingIdle);
+    this.typingIdle = setTimeout(() => this.stopTyping(), 4000);
+  }
+
+  stopTyping() {
+    clearTimeout(this.typingIdle);
+    if (!this.typingSentAt) return;
+    this.typingSentAt = 0;
+    if (this.chat?.chatId && this.conn.ready) this.conn.send({ t: "typing", chat_id: this.chat.chatId, active: false });
+  }
+
+  confirmEnd() {
+    const chat = this.chat;
+    if (!chat || chat.state === "ended") return;
+    this.view.showActions([
+      { label: this.t("endChat"), primary: true, run: () => this.endChat() },
+      { label: this.t("cancelWaiting"), run: () => this.view.showActions([]) },
+    ]);
+  }
+
+  endChat() {
+    const chat = this.chat;
+    this.view.showActions([]);
+    if (!chat || chat.state === "ended") return;
+    if (!chat.chatId || !this.conn.ready || this.resuming) {
+      this.endWanted = true;
+      return;
+    }
+    if (this.conn.send({ t: "end_chat", chat_id: chat.chatId })) this.inflight.push({ t: "end_chat" });
+  }
+
+  async upload(file) {
+    const chat = this.chat;
+    if (!chat || !chat.chatId || chat.state === "ended") return;
+    const id = newId();
+    const item = chat.addOwn(id, "", Date.now() / 1000, { name: file.name, size: file.size, content_type: file.type });
+    this.render(item);
+    try {
+      const reply = await uploadFile(this.config.server, chat, file, id);
+      item.file = reply.file;
+      const moved = chat.confirm(id, reply.seq, reply.at);
+      this.render(moved || item);
+    } catch (err) {
+      chat.pending.delete(id);
+      item.state = "failed";
+      item.error = err instanceof FileError && err.detail ? this.t("fileRejected", { detail: err.detail }) : this.t("fileFailed");
+      this.render(item);
+    }
+  }
+
+  async download(item) {
+    try {
+      await downloadFile(this.config.server, this.chat, item.file);
+    } catch {
+      this.panel.setBanner(this.t("fileFailed"), "error");
+    }
+  }
+
+  transcript() {
+    const chat = this.chat;
+    if (!chat) return;
+    const text = transcriptText(chat, this.t, this.lang, this.config.title || this.t("title"));
+    const day = new Date().toISOString().slice(0, 10);
+    saveBlob(new Blob([text], { type: "text/plain;charset=utf-8" }), `chat-${day}-${chat.chatId || "draft"}.txt`);
+  }
+
+  // --- rendering and acks -------------------------------------------------------------
+
+  render(item) {
+    const index = this.chat.index(item);
+    if (index >= 0) this.view.place(item, index);
+    if (item.seq) this.panel.setHeaderActions({
+      end: this.chat.state !== "ended" && this.screen === "chat", transcript: true,
+    });
+  }
+
+  scheduleAck() {
+    if (this.ackTimer) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = null;
+      const chat = this.chat;
+      if (!chat || !chat.chatId || chat.contiguous <= chat.acked || !this.conn.ready || this.resuming) return;
+      if (this.conn.send({ t: "ack", chat_id: chat.chatId, seq: chat.contiguous })) chat.acked = chat.contiguous;
+    }, 50);
+  }
+
+  // --- host page API ----------------------------------------------------------------
+
+  update(settings) {
+    const c = this.config;
+    if (settings.siteToken !== undefined) c.siteToken = settings.siteToken || undefined;
+    if (settings.prefill) c.prefill = { ...c.prefill, ...settings.prefill };
+    if (settings.shop) c.shop = { ...c.shop, ...settings.shop };
+    if (settings.context) c.context = settings.context;
+  }
+
+  /** Test and troubleshooting hook: drop the connection now (it comes back and resumes). */
+  reconnect() {
+    this.conn.drop();
+  }
+}
