@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import mimetypes
 import os
 import re
@@ -34,6 +35,7 @@ from onduty.server.store import FileRecord
 from onduty.shared.errors import ErrorCode
 from onduty.shared.types import ChatState, Role
 
+log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 
@@ -45,16 +47,18 @@ class Caller:
     username: str | None = None
 
 
-_STATUS: dict[int, type[web.HTTPClientError]] = {
-    400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
-    409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 415: web.HTTPUnsupportedMediaType,
-}
+class Refused(web.HTTPClientError):
+    """A 4xx answer whose status is set per instance."""
+
+    def __init__(self, status: int, body: str, headers: dict[str, str] | None) -> None:
+        self.status_code = status
+        super().__init__(text=body, content_type="application/json", headers=headers)
 
 
 def refuse(status: int, code: ErrorCode, detail: str, headers: dict[str, str] | None = None) -> NoReturn:
-    """Answer with ``status`` and the JSON ``{"code", "detail"}`` the clients show."""
-    body = json.dumps({"code": code.value, "detail": detail})
-    raise _STATUS[status](text=body, content_type="application/json", headers=headers)
+    """Answer with ``status`` and the JSON ``{"code", "detail"}`` the clients show (and log it)."""
+    log.info("file request refused", extra={"status": status, "code": code.value, "detail": detail[:200]})
+    raise Refused(status, json.dumps({"code": code.value, "detail": detail}), headers)
 
 
 def safe_name(name: str) -> str:
