@@ -43,6 +43,9 @@ def test_admin_commands_write_to_the_data_folder_given_anywhere(
         (["queue", "add", "cic"], "", "exists"),
         (["queue", "add", "q2", "--max-wait", "0"], "", "must be positive"),
         (["agent", "passwd", "ghost"], "long enough pw\n", "no agent ghost"),
+        (["canned", "add", "nope", "/ps-x", "text"], "", "unknown queue"),
+        (["canned", "add", "cic", "ps-x", "-"], "   \n", "1 to 8000 characters"),
+        (["canned", "remove", "cic", "ps-never"], "", "no /ps-never in cic"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_2(
@@ -56,3 +59,19 @@ def test_bad_input_gets_one_clear_line_and_exit_2(
     assert run(monkeypatch, "--data", data, *argv, stdin=stdin) == 2
     err = capsys.readouterr().err
     assert err.startswith("onduty-server: ") and message in err and err.count("\n") == 1
+
+
+def test_canned_messages_are_added_edited_listed_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "d")
+    assert run(monkeypatch, "--data", data, "queue", "add", "cic") == 0
+    assert run(monkeypatch, "--data", data, "canned", "add", "cic", "/ps-gotocic", "Let me find CIC") == 0
+    assert run(monkeypatch, "--data", data, "canned", "add", "cic", "ps-gotocic", "-", stdin="Edited\n") == 0
+    capsys.readouterr()
+    assert run(monkeypatch, "--data", data, "canned", "list") == 0
+    assert capsys.readouterr().out == "cic\t/ps-gotocic\tEdited\n"
+    assert run(monkeypatch, "--data", data, "canned", "remove", "cic", "/ps-gotocic") == 0
+    capsys.readouterr()
+    assert run(monkeypatch, "--data", data, "canned", "list", "--queue", "cic") == 0
+    assert capsys.readouterr().out == ""
