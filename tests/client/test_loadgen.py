@@ -1,12 +1,13 @@
-"""Load generator helpers: percentiles, statistics, the report and its verdict, argument parsing."""
+"""Load generator helpers: percentiles, statistics, the report and its verdict, workload options."""
 
 from __future__ import annotations
 
+import argparse
+import random
+
 import pytest
 
-from onduty.client.loadgen import Stats, failed, parse_args, percentile, reply_to
-from onduty.shared.messages import ChatMessage
-from onduty.shared.types import Role
+from onduty.client.loadgen import Dist, Stats, failed, pad, parse_args, percentile, queue_of_agent
 
 
 def test_percentile() -> None:
@@ -26,10 +27,6 @@ class FakeClock:
         return self.now
 
 
-def message(seq: int, text: str, chat_id: str = "c1") -> ChatMessage:
-    return ChatMessage(chat_id=chat_id, seq=seq, sender=Role.REQUESTOR, sender_name="R", text=text, at=0.0)
-
-
 def test_stats_relay_lost_and_duplicated() -> None:
     clock = FakeClock()
     stats = Stats(clock=clock)
@@ -39,21 +36,53 @@ def test_stats_relay_lost_and_duplicated() -> None:
         stats.sending(key)
         stats.stored(key)
     clock.now = 0.010
-    assert stats.received(Role.AGENT, message(1, "r1.0 hello")) == "r1.0"
+    assert stats.received("agent", "c1", 1, "r1.0")
     clock.now = 0.030
-    stats.received(Role.AGENT, message(2, "r1.1 hello"))
-    stats.received(Role.AGENT, message(2, "r1.1 hello"))  # the same (chat, seq) twice
-    stats.received(Role.REQUESTOR, message(2, "re:r1.1 x"))  # other side, other slot, unknown key
+    assert stats.received("agent", "c1", 2, "r1.1")
+    assert not stats.received("agent", "c1", 2, "r1.1")  # the same (chat, seq) twice
+    assert not stats.received("agent", "c1", 3, "r1.1")  # the same key under another seq
+    assert stats.received("requestor", "c1", 2, None)  # the other side's slot, no key
     clock.now = 2.0
     report = stats.report(duration_s=2.0)
     assert report["messages_sent"] == 3
     assert report["messages_delivered"] == 2
     assert report["lost"] == 1  # r1.2 was stored but never delivered
-    assert report["duplicated"] == 1
+    assert report["lost_sample"] == ["r1.2"]
+    assert report["duplicated"] == 2
     assert report["relay_ms_p50"] == pytest.approx(20.0)
     assert report["route_ms_p99"] == 12.0
     assert report["msgs_per_s"] == 1.0
+    assert stats.unsettled == 1
     assert failed(report)
+
+
+def test_measured_window_counts_only_messages_sent_inside_it() -> None:
+    clock = FakeClock()
+    stats = Stats(clock=clock, measure_from=1.0, measure_until=3.0)
+    for at, key in ((0.5, "a.0"), (1.5, "a.1"), (2.0, "a.2")):
+        clock.now = at
+        stats.sending(key)
+        stats.stored(key)
+    clock.now = 2.5
+    for seq, key in enumerate(("a.0", "a.1", "a.2"), 1):
+        stats.received("b", "p1", seq, key)
+    clock.now = 5.0
+    report = stats.report(duration_s=2.0)
+    assert report["messages_delivered"] == 3
+    assert report["msgs_per_s"] == 1.0  # two messages in a window of two seconds
+    assert report["relay_ms_p50"] == pytest.approx(750.0)
+    assert not failed(report)
+
+
+def test_waits_and_errors_in_the_report() -> None:
+    stats = Stats()
+    stats.requests, stats.routed, stats.completed, stats.dropped = 4, 3, 3, 1
+    stats.wait_s.extend([1.0, 2.0, 3.0])
+    stats.error("r1", {"t": "error", "code": "rate_limited", "detail": "", "ref": "send"})
+    report = stats.report(1.0)
+    assert (report["wait_s_mean"], report["wait_s_p50"]) == (2.0, 2.0)
+    assert report["errors"] == {"rate_limited": 1}
+    assert not failed(report)  # a dropped request is not a failure
 
 
 def test_clean_report_passes_and_incomplete_fails() -> None:
@@ -65,12 +94,35 @@ def test_clean_report_passes_and_incomplete_fails() -> None:
     assert failed(Stats().report(1.0, timed_out=True))
 
 
-def test_reply_matching_and_args() -> None:
-    match = reply_to("r3.1")
-    assert match(message(5, "re:r3.1 thanks"))
-    assert not match(message(5, "re:r3.10 thanks"))
+def test_distributions() -> None:
+    rng = random.Random(1)
+    assert Dist.parse("3") == Dist(3.0) == Dist.parse("fixed:3")
+    assert Dist.parse("exp:2.5") == Dist(2.5, exponential=True)
+    assert str(Dist.parse("exp:2.5")) == "exp:2.5"
+    with pytest.raises(argparse.ArgumentTypeError):
+        Dist.parse("gauss:1")
+    with pytest.raises(argparse.ArgumentTypeError):
+        Dist.parse("-1")
+    assert Dist(3.0).sample(rng) == 3.0
+    samples = [Dist(2.0, exponential=True).sample(rng) for _ in range(4000)]
+    assert 1.8 < sum(samples) / len(samples) < 2.2
+    assert min(Dist(0.3, exponential=True).count(rng) for _ in range(100)) == 1
+    assert Dist(0).count(rng) == 0
+
+
+def test_queues_padding_and_args() -> None:
+    assert queue_of_agent(3, "loadtest", 1) == "loadtest"
+    assert [queue_of_agent(i, "lt", 2) for i in (1, 2, 3)] == ["lt-1", "lt-2", "lt-1"]
+    assert pad("r1.0", 6) == "r1.0.." and pad("r1.0", 2) == "r1.0"
     opts, ns = parse_args(["--url", "ws://h:1", "--agents", "2", "--requestors", "5", "--messages", "3", "--json"])
     assert (opts.agents, opts.requestors, opts.messages, opts.queue, opts.password) == (
-        2, 5, 3, "loadtest", "loadgen-password",
+        2, 5, Dist(3.0), "loadtest", "loadgen-password",
     )
-    assert (opts.agent_prefix, opts.concurrency, opts.timeout, ns.json) == ("loadgen-", 0, 120.0, True)
+    assert (opts.agent_prefix, opts.concurrency, opts.timeout, opts.mode, opts.target, ns.json) == (
+        "loadgen-", 0, 120.0, "chat", "onduty", True,
+    )
+    opts, _ = parse_args(["--url", "ws://h:1", "--mode", "relay", "--target", "socketio", "--rate", "50",
+                          "--arrival", "poisson", "--think", "exp:4", "--time-scale", "60"])
+    assert (opts.mode, opts.target, opts.rate, opts.poisson, opts.think, opts.time_scale) == (
+        "relay", "socketio", 50.0, True, Dist(4.0, True), 60.0,
+    )
