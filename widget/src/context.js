@@ -50,7 +50,7 @@ export function businessContext(shop, extra) {
     shop.basket.slice(0, MAX_FIELDS).forEach((line, i) => {
       const qty = line.quantity ?? 1;
       const label = `${line.productId ?? ""}${line.title ? ` ${line.title}` : ""}`.trim();
-      fields[`item ${String(i + 1).padStart(2, "0")}`] = `${qty} × ${label}`;
+      fields[`item ${String(i + 1).padStart(2, "0")}`] = `${qty} x ${label}`;
     });
     const count = shop.basket.reduce((n, line) => n + (Number(line.quantity) || 1), 0);
     items.push(item("basket", shop.basketId || "basket", `${count} item(s)`, fields));
