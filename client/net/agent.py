@@ -191,6 +191,7 @@ class AgentClient(ChatClient):
         match message:
             case LoginOk():
                 self.token = message.token
+                self._password = None  # from now on the token signs in; do not keep the password around
                 self.profile = message.profile
                 self._restore = True
                 await self._became_ready()

@@ -87,6 +87,10 @@ class ChatClient:
         self._conn.start()
         await asyncio.wait_for(self.wait_ready(), self._request_timeout)
 
+    def start_nowait(self) -> None:
+        """Start connecting in the background; watch the events (or :meth:`wait_ready`) for the outcome."""
+        self._conn.start()
+
     async def wait_ready(self) -> None:
         """Wait until logged in / resumed; raises SessionEnded if the client stopped instead."""
         ready = asyncio.ensure_future(self._ready.wait())

@@ -1,0 +1,135 @@
+"""The message list of a chat window: bubbles with sender, time and delivery state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from onduty.client.app.models import ChatLine, LineState, Roles
+
+Index = QModelIndex | QPersistentModelIndex
+
+PAD = 8
+GAP = 6
+STATE_MARKS = {LineState.SENDING: "sending…", LineState.SENT: "✓ sent", LineState.FAILED: "not sent"}
+
+
+def clock(at: float | None) -> str:
+    return datetime.fromtimestamp(at).strftime("%H:%M") if at is not None else ""
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024 or unit == "MB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def header_text(line: ChatLine) -> str:
+    parts = [line.sender_name, clock(line.at)]
+    if line.mine:
+        parts.append(STATE_MARKS.get(line.state, ""))
+    return "  ·  ".join(p for p in parts if p)
+
+
+def body_text(line: ChatLine) -> str:
+    if line.file is None:
+        return line.text
+    head = f"Attachment: {line.file.name} ({human_size(line.file.size)}), double-click to download"
+    caption = line.text if line.text and line.text != line.file.name else ""
+    return f"{head}\n{caption}".strip()
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Agent's own messages on the right in blue, the requestor's on the left in grey."""
+
+    def _line(self, index: Index) -> ChatLine | None:
+        line = index.data(Roles.LINE)
+        return line if isinstance(line, ChatLine) else None
+
+    def _geometry(self, option: QStyleOptionViewItem, line: ChatLine) -> tuple[QRect, QRect, QRect]:
+        width = option.rect.width()
+        max_text = max(120, int(width * 0.72) - 2 * PAD)
+        body_fm = QFontMetrics(option.font)
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        head_fm = QFontMetrics(small)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        body = body_fm.boundingRect(QRect(0, 0, max_text, 100_000), flags, body_text(line))
+        head = head_fm.boundingRect(QRect(0, 0, max_text, 1000), flags, header_text(line))
+        inner_w = max(body.width(), head.width())
+        bubble_w = inner_w + 2 * PAD
+        bubble_h = head.height() + body.height() + 2 * PAD + 2
+        left = option.rect.left() + GAP
+        if line.sender.value == "agent":
+            left = option.rect.right() - GAP - bubble_w
+        top = option.rect.top() + GAP // 2
+        bubble = QRect(left, top, bubble_w, bubble_h)
+        head_rect = QRect(left + PAD, top + PAD, inner_w, head.height())
+        body_rect = QRect(left + PAD, top + PAD + head.height() + 2, inner_w, body.height())
+        return bubble, head_rect, body_rect
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        line = self._line(index)
+        if line is None:
+            return super().sizeHint(option, index)
+        bubble, _, _ = self._geometry(option, line)
+        return QSize(option.rect.width(), bubble.height() + GAP)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        line = self._line(index)
+        if line is None:
+            super().paint(painter, option, index)
+            return
+        bubble, head_rect, body_rect = self._geometry(option, line)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        mine = line.sender.value == "agent"
+        fill = QColor("#dcecff") if mine else QColor("#f1f3f4")
+        if line.state is LineState.FAILED:
+            fill = QColor("#fde2e1")
+        border = QColor("#1a73e8") if option.state & QStyle.StateFlag.State_Selected else fill.darker(112)
+        painter.setPen(QPen(border, 1))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(bubble, 9, 9)
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        painter.setFont(small)
+        painter.setPen(QColor("#5f6368") if line.state is not LineState.FAILED else QColor("#c5221f"))
+        painter.drawText(head_rect, int(Qt.TextFlag.TextWordWrap), header_text(line))
+        painter.setFont(option.font)
+        painter.setPen(QColor("#202124") if line.file is None else QColor("#1a56b0"))
+        painter.drawText(body_rect, int(Qt.TextFlag.TextWordWrap), body_text(line))
+        painter.restore()
+
+
+class MessageList(QListView):
+    """Scrolls to the newest message; double-click on an attachment asks to download it."""
+
+    file_requested = Signal(object)
+    """The :class:`ChatLine` of an attachment the agent double-clicked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(MessageDelegate(self))
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(False)
+        self.setWordWrap(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setStyleSheet("QListView { background: #ffffff; border: none; }")
+        self.doubleClicked.connect(self._double_clicked)
+
+    def show_model(self, model: QAbstractItemModel) -> None:
+        self.setModel(model)
+        model.rowsInserted.connect(lambda *_: self.scrollToBottom())
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        line = index.data(Roles.LINE)
+        if isinstance(line, ChatLine) and line.file is not None:
+            self.file_requested.emit(line)
