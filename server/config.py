@@ -42,6 +42,17 @@ class ServerConfig:
         ".docx", ".xlsx", ".pptx", ".odt", ".ods",
     )
     """File name extensions accepted for chat attachments (case-insensitive)."""
+    public_url: str = ""
+    """How requestors reach this server (``https://chat.example.com``), for links in e-mails; empty: ``http://host:port``."""
+    smtp_host: str = ""
+    """Mail server for messages to customers; empty: mails are written to the data folder's ``outbox/``."""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "OnDuty <onduty@localhost>"
+    smtp_starttls: bool = True
+    sla_warn_before_s: float = 900.0
+    """Warn a case's owner and queue this long before an IRT/ORT target is breached."""
     agent_grace_s: float = 60.0
     requestor_grace_s: float = 60.0
     default_max_wait_s: float = 120.0
@@ -53,6 +64,11 @@ class ServerConfig:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "onduty.sqlite3"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Mails to customers when no SMTP server is configured, one ``.eml`` file each."""
+        return self.data_dir / "outbox"
 
     @property
     def files_dir(self) -> Path:

@@ -11,6 +11,7 @@ import logging
 import sqlite3
 
 from onduty.server.store.base import StoreError
+from onduty.server.store.schema_cases import CASES
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ CREATE INDEX files_chat ON files(chat_id);
 ALTER TABLE messages ADD COLUMN file_id TEXT REFERENCES files(file_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA)
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -40,6 +40,7 @@ from onduty.server.store.records import (
     StoredMessage,
 )
 from onduty.server.store.schema import migrate
+from onduty.server.store.sqlite_cases import CaseStoreMixin
 from onduty.shared.types import CallbackInfo, CannedMessage, ChatState, EndReason, FileRef, Memo, Role
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     return results
 
 
-class SqliteStore:
+class SqliteStore(CaseStoreMixin):
     """The :class:`Store` on one SQLite file (WAL journal, foreign keys on)."""
 
     def __init__(self, path: pathlib.Path, *, synchronous: str = "FULL") -> None:
