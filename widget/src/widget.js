@@ -332,9 +332,9 @@ export class Widget {
     this.view.showTyping(null);
     const t = this.t;
     if (m.reason === "timeout") {
+      // The connection stays: a callback naming this chat must come over the chat's own connection.
       this.previous = null;
       this.save();
-      this.conn.release();
       this.showCallback("busy", chat.chatId, chat.items.find((i) => i.own && i.text)?.text);
       return;
     }
@@ -389,10 +389,17 @@ export class Widget {
         if (m.code === "unknown_queue") this.showMessage("refused", t("unknownQueue"), []);
         else if (this.screen === "checking") this.showForm(); // a server without queue info: just ask
         return;
-      case "leave_callback":
-        this.answered("leave_callback");
-        this.form?.setError(t(REQUEST_ERRORS[m.code] || "genericError"));
+      case "leave_callback": {
+        const frame = this.answered("leave_callback");
+        if (m.code === "unknown_chat" && frame?.chat_id) {
+          // a new connection (reload, drop) cannot name the dropped chat: leave the callback without it
+          this.request({ ...frame, chat_id: undefined });
+          return;
+        }
+        const key = m.code === "invalid_value" ? "callbackInvalid" : REQUEST_ERRORS[m.code] || "genericError";
+        this.form?.setError(t(key));
         return;
+      }
       case "send": {
         const id = this.sendOrder.shift();
         const item = id && this.chat?.byClientId.get(id);
@@ -435,6 +442,18 @@ export class Widget {
       previous_chat_id: again?.chatId, previous_token: again?.token,
     });
     this.save();
+  }
+
+  leaveCallback(v, chatId) {
+    this.profile = { ...(this.profile || {}), name: v.name, email: v.email || this.profile?.email };
+    this.save();
+    this.request({
+      t: "leave_callback", queue: this.config.queue, name: v.name, text: v.message,
+      phone: v.phone || undefined, email: v.email || undefined,
+      request_type: this.profile?.requestType || this.config.prefill.requestType || "other",
+      context: businessContext(this.config.shop, this.config.context),
+      chat_id: chatId || undefined, site_token: this.config.siteToken || undefined,
+    });
   }
 
   again(previous) {
