@@ -1,0 +1,104 @@
+"""Benchmark runner: every scenario against every target in turn, one server process per run.
+
+    python -m bench [--scenarios a,b] [--targets onduty,relay,socketio] [--scale 1] [--connections 10000]
+                    [--out results] [--profile]
+
+Each run starts a fresh server (``bench.targets``), drives it with ``onduty-loadgen`` in its own
+process, and keeps the load generator's JSON. The Markdown table and the JSON go to ``--out``
+(``bench-<time>.md/.json`` and ``latest.md/.json``); the table is also printed. With ``--profile`` the
+OnDuty server runs under cProfile and the hottest functions of each run go to ``profile-<scenario>.txt``.
+Exit status 1 when any run lost or duplicated a message or failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import pstats
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.report import machine, markdown
+from bench.scenarios import Report, Scenario, scenarios
+from bench.targets import ROOT, TARGETS, Running, TargetError, started
+
+
+def drive(scenario: Scenario, server: Running) -> Report:
+    argv = [sys.executable, "-m", "onduty.client.loadgen", "--url", server.url, "--target", server.name,
+            "--server-pid", str(server.pid), "--json", "--timeout", f"{scenario.timeout:g}", *scenario.args]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=scenario.timeout + 60)
+    try:
+        report: Report = json.loads(result.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        return {"error": f"load generator exit {result.returncode}: {result.stderr.strip()[-300:]}"}
+    if result.returncode != 0:
+        report.setdefault("error", f"load generator exit {result.returncode}: {result.stderr.strip()[-300:]}")
+    return report
+
+
+def summarize_profile(raw: Path, out: Path, top: int = 30) -> None:
+    text = io.StringIO()
+    stats = pstats.Stats(str(raw), stream=text)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    out.write_text(text.getvalue())
+
+
+def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: bool) -> Report:
+    raw = work / f"profile-{scenario.name}.pstats" if profile and target == "onduty" else None
+    try:
+        with started(target, scenario.setup, work, raw) as server:
+            report = drive(scenario, server)
+    except (TargetError, subprocess.TimeoutExpired) as exc:
+        report = {"error": str(exc)[-500:]}
+    if raw is not None and raw.exists():
+        summarize_profile(raw, out / f"profile-{scenario.name}.txt")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
+    parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated: onduty, relay, socketio")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply measured durations (longer runs)")
+    parser.add_argument("--connections", type=int, default=10_000, help="idle requestor connections")
+    parser.add_argument("--out", type=Path, default=ROOT / "results")
+    parser.add_argument("--profile", action="store_true", help="run the OnDuty server under cProfile")
+    args = parser.parse_args(argv)
+    chosen = [s for s in scenarios(args.scale, args.connections)
+              if not args.scenarios or s.name in args.scenarios.split(",")]
+    targets = [t for t in args.targets.split(",") if t]
+    args.out.mkdir(parents=True, exist_ok=True)
+    host = machine()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    began = time.monotonic()
+    results: dict[str, dict[str, Report]] = {}
+    with tempfile.TemporaryDirectory(prefix="onduty-bench-") as tmp:
+        for scenario in chosen:
+            for target in (t for t in scenario.targets if t in targets):
+                print(f"{scenario.name} / {target} ...", file=sys.stderr, flush=True)
+                report = run_one(scenario, target, Path(tmp), args.out, args.profile)
+                results.setdefault(scenario.name, {})[target] = report
+                summary = {k: report.get(k) for k in ("msgs_per_s", "relay_ms_p99", "route_ms_p99", "lost",
+                                                       "duplicated", "error") if report.get(k) is not None}
+                print(f"  {json.dumps(summary)}", file=sys.stderr, flush=True)
+    command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])
+    text = markdown(command, stamp, time.monotonic() - began, host, chosen, results)
+    document: dict[str, Any] = {"command": command, "started": stamp, "machine": host, "results": results}
+    name = "bench-" + stamp.replace(" ", "-").replace(":", "")
+    for base in (name, "latest"):
+        (args.out / f"{base}.md").write_text(text)
+        (args.out / f"{base}.json").write_text(json.dumps(document, indent=1) + "\n")
+    sys.stdout.write(text)
+    bad = any(r.get("lost") or r.get("duplicated") or "error" in r for rs in results.values() for r in rs.values())
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

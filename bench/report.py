@@ -1,0 +1,99 @@
+"""The benchmark's Markdown table: the machine, one row per (scenario, target), then the goals."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import GOALS, Results, Scenario, lost_and_duplicated
+
+COLUMNS = (
+    ("target", "target", None),
+    ("requests", "requests", None),
+    ("routed", "routed", None),
+    ("dropped", "dropped", None),
+    ("msgs/s", "msgs_per_s", ",.0f"),
+    ("relay p50 / p99 ms", ("relay_ms_p50", "relay_ms_p99"), ".2f"),
+    ("route p50 / p99 ms", ("route_ms_p50", "route_ms_p99"), ".2f"),
+    ("wait mean / p50 / p90 / p99 s", ("wait_s_mean", "wait_s_p50", "wait_s_p90", "wait_s_p99"), ".2f"),
+    ("lost", "lost", None),
+    ("dup", "duplicated", None),
+    ("server CPU", "server_cpu_share", ".0%"),
+    ("server RSS MiB", "server_rss_kib", "mib"),
+    ("connect s", "connect_s", ".2f"),
+    ("KiB/conn", "rss_per_conn_kib", ".1f"),
+)
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                      if line.startswith("model name")), "")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {"cpus": os.cpu_count(), "cpu_model": model, "python": sys.version.split()[0],
+            "platform": platform.platform(), "load_avg_1m_at_start": round(load[0], 2)}
+
+
+def _cell(report: Mapping[str, Any], key: str | tuple[str, ...], fmt: str | None) -> str:
+    if isinstance(key, tuple):
+        parts = [_cell(report, k, fmt) for k in key]
+        return "-" if all(p == "-" for p in parts) else " / ".join(parts)
+    value = report.get(key)
+    if value is None:
+        return "-"
+    if fmt == "mib" and isinstance(value, int | float):
+        return f"{value / 1024:.0f}"
+    if fmt and isinstance(value, int | float):
+        return format(value, fmt)
+    return str(value)
+
+
+def table(scenarios: Sequence[Scenario], results: Results) -> str:
+    lines = []
+    for scenario in scenarios:
+        by_target = results.get(scenario.name)
+        if not by_target:
+            continue
+        lines += ["", f"**{scenario.name}**: {scenario.title}", "",
+                  "| " + " | ".join(title for title, _, _ in COLUMNS) + " |",
+                  "|" + " --- |" * len(COLUMNS)]
+        for target, report in by_target.items():
+            row = {**report, "target": target}
+            if "error" in report:
+                row["target"] = f"{target} (error: {str(report['error'])[:80]})"
+            lines.append("| " + " | ".join(_cell(row, key, fmt) for _, key, fmt in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def goals(results: Results) -> str:
+    def verdict(ok: bool | None) -> str:
+        return "not measured" if ok is None else ("met" if ok else "**not met**")
+
+    lines = ["| scenario | figure | goal | measured | verdict |", "| --- | --- | --- | --- | --- |"]
+    for goal in GOALS:
+        measured, ok = goal.judge(results.get(goal.scenario, {}))
+        lines.append(f"| {goal.scenario} | {goal.figure} | {goal.goal} | {measured} | {verdict(ok)} |")
+    measured, ok = lost_and_duplicated(results)
+    lines.append(f"| every run | lost, duplicated | 0 | {measured} | {verdict(ok)} |")
+    return "\n".join(lines)
+
+
+def markdown(command: str, started: str, elapsed_s: float, host: Mapping[str, Any],
+             scenarios: Sequence[Scenario], results: Results) -> str:
+    return "\n".join([
+        f"Command: `{command}` (started {started}, took {elapsed_s:.0f} s)",
+        "",
+        f"Machine: {host['cpus']} CPUs ({host['cpu_model'] or 'unknown model'}), Python {host['python']}, "
+        f"{host['platform']}; load average {host['load_avg_1m_at_start']} at the start (shared machine).",
+        table(scenarios, results),
+        "",
+        "Goals (issue 8):",
+        "",
+        goals(results),
+    ]) + "\n"

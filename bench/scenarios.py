@@ -1,0 +1,113 @@
+"""The benchmark scenarios (issue 8) and the targets they are judged against.
+
+Every scenario is one ``onduty-loadgen`` invocation per target; ``scale`` stretches the measured
+durations (1: the whole run takes a few minutes). Relay scenarios lift the requestor rate limit
+(20 frames/s per connection by default), which exists against abusive browsers and would otherwise
+refuse most of the load; every other setting is the server's default (SQLite ``synchronous=FULL``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bench.targets import Setup
+
+Report = dict[str, Any]
+Results = Mapping[str, Mapping[str, Report]]
+NO_RATE_LIMIT = {"ONDUTY_REQUESTOR_RATE_PER_S": "1000000000", "ONDUTY_REQUESTOR_RATE_BURST": "1000000000"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    targets: tuple[str, ...]
+    args: tuple[str, ...]
+    """Load generator arguments (the runner adds --url, --target, --server-pid, --json, --timeout)."""
+    setup: Setup
+    timeout: float
+
+
+def scenarios(scale: float = 1.0, connections: int = 10_000) -> list[Scenario]:
+    def s(seconds: float) -> str:
+        return f"{seconds * scale:g}"
+
+    relay = ("--mode", "relay", "--pairs", "50", "--message-size", "100", "--warmup", s(1), "--duration", s(5))
+    return [
+        Scenario("relay-saturation", "relay at saturation, 100-byte messages, persistence and acks on",
+                 ("onduty", "relay", "socketio"), (*relay, "--window", "8"),
+                 Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
+        Scenario("relay-2000", "relay at 2,000 msgs/s, 100-byte messages",
+                 ("onduty", "relay", "socketio"), (*relay, "--rate", "2000"),
+                 Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
+        Scenario("routing-1000", "1,000 agents online, 100 new requests/s (Poisson), short chats",
+                 ("onduty",), ("--mode", "chat", "--agents", "1000", "--rate", "100", "--arrival", "poisson",
+                               "--duration", s(5), "--messages", "2", "--think", "exp:0.5", "--agent-think",
+                               "exp:0.5", "--seed", "8"),
+                 Setup(agents=1000), 120 + 10 * scale),
+        Scenario("day", "a busy day at 60x: Poisson arrivals (15/min), chats of exp:4 messages, think times "
+                 "exp:20 s / exp:15 s, 30 agents, 120 s max wait",
+                 ("onduty",), ("--mode", "chat", "--agents", "30", "--rate", "0.25", "--arrival", "poisson",
+                               "--time-scale", "60", "--duration", s(8), "--messages", "exp:4", "--think",
+                               "exp:20", "--agent-think", "exp:15", "--message-size", "100", "--seed", "8"),
+                 Setup(agents=30, max_wait_s=2.0), 120 + 10 * scale),
+        Scenario("idle-connections", f"{connections:,} idle requestor connections + 1,000 agents",
+                 ("onduty", "relay"), ("--mode", "idle", "--agents", "1000", "--requestors", str(connections),
+                                       "--concurrency", "200"),
+                 Setup(agents=1000), 180),
+    ]
+
+
+@dataclass(frozen=True)
+class Goal:
+    scenario: str
+    figure: str
+    goal: str
+    judge: Callable[[Mapping[str, Report]], tuple[str, bool | None]]
+    """Measured value as text, and whether it meets the goal (None: not measured)."""
+
+
+def _get(results: Mapping[str, Report], target: str, key: str) -> float | None:
+    value = results.get(target, {}).get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _ratio(results: Mapping[str, Report]) -> tuple[str, bool | None]:
+    ours, bare = _get(results, "onduty", "msgs_per_s"), _get(results, "relay", "msgs_per_s")
+    if ours is None or not bare:
+        return "n/a", None
+    sio = _get(results, "socketio", "msgs_per_s")
+    extra = f"; python-socketio {sio:,.0f} msgs/s" if sio is not None else ""
+    return f"{ours:,.0f} / {bare:,.0f} msgs/s = {ours / bare:.2f}{extra}", ours / bare >= 0.5
+
+
+def _below(target: str, key: str, limit: float, unit: str) -> Callable[[Mapping[str, Report]], tuple[str, bool | None]]:
+    def judge(results: Mapping[str, Report]) -> tuple[str, bool | None]:
+        value = _get(results, target, key)
+        if value is None:
+            return "n/a", None
+        others = [f"{name} {v:g} {unit}" for name in results if name != target
+                  and (v := _get(results, name, key)) is not None]
+        return f"{value:g} {unit}" + (f" ({', '.join(others)})" if others else ""), value < limit
+    return judge
+
+
+GOALS = [
+    Goal("relay-saturation", "msgs/s, ratio to the bare relay", "at least 0.5", _ratio),
+    Goal("relay-2000", "relay latency p99", "under 5 ms", _below("onduty", "relay_ms_p99", 5.0, "ms")),
+    Goal("routing-1000", "routing latency p99", "under 10 ms", _below("onduty", "route_ms_p99", 10.0, "ms")),
+    Goal("idle-connections", "server RSS per connection", "under 40 KB",
+         _below("onduty", "rss_per_conn_kib", 40.0, "KiB")),
+    Goal("idle-connections", "time to open the requestor connections", "under 10 s",
+         _below("onduty", "connect_s", 10.0, "s")),
+]
+
+
+def lost_and_duplicated(results: Results) -> tuple[str, bool | None]:
+    """The last goal: nothing lost or duplicated in any run."""
+    lost = sum(int(r.get("lost", 0)) for by_target in results.values() for r in by_target.values())
+    dup = sum(int(r.get("duplicated", 0)) for by_target in results.values() for r in by_target.values())
+    runs = sum(len(by_target) for by_target in results.values())
+    return f"lost {lost}, duplicated {dup} over {runs} runs", lost == 0 and dup == 0
