@@ -19,6 +19,9 @@ from onduty.shared.types import (
     CannedMessage,
     ChatInfo,
     ChatState,
+    Colleague,
+    ContactPresence,
+    DiscussionInfo,
     EndReason,
     FileRef,
     Ident,
@@ -26,6 +29,7 @@ from onduty.shared.types import (
     Memo,
     Name,
     Presence,
+    QueueAvailability,
     RequestType,
     Role,
     Text,
@@ -161,6 +165,140 @@ class ListCallbacks(Message):
     limit: int = 50
 
 
+# --- agent -> server: warm handover (seed 001) -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GetPartners(Message):
+    """For the discussion partner picker: every queue's availability and my contacts."""
+
+    TYPE: ClassVar[str] = "get_partners"
+
+
+@dataclass(frozen=True, slots=True)
+class Discuss(Message):
+    """Offer a discussion about my chat to a routable agent of ``queue`` or to ``colleague`` (one of the two)."""
+
+    TYPE: ClassVar[str] = "discuss"
+    chat_id: Ident
+    queue: Ident | None = None
+    colleague: Ident | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDiscussion(Message):
+    """The receiver accepts (confirms the area) or declines."""
+
+    TYPE: ClassVar[str] = "answer_discussion"
+    discussion_id: Ident
+    accept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionSay(Message):
+    """A message between the two agents of a discussion (never shown to the requestor)."""
+
+    TYPE: ClassVar[str] = "discussion_say"
+    discussion_id: Ident
+    client_msg_id: Ident
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class CancelDiscussion(Message):
+    TYPE: ClassVar[str] = "cancel_discussion"
+    discussion_id: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer(Message):
+    """Move the chat to the receiver of an accepted discussion (refused before acceptance)."""
+
+    TYPE: ClassVar[str] = "transfer"
+    discussion_id: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class ColdTransfer(Message):
+    """Fallback chosen explicitly: put my chat at the head of ``queue``'s line, no discussion."""
+
+    TYPE: ClassVar[str] = "cold_transfer"
+    chat_id: Ident
+    queue: Ident
+
+
+# --- agent -> server: colleagues and instant messages (seed 002) ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FindColleagues(Message):
+    """Search the directory by name, username, queue or region (empty: everyone, up to ``limit``)."""
+
+    TYPE: ClassVar[str] = "find_colleagues"
+    query: Name = ""
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class AddContact(Message):
+    """Mutual: adding B to my contacts puts me on B's."""
+
+    TYPE: ClassVar[str] = "add_contact"
+    username: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveContact(Message):
+    TYPE: ClassVar[str] = "remove_contact"
+    username: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class OpenChannel(Message):
+    """Open an IM channel with a contact (at most ``MAX_CHANNELS`` at once); answers ``channel``."""
+
+    TYPE: ClassVar[str] = "open_channel"
+    peer: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class CloseChannel(Message):
+    TYPE: ClassVar[str] = "close_channel"
+    peer: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class ImSend(Message):
+    """An instant message (and optionally a business context card) to a contact."""
+
+    TYPE: ClassVar[str] = "im_send"
+    peer: Ident
+    client_msg_id: Ident
+    text: Text
+    context: BusinessContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImAck(Message):
+    """Everything from ``peer`` up to ``seq`` was received."""
+
+    TYPE: ClassVar[str] = "im_ack"
+    peer: Ident
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class GetImHistory(Message):
+    """A page of the channel with ``peer`` after ``after_seq`` (answers ``channel``)."""
+
+    TYPE: ClassVar[str] = "get_im_history"
+    peer: Ident
+    after_seq: int = 0
+
+
+MAX_CHANNELS = 5
+
+
 # --- requestor -> server -------------------------------------------------------------
 
 
@@ -289,6 +427,8 @@ class ChatAssigned(Message):
     chat: ChatInfo
     waited_s: float
     resumed: bool = False
+    transferred_from: Name | None = None
+    """The agent who handed this chat over (warm or cold transfer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +491,103 @@ class CallbackList(Message):
 
 TRANSCRIPT_PAGE = 100
 TRANSCRIPT_PAGE_CHARS = 32_000
+
+
+@dataclass(frozen=True, slots=True)
+class Partners(Message):
+    TYPE: ClassVar[str] = "partners"
+    queues: Annotated[list[QueueAvailability], Max(200)]
+    contacts: Annotated[list[Colleague], Max(200)]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionOffer(Message):
+    """To the receiver: a colleague wants to hand this chat over; read it, talk, then answer."""
+
+    TYPE: ClassVar[str] = "discussion_offer"
+    discussion: DiscussionInfo
+    chat: ChatInfo
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionUpdate(Message):
+    """To both agents of a discussion, at every change of its state."""
+
+    TYPE: ClassVar[str] = "discussion_update"
+    discussion: DiscussionInfo
+    text: Annotated[str, Max(1024)] = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionMessage(Message):
+    TYPE: ClassVar[str] = "discussion_message"
+    discussion_id: Ident
+    seq: int
+    sender: Ident
+    sender_name: Name
+    text: Text
+    at: float
+    client_msg_id: Ident | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Directory(Message):
+    TYPE: ClassVar[str] = "directory"
+    colleagues: Annotated[list[Colleague], Max(200)]
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts(Message):
+    """My whole contact list with presence; sent after login and whenever it changes."""
+
+    TYPE: ClassVar[str] = "contacts"
+    contacts: Annotated[list[Colleague], Max(200)]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactStatus(Message):
+    """One contact's presence changed."""
+
+    TYPE: ClassVar[str] = "contact_status"
+    username: Ident
+    presence: ContactPresence
+
+
+@dataclass(frozen=True, slots=True)
+class ImMessage(Message):
+    """An instant message in the channel with ``peer`` (the other agent). ``seq`` counts per channel."""
+
+    TYPE: ClassVar[str] = "im_message"
+    peer: Ident
+    seq: int
+    sender: Ident
+    sender_name: Name
+    text: Text
+    at: float
+    client_msg_id: Ident | None = None
+    context: BusinessContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImSent(Message):
+    """Your ``im_send`` is stored as ``seq``: it will be delivered, now or at the peer's next sign-in."""
+
+    TYPE: ClassVar[str] = "im_sent"
+    peer: Ident
+    client_msg_id: Ident
+    seq: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Channel(Message):
+    """An open IM channel and a page of its history (``more``: ask again with ``get_im_history``)."""
+
+    TYPE: ClassVar[str] = "channel"
+    peer: Ident
+    messages: Annotated[list[ImMessage], Max(100)]
+    more: bool = False
+    open_channels: Annotated[list[str], Max(5)] = field(default_factory=list)
 
 
 # --- server -> requestor -------------------------------------------------------------
@@ -471,7 +708,9 @@ class ChatEnded(Message):
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
-    GetCanned, SaveMemo, ListCallbacks,
+    GetCanned, SaveMemo, ListCallbacks, GetPartners, Discuss, AnswerDiscussion, DiscussionSay, CancelDiscussion,
+    Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
+    GetImHistory,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
     Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat,
@@ -479,7 +718,8 @@ REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Welcome, Error, LoginOk, AgentStatus, ChatAssigned, ChatClosed, QueueStatus, ChatList, Transcript,
-    CannedList, MemoSaved, CallbackList, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
+    CannedList, MemoSaved, CallbackList, Partners, DiscussionOffer, DiscussionUpdate, DiscussionMessage, Directory,
+    Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
 )
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES

@@ -124,6 +124,72 @@ class CallbackInfo:
     verified_id: Annotated[str, Max(256)] | None = None
 
 
+class DiscussionState(StrEnum):
+    """A warm handover's discussion (seed 001): offered -> accepted -> transferred, or it ends early."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    TRANSFERRED = "transferred"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    """Nobody accepted within the time limit: "nobody available"."""
+    NOBODY_AVAILABLE = "nobody_available"
+    """No routable agent in the chosen queue (or the colleague is not routable) right now."""
+    CANCELLED = "cancelled"
+    """The sender withdrew the request."""
+    RECEIVER_LEFT = "receiver_left"
+    CHAT_ENDED = "chat_ended"
+    """The requestor left, or the chat went back to the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionInfo:
+    discussion_id: Ident
+    chat_id: Ident
+    sender: Ident
+    sender_name: Name
+    state: DiscussionState
+    receiver: Ident | None = None
+    receiver_name: Name | None = None
+    queue: Ident | None = None
+    """The queue asked for; None when a colleague was asked directly."""
+    expires_at: float | None = None
+    """While offered: when it comes back as ``expired`` unless accepted."""
+
+
+class ContactPresence(StrEnum):
+    """What colleagues see of an agent (seed 002): in a chat or Busy/Away -> busy."""
+
+    ONLINE = "online"
+    BUSY = "busy"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True, slots=True)
+class Colleague:
+    """A directory entry; ``phone`` / ``email`` for the tel: and mailto: actions."""
+
+    username: Ident
+    display_name: Name
+    region: Ident
+    lob: Ident
+    queues: Annotated[list[str], Max(32)]
+    presence: ContactPresence
+    phone: Annotated[str, Max(64)] = ""
+    email: Annotated[str, Max(254)] = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueAvailability:
+    """For the discussion partner picker: how many of the queue's agents could take a chat now."""
+
+    queue: Ident
+    title: Name
+    region: Ident
+    routable: int
+    on_duty: int
+
+
 @dataclass(frozen=True, slots=True)
 class AgentProfile:
     username: Ident
@@ -132,6 +198,8 @@ class AgentProfile:
     lob: Ident
     queues: Annotated[list[str], Max(32)]
     capacity: int
+    phone: Annotated[str, Max(64)] = ""
+    email: Annotated[str, Max(254)] = ""
 
 
 @dataclass(frozen=True, slots=True)
