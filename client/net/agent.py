@@ -34,7 +34,6 @@ from onduty.shared.messages import (
     SetDuty,
     SetPresence,
     Transcript,
-    Typing,
     Welcome,
 )
 from onduty.shared.types import AgentProfile, CallbackInfo, CannedMessage, ChatInfo, Memo, Presence
@@ -139,10 +138,6 @@ class AgentClient(ChatClient):
     async def list_callbacks(self, *, queue: str | None = None, limit: int = 50) -> list[CallbackInfo]:
         reply = await self._request(ListCallbacks(queue=queue, limit=limit), CallbackList, _is(CallbackList))
         return reply.items
-
-    async def typing(self, chat_id: str, active: bool = True) -> None:
-        """Tell the requestor the agent is typing (or stopped); dropped while disconnected (it is transient)."""
-        await self._write(Typing(chat_id=chat_id, active=active))
 
     async def upload_file(
         self, chat_id: str, data: bytes, name: str, *, content_type: str = "application/octet-stream",

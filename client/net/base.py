@@ -22,7 +22,7 @@ from onduty.client.net.connection import SESSION_ERRORS, Connection, Sleep
 from onduty.client.net.delivery import ChatLedger, PendingSend, Verdict
 from onduty.client.net.errors import ConnectionLost, NotConnected, RequestFailed, SessionEnded
 from onduty.client.net.events import ClientEvent, Connected, ConnectionEvent, Disconnected, GaveUp
-from onduty.shared.messages import Ack, ChatEnded, ChatMessage, EndChat, Error, Message, Sent, Welcome
+from onduty.shared.messages import Ack, ChatEnded, ChatMessage, EndChat, Error, Message, Sent, Typing, Welcome
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,10 @@ class ChatClient:
         if self._ready.is_set():
             await self._write_pending(entry)
         return await asyncio.shield(entry.future)
+
+    async def typing(self, chat_id: str, active: bool = True) -> None:
+        """Tell the other side this one is typing (or stopped); dropped while disconnected (it is transient)."""
+        await self._write(Typing(chat_id=chat_id, active=active))
 
     async def end_chat(self, chat_id: str) -> ChatEnded:
         return await self._request(

@@ -35,7 +35,9 @@ def chat(chat_id: str = "c1", *, context: bool = True) -> ChatInfo:
     )
 
 
-def status(*, on_duty: bool = True, presence: Presence = Presence.AVAILABLE, chats: tuple[str, ...] = ()) -> AgentStatus:
+def status(
+    *, on_duty: bool = True, presence: Presence = Presence.AVAILABLE, chats: tuple[str, ...] = ()
+) -> AgentStatus:
     return AgentStatus(on_duty=on_duty, presence=presence, routable=on_duty and not chats,
                        open_chats=list(chats), capacity=1)
 

@@ -83,7 +83,7 @@ def test_messages_are_kept_in_seq_order_and_own_ones_get_sent(qtbot: Any) -> Non
 
 
 def test_window_shows_who_asks_about_what_and_how_long_they_waited(qtbot: Any, answers: Answers) -> None:
-    window, model, _ = make(qtbot, answers)
+    window, _, _ = make(qtbot, answers)
     text = window.header.text()
     for part in ("Rita Requestor (rita@example.com)", "cim-emea", "Processor assignment", "waited 1 min 15 s",
                  "incident 4711: Printer on fire", "priority: very high"):
