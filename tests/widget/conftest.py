@@ -158,13 +158,14 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 
 @dataclass
 class Watch:
-    """JavaScript errors and dialogs of the pages a test opened: any of them fails the test."""
+    """JavaScript errors, console errors and dialogs (an ``alert`` from injected markup...) of the pages
+    a test opened: any of them fails the test."""
 
     errors: list[str] = field(default_factory=list)
 
     def attach(self, page: Page) -> Page:
         page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        page.on("console", lambda m: self.errors.append(f"console.error: {m.text}") if m.type == "error" else None)
+        page.on("console", self._console)
 
         async def dialog(d: Any) -> None:
             self.errors.append(f"dialog: {d.message}")
@@ -172,6 +173,11 @@ class Watch:
 
         page.on("dialog", dialog)
         return page
+
+    def _console(self, message: Any) -> None:
+        # The browser logs refused HTTP requests (a 415 for a refused upload) itself: the tests check those.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"console.error: {message.text}")
 
 
 @pytest.fixture
