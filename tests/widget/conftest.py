@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,21 +122,28 @@ async def seed(config: ServerConfig) -> None:
     await store.close()
 
 
-@pytest.fixture
-async def shop(tmp_path: Path, widget_built: Path) -> AsyncIterator[Shop]:
-    config = ServerConfig(data_dir=tmp_path / "data", argon2_time_cost=1, argon2_memory_kib=64)
-    await seed(config)
+@asynccontextmanager
+async def running_shop(data: Path, **config: Any) -> AsyncIterator[Shop]:
+    """The server on a loopback port, in this event loop; ``config``: ServerConfig settings."""
+    server_config = ServerConfig(data_dir=data, argon2_time_cost=1, argon2_memory_kib=64, **config)
+    await seed(server_config)
     clock = Clock()
-    app = make_app(config, clock=clock)
+    app = make_app(server_config, clock=clock)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
-    the_shop = Shop(config, app, server, clock)
+    the_shop = Shop(server_config, app, server, clock)
     try:
         yield the_shop
     finally:
         for agent in the_shop.agents:
             await agent.close()
         await server.close()
+
+
+@pytest.fixture
+async def shop(tmp_path: Path, widget_built: Path) -> AsyncIterator[Shop]:
+    async with running_shop(tmp_path / "data") as the_shop:
+        yield the_shop
 
 
 @pytest.fixture(scope="session")
