@@ -457,6 +457,10 @@ export class Widget {
   }
 
   again(previous) {
+    if (this.conn.stopped) {
+      this.conn.reset(); // e.g. the chat was taken over by another tab: this one may start anew
+      this.panel.setBanner(null);
+    }
     this.chatAgain = previous;
     this.chat = null;
     this.view.reset();
