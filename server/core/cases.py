@@ -141,3 +141,92 @@ def customer_answered(head: CaseHead, at: float) -> tuple[CaseHead, list[Change]
 def created(head: CaseHead, actor: str, at: float, source: str) -> list[Change]:
     """The first history entry of a new case; ``source`` says where it came from (``chat:<id>``...)."""
     return [Change(at, actor, "created", source, head.state.value)]
+
+
+# ---- what a case holds (values the store returns) -------------------------------------------
+
+
+class InteractionType(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    """The customer called or wrote."""
+    OUTBOUND = "outbound"
+
+
+class InfoKind(StrEnum):
+    """An entry of the External Info conversation."""
+
+    SAVE = "save"
+    SAVE_REPLY = "save_reply"
+    ANSWER = "answer"
+    """The customer's answer (from the case page)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Requestor:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    verified_id: str | None = None
+    """The subject of a B2B site token: the shop vouched for this person."""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    number: int
+    title: str
+    description: str
+    head: CaseHead
+    requestor: Requestor
+    created_at: float
+    created_by: str
+    updated_at: float
+    first_response_at: float | None = None
+    callback_id: int | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalInfo:
+    info_id: int
+    kind: InfoKind
+    author: str
+    author_name: str
+    text: str
+    at: float
+    mail: str = ""
+    """What happened to the e-mail copy: sent, outbox, failed, no_address ('' for answers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    interaction_id: int
+    type: InteractionType
+    direction: Direction
+    contact: str
+    summary: str
+    started_at: float
+    ended_at: float
+    author: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMemo:
+    memo_id: int
+    author: str
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SlaEvent:
+    clock: str
+    kind: str
+    """``warning`` or ``breach``."""
+    at: float
+    recorded_at: float
