@@ -170,12 +170,15 @@ class AgentApp(QObject):
         self._save_settings()
         if dialog is not None:
             dialog.accept()
+        # A question may open a modal dialog (a nested Qt loop): never inside a task step.
+        QTimer.singleShot(0, lambda: self._signed_in(client))
+
+    def _signed_in(self, client: AgentClient) -> None:
         assert client.token is not None
-        if not self._keep_token(client.token):
-            await client.logout()
-            self.refresh()
-            return
-        self._begin(client)
+        if self._keep_token(client.token):
+            self._begin(client)
+        else:
+            self._spawn(client.logout())
 
     def _keep_token(self, token: str) -> bool:
         """Into the keyring; without one, only for this run and only if the agent agrees."""

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
 from onduty.client.app.state import TrayState
+from onduty.shared.types import Presence
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,22 @@ LOOKS: dict[TrayState, Look] = {
     TrayState.AWAY: Look("#fff8e1", "#f5a300", "clock"),
 }
 
-BADGE_COLORS: dict[TrayState, str] = {state: look.badge or look.bubble for state, look in LOOKS.items()}
+PRESENCE_COLORS: dict[Presence, str] = {
+    Presence.AVAILABLE: "#2e9d48", Presence.BUSY: "#d32f2f", Presence.AWAY: "#f5a300", Presence.OFFLINE: "#9aa3ab",
+}
+
+
+def dot_icon(color: str, size: int = 16) -> QIcon:
+    """A plain round dot (presence entries of the menu)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QPen(QColor(color).darker(125), 1))
+    p.setBrush(QBrush(QColor(color)))
+    p.drawEllipse(QRectF(2, 2, size - 4, size - 4))
+    p.end()
+    return QIcon(pixmap)
 
 
 def state_icon(state: TrayState, size: int = 64) -> QIcon:

@@ -28,6 +28,7 @@ class SignInDialog(QDialog):
         self.user = QLineEdit(settings.user)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.busy = False
         self.message = QLabel(message)
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e")
@@ -39,6 +40,11 @@ class SignInDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign_in_button = self.buttons.addButton("Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
         self.sign_in_button.setDefault(True)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        if cancel is not None:
+            cancel.setAutoDefault(False)  # Enter in any field signs in, never cancels
+        for field in (self.server, self.user, self.password):
+            field.returnPressed.connect(self._submit)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -48,6 +54,8 @@ class SignInDialog(QDialog):
         (self.password if settings.user else self.user).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _submit(self) -> None:
+        if self.busy:
+            return  # Enter in a field also presses the default button
         server, user, password = self.server.text().strip(), self.user.text().strip(), self.password.text()
         if not (server and user and password):
             self.failed("Enter the server address, your username and your password.")
@@ -56,6 +64,7 @@ class SignInDialog(QDialog):
         self.submitted.emit(server, user, password)
 
     def set_busy(self, busy: bool) -> None:
+        self.busy = busy
         self.sign_in_button.setEnabled(not busy)
         self.sign_in_button.setText("Signing in…" if busy else "Sign in")
         if busy:

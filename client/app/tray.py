@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QPoint
 from PySide6.QtGui import QAction, QActionGroup, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from onduty.client.app.icons import state_icon
+from onduty.client.app.icons import PRESENCE_COLORS, dot_icon, state_icon
 from onduty.client.app.state import PRESENCE_LABELS, AgentView, Link, TrayState
 from onduty.shared.types import Presence
 
@@ -45,7 +45,7 @@ def build_menu(menu: QMenu, view: AgentView, chats: list[OpenChat], actions: She
     """Fill ``menu`` for the current state (cleared first)."""
     menu.clear()
     name = view.profile.display_name if view.profile is not None else "OnDuty"
-    title = menu.addAction(f"{name}: {view.headline()}")
+    title = menu.addAction(state_icon(view.tray_state()), f"{name}: {view.headline()}")
     title.setEnabled(False)
     menu.addSeparator()
     if view.link is Link.SIGNED_OUT:
@@ -66,7 +66,8 @@ def build_menu(menu: QMenu, view: AgentView, chats: list[OpenChat], actions: She
     menu.addSeparator()
     presence = QActionGroup(menu)
     for value in (Presence.AVAILABLE, Presence.BUSY, Presence.AWAY):
-        action = menu.addAction(PRESENCE_LABELS[value], _presence_setter(actions, value))
+        action = menu.addAction(dot_icon(PRESENCE_COLORS[value]), PRESENCE_LABELS[value],
+                                _presence_setter(actions, value))
         action.setCheckable(True)
         action.setChecked(online and view.presence is value)
         action.setEnabled(online)
