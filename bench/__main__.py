@@ -13,6 +13,7 @@ Exit status 1 when any run lost or duplicated a message or failed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import pstats
@@ -70,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=10_000, help="idle requestor connections")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument("--profile", action="store_true", help="run the OnDuty server under cProfile")
+    parser.add_argument("--server-env", action="append", default=[], metavar="ONDUTY_SETTING=VALUE",
+                        help="extra setting for the OnDuty server (experiments, e.g. ONDUTY_SQLITE_SYNCHRONOUS=NORMAL)")
     args = parser.parse_args(argv)
-    chosen = [s for s in scenarios(args.scale, args.connections)
+    extra = dict(item.split("=", 1) for item in args.server_env)
+    chosen = [dataclasses.replace(s, setup=dataclasses.replace(s.setup, env={**s.setup.env, **extra}))
+              for s in scenarios(args.scale, args.connections)
               if not args.scenarios or s.name in args.scenarios.split(",")]
     targets = [t for t in args.targets.split(",") if t]
     args.out.mkdir(parents=True, exist_ok=True)
