@@ -111,7 +111,7 @@ class MessageEdit(QPlainTextEdit):
         if self._index.matching(text):
             self.completer.setCompletionPrefix(text)
             rect = self.cursorRect()
-            rect.setWidth(max(360, self.width() // 2))
+            rect.setWidth(max(360, self.width() - rect.left() - 8))
             self.completer.complete(rect)
         else:
             self._popup_hide()
