@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onduty.shared.types import EndReason, Presence
+from onduty.shared.types import DiscussionState, EndReason, Presence
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +73,26 @@ class QueueStatusChanged(Decision):
     waiting: int
     on_duty: int
     routable: int
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionChanged(Decision):
+    """Tell the discussion's agents its new state (``receiver`` None: nobody was available)."""
+
+    discussion_id: str
+    chat_id: str
+    sender: str
+    receiver: str | None
+    queue: str | None
+    state: DiscussionState
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transferred(Decision):
+    """The chat left ``from_agent``: to ``to_agent`` (warm), or into ``queue``'s line (cold, ``to_agent`` None)."""
+
+    chat_id: str
+    from_agent: str
+    to_agent: str | None
+    queue: str

@@ -113,3 +113,47 @@ class ChatRestored(Event):
 @dataclass(frozen=True, slots=True)
 class Tick(Event):
     """Time passed: deadlines at or before ``at`` fire."""
+
+
+# --- warm handover (seed 001) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionRequested(Event):
+    """``sender`` offers its chat to a routable agent of ``queue``, or to ``colleague``."""
+
+    discussion_id: str
+    chat_id: str
+    sender: str
+    queue: str | None = None
+    colleague: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionAnswered(Event):
+    discussion_id: str
+    username: str
+    accept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionCancelled(Event):
+    discussion_id: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequested(Event):
+    """The sender moves the chat to the receiver of its accepted discussion."""
+
+    discussion_id: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class ColdTransferRequested(Event):
+    """The agent puts its chat back into ``queue``'s line (head), no discussion."""
+
+    chat_id: str
+    username: str
+    queue: str

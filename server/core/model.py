@@ -6,7 +6,10 @@ import bisect
 import heapq
 from dataclasses import dataclass, field
 
-from onduty.shared.types import ChatState, Presence
+from onduty.shared.types import ChatState, DiscussionState, Presence
+
+TIER_RETURNED, TIER_NEW = 0, 1
+"""Line tiers: chats that lost or left their agent go ahead of new requests."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +19,8 @@ class RouterConfig:
     agent_grace_s: float = 60.0
     requestor_grace_s: float = 60.0
     default_max_wait_s: float = 120.0
+    discussion_timeout_s: float = 60.0
+    """A handover discussion nobody accepts within this comes back as "nobody available"."""
 
 
 @dataclass(slots=True)
@@ -31,6 +36,8 @@ class Seat:
     chats: list[str] = field(default_factory=list)
     free_since: float = 0.0
     lost_deadline: float | None = None
+    reserved: set[str] = field(default_factory=set)
+    """Handover discussions offered to this agent: each holds a place of its capacity."""
 
     @property
     def routable(self) -> bool:
@@ -38,7 +45,7 @@ class Seat:
             self.connected
             and self.on_duty
             and self.presence is Presence.AVAILABLE
-            and len(self.chats) < self.capacity
+            and len(self.chats) + len(self.reserved) < self.capacity
         )
 
 
@@ -54,6 +61,23 @@ class Chat:
     requestor_deadline: float | None = None
     line_key: tuple[int, float, int] | None = None
     told_position: int | None = None
+
+
+@dataclass(slots=True)
+class Discussion:
+    """A warm handover in progress: ``sender`` offers its chat to ``receiver``."""
+
+    discussion_id: str
+    chat_id: str
+    sender: str
+    receiver: str
+    queue: str | None
+    state: DiscussionState = DiscussionState.OFFERED
+    expires_at: float | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.state in (DiscussionState.OFFERED, DiscussionState.ACCEPTED)
 
 
 class Line:

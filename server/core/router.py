@@ -20,6 +20,7 @@ of decisions for the shell to perform. Rules:
 - A requestor whose connection drops has ``requestor_grace_s`` to resume; after that it
   has left (a waiting request leaves the line; a running chat ends).
 - Invariant: no chat waits in a queue while an agent of that queue is routable.
+- Warm handover and cold transfer: see :mod:`onduty.server.core.handover`.
 """
 
 from __future__ import annotations
@@ -37,15 +38,16 @@ from onduty.server.core.decisions import (
     QueueStatusChanged,
     Requeue,
 )
-from onduty.server.core.model import Chat, Deadlines, Line, RouterConfig, Seat
+from onduty.server.core.handover import HandoverRules
+from onduty.server.core.model import TIER_NEW, TIER_RETURNED, Chat, Deadlines, Discussion, Line, RouterConfig, Seat
 from onduty.shared.errors import ErrorCode, ProtocolError
-from onduty.shared.types import ChatState, EndReason
+from onduty.shared.types import ChatState, DiscussionState, EndReason
 
 _RUNNING = (ChatState.ASSIGNED, ChatState.ACTIVE)
-_NEW, _RETURNED = 1, 0
+_NEW, _RETURNED = TIER_NEW, TIER_RETURNED
 
 
-class Router:
+class Router(HandoverRules):
     """Feed events with :meth:`apply`; call it with :class:`~.events.Tick` at :meth:`next_deadline`."""
 
     def __init__(self, config: RouterConfig | None = None) -> None:
@@ -56,6 +58,7 @@ class Router:
         self._members: dict[str, set[str]] = {}
         self._seats: dict[str, Seat] = {}
         self._chats: dict[str, Chat] = {}
+        self._discussions: dict[str, Discussion] = {}
         self._deadlines = Deadlines()
         self._serial = 0
         self._out: list[Decision] = []
@@ -98,6 +101,17 @@ class Router:
                 self._agent_ended(chat_id, username)
             case ev.AgentClosed(chat_id=chat_id, username=username):
                 self._agent_closed(chat_id, username)
+            case ev.DiscussionRequested(discussion_id=d, chat_id=chat_id, sender=sender, queue=queue,
+                                        colleague=colleague):
+                self._discuss(d, chat_id, sender, queue, colleague)
+            case ev.DiscussionAnswered(discussion_id=d, username=username, accept=accept):
+                self._answer(d, username, accept)
+            case ev.DiscussionCancelled(discussion_id=d, username=username):
+                self._cancel(d, username)
+            case ev.TransferRequested(discussion_id=d, username=username):
+                self._transfer(d, username)
+            case ev.ColdTransferRequested(chat_id=chat_id, username=username, queue=queue):
+                self._cold_transfer(chat_id, username, queue)
             case ev.ChatRestored():
                 self._restore(event)
             case ev.Tick():
@@ -170,6 +184,11 @@ class Router:
                             c.requestor_deadline)
                 for c in self._chats.values()
             },
+            "discussions": {
+                d.discussion_id: (d.chat_id, d.sender, d.receiver, d.state, d.expires_at)
+                for d in self._discussions.values()
+            },
+            "reserved": {n: sorted(s.reserved) for n, s in self._seats.items() if s.reserved},
         }
 
     # --- configuration and agents ----------------------------------------------------
@@ -224,6 +243,7 @@ class Router:
     def _disconnect(self, username: str, signed_out: bool) -> None:
         seat = self._seat(username)
         seat.connected = False
+        self._receiver_left(username)
         self._seat_changed(seat, was_routable=False)
         if signed_out or not seat.chats:
             self._release(seat)
@@ -237,6 +257,7 @@ class Router:
         for chat_id in list(seat.chats):
             chat = self._chats[chat_id]
             if chat.state in _RUNNING:
+                self._end_discussions(chat_id, DiscussionState.CHAT_ENDED)
                 seat.chats.remove(chat_id)
                 chat.agent = None
                 self._out.append(Requeue(chat_id=chat_id, agent=seat.username))
@@ -282,8 +303,8 @@ class Router:
         self._dirty_lines[queue] = min(index, self._dirty_lines.get(queue, index))
         self._touched_queues.add(queue)
 
-    def _best_agent(self, queue: str) -> Seat | None:
-        candidates = (self._seats[name] for name in self._members.get(queue, ()))
+    def _best_agent(self, queue: str, exclude: str | None = None) -> Seat | None:
+        candidates = (self._seats[name] for name in self._members.get(queue, ()) if name != exclude)
         routable = [s for s in candidates if s.routable]
         if not routable:
             return None
@@ -368,6 +389,7 @@ class Router:
         chat.state = ChatState.ENDED
         chat.requestor_deadline = None
         self._out.append(End(chat.chat_id, reason, chat.agent))
+        self._end_discussions(chat.chat_id, DiscussionState.CHAT_ENDED)
 
     def _close(self, chat: Chat) -> None:
         del self._chats[chat.chat_id]
@@ -407,6 +429,8 @@ class Router:
     # --- time ------------------------------------------------------------------------
 
     def _is_live(self, at: float, kind: str, key: str) -> bool:
+        if kind == "discussion":
+            return self._discussion_live(at, key)
         if kind == "agent":
             seat = self._seats.get(key)
             return seat is not None and seat.lost_deadline == at
@@ -423,6 +447,8 @@ class Router:
                 continue
             if kind == "agent":
                 self._release(self._seats[key])
+            elif kind == "discussion":
+                self._discussion_due(key)
             elif kind == "wait":
                 chat = self._chats[key]
                 self._unwait(chat)
