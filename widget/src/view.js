@@ -115,6 +115,7 @@ export class Panel {
   }
 
   show(el) {
+    if (this.body.firstChild === el && this.body.childNodes.length === 1) return; // keep its scroll position
     clear(this.body);
     this.body.append(el);
   }
