@@ -12,6 +12,7 @@ from aiohttp import web
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
 from onduty.server.shell.agent_ws import AgentEndpoint
+from onduty.server.shell.cases_api import add_case_routes
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.files import add_file_routes
 from onduty.server.shell.hub import Clock, Hub
@@ -102,5 +103,6 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     app.router.add_get("/ws/requestor", requestor_ws)
     app.router.add_get("/healthz", healthz)
     add_file_routes(app, config, lambda request: request.app[HUB])
+    add_case_routes(app, config, lambda request: request.app[HUB])
     add_widget_routes(app)
     return app

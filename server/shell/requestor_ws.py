@@ -9,6 +9,7 @@ import uuid
 from onduty.server.auth import SiteClaims, new_token, read_site_token, token_hash, verify_site_token
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
+from onduty.server.shell.cases_api import case_from_callback
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.hub import END_TEXT, Hub
 from onduty.server.shell.peer import Peer
@@ -164,6 +165,7 @@ class RequestorEndpoint(Endpoint):
             chat_id=m.chat_id, verified_id=claims.subject if claims else None,
         )
         callback_id = await hub.store.add_callback(info, claims.site if claims else None)
+        await case_from_callback(hub.store, info, callback_id, hub.clock())
         hub.audit(info.created_at, "callback", m.chat_id, None, queue=queue.name, callback_id=str(callback_id))
         self.peer.log.info("callback request stored", extra={"callback_id": callback_id})
         hub.callback_added(queue.name)

@@ -130,3 +130,10 @@ class CaseStoreMixin:
 
     async def callback_site(self, callback_id: int) -> str | None:
         return await self._read(partial(sql_cases.callback_site, callback_id=callback_id))
+
+
+def case_store(store: object) -> CaseStoreMixin:
+    """``store`` as a store of case records; TypeError if this store cannot keep cases (our bug)."""
+    if not isinstance(store, CaseStoreMixin):
+        raise TypeError(f"{type(store).__name__} does not keep case records")
+    return store
