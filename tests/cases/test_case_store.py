@@ -13,7 +13,8 @@ from onduty.server.core import cases as rules
 from onduty.server.core.cases import CaseRuleError, CaseState, Priority, Requestor, SendMode
 from onduty.server.core.sla import ALWAYS, ClockKind, Target, Unit, parse_weekly
 from onduty.server.store import ChatRecord, QueueRecord, StoreError
-from onduty.server.store.schema import SCHEMA_VERSION
+from onduty.server.store.schema import MIGRATIONS
+from onduty.server.store.schema_cases import CASES
 from onduty.server.store.sql_cases import NewCase
 from onduty.server.store.sqlite import SqliteStore
 from onduty.shared.types import BusinessContext, CallbackInfo, ChatState, RequestType, Role
@@ -46,8 +47,8 @@ def new_case(chat_id: str | None = "c1", **kw: object) -> NewCase:
     return NewCase(**base)  # type: ignore[arg-type]
 
 
-async def test_schema_version_includes_cases() -> None:
-    assert SCHEMA_VERSION == 3
+async def test_cases_are_migration_3() -> None:
+    assert MIGRATIONS[2] is CASES
 
 
 async def test_a_case_from_a_chat_carries_its_transcript_memos_and_context(store: SqliteStore) -> None:
