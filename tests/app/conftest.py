@@ -36,11 +36,33 @@ WAIT = 10.0
 PASSWORD = "correct horse"
 
 
+class _TestLoop(qasync.QEventLoop):  # type: ignore[misc]
+    """qasync's loop, for pytest-asyncio's run_until_complete per fixture and test.
+
+    qasync processes pending Qt events once more after the awaited future is done, with no
+    running loop set; a task step that happens to run then (e.g. a server background task just
+    started by a fixture) fails with "no running event loop". The app itself uses run_forever.
+    """
+
+    def run_until_complete(self, future: Any) -> Any:
+        task = asyncio.ensure_future(future, loop=self)
+        task.add_done_callback(lambda _: self.stop())
+        self.run_forever()
+        asyncio.events._set_running_loop(self)
+        try:
+            QApplication.processEvents()
+        finally:
+            asyncio.events._set_running_loop(None)
+        if not task.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        return task.result()
+
+
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # as in onduty-agent: closing a dialog must not stop the loop
-    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
+    loop: asyncio.AbstractEventLoop = _TestLoop(app)
     return loop
 
 

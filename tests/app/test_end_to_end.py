@@ -130,3 +130,40 @@ async def test_sign_in_go_on_duty_handle_a_chat_and_take_the_next(
     await asyncio.wait_for(quitting, WAIT)
     assert answers.asked == ["Quit OnDuty?"]
     assert session.view.status is not None and not session.view.status.on_duty
+
+
+async def test_without_a_keyring_the_app_asks_and_keeps_the_token_for_this_run_only(
+    live_server: LiveServer, paths: SettingsPaths, qapp: Any, close_windows: None,
+) -> None:
+    from keyring.backends import fail
+
+    for agrees in (False, True):
+        answers = Answers(answer=agrees)
+        tokens = TokenStore(fail.Keyring())
+        app = AgentApp(Settings(server=live_server.url, user="ann"), paths, tokens, confirm=answers,
+                       tray_available=lambda: False)
+        app.start()
+        assert app.window is not None and app.tray is None  # no system tray: the fallback window
+        dialog = app.sign_in_dialog
+        assert dialog is not None
+        dialog.password.setText(PASSWORD)
+        asked = asyncio.get_running_loop().create_future()
+        original = app._keep_token
+
+        def keep(token: str, original: Any = original, asked: Any = asked) -> bool:
+            kept = bool(original(token))
+            asked.set_result(kept)
+            return kept
+
+        app._keep_token = keep  # type: ignore[method-assign]
+        dialog.sign_in_button.click()
+        assert await asyncio.wait_for(asked, WAIT) is agrees
+        assert answers.asked == ["No keyring"]
+        if agrees:
+            assert app.session is not None
+            assert tokens.get(live_server.url, "ann") == app.session.client.token
+            await app.session.stop()
+        else:
+            assert app.session is None
+            assert tokens.get(live_server.url, "ann") is None
+        app.window.hide()
