@@ -12,7 +12,8 @@ uses. Rules:
 - Not accepted within ``discussion_timeout_s``: ``expired`` (the sender may try another queue).
   The receiver may decline; the sender may cancel.
 - Transfer only after acceptance: the chat moves to the receiver (its place turns into the
-  chat), the sender's place is free at once (it may be fed the next waiting request).
+  chat) and, when a queue was asked, into that queue; the sender's place is free at once
+  (it may be fed the next waiting request).
 - The discussion ends as ``chat_ended`` when the chat ends or goes back to the line, and
   as ``receiver_left`` when the receiver's connection drops.
 - Cold transfer: the sender's chat goes to the head of the chosen queue's line (or at once
@@ -121,6 +122,7 @@ class HandoverRules:
         receiver.reserved.discard(d.discussion_id)
         receiver.chats.append(chat.chat_id)
         chat.agent = receiver.username
+        chat.queue = d.queue or chat.queue
         self._touched_agents.add(receiver.username)
         d.state = DiscussionState.TRANSFERRED
         self._out.append(Transferred(chat.chat_id, sender.username, receiver.username, chat.queue))

@@ -18,14 +18,26 @@ from onduty.shared.messages import (
     TRANSCRIPT_PAGE,
     TRANSCRIPT_PAGE_CHARS,
     Ack,
+    AddContact,
+    AnswerDiscussion,
     CallbackList,
+    CancelDiscussion,
     CannedList,
     ChatList,
     ChatMessage,
+    CloseChannel,
     CloseChat,
+    ColdTransfer,
+    Discuss,
+    DiscussionSay,
     EndChat,
+    FindColleagues,
     GetCanned,
+    GetImHistory,
+    GetPartners,
     GetTranscript,
+    ImAck,
+    ImSend,
     ListCallbacks,
     ListChats,
     Login,
@@ -33,12 +45,15 @@ from onduty.shared.messages import (
     Logout,
     MemoSaved,
     Message,
+    OpenChannel,
+    RemoveContact,
     SaveMemo,
     Send,
     Sent,
     SetDuty,
     SetPresence,
     Transcript,
+    Transfer,
     Typing,
 )
 from onduty.shared.types import AgentProfile, ChatInfo, Presence, Role
@@ -108,6 +123,41 @@ class AgentEndpoint(Endpoint):
                 memos = await hub.store.memos(chat_id) if after_seq <= 0 else []
                 self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(history),
                                           memos=memos[-50:]))
+            case GetPartners():
+                self.peer.send(await hub.handovers.partners(user))
+            case Discuss(chat_id=chat_id, queue=queue, colleague=colleague):
+                self._held(chat_id)
+                hub.handovers.discuss(user, chat_id, queue, colleague)
+            case AnswerDiscussion(discussion_id=d, accept=accept):
+                hub.apply(ev.DiscussionAnswered(now, d, user, accept))
+            case DiscussionSay(discussion_id=d, client_msg_id=client_msg_id, text=text):
+                await hub.handovers.say(user, profile.display_name, d, client_msg_id, text)
+            case CancelDiscussion(discussion_id=d):
+                hub.apply(ev.DiscussionCancelled(now, d, user))
+            case Transfer(discussion_id=d):
+                hub.apply(ev.TransferRequested(now, d, user))
+            case ColdTransfer(chat_id=chat_id, queue=queue):
+                self._held(chat_id)
+                if await hub.ensure_queue(queue) is None:
+                    raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, queue)
+                hub.apply(ev.ColdTransferRequested(now, chat_id, user, queue))
+            case FindColleagues(query=query, limit=limit):
+                self.peer.send(await hub.collab.find(query, limit))
+            case AddContact(username=other):
+                await hub.collab.add_contact(user, other)
+            case RemoveContact(username=other):
+                await hub.collab.remove_contact(user, other)
+            case OpenChannel(peer=other):
+                self.peer.send(await hub.collab.open(user, other))
+            case CloseChannel(peer=other):
+                await hub.collab.close(user, other)
+            case ImSend(peer=other, client_msg_id=client_msg_id, text=text, context=context):
+                self.peer.send(await hub.collab.send(user, profile.display_name, other, client_msg_id, text,
+                                                     context))
+            case ImAck(peer=other, seq=seq):
+                await hub.collab.ack(user, other, seq)
+            case GetImHistory(peer=other, after_seq=after_seq):
+                self.peer.send(await hub.collab.history(user, other, after_seq))
             case Logout():
                 if self.token is not None:
                     await hub.store.delete_session(token_hash(self.token))
@@ -126,12 +176,18 @@ class AgentEndpoint(Endpoint):
         return [queue] if queue is not None else list(self.profile.queues)
 
     async def _readable(self, chat_id: str) -> ChatRecord:
-        """A chat of one of the agent's queues (open or archived)."""
+        """A chat of one of the agent's queues (open or archived), one it holds, or one offered to it."""
         assert self.profile is not None
         record = await self.hub.store.get_chat(chat_id)
         if record is None:
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
-        if record.queue not in self.profile.queues:
+        user = self.profile.username
+        session = self.hub.sessions.get(chat_id)
+        if (
+            record.queue not in self.profile.queues
+            and (session is None or session.agent != user)
+            and not self.hub.handovers.reader_of(user, chat_id)
+        ):
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
         return record
 
@@ -184,7 +240,7 @@ class AgentEndpoint(Endpoint):
             await self.hub.ensure_queue(queue)
         self.profile = AgentProfile(
             username=agent.username, display_name=agent.display_name, region=agent.region, lob=agent.lob,
-            queues=list(agent.queues), capacity=agent.capacity,
+            queues=list(agent.queues), capacity=agent.capacity, phone=agent.phone, email=agent.email,
         )
         self.token = token
         self.peer.log.extra = {**(self.peer.log.extra or {}), "user": agent.username}
@@ -192,6 +248,7 @@ class AgentEndpoint(Endpoint):
         self.peer.send(LoginOk(token=token, expires_at=expires_at, profile=self.profile))
         self.peer.send(CannedList(items=await store.list_canned(self.profile.queues)))
         self.hub.agent_online(AgentConn(self.peer, self.profile), message.cursors)
+        await self.hub.collab.signed_in(agent.username)
 
     def gone(self) -> None:
         if self.profile is not None:

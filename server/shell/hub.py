@@ -23,12 +23,16 @@ from onduty.server.core.decisions import (
     Assign,
     Close,
     Decision,
+    DiscussionChanged,
     End,
     Position,
     QueueStatusChanged,
     Requeue,
+    Transferred,
 )
 from onduty.server.core.estimate import WaitEstimator
+from onduty.server.shell.collab import Collaboration
+from onduty.server.shell.handover import Handovers
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.store import AuditEntry, QueueRecord, Store, StoredMessage
@@ -87,6 +91,8 @@ class Hub:
         self.callbacks: dict[str, int] = {}
         """Open callback requests per queue (shown to its agents in ``queue_status``)."""
         self.estimator = WaitEstimator()
+        self.collab = Collaboration(self)
+        self.handovers = Handovers(self)
         self._wake = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
@@ -196,6 +202,11 @@ class Hub:
             case AgentStatusChanged() as status:
                 if (conn := self.agents.get(status.username)) is not None:
                     conn.peer.send(agent_status(status))
+                self.collab.presence_changed(status.username)
+            case DiscussionChanged() as change:
+                self.handovers.changed(change)
+            case Transferred() as transfer:
+                self.handovers.transferred(transfer)
             case QueueStatusChanged(queue=queue):
                 self.broadcast_queue_status(queue)
             case _:
@@ -228,10 +239,13 @@ class Hub:
             "assign",
         )
         self.audit(now, "assigned", session.chat_id, agent, waited_s=f"{waited:.3f}")
+        handed_by, session.transferred_from = session.transferred_from, None
         if (conn := self.agents.get(agent)) is not None:
-            session.attach(Role.AGENT, conn.peer, 0, ChatAssigned(chat=session.info(), waited_s=waited))
+            assigned = ChatAssigned(chat=session.info(), waited_s=waited, transferred_from=handed_by)
+            session.attach(Role.AGENT, conn.peer, 0, assigned)
         if (peer := session.peer(Role.REQUESTOR)) is not None:
-            peer.send(AgentJoined(chat_id=session.chat_id, agent_name=session.agent_name))
+            peer.send(AgentJoined(chat_id=session.chat_id, agent_name=session.agent_name,
+                                  transferred=handed_by is not None))
 
     def _end(self, session: ChatSession, reason: EndReason, agent: str | None, now: float) -> None:
         session.state, session.ended_at, session.end_reason = ChatState.ENDED, now, reason
@@ -287,6 +301,7 @@ class Hub:
             session.attach(Role.AGENT, peer, cursors.get(chat_id, 0), assigned)
         for queue in profile.queues:
             peer.send(self.queue_status(queue))
+        self.handovers.resend(profile.username)
 
     def agent_offline(self, username: str, peer: Peer, signed_out: bool) -> None:
         conn = self.agents.get(username)

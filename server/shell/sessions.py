@@ -34,6 +34,8 @@ class ChatSession:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     last_seq: int = 0
     parties: dict[Role, Attachment] = field(default_factory=dict)
+    transferred_from: str | None = None
+    """Name of the agent who handed the chat over (warm or cold), for the next agent's window."""
 
     @property
     def chat_id(self) -> str:

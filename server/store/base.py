@@ -14,12 +14,23 @@ from onduty.server.store.records import (
     AuditEntry,
     ChatRecord,
     FileRecord,
+    ImRecord,
     QueueRecord,
     SessionRecord,
     SiteRecord,
     StoredMessage,
 )
-from onduty.shared.types import CallbackInfo, CannedMessage, ChatState, EndReason, FileRef, Memo, Role
+from onduty.shared.types import (
+    BusinessContext,
+    CallbackInfo,
+    CannedMessage,
+    ChatState,
+    DiscussionState,
+    EndReason,
+    FileRef,
+    Memo,
+    Role,
+)
 
 
 class StoreError(Exception):
@@ -75,6 +86,7 @@ class Store(Protocol):
         ended_at: float | None = None,
         closed_at: float | None = None,
         end_reason: EndReason | None = None,
+        queue: str | None = None,
     ) -> None:
         """Set ``state``; the other fields only where given (None leaves them as they are),
         except ``agent``, which is cleared when ``state`` is waiting."""
@@ -133,3 +145,34 @@ class Store(Protocol):
     async def add_file(self, file: FileRecord) -> None: ...
 
     async def get_file(self, file_id: str) -> FileRecord | None: ...
+
+    # agents working together: handover discussions, contacts, instant messages
+    async def save_discussion(self, discussion_id: str, chat_id: str, sender: str, receiver: str | None,
+                              queue: str | None, state: DiscussionState, at: float) -> None: ...
+
+    async def add_discussion_message(self, discussion_id: str, sender: str, sender_name: str, text: str,
+                                     at: float, client_msg_id: str) -> tuple[int, float, bool]: ...
+
+    async def add_contact(self, owner: str, contact: str, at: float) -> None:
+        """Mutual: both directions are stored."""
+
+    async def remove_contact(self, owner: str, contact: str) -> bool: ...
+
+    async def contacts_of(self, owner: str) -> list[str]: ...
+
+    async def add_im(self, sender: str, sender_name: str, peer: str, text: str, at: float, client_msg_id: str,
+                     context: BusinessContext | None) -> tuple[ImRecord, bool]: ...
+
+    async def im_history(self, x: str, y: str, after_seq: int, limit: int = 100) -> list[ImRecord]: ...
+
+    async def im_last_seq(self, x: str, y: str) -> int: ...
+
+    async def im_ack(self, owner: str, peer: str, seq: int) -> None: ...
+
+    async def im_unread(self, owner: str, limit: int = 1000) -> list[ImRecord]: ...
+
+    async def open_channel(self, owner: str, peer: str, at: float) -> None: ...
+
+    async def close_channel(self, owner: str, peer: str) -> None: ...
+
+    async def open_channels(self, owner: str) -> list[str]: ...

@@ -27,6 +27,8 @@ class AgentRecord:
     password_hash: str
     capacity: int = 1
     created_at: float = 0.0
+    phone: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,24 @@ class FileRecord:
 
     def ref(self) -> FileRef:
         return FileRef(file_id=self.file_id, name=self.name, size=self.size, content_type=self.content_type)
+
+
+@dataclass(frozen=True, slots=True)
+class ImRecord:
+    """An instant message between agents ``a`` < ``b``; ``seq`` counts per pair."""
+
+    a: str
+    b: str
+    seq: int
+    sender: str
+    sender_name: str
+    text: str
+    at: float
+    client_msg_id: str | None = None
+    context: BusinessContext | None = None
+
+    def peer_of(self, username: str) -> str:
+        return self.b if username == self.a else self.a
 
 
 @dataclass(frozen=True, slots=True)

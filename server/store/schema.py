@@ -160,7 +160,75 @@ CREATE INDEX files_chat ON files(chat_id);
 ALTER TABLE messages ADD COLUMN file_id TEXT REFERENCES files(file_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES)
+_COLLAB = """
+-- agents' phone and e-mail for the directory (tel: / mailto:, seed 002)
+ALTER TABLE agents ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN email TEXT NOT NULL DEFAULT '';
+
+-- warm handovers (seed 001): every step is kept for the chat's audit
+CREATE TABLE discussions (
+    discussion_id  TEXT PRIMARY KEY,
+    chat_id        TEXT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+    sender         TEXT NOT NULL,
+    receiver       TEXT,
+    queue          TEXT,
+    state          TEXT NOT NULL,
+    created_at     REAL NOT NULL,
+    updated_at     REAL NOT NULL
+);
+CREATE INDEX discussions_chat ON discussions(chat_id);
+
+CREATE TABLE discussion_messages (
+    discussion_id  TEXT NOT NULL REFERENCES discussions(discussion_id) ON DELETE CASCADE,
+    seq            INTEGER NOT NULL,
+    sender         TEXT NOT NULL,
+    sender_name    TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    at             REAL NOT NULL,
+    client_msg_id  TEXT,
+    PRIMARY KEY (discussion_id, seq),
+    UNIQUE (discussion_id, sender, client_msg_id)
+) WITHOUT ROWID;
+
+-- personal contacts (seed 002): always both rows, A->B and B->A
+CREATE TABLE contacts (
+    owner    TEXT NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    contact  TEXT NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    since    REAL NOT NULL,
+    PRIMARY KEY (owner, contact)
+) WITHOUT ROWID;
+
+-- instant messages per pair of agents (a < b), one sequence per pair
+CREATE TABLE im_messages (
+    a              TEXT NOT NULL,
+    b              TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    sender         TEXT NOT NULL,
+    sender_name    TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    context        TEXT,  -- JSON BusinessContext or NULL
+    at             REAL NOT NULL,
+    client_msg_id  TEXT,
+    PRIMARY KEY (a, b, seq),
+    UNIQUE (a, b, sender, client_msg_id)
+) WITHOUT ROWID;
+
+CREATE TABLE im_cursors (
+    owner      TEXT NOT NULL,
+    peer       TEXT NOT NULL,
+    acked_seq  INTEGER NOT NULL,
+    PRIMARY KEY (owner, peer)
+) WITHOUT ROWID;
+
+CREATE TABLE im_channels (
+    owner      TEXT NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    peer       TEXT NOT NULL,
+    opened_at  REAL NOT NULL,
+    PRIMARY KEY (owner, peer)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

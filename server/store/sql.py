@@ -122,6 +122,8 @@ def _agent(row: sqlite3.Row, queues: tuple[str, ...]) -> AgentRecord:
         password_hash=row["password_hash"],
         capacity=row["capacity"],
         created_at=row["created_at"],
+        phone=row["phone"],
+        email=row["email"],
     )
 
 
@@ -159,9 +161,10 @@ def add_agent(conn: sqlite3.Connection, a: AgentRecord) -> None:
     if unknown:
         raise StoreError(f"agent {a.username!r}: unknown queue(s) {unknown}")
     conn.execute(
-        "INSERT INTO agents (username, display_name, region, lob, password_hash, capacity, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (a.username, a.display_name, a.region, a.lob, a.password_hash, a.capacity, a.created_at),
+        "INSERT INTO agents (username, display_name, region, lob, password_hash, capacity, created_at, phone, email)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (a.username, a.display_name, a.region, a.lob, a.password_hash, a.capacity, a.created_at, a.phone,
+         a.email),
     )
     conn.executemany(
         "INSERT INTO agent_queues (username, queue, position) VALUES (?, ?, ?)",
@@ -264,10 +267,14 @@ def update_chat(
     ended_at: float | None,
     closed_at: float | None,
     end_reason: EndReason | None,
+    queue: str | None = None,
 ) -> None:
     """Set ``state``; other columns only where given, ``agent`` cleared when waiting."""
     sets = ["state = ?"]
     args: list[object] = [state.value]
+    if queue is not None:
+        sets.append("queue = ?")
+        args.append(queue)
     if state is ChatState.WAITING:
         sets.append("agent = NULL")
     elif agent is not None:

@@ -41,6 +41,7 @@ from onduty.server.store.records import (
 )
 from onduty.server.store.schema import migrate
 from onduty.server.store.sqlite_cases import CaseStoreMixin
+from onduty.server.store.sqlite_collab import CollabStoreMixin
 from onduty.shared.types import CallbackInfo, CannedMessage, ChatState, EndReason, FileRef, Memo, Role
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     return results
 
 
-class SqliteStore(CaseStoreMixin):
+class SqliteStore(CollabStoreMixin, CaseStoreMixin):
     """The :class:`Store` on one SQLite file (WAL journal, foreign keys on)."""
 
     def __init__(self, path: pathlib.Path, *, synchronous: str = "FULL") -> None:
@@ -282,6 +283,7 @@ class SqliteStore(CaseStoreMixin):
         ended_at: float | None = None,
         closed_at: float | None = None,
         end_reason: EndReason | None = None,
+        queue: str | None = None,
     ) -> None:
         await self._write(
             partial(
@@ -293,6 +295,7 @@ class SqliteStore(CaseStoreMixin):
                 ended_at=ended_at,
                 closed_at=closed_at,
                 end_reason=end_reason,
+                queue=queue,
             )
         )
 

@@ -52,7 +52,7 @@ def test_warm_handover_discuss_accept_transfer() -> None:
     assert sc.r.line("cim") == ["c3"]
 
     out = sc.apply(ev.TransferRequested(sc.t, "d1", "ann"))
-    assert of(out, Transferred) == [Transferred("c1", "ann", "carl", "cim")]
+    assert of(out, Transferred) == [Transferred("c1", "ann", "carl", "cic")]  # now a chat of the asked queue
     assert states(out) == [("d1", "carl", S.TRANSFERRED)]
     assert sc.holder("c1") == "carl"
     assert sc.r.chat_state("c1") is ChatState.ACTIVE

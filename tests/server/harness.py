@@ -18,9 +18,21 @@ from onduty.server.store import AgentRecord, QueueRecord, SiteRecord
 from onduty.server.store.sqlite import SqliteStore
 from onduty.shared.codec import Codec
 from onduty.shared.limits import PROTOCOL_VERSION
-from onduty.shared.messages import SERVER_MESSAGES, AgentStatus, CannedList, Hello, Message, QueueStatus, Welcome
+from onduty.shared.messages import (
+    SERVER_MESSAGES,
+    AgentStatus,
+    CannedList,
+    Contacts,
+    ContactStatus,
+    Hello,
+    Message,
+    QueueStatus,
+    Welcome,
+)
 
 M = TypeVar("M", bound=Message)
+STATUS = (AgentStatus, QueueStatus, CannedList, Contacts, ContactStatus)
+"""Pushed status messages that ``expect`` skips unless told otherwise."""
 PASSWORD = "correct horse"
 CODEC = Codec(SERVER_MESSAGES)
 WAIT = 5.0
@@ -61,7 +73,7 @@ class Wire:
         self.seen.append(message)
         return message
 
-    async def expect(self, cls: type[M], skip: tuple[type[Message], ...] = (AgentStatus, QueueStatus, CannedList)) -> M:
+    async def expect(self, cls: type[M], skip: tuple[type[Message], ...] = STATUS) -> M:
         while True:
             message = await self.next()
             if isinstance(message, cls):
