@@ -21,6 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from onduty.server.auth import Passwords
+from onduty.server.cli_cases import add_sla_parser, sla_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
 from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     cblist.add_argument("--queue", type=_name, action="append", help="only these queues")
     cblist.add_argument("--limit", type=int, default=50)
 
+    add_sla_parser(sub, common)
     lg = sub.add_parser("loadgen-setup", parents=[common],
                         help=f"create loadgen-1..N agents (password {LOADGEN_PASSWORD!r}) for onduty-loadgen")
     lg.add_argument("--agents", type=int, required=True)
@@ -204,6 +206,8 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(cb.created_at))
                     contact = " ".join(x for x in (cb.phone, cb.email) if x)
                     print(f"#{cb.callback_id}\t{when}\t{cb.queue}\t{cb.name}\t{contact}\t{cb.text}")
+            case "sla", _:
+                await sla_command(args, store)
             case "loadgen-setup", _:
                 await _loadgen_setup(store, passwords, args.queue, args.agents)
             case _:
