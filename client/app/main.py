@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"onduty-agent: {exc}", file=sys.stderr)
         return 2
-    import qasync  # type: ignore[import-untyped]  # no type information shipped
+    import qasync  # untyped: pyproject.toml tells mypy to ignore its missing types
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
