@@ -1,0 +1,90 @@
+"""The benchmark's pieces, fast: pairing, the baselines driven by the load generator, scenarios and the report.
+
+Behaviour only: nothing here asserts a speed (performance is what ``python -m bench`` prints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bench import relay_server, sio_server
+from bench.pairing import Pairs
+from bench.report import markdown
+from bench.scenarios import GOALS, lost_and_duplicated, scenarios
+from onduty.client.loadgen import main_async, parse_args
+
+
+def test_pairs_join_partner_leave() -> None:
+    pairs: Pairs[str] = Pairs()
+    assert pairs.join("p1", "a") is None
+    assert pairs.partner("a") is None
+    assert pairs.join("p1", "b") == "a"
+    assert (pairs.partner("a"), pairs.partner("b")) == ("b", "a")
+    with pytest.raises(ValueError, match="full"):
+        pairs.join("p1", "c")
+    pairs.leave("p1", "a")
+    assert pairs.partner("b") is None
+    assert pairs.join("p1", "d") == "b"
+
+
+@pytest.fixture(params=["relay", "socketio"])
+async def baseline(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, str]]:
+    make: Callable[[], web.Application] = relay_server.make_app if request.param == "relay" else sio_server.make_app
+    server = TestServer(make(), host="127.0.0.1", port=0)
+    await server.start_server()
+    yield request.param, f"ws://127.0.0.1:{server.port}"
+    await server.close()
+
+
+@pytest.mark.parametrize("rate", ["0", "400"])
+async def test_load_generator_drives_a_baseline_without_losing_anything(baseline: tuple[str, str], rate: str) -> None:
+    target, url = baseline
+    opts, _ = parse_args(["--url", url, "--target", target, "--mode", "relay", "--pairs", "2", "--rate", rate,
+                          "--duration", "0.2", "--warmup", "0.05", "--message-size", "100", "--timeout", "20"])
+    report, code = await main_async(opts)
+    assert code == 0, report
+    assert report["routed"] == 2
+    assert report["messages_delivered"] == report["messages_sent"] > 0
+    assert (report["lost"], report["duplicated"]) == (0, 0)
+
+
+async def test_idle_connections_on_the_bare_relay() -> None:
+    server = TestServer(relay_server.make_app(), host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        opts, _ = parse_args(["--url", f"ws://127.0.0.1:{server.port}", "--target", "relay", "--mode", "idle",
+                              "--agents", "3", "--requestors", "20", "--timeout", "20"])
+        report, code = await main_async(opts)
+    finally:
+        await server.close()
+    assert code == 0, report
+    assert report["connections"] == 23
+
+
+def test_every_scenario_is_a_valid_load_generator_command() -> None:
+    names = [s.name for s in scenarios()]
+    assert len(names) == len(set(names))
+    for scenario in scenarios(scale=2.0, connections=100):
+        for target in scenario.targets:
+            opts, _ = parse_args(["--url", "ws://127.0.0.1:1", "--target", target, *scenario.args])
+            assert opts.mode in ("chat", "relay", "idle")
+    assert {g.scenario for g in GOALS} <= set(names)
+
+
+def test_report_judges_the_goals_and_flags_losses() -> None:
+    results = {
+        "relay-saturation": {"onduty": {"msgs_per_s": 600.0, "lost": 0, "duplicated": 0},
+                             "relay": {"msgs_per_s": 1000.0, "lost": 0, "duplicated": 0}},
+        "relay-2000": {"onduty": {"relay_ms_p99": 7.5, "lost": 1, "duplicated": 0}},
+    }
+    assert lost_and_duplicated(results) == ("lost 1, duplicated 0 over 3 runs", False)
+    host = {"cpus": 2, "cpu_model": "test cpu", "python": "3.11", "platform": "linux", "load_avg_1m_at_start": 1.0}
+    text = markdown("python -m bench", "today", 1.0, host, scenarios(), results)
+    assert "| at least 0.5 | 600 / 1,000 msgs/s = 0.60 | met |" in text
+    assert "| relay-2000 | relay latency p99 | under 5 ms | 7.5 ms | **not met** |" in text
+    assert "| routing-1000 | routing latency p99 | under 10 ms | n/a | not measured |" in text
+    assert "| onduty | - | - | - | 600 |" in text
