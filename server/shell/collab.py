@@ -40,7 +40,9 @@ class Collaboration:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.contacts: dict[str, set[str]] = {}
-        """Contacts of the agents signed in (mutual, so also: who must hear of their presence)."""
+        """Contacts of the agents signed in."""
+        self.watchers: dict[str, set[str]] = {}
+        """Who must hear of an agent's presence: the signed-in agents that have it as a contact."""
         self._told: dict[str, ContactPresence] = {}
 
     # --- presence ----------------------------------------------------------------------
@@ -57,11 +59,19 @@ class Collaboration:
             return
         self._told[username] = now
         frame = self.hub.codec.encode(ContactStatus(username=username, presence=now))
-        for contact in self.contacts.get(username, ()):
-            if (conn := self.hub.agents.get(contact)) is not None:
+        for watcher in self.watchers.get(username, ()):
+            if (conn := self.hub.agents.get(watcher)) is not None:
                 conn.peer.send_frame(frame)
         if now is ContactPresence.OFFLINE:
-            self.contacts.pop(username, None)
+            self._set_contacts(username, set())
+
+    def _set_contacts(self, username: str, names: set[str]) -> None:
+        for gone in self.contacts.pop(username, set()) - names:
+            self.watchers.get(gone, set()).discard(username)
+        if names:
+            self.contacts[username] = names
+            for name in names:
+                self.watchers.setdefault(name, set()).add(username)
 
     def colleague(self, agent: AgentRecord) -> Colleague:
         return Colleague(
@@ -74,7 +84,6 @@ class Collaboration:
     async def signed_in(self, username: str) -> None:
         """Send the contact list and every instant message not yet acknowledged."""
         store = self.hub.store
-        self.contacts[username] = set(await store.contacts_of(username))
         await self.send_contacts(username)
         conn = self.hub.agents.get(username)
         if conn is not None:
@@ -87,7 +96,7 @@ class Collaboration:
         if conn is None:
             return
         names = await self.hub.store.contacts_of(username)
-        self.contacts[username] = set(names)
+        self._set_contacts(username, set(names))
         agents = [a for name in names if (a := await self.hub.store.get_agent(name)) is not None]
         conn.peer.send(Contacts(contacts=[self.colleague(a) for a in agents][:200]))
 
@@ -116,8 +125,6 @@ class Collaboration:
             raise ProtocolError(ErrorCode.INVALID_VALUE, f"{contact!r} is not one of your contacts")
         await self.send_contacts(owner)
         await self.send_contacts(contact)
-        if contact not in self.hub.agents:
-            self.contacts.get(contact, set()).discard(owner)
 
     async def open(self, owner: str, peer: str) -> Channel:
         await self._check_contact(owner, peer)
