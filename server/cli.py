@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import logging
 import re
@@ -42,6 +43,12 @@ DEMO_CANNED = (
                    "Let me check if a colleague there is available to take over."),
     ("ps-moment", "Thank you for waiting, I am still looking into this for you."),
     ("ps-closing", "Is there anything else I can help you with today?"),
+)
+DEMO_AGENTS = (
+    AgentRecord("demo", "Demo Agent", "EMEA", "CIM", ("cim-emea", "cic"), "", 1, 0.0,
+                "+49 6227 0000 100", "demo@example.com"),
+    AgentRecord("expert", "Erin Expert", "GLOBAL", "CIC", ("cic",), "", 1, 0.0,
+                "+49 6227 0000 200", "expert@example.com"),
 )
 LOADGEN_PASSWORD = "loadgen-password"
 
@@ -93,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     aadd.add_argument("--region", required=True)
     aadd.add_argument("--lob", required=True, help="line of business, e.g. CIM")
     aadd.add_argument("--capacity", type=int, default=1)
+    aadd.add_argument("--phone", default="", help="shown to colleagues in the directory (tel: link)")
+    aadd.add_argument("--email", default="", help="shown to colleagues in the directory (mailto: link)")
     agent.add_parser("list", parents=[common], help="list agents")
     apw = agent.add_parser("passwd", parents=[common], help="set an agent's password (from standard input)")
     apw.add_argument("username", type=_name)
@@ -170,7 +179,7 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 password = _read_password(f"Password for {args.username}: ")
                 await store.add_agent(AgentRecord(
                     args.username, args.display_name, args.region, args.lob, tuple(args.queue),
-                    passwords.hash(password), args.capacity, time.time(),
+                    passwords.hash(password), args.capacity, time.time(), args.phone.strip(), args.email.strip(),
                 ))
                 print(f"agent {args.username} added to {', '.join(args.queue)}")
             case "agent", "list":
@@ -244,11 +253,14 @@ async def _demo(config: ServerConfig) -> None:
                 for shortcut, text in DEMO_CANNED:
                     await store.set_canned(CannedMessage(q.name, shortcut, text))
         password = secrets.token_urlsafe(9)
-        if await store.get_agent("demo") is None:
-            await store.add_agent(AgentRecord("demo", "Demo Agent", "EMEA", "CIM", ("cim-emea", "cic"),
-                                              passwords.hash(password), 1, time.time()))
-        else:
-            await store.set_password("demo", passwords.hash(password))
+        for agent in DEMO_AGENTS:
+            if await store.get_agent(agent.username) is None:
+                await store.add_agent(dataclasses.replace(agent, password_hash=passwords.hash(password),
+                                                          created_at=time.time()))
+            else:
+                await store.set_password(agent.username, passwords.hash(password))
+        if "expert" not in await store.contacts_of("demo"):
+            await store.add_contact("demo", "expert", time.time())
     finally:
         await store.close()
     url = f"ws://{config.host}:{config.port}"
@@ -256,7 +268,8 @@ async def _demo(config: ServerConfig) -> None:
         "OnDuty demo\n"
         f"  data folder : {config.data_dir}\n"
         f"  queues      : {', '.join(q.name for q in DEMO_QUEUES)}\n"
-        f"  agent       : demo / {password}   (queues cim-emea, cic)\n"
+        f"  agents      : demo / {password}   (queues cim-emea, cic)\n"
+        f"                expert / {password}   (queue cic: to try a warm handover from a second app)\n"
         f"  agent URL   : {url}/ws/agent\n"
         f"  widget      : http://{config.host}:{config.port}/widget/\n"
         f"  health      : http://{config.host}:{config.port}/healthz\n"
