@@ -1,28 +1,53 @@
 """The agent's side of /ws/agent: login (password once, then the session token), duty, chats,
-canned messages, memos, typing, callbacks and file transfer."""
+canned messages, memos, typing, callbacks, file transfer, warm handover (discussions, transfer,
+cold transfer) and colleagues (directory, mutual contacts with presence, IM channels)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable, Mapping
 
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
 from onduty.client.net.connection import Sleep
-from onduty.client.net.errors import NotConnected
+from onduty.client.net.delivery import ImLedger, PendingIm
+from onduty.client.net.errors import NotConnected, RequestFailed, SessionEnded
+from onduty.client.net.events import ConnectionEvent, GaveUp
 from onduty.client.net.files import Downloaded, Uploaded, download, http_base, upload
 from onduty.shared.messages import (
+    AddContact,
     AgentStatus,
+    AnswerDiscussion,
     CallbackList,
+    CancelDiscussion,
     CannedList,
+    Channel,
     ChatAssigned,
     ChatClosed,
     ChatList,
     ChatMessage,
+    CloseChannel,
     CloseChat,
+    ColdTransfer,
+    Contacts,
+    ContactStatus,
+    Directory,
+    Discuss,
+    DiscussionMessage,
+    DiscussionOffer,
+    DiscussionSay,
+    DiscussionUpdate,
+    Error,
+    FindColleagues,
     GetCanned,
+    GetImHistory,
+    GetPartners,
     GetTranscript,
+    ImAck,
+    ImMessage,
+    ImSent,
     ListCallbacks,
     ListChats,
     Login,
@@ -30,13 +55,30 @@ from onduty.shared.messages import (
     Logout,
     MemoSaved,
     Message,
+    OpenChannel,
+    Partners,
+    RemoveContact,
     SaveMemo,
     SetDuty,
     SetPresence,
     Transcript,
+    Transfer,
     Welcome,
 )
-from onduty.shared.types import AgentProfile, CallbackInfo, CannedMessage, ChatInfo, Memo, Presence
+from onduty.shared.types import (
+    AgentProfile,
+    BusinessContext,
+    CallbackInfo,
+    CannedMessage,
+    ChatInfo,
+    Colleague,
+    DiscussionInfo,
+    DiscussionState,
+    Memo,
+    Presence,
+)
+
+OPEN_DISCUSSION = frozenset({DiscussionState.OFFERED, DiscussionState.ACCEPTED})
 
 
 class AgentClient(ChatClient):
@@ -79,6 +121,13 @@ class AgentClient(ChatClient):
         self.open_chats: dict[str, ChatInfo] = {}
         self.canned: list[CannedMessage] = []
         """The canned messages of the agent's queues, as last pushed or fetched."""
+        self.contacts: dict[str, Colleague] = {}
+        """My contacts by username, with presence kept live from ``contacts`` / ``contact_status``."""
+        self.discussions: dict[str, DiscussionInfo] = {}
+        """Open discussions (offered or accepted) I send or receive, by id."""
+        self._ims = ImLedger()
+        self._closed_offline: set[str] = set()
+        """Channels closed while disconnected: closed on the server after the reconnect."""
         self._want_duty: bool | None = None
         self._want_presence: Presence | None = None
         self._restore = False
@@ -138,6 +187,122 @@ class AgentClient(ChatClient):
     async def list_callbacks(self, *, queue: str | None = None, limit: int = 50) -> list[CallbackInfo]:
         reply = await self._request(ListCallbacks(queue=queue, limit=limit), CallbackList, _is(CallbackList))
         return reply.items
+
+    # --- warm handover (seed 001) --------------------------------------------------------------
+
+    async def get_partners(self) -> Partners:
+        """Every queue with its routable / on-duty agents now, and my contacts with presence."""
+        return await self._request(GetPartners(), Partners, _is(Partners))
+
+    async def discuss(
+        self, chat_id: str, *, queue: str | None = None, colleague: str | None = None,
+    ) -> DiscussionUpdate:
+        """Offer a discussion about my chat to a queue's agent or a colleague; ``offered`` or ``nobody_available``."""
+        if (queue is None) == (colleague is None):
+            raise ValueError("discuss with exactly one of queue or colleague")
+        me = self.username
+        return await self._request(
+            Discuss(chat_id=chat_id, queue=queue, colleague=colleague), DiscussionUpdate,
+            lambda m: isinstance(m, DiscussionUpdate) and m.discussion.chat_id == chat_id
+            and m.discussion.sender == me
+            and m.discussion.state in (DiscussionState.OFFERED, DiscussionState.NOBODY_AVAILABLE),
+        )
+
+    async def answer_discussion(self, discussion_id: str, accept: bool) -> DiscussionUpdate:
+        return await self._request(
+            AnswerDiscussion(discussion_id=discussion_id, accept=accept), DiscussionUpdate,
+            _update_of(discussion_id),
+        )
+
+    async def discussion_say(self, discussion_id: str, text: str) -> DiscussionMessage:
+        """Talk to the other agent of a discussion; returns the stored message (with its seq)."""
+        cmid = self._ledger.new_client_msg_id()
+        return await self._request(
+            DiscussionSay(discussion_id=discussion_id, client_msg_id=cmid, text=text), DiscussionMessage,
+            lambda m: isinstance(m, DiscussionMessage) and m.client_msg_id == cmid,
+        )
+
+    async def cancel_discussion(self, discussion_id: str) -> DiscussionUpdate:
+        return await self._request(CancelDiscussion(discussion_id=discussion_id), DiscussionUpdate,
+                                   _update_of(discussion_id))
+
+    async def transfer(self, discussion_id: str) -> DiscussionUpdate:
+        """Hand the chat to the receiver who accepted (else RequestFailed not_allowed); my window closes."""
+        return await self._request(
+            Transfer(discussion_id=discussion_id), DiscussionUpdate,
+            lambda m: isinstance(m, DiscussionUpdate) and m.discussion.discussion_id == discussion_id
+            and m.discussion.state is DiscussionState.TRANSFERRED,
+        )
+
+    async def cold_transfer(self, chat_id: str, queue: str) -> ChatClosed:
+        """The explicit fallback: the chat goes to the head of ``queue``'s line; my window closes."""
+        return await self._request(
+            ColdTransfer(chat_id=chat_id, queue=queue), ChatClosed,
+            lambda m: isinstance(m, ChatClosed) and m.chat_id == chat_id,
+        )
+
+    # --- colleagues and instant messages (seed 002) -------------------------------------------
+
+    async def find_colleagues(self, query: str = "", limit: int = 50) -> list[Colleague]:
+        reply = await self._request(FindColleagues(query=query, limit=limit), Directory, _is(Directory))
+        return reply.colleagues
+
+    async def add_contact(self, username: str) -> list[Colleague]:
+        """Mutual: ``username`` gets me on their list too. Returns my new contact list."""
+        reply = await self._request(
+            AddContact(username=username), Contacts,
+            lambda m: isinstance(m, Contacts) and any(c.username == username for c in m.contacts),
+        )
+        return reply.contacts
+
+    async def remove_contact(self, username: str) -> list[Colleague]:
+        reply = await self._request(
+            RemoveContact(username=username), Contacts,
+            lambda m: isinstance(m, Contacts) and all(c.username != username for c in m.contacts),
+        )
+        return reply.contacts
+
+    async def open_channel(self, peer: str) -> Channel:
+        """Open (or show again) the IM channel with ``peer``: its latest page of history.
+
+        A sixth open channel is refused with RequestFailed ``channel_limit``.
+        """
+        self._closed_offline.discard(peer)
+        return await self._request(OpenChannel(peer=peer), Channel,
+                                   lambda m: isinstance(m, Channel) and m.peer == peer)
+
+    async def close_channel(self, peer: str) -> None:
+        """Close the channel (its history stays); done after the reconnect when offline now."""
+        if self.ready:
+            await self._write(CloseChannel(peer=peer))
+        else:
+            self._closed_offline.add(peer)
+
+    async def im_history(self, peer: str, after_seq: int = 0) -> Channel:
+        """One page (up to 100 messages) of the channel's history after ``after_seq``."""
+        return await self._request(GetImHistory(peer=peer, after_seq=after_seq), Channel,
+                                   lambda m: isinstance(m, Channel) and m.peer == peer)
+
+    async def im_history_all(self, peer: str, after_seq: int = 0) -> list[ImMessage]:
+        """Every message of the channel after ``after_seq``, page by page."""
+        messages: list[ImMessage] = []
+        while True:
+            page = await self.im_history(peer, messages[-1].seq if messages else after_seq)
+            messages.extend(page.messages)
+            if not page.more or not page.messages:
+                return messages
+
+    async def im_send(self, peer: str, text: str, context: BusinessContext | None = None) -> ImSent:
+        """Send an instant message (optionally a business context card); returns once the server stored it.
+
+        As with chat messages the message is kept and written again after a reconnect with the same
+        client_msg_id until ``im_sent`` confirms it; the peer gets it now or at their next sign-in.
+        """
+        self._check_alive()
+        entry = self._ims.add_send(peer, text, context)
+        if self.ready:
+            await self._write_im(entry)
+        return await asyncio.shield(entry.future)
 
     async def upload_file(
         self, chat_id: str, data: bytes, name: str, *, content_type: str = "application/octet-stream",
@@ -202,8 +367,64 @@ class AgentClient(ChatClient):
                 self._ledger.forget(message.chat_id)
             case CannedList():
                 self.canned = list(message.items)
+            case Contacts():
+                self.contacts = {c.username: c for c in message.contacts}
+            case ContactStatus():
+                if (known := self.contacts.get(message.username)) is not None:
+                    self.contacts[message.username] = dataclasses.replace(known, presence=message.presence)
+            case DiscussionOffer() | DiscussionUpdate():
+                d = message.discussion
+                if d.state in OPEN_DISCUSSION:
+                    self.discussions[d.discussion_id] = d
+                else:
+                    self.discussions.pop(d.discussion_id, None)
             case _:
                 pass
+
+    async def on_message(self, message: Message) -> None:
+        match message:
+            case ImMessage():
+                if self._ims.accept(message):
+                    await self._events.put(message)
+                await self._write(ImAck(peer=message.peer, seq=message.seq))
+                return
+            case ImSent():
+                entry = self._ims.confirm(message)
+                if entry is not None and not entry.future.done():
+                    entry.future.set_result(message)
+            case Error(ref="im_send"):
+                pending = self._ims.oldest_pending()
+                if pending is not None:
+                    self._ims.drop(pending)
+                    if not pending.future.done():
+                        pending.future.set_exception(RequestFailed(message.code, message.detail, message.ref))
+            case _:
+                pass
+        await super().on_message(message)
+
+    async def on_state(self, event: ConnectionEvent) -> None:
+        await super().on_state(event)
+        if isinstance(event, GaveUp):
+            failure = SessionEnded(event.reason, event.code)
+            for entry in self._ims.pending.values():
+                if not entry.future.done():
+                    entry.future.set_exception(failure)
+                    entry.future.exception()  # retrieved: nobody may be waiting any more
+
+    async def _became_ready(self) -> None:
+        """Unconfirmed IMs and channels closed while away go out first, then the chat sends."""
+        session = self._conn.sessions
+        while todo := self._ims.unwritten(session):
+            for entry in todo:
+                await self._write_im(entry)
+        for peer in sorted(self._closed_offline):
+            await self._write(CloseChannel(peer=peer))
+        self._closed_offline.clear()
+        await super()._became_ready()
+
+    async def _write_im(self, entry: PendingIm) -> None:
+        entry.session = self._conn.sessions
+        await self._write(entry.message)
 
     async def _restore_state(self, status: AgentStatus) -> None:
         """First status after a login: re-apply what the application asked for before the drop."""
@@ -215,3 +436,7 @@ class AgentClient(ChatClient):
 
 def _is(kind: type[Message]) -> Callable[[Message], bool]:
     return lambda m: isinstance(m, kind)
+
+
+def _update_of(discussion_id: str) -> Callable[[Message], bool]:
+    return lambda m: isinstance(m, DiscussionUpdate) and m.discussion.discussion_id == discussion_id

@@ -6,6 +6,10 @@ sends stay in ``pending`` until the server's ``sent`` stores them; after a recon
 written again with the same ``client_msg_id`` (the server answers with the same seq, never a
 duplicate). Own messages that come back in a resume replay are recognised by client_msg_id or
 by the seq ``sent`` gave them.
+
+Instant messages between agents get the same promise from :class:`ImLedger`: unconfirmed
+``im_send``s are written again after a reconnect with their ``client_msg_id``; received ones are
+acknowledged (``im_ack``) and a repeat is dropped.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from onduty.shared.messages import ChatMessage, Send, Sent
+from onduty.shared.messages import ChatMessage, ImMessage, ImSend, ImSent, Send, Sent
+from onduty.shared.types import BusinessContext
 
 
 class Verdict(Enum):
@@ -99,3 +104,50 @@ class ChatLedger:
         self.cursors.pop(chat_id, None)
         self.own_seqs.pop(chat_id, None)
         self.own_ids.pop(chat_id, None)
+
+
+@dataclass(eq=False)
+class PendingIm:
+    """An ``im_send`` not yet confirmed by ``im_sent``; ``session`` as for :class:`PendingSend`."""
+
+    message: ImSend
+    future: asyncio.Future[ImSent]
+    session: int = 0
+
+
+@dataclass
+class ImLedger:
+    """The delivery promise for instant messages, per peer (the channel's seq counts both directions).
+
+    ``cursors`` is the last seq received from each peer as an ``im_message``: anything at or below it
+    is a repeat (a delivery at sign-in of something already acknowledged live) and is dropped.
+    """
+
+    cursors: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, PendingIm] = field(default_factory=dict)
+
+    def add_send(self, peer: str, text: str, context: BusinessContext | None) -> PendingIm:
+        cmid = ChatLedger.new_client_msg_id()
+        entry = PendingIm(ImSend(peer=peer, client_msg_id=cmid, text=text, context=context),
+                          asyncio.get_running_loop().create_future())
+        self.pending[cmid] = entry
+        return entry
+
+    def unwritten(self, session: int) -> list[PendingIm]:
+        return [p for p in self.pending.values() if p.session != session]
+
+    def confirm(self, sent: ImSent) -> PendingIm | None:
+        return self.pending.pop(sent.client_msg_id, None)
+
+    def oldest_pending(self) -> PendingIm | None:
+        return next(iter(self.pending.values()), None)
+
+    def drop(self, entry: PendingIm) -> None:
+        self.pending.pop(entry.message.client_msg_id, None)
+
+    def accept(self, message: ImMessage) -> bool:
+        """True when ``message`` is new (hand it over, then ack); False for a repeat."""
+        if message.seq <= self.cursors.get(message.peer, 0):
+            return False
+        self.cursors[message.peer] = message.seq
+        return True
