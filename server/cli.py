@@ -290,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_demo(config))
             logging.getLogger(__name__).info("starting", extra={"host": config.host, "port": config.port,
                                                                "data": str(config.data_dir)})
-            web.run_app(make_app(config), host=config.host, port=config.port, print=None)
+            # a deep listen backlog: hundreds of agents reconnect at once after a network blip
+            web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024)
         else:
             asyncio.run(_admin(args, config))
     except (UsageError, ConfigError, StoreError) as exc:

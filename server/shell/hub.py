@@ -96,6 +96,10 @@ class Hub:
         self._wake = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
+        self._dirty_queues: set[str] = set()
+        self._status_flush: asyncio.Handle | None = None
+        self._last_status_flush = float("-inf")
+        self._acks: dict[tuple[str, Role], int] = {}
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -128,6 +132,9 @@ class Hub:
         self._timer = asyncio.get_running_loop().create_task(self._run_timer(), name="router-timer")
 
     async def stop(self) -> None:
+        if self._status_flush is not None:
+            self._status_flush.cancel()
+        self._flush_acks()
         if self._timer is not None:
             self._timer.cancel()
             await asyncio.gather(self._timer, return_exceptions=True)
@@ -208,7 +215,7 @@ class Hub:
             case Transferred() as transfer:
                 self.handovers.transferred(transfer)
             case QueueStatusChanged(queue=queue):
-                self.broadcast_queue_status(queue)
+                self.queue_status_changed(queue)
             case _:
                 raise TypeError(f"unhandled decision {d!r}")
 
@@ -217,11 +224,32 @@ class Hub:
         return QueueStatus(queue=queue, waiting=s.waiting, on_duty=s.on_duty, routable=s.routable,
                            callbacks=self.callbacks.get(queue, 0))
 
+    def queue_status_changed(self, queue: str) -> None:
+        """Tell the queue's agents, coalesced: with a thousand agents in a queue, one frame
+        each per routing event would be most of the server's work (see docs/performance.md)."""
+        self._dirty_queues.add(queue)
+        if self._status_flush is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = self._last_status_flush + self.config.queue_status_interval_s - loop.time()
+        if delay > 0:
+            self._status_flush = loop.call_later(delay, self._flush_queue_status)
+        else:
+            self._status_flush = loop.call_soon(self._flush_queue_status)
+
+    def _flush_queue_status(self) -> None:
+        self._status_flush = None
+        self._last_status_flush = asyncio.get_running_loop().time()
+        queues, self._dirty_queues = self._dirty_queues, set()
+        for queue in sorted(queues):
+            self.broadcast_queue_status(queue)
+
     def broadcast_queue_status(self, queue: str) -> None:
-        """Tell every signed-in agent of ``queue`` its line, staffing and callbacks."""
+        """Tell every signed-in agent of ``queue`` its line, staffing and callbacks, now."""
         frame = self.codec.encode(self.queue_status(queue))
         for username in self._watchers.get(queue, ()):
-            self.agents[username].peer.send_frame(frame)
+            if (conn := self.agents.get(username)) is not None:
+                conn.peer.send_frame(frame)
 
     def queue_info(self, queue: QueueRecord) -> QueueInfo:
         """What a requestor may know before asking: is anyone on duty, how long is the line."""
@@ -350,7 +378,19 @@ class Hub:
             self.background(self.store.update_chat(session.chat_id, state=ChatState.ACTIVE), "active")
 
     def ack(self, chat_id: str, party: Role, seq: int) -> None:
-        self.background(self.store.ack(chat_id, party, seq), "ack")
+        """Record a delivery cursor; acks arriving together are written once, at the highest seq."""
+        key = (chat_id, party)
+        if key not in self._acks:
+            if not self._acks:
+                asyncio.get_running_loop().call_soon(self._flush_acks)
+            self._acks[key] = seq
+        else:
+            self._acks[key] = max(self._acks[key], seq)
+
+    def _flush_acks(self) -> None:
+        acks, self._acks = self._acks, {}
+        for (chat_id, party), seq in acks.items():
+            self.background(self.store.ack(chat_id, party, seq), "ack")
 
 
 def agent_status(s: AgentStatusChanged) -> AgentStatus:

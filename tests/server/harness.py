@@ -109,6 +109,7 @@ class Harness:
 
     def __init__(self, data: Path, **config: Any) -> None:
         self.clock = FakeClock()
+        config.setdefault("queue_status_interval_s", 0.0)  # tests read every change, not a throttled one
         self.config = ServerConfig(data_dir=data, argon2_time_cost=1, argon2_memory_kib=64, **config)
         self.server: TestServer | None = None
         self.session: aiohttp.ClientSession | None = None

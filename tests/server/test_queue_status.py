@@ -1,0 +1,32 @@
+"""Queue status reaches the queue's agents coalesced: one frame per interval, always the latest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onduty.shared.messages import ChatRequested, QueueStatus, RequestChat, SetPresence
+from onduty.shared.types import Presence
+
+from .conftest import agent_on_duty
+from .harness import Harness
+
+
+async def test_a_burst_of_requests_gives_the_agents_one_or_two_frames_with_the_final_count(tmp_path: Path) -> None:
+    h = Harness(tmp_path / "data", queue_status_interval_s=0.3)
+    await h.seed()
+    await h.start()
+    try:
+        ann, _ = await agent_on_duty(h, "ann")
+        await ann.send(SetPresence(presence=Presence.BUSY))
+        first = await ann.until(QueueStatus, lambda s: s.routable == 0)
+        count_before = sum(isinstance(m, QueueStatus) for m in ann.seen)
+        for i in range(5):
+            wire = await h.connect("/ws/requestor")
+            await wire.send(RequestChat(queue="cim-emea", name=f"R{i}"))
+            await wire.expect(ChatRequested)
+        final = await ann.until(QueueStatus, lambda s: s.waiting == 5)
+        frames = sum(isinstance(m, QueueStatus) for m in ann.seen) - count_before
+        assert frames <= 2, f"{frames} queue_status frames for one burst"
+        assert (first.queue, final.queue) == ("cim-emea", "cim-emea")
+    finally:
+        await h.close()
