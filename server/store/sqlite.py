@@ -51,6 +51,8 @@ _Op = Callable[[sqlite3.Connection], Any]
 
 _SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _BUSY_TIMEOUT_MS = 5000
+_CHECKPOINT_EVERY = 64
+"""Commits between two WAL checkpoints (run on their own thread)."""
 
 
 @dataclass(slots=True)
@@ -108,6 +110,11 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     return results
 
 
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    log.debug("WAL checkpoint: %d of %d frames copied (busy=%d)", copied, frames, busy)
+
+
 class SqliteStore(CollabStoreMixin, CaseStoreMixin):
     """The :class:`Store` on one SQLite file (WAL journal, foreign keys on)."""
 
@@ -124,6 +131,11 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
         self._closing = False
         self._commits = 0
         self._writes = 0
+        self._checkpointer: ThreadPoolExecutor | None = None
+        self._checkpoint_conn: sqlite3.Connection | None = None
+        self._checkpoint_running: asyncio.Future[Any] | None = None
+        self._checkpointed_at = 0
+        self._catch_up = False
 
     @property
     def stats(self) -> BatchStats:
@@ -141,6 +153,9 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
             if str(mode).lower() != "wal":
                 raise StoreError(f"could not switch {self._path} to WAL journal mode (got {mode!r})")
             conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+            # Checkpoints run on their own connection and thread (see _maybe_checkpoint), so a
+            # commit never waits for the WAL to be copied into the database file.
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
             conn.execute("PRAGMA foreign_keys = ON")
             sql.install_functions(conn)
             before = migrate(conn)
@@ -160,6 +175,10 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
             executor.shutdown(wait=True)
             raise
         self._executor, self._conn = executor, conn
+        self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onduty-checkpoint")
+        self._checkpoint_conn = await asyncio.get_running_loop().run_in_executor(
+            self._checkpointer, partial(sqlite3.connect, self._path, isolation_level=None, check_same_thread=False)
+        )
         self._closing = False
         self._wakeup = asyncio.Event()
         self._writer = asyncio.create_task(self._write_loop(conn), name="onduty-store-writer")
@@ -172,12 +191,42 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
         self._wakeup.set()
         if self._writer is not None:
             await self._writer
+        if self._checkpoint_running is not None:
+            await asyncio.gather(self._checkpoint_running, return_exceptions=True)
+        if self._checkpointer is not None:
+            if self._checkpoint_conn is not None:
+                await asyncio.get_running_loop().run_in_executor(self._checkpointer, self._checkpoint_conn.close)
+            self._checkpointer.shutdown(wait=True)
+            self._checkpoint_conn, self._checkpointer = None, None
         conn, executor = self._conn, self._executor
         if conn is not None:
             await asyncio.get_running_loop().run_in_executor(executor, conn.close)
         executor.shutdown(wait=True)
         self._conn = None
         log.info("closed store %s after %d commits", self._path, self._commits)
+
+    def _maybe_checkpoint(self) -> None:
+        """Every ``_CHECKPOINT_EVERY`` commits, copy the WAL into the database on the side (PASSIVE:
+        never blocks the writer). Frames written meanwhile are copied by a short catch-up on the
+        writer's thread (see _write_loop); only then is the WAL complete and reused from its start,
+        so it stays small under sustained load."""
+        if self._commits - self._checkpointed_at < _CHECKPOINT_EVERY or self._checkpoint_running is not None:
+            return
+        conn, checkpointer = self._checkpoint_conn, self._checkpointer
+        if conn is None or checkpointer is None:
+            return
+        self._checkpointed_at = self._commits
+        future = asyncio.get_running_loop().run_in_executor(checkpointer, _checkpoint, conn)
+        self._checkpoint_running = future
+
+        def done(f: asyncio.Future[Any]) -> None:
+            self._checkpoint_running = None
+            if not f.cancelled() and (exc := f.exception()) is not None:
+                log.warning("WAL checkpoint failed (retried later): %s", exc)
+            else:
+                self._catch_up = True
+
+        future.add_done_callback(done)
 
     # ---- the two ways in ------------------------------------------------------------
 
@@ -208,6 +257,9 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
                 await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
+            if self._catch_up:
+                self._catch_up = False
+                await loop.run_in_executor(self._executor, _checkpoint, conn)
             batch, self._pending = self._pending, []
             try:
                 results = await loop.run_in_executor(self._executor, _run_batch, conn, [p.op for p in batch])
@@ -219,6 +271,7 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
                 continue
             self._commits += 1
             self._writes += len(batch)
+            self._maybe_checkpoint()
             for p, (ok, value) in zip(batch, results, strict=True):
                 if p.future.done():  # caller was cancelled; the write stands
                     continue

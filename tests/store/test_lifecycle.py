@@ -22,7 +22,7 @@ from onduty.server.store.records import (
 )
 from onduty.server.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate, user_version
 from onduty.server.store.sqlite import SqliteStore
-from onduty.shared.types import ChatState, Role
+from onduty.shared.types import ChatState, RequestType, Role
 
 
 def _as_store(s: SqliteStore) -> Store:
@@ -191,3 +191,28 @@ async def test_newer_database_refused(db_path: pathlib.Path) -> None:
     with _raw(db_path) as conn:  # untouched
         assert user_version(conn) == SCHEMA_VERSION + 5
         assert conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+async def test_the_wal_is_checkpointed_on_the_side_and_stays_small(db_path: pathlib.Path) -> None:
+    store = SqliteStore(db_path, synchronous="NORMAL")
+    await store.open()
+    try:
+        await store.add_queue(QueueRecord("q1"))
+        await store.create_chat(ChatRecord("c1", "q1", ChatState.WAITING, "R", RequestType.OTHER, 1.0, "h"))
+        wal = db_path.with_name(db_path.name + "-wal")
+        sizes = []
+        for i in range(1, 641):
+            await store.append_message("c1", Role.REQUESTOR, "R", "x" * 2000, float(i), f"m{i}")
+            if i % 128 == 0:
+                sizes.append(wal.stat().st_size)
+        # without checkpoints (autocheckpoint is off) the WAL would grow with every commit
+        assert sizes[-1] <= 2 * sizes[0], sizes
+        assert [m.seq for m in await store.messages_after("c1", 630)] == list(range(631, 641))
+    finally:
+        await store.close()
+    reopened = SqliteStore(db_path)
+    await reopened.open()
+    try:
+        assert len(await reopened.messages_after("c1", 0, limit=1000)) == 640
+    finally:
+        await reopened.close()
