@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
 from onduty.client.app.callbacks import CallbacksDialog
+from onduty.client.app.collab_windows import CollabWindows
 from onduty.client.app.credentials import TokenStore
 from onduty.client.app.history import HistoryDialog
 from onduty.client.app.main_window import MainWindow
@@ -69,6 +70,8 @@ class AgentApp(QObject):
         self._client_factory = client_factory
         self.session: AgentSession | None = None
         self.windows: ChatWindows | None = None
+        self.collab: CollabWindows | None = None
+        """Discussion panels, contacts and messages of the signed-in agent."""
         self.sign_in_dialog: SignInDialog | None = None
         self.tray: Tray | None = None
         self.window: MainWindow | None = None
@@ -198,6 +201,7 @@ class AgentApp(QObject):
         session = AgentSession(client, self.settings, self)
         self.session = session
         self.windows = ChatWindows(session, self._confirm, self.notify, self)
+        self.collab = CollabWindows(session, self._confirm, self.notify, parent=self)
         session.changed.connect(self.refresh)
         self.windows.opened.connect(lambda _w: self.refresh())
         self.windows.released.connect(lambda _c: self.refresh())
@@ -226,7 +230,14 @@ class AgentApp(QObject):
             self._tear_down()
             self.sign_in(f"Disconnected: {gave_up.reason}")
 
+    def _drop_collab(self) -> None:
+        if self.collab is not None:
+            self.collab.release_all()
+            self.collab.deleteLater()
+            self.collab = None
+
     def _tear_down(self) -> None:
+        self._drop_collab()
         if self.windows is not None:
             self.windows.release_all()
             self.windows.deleteLater()
@@ -266,6 +277,7 @@ class AgentApp(QObject):
             self._leaving = False
         self._tokens.forget(self.settings.server, self.settings.user)
         self.session = None
+        self._drop_collab()
         if self.windows is not None:
             self.windows.release_all()
             self.windows = None
@@ -285,6 +297,7 @@ class AgentApp(QObject):
             await self.session.stop(off_duty=True)
         if self.windows is not None:
             self.windows.release_all()
+        self._drop_collab()
         if self.tray is not None:
             self.tray.hide()
         self.quit_requested.emit()
@@ -320,6 +333,10 @@ class AgentApp(QObject):
             dialog = CallbacksDialog(self.session)
             self._keep(dialog)
             dialog.refresh()
+
+    def show_contacts(self) -> None:
+        if self.collab is not None:
+            self.collab.show_contacts()
 
     def show_settings(self) -> None:
         dialog = SettingsDialog(self.settings, str(self._paths.user_file))

@@ -11,7 +11,7 @@ import html
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -33,6 +33,9 @@ from onduty.client.app.models import ChatLine, ChatModel
 from onduty.client.app.prompts import Confirm
 from onduty.client.app.templates import REQUEST_TYPE_LABELS, context_line, requestor_line
 from onduty.client.net.files import Downloaded
+
+if TYPE_CHECKING:
+    from onduty.client.app.handover_bar import HandoverBar
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -70,6 +73,7 @@ class ChatWindow(QWidget):
         self._confirm = confirm
         self._released = False
         self.memo_dialog: MemoDialog | None = None
+        self.handover: HandoverBar | None = None
         self.resize(520, 640)
         self.setMinimumSize(380, 420)
 
@@ -125,6 +129,7 @@ class ChatWindow(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
+        self._layout = layout
         self.setStyleSheet(
             "#chatHeader { background: #f6f8fb; border: 1px solid #dde3ea; border-radius: 6px; padding: 8px; }"
             "#typing { color: #5f6368; font-style: italic; }"
@@ -132,9 +137,21 @@ class ChatWindow(QWidget):
         QShortcut(QKeySequence("Ctrl+G"), self, self.greet)
         QShortcut(QKeySequence("Ctrl+M"), self, self.open_memo)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
+        QShortcut(QKeySequence("Ctrl+T"), self, self._transfer_key)
         model.changed.connect(self.refresh)
         self.refresh()
         self.input.setFocus()
+
+    def set_handover(self, bar: HandoverBar) -> None:
+        """Discuss…, Cold transfer…, the discussion panel and the warning go above the messages."""
+        self.handover = bar
+        self._layout.insertWidget(2, bar)
+        self.input.guard = bar.check_outgoing
+        bar.set_running(self.model.running)
+
+    def _transfer_key(self) -> None:
+        if self.handover is not None:
+            self.handover.transfer()
 
     # --- view --------------------------------------------------------------------------------
 
@@ -160,6 +177,8 @@ class ChatWindow(QWidget):
         running = self.model.running
         for widget in (self.input, self.greet_button, self.attach_button, self.end_button, self.send_button):
             widget.setEnabled(running)
+        if self.handover is not None:
+            self.handover.set_running(running)
         if self.model.memos:
             self.memo_button.setText(f"Memo… ({len(self.model.memos)} saved)")
 
@@ -170,6 +189,9 @@ class ChatWindow(QWidget):
         elif not self.model.running:
             text, style = (self.model.end_text() + " Close this window when you are done to take the next chat.",
                            "background:#eef3f8; color:#1f3b57; border:1px solid #c5d3e0")
+        elif self.model.transferred_from:
+            text, style = (f"Handed over by {self.model.transferred_from}. The whole chat so far is below.",
+                           "background:#e8f0fe; color:#1a3e72; border:1px solid #aecbfa")
         else:
             self.banner.hide()
             return

@@ -7,6 +7,8 @@ after a pause or when the message is sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel, QTextCursor
 from PySide6.QtWidgets import QCompleter, QPlainTextEdit, QWidget
@@ -36,6 +38,8 @@ class MessageEdit(QPlainTextEdit):
         self.completer.setMaxVisibleItems(8)
         self.completer.activated[QModelIndex].connect(self._chosen)  # type: ignore[index]
         self.typing = False
+        self.guard: Callable[[str], bool] | None = None
+        """Asked before a message is submitted; False keeps it in the input (e.g. a warning was shown)."""
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(typing_idle_ms)
@@ -92,6 +96,8 @@ class MessageEdit(QPlainTextEdit):
         if self.insert_canned(text.strip()):
             return
         if text.strip():
+            if self.guard is not None and not self.guard(text.strip()):
+                return
             self.submitted.emit(text.strip())
             self.clear()
             self.stop_typing()

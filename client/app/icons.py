@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
 from onduty.client.app.state import TrayState
-from onduty.shared.types import Presence
+from onduty.shared.types import ContactPresence, Presence
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,10 @@ LOOKS: dict[TrayState, Look] = {
 
 PRESENCE_COLORS: dict[Presence, str] = {
     Presence.AVAILABLE: "#2e9d48", Presence.BUSY: "#d32f2f", Presence.AWAY: "#f5a300", Presence.OFFLINE: "#9aa3ab",
+}
+
+CONTACT_COLORS: dict[ContactPresence, str] = {
+    ContactPresence.ONLINE: "#2e9d48", ContactPresence.BUSY: "#d32f2f", ContactPresence.OFFLINE: "#9aa3ab",
 }
 
 

@@ -9,6 +9,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from onduty.client.app.models import ChatLine, LineState, Roles
+from onduty.client.app.templates import context_line
+from onduty.shared.types import BusinessContext
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,7 +39,14 @@ def header_text(line: ChatLine) -> str:
     return "  ·  ".join(p for p in parts if p)
 
 
+def card_text(context: BusinessContext) -> str:
+    fields = "".join(f"\n   {k}: {v}" for k, v in sorted(context.fields.items()))
+    return f"▣ {context_line(context)}{fields}\n(double-click to open)"
+
+
 def body_text(line: ChatLine) -> str:
+    if line.context is not None:
+        return f"{line.text}\n{card_text(line.context)}".strip()
     if line.file is None:
         return line.text
     head = f"Attachment: {line.file.name} ({human_size(line.file.size)}), double-click to download"
@@ -103,7 +112,8 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setPen(QColor("#5f6368") if line.state is not LineState.FAILED else QColor("#c5221f"))
         painter.drawText(head_rect, int(Qt.TextFlag.TextWordWrap), header_text(line))
         painter.setFont(option.font)
-        painter.setPen(QColor("#202124") if line.file is None else QColor("#1a56b0"))
+        linked = line.file is not None or line.context is not None
+        painter.setPen(QColor("#1a56b0") if linked else QColor("#202124"))
         painter.drawText(body_rect, int(Qt.TextFlag.TextWordWrap), body_text(line))
         painter.restore()
 
@@ -113,6 +123,8 @@ class MessageList(QListView):
 
     file_requested = Signal(object)
     """The :class:`ChatLine` of an attachment the agent double-clicked."""
+    context_requested = Signal(object)
+    """The :class:`BusinessContext` of a card the agent double-clicked (or pressed Enter on)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +136,7 @@ class MessageList(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setStyleSheet("QListView { background: #ffffff; border: none; }")
         self.doubleClicked.connect(self._double_clicked)
+        self.activated.connect(self._activated)
 
     def show_model(self, model: QAbstractItemModel) -> None:
         self.setModel(model)
@@ -133,3 +146,9 @@ class MessageList(QListView):
         line = index.data(Roles.LINE)
         if isinstance(line, ChatLine) and line.file is not None:
             self.file_requested.emit(line)
+
+    def _activated(self, index: QModelIndex) -> None:
+        """Enter or double-click on a business context card opens it."""
+        line = index.data(Roles.LINE)
+        if isinstance(line, ChatLine) and line.context is not None:
+            self.context_requested.emit(line.context)

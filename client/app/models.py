@@ -16,7 +16,7 @@ from enum import Enum
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from onduty.shared.messages import ChatEnded, ChatMessage, Sent
-from onduty.shared.types import ChatInfo, EndReason, FileRef, Memo, Role
+from onduty.shared.types import BusinessContext, ChatInfo, EndReason, FileRef, Memo, Role
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -39,6 +39,8 @@ class ChatLine:
     state: LineState = LineState.RECEIVED
     file: FileRef | None = None
     error: str = ""
+    context: BusinessContext | None = None
+    """A business context card (instant messages between agents)."""
 
     @property
     def mine(self) -> bool:
@@ -72,6 +74,8 @@ class ChatModel(QAbstractListModel):
         """Name of the requestor while they are typing."""
         self.online = True
         self.memos: list[Memo] = []
+        self.transferred_from: str | None = None
+        """Who handed this chat over to me (warm handover or cold transfer)."""
         self._lines: list[ChatLine] = []
         self._keys = (f"local-{n}" for n in itertools.count(1))
 

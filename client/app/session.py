@@ -16,10 +16,13 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from onduty.client.app.backend import OnError
+from onduty.client.app.colleagues import Colleagues
+from onduty.client.app.handover import Handovers
 from onduty.client.app.models import ChatModel
 from onduty.client.app.settings import Settings
 from onduty.client.app.state import AgentView, Link
-from onduty.client.app.templates import greeting, memo
+from onduty.client.app.templates import chat_card, greeting, memo
 from onduty.client.net import AgentClient, ClientError, ConnectionLost
 from onduty.client.net.events import ClientEvent, Connected, Disconnected, GaveUp, Reconnecting
 from onduty.client.net.files import Downloaded
@@ -30,7 +33,13 @@ from onduty.shared.messages import (
     ChatClosed,
     ChatEnded,
     ChatMessage,
+    Contacts,
+    ContactStatus,
+    DiscussionMessage,
+    DiscussionOffer,
+    DiscussionUpdate,
     Error,
+    ImMessage,
     LoginOk,
     MemoSaved,
     PeerTyping,
@@ -38,11 +47,13 @@ from onduty.shared.messages import (
     Sent,
     Transcript,
 )
-from onduty.shared.types import CallbackInfo, ChatInfo, Presence
+from onduty.shared.types import BusinessContext, CallbackInfo, ChatInfo, Presence
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+RECENT_ITEMS = 20
 
 OFF_DUTY_WAIT_S = 5.0
 """How long quitting / signing out waits for the server to confirm Off Duty."""
@@ -74,6 +85,10 @@ class AgentSession(QObject):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pump: asyncio.Task[None] | None = None
         self._stopping = False
+        self.handovers = Handovers(self, self)
+        self.colleagues = Colleagues(self, self)
+        self.recent: list[BusinessContext] = []
+        """Business context cards of what the agent opened lately (chats, transcripts), newest first."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -101,8 +116,8 @@ class AgentSession(QObject):
     # --- actions (from widgets) ------------------------------------------------------------
 
     def run(self, coro: Coroutine[Any, Any, T], on_done: Callable[[T], None] | None = None,
-            what: str = "") -> asyncio.Task[T]:
-        """Run ``coro`` on the loop; ``on_done`` gets its result, a failure becomes a notice."""
+            what: str = "", on_error: OnError | None = None) -> asyncio.Task[T]:
+        """Run ``coro`` on the loop; ``on_done`` gets its result, a failure goes to ``on_error`` or a notice."""
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
 
@@ -112,7 +127,9 @@ class AgentSession(QObject):
                 return
             exc = t.exception()
             if exc is not None:
-                if isinstance(exc, ClientError | TimeoutError):
+                if on_error is not None:
+                    on_error(exc)
+                elif isinstance(exc, ClientError | TimeoutError):
                     self.notice.emit(f"{what or 'Request'} failed: {exc or type(exc).__name__}")
                 else:
                     log.error("%s failed", what or "task", exc_info=exc)
@@ -175,7 +192,15 @@ class AgentSession(QObject):
         self.run(self.client.list_chats(query=query.strip() or None, limit=100), on_done, "Search")
 
     def transcript(self, chat_id: str, on_done: Callable[[Transcript], None]) -> None:
-        self.run(self.client.get_transcript(chat_id), on_done, "Transcript")
+        def got(t: Transcript) -> None:
+            self.remember(chat_card(t.chat))
+            on_done(t)
+
+        self.run(self.client.get_transcript(chat_id), got, "Transcript")
+
+    def remember(self, card: BusinessContext) -> None:
+        """A recently opened item, offered when sending a business context to a colleague."""
+        self.recent = [card, *[c for c in self.recent if (c.kind, c.id) != (card.kind, card.id)]][:RECENT_ITEMS]
 
     def callbacks(self, on_done: Callable[[list[CallbackInfo]], None]) -> None:
         self.run(self.client.list_callbacks(limit=200), on_done, "Callback requests")
@@ -254,6 +279,10 @@ class AgentSession(QObject):
                 self._drop(event.chat_id)
             case CannedList():
                 self.canned_changed.emit()
+            case DiscussionOffer() | DiscussionUpdate() | DiscussionMessage():
+                self.handovers.apply(event)
+            case Contacts() | ContactStatus() | ImMessage():
+                self.colleagues.apply(event)
             case MemoSaved() | Error():
                 pass
             case _:
@@ -269,7 +298,9 @@ class AgentSession(QObject):
             model.set_info(event.chat)
             return
         model = ChatModel(event.chat, event.waited_s, self)
+        model.transferred_from = event.transferred_from
         model.set_online(self.view.online)
+        self.remember(chat_card(event.chat))
         self.chats[chat_id] = model
         self.chat_opened.emit(chat_id)
         if self.settings.auto_greeting and not event.resumed and self.client.profile is not None:

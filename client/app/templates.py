@@ -76,3 +76,12 @@ def _reason(context: Sequence[BusinessContext], first_message: str) -> str:
         return context_line(context[0])
     text = " ".join(first_message.split())
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def chat_card(chat: ChatInfo) -> BusinessContext:
+    """A chat as a business context card for a colleague: opening it opens the chat's transcript."""
+    fields = {"requestor": requestor_line(chat), "queue": chat.queue,
+              "request type": REQUEST_TYPE_LABELS.get(chat.request_type, chat.request_type.value)}
+    if chat.context:
+        fields["context"] = context_line(chat.context[0])
+    return BusinessContext(kind="chat", id=chat.chat_id, title=f"Chat with {chat.requestor.name}", fields=fields)

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
+from onduty.client.app.announce import HANDOVER_SHORTCUTS
 from onduty.client.app.canned import CannedIndex
 from onduty.client.app.chat_window import ChatWindow
+from onduty.client.app.handover_bar import HandoverBar
 from onduty.client.app.prompts import Confirm
 from onduty.client.app.session import AgentSession
 from onduty.client.app.templates import REQUEST_TYPE_LABELS
@@ -40,6 +42,7 @@ class ChatWindows(QObject):
         if window is None:
             canned = CannedIndex.for_queue(self._session.client.canned, model.info.queue)
             window = ChatWindow(model, self._session, canned, self._confirm)
+            window.set_handover(self._handover_bar(chat_id, canned))
             self.windows[chat_id] = window
             info = model.info
             if self._session.settings.notifications:
@@ -49,6 +52,13 @@ class ChatWindows(QObject):
         QApplication.alert(window)
         self.opened.emit(window)
         return window
+
+    def _handover_bar(self, chat_id: str, canned: CannedIndex) -> HandoverBar:
+        model = self._session.chats[chat_id]
+        profile = self._session.client.profile
+        own = tuple(profile.queues) if profile is not None else (model.info.queue,)
+        texts = tuple(t for t in (canned.expand("/" + s) for s in HANDOVER_SHORTCUTS) if t)
+        return HandoverBar(chat_id, model.info.requestor.name, own, self._session.handovers, self._confirm, texts)
 
     def show(self, chat_id: str) -> bool:
         window = self.windows.get(chat_id)

@@ -81,7 +81,7 @@ def test_menu_on_duty_in_a_chat(qtbot: Any) -> None:
         "On Duty", "Off Duty", "---",
         "Available", "Busy", "Away", "---",
         "Open chats", "   Rita Requestor · cim-emea", "   Old · cic (ended)",
-        "Past chats…", "Callback requests (1)…", "---",
+        "Past chats…", "Callback requests (1)…", "Contacts…", "---",
         "Settings…", "Sign out", "Quit OnDuty",
     ]
     assert checked_texts(menu) == ["On Duty", "Available"]

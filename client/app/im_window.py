@@ -1,0 +1,149 @@
+"""Instant messages with colleagues (seed 002): one window, a tab per open channel (at most five; the
+server refuses a sixth and the window says to close one). Each tab keeps its channel's history,
+loaded from the server; a business context card opens the chat's transcript on double-click.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from onduty.client.app.colleagues import PRESENCE_TEXT, Colleagues
+from onduty.client.app.compose import MessageEdit
+from onduty.client.app.im_model import ChannelModel
+from onduty.client.app.message_view import MessageList
+
+
+class ChannelView(QWidget):
+    def __init__(self, model: ChannelModel, colleagues: Colleagues, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.peer = model.peer
+        self.messages = MessageList()
+        self.messages.show_model(model)
+        self.messages.scrollToBottom()
+        self.earlier = QPushButton("Earlier messages")
+        self.earlier.clicked.connect(lambda: colleagues.load_earlier(self.peer))
+        self.earlier.setVisible(model.first_seq() > 1)
+        model.rowsInserted.connect(lambda *_: self.earlier.setVisible(model.first_seq() > 1))
+        self.input = MessageEdit()
+        self.input.setPlaceholderText("Message. Enter sends, Shift+Enter for a new line")
+        self.input.setMaximumHeight(90)
+        self.input.submitted.connect(lambda text: colleagues.send(self.peer, text))
+        self.send_button = QPushButton("Send")
+        self.send_button.clicked.connect(self.input.submit)
+        row = QHBoxLayout()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.earlier)
+        layout.addWidget(self.messages, 1)
+        layout.addLayout(row)
+
+
+class ImWindow(QWidget):
+    context_opened = Signal(object)
+    """A business context card was opened (a :class:`BusinessContext`)."""
+
+    def __init__(self, colleagues: Colleagues, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self._colleagues = colleagues
+        self.setWindowTitle("Messages")
+        self.resize(520, 560)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("imBanner")
+        self.banner.setStyleSheet("background:#fff4e5; color:#8a4b00; border:1px solid #f0c36d; "
+                                  "border-radius:4px; padding:6px;")
+        self.banner.hide()
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.tabs.currentChanged.connect(self._current_changed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        colleagues.channel_opened.connect(self.show_channel)
+        colleagues.channel_closed.connect(self._remove)
+        colleagues.channel_refused.connect(self.refused)
+        colleagues.incoming.connect(self._incoming)
+        colleagues.contacts_changed.connect(self._retitle)
+        QShortcut(QKeySequence("Ctrl+W"), self, lambda: self._close_tab(self.tabs.currentIndex()))
+        QShortcut(QKeySequence("Ctrl+Tab"), self,
+                  lambda: self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % max(1, self.tabs.count())))
+
+    def view(self, peer: str) -> ChannelView | None:
+        for i in range(self.tabs.count()):
+            widget = self.tabs.widget(i)
+            if isinstance(widget, ChannelView) and widget.peer == peer:
+                return widget
+        return None
+
+    def peers(self) -> list[str]:
+        return [w.peer for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), ChannelView)]
+
+    def show_channel(self, peer: str) -> None:
+        view = self.view(peer)
+        if view is None:
+            model = self._colleagues.channels.get(peer)
+            if model is None:
+                return
+            view = ChannelView(model, self._colleagues)
+            view.messages.context_requested.connect(self.context_opened.emit)
+            self.tabs.addTab(view, self._title(peer))
+        self.banner.hide()
+        self.tabs.setCurrentWidget(view)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        view.input.setFocus()
+
+    def refused(self, peer: str, text: str) -> None:
+        """The server's refusal (e.g. a sixth channel), in plain words."""
+        self.banner.setText(f"{self._colleagues.name_of(peer)}: {text}")
+        self.banner.show()
+        self.show()
+        self.raise_()
+
+    def _incoming(self, peer: str) -> None:
+        view = self.view(peer)
+        if view is None:
+            self._colleagues.open(peer)  # shows it with its history (or says why it cannot)
+            return
+        if self.tabs.currentWidget() is not view or not self.isActiveWindow():
+            index = self.tabs.indexOf(view)
+            self.tabs.setTabText(index, "● " + self._title(peer))
+        if not self.isVisible():
+            self.show()
+
+    def _current_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, ChannelView):
+            widget.model.unread = 0
+            self.tabs.setTabText(index, self._title(widget.peer))
+
+    def _title(self, peer: str) -> str:
+        c = self._colleagues.contact(peer)
+        return f"{c.display_name} ({PRESENCE_TEXT[c.presence]})" if c is not None else peer
+
+    def _retitle(self) -> None:
+        for i in range(self.tabs.count()):
+            widget = self.tabs.widget(i)
+            if isinstance(widget, ChannelView):
+                unread = self.tabs.tabText(i).startswith("●")
+                self.tabs.setTabText(i, ("● " if unread else "") + self._title(widget.peer))
+
+    def _close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, ChannelView):
+            self._colleagues.close(widget.peer)
+
+    def _remove(self, peer: str) -> None:
+        view = self.view(peer)
+        if view is not None:
+            self.tabs.removeTab(self.tabs.indexOf(view))
+            view.deleteLater()
+        if not self.tabs.count():
+            self.hide()
