@@ -49,7 +49,6 @@ from onduty.shared.messages import (
     RemoveContact,
     SaveMemo,
     Send,
-    Sent,
     SetDuty,
     SetPresence,
     Transcript,
@@ -87,8 +86,8 @@ class AgentEndpoint(Endpoint):
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
                 session = self._held(chat_id)
                 hub.agent_replied(session, user)
-                stored, _new = await hub.post(session, Role.AGENT, profile.display_name, text, client_msg_id)
-                self.peer.send(Sent(chat_id=chat_id, client_msg_id=client_msg_id, seq=stored.seq, at=stored.at))
+                await self.pipeline(self.post(session, Role.AGENT, profile.display_name, text, client_msg_id),
+                                    "send")
             case Ack(chat_id=chat_id, seq=seq):
                 self._held(chat_id)
                 hub.ack(chat_id, Role.AGENT, seq)

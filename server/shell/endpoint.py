@@ -7,7 +7,10 @@ its traceback and reported as ``internal`` while the connection goes on.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
+from collections.abc import Coroutine
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -15,11 +18,15 @@ from onduty.server.config import ServerConfig
 from onduty.server.shell.hub import Hub
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.ratelimit import TokenBucket
+from onduty.server.shell.sessions import ChatSession
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.limits import PROTOCOL_VERSION
-from onduty.shared.messages import Hello, Message, Welcome
+from onduty.shared.messages import Hello, Message, Send, Sent, Welcome
+from onduty.shared.types import Role
 
 SERVER_NAME = "onduty/0.1"
+MAX_IN_FLIGHT = 256
+"""Sends of one connection being stored at once; the next frame waits when this many are."""
 _FRAME_ERRORS = {
     ErrorCode.MALFORMED_FRAME, ErrorCode.UNKNOWN_TYPE, ErrorCode.MISSING_FIELD, ErrorCode.WRONG_TYPE,
     ErrorCode.UNKNOWN_FIELD, ErrorCode.INVALID_VALUE, ErrorCode.TOO_LARGE,
@@ -34,6 +41,7 @@ class Endpoint(ABC):
         self.limit = limit
         self._greeted = False
         self._bad_frames = 0
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def run(self, ws: web.WebSocketResponse) -> None:
         self.peer.log.info("connected")
@@ -64,6 +72,9 @@ class Endpoint(ABC):
             if not self._greeted:
                 self._hello(message)
             else:
+                if not isinstance(message, Send) and self._in_flight:
+                    # anything but another send waits for the sends before it (e.g. "bye", then end_chat)
+                    await asyncio.gather(*self._in_flight, return_exceptions=True)
                 await self.dispatch(message)
         except ProtocolError as exc:
             self.peer.log.info("refused %s: %s", exc.ref or ref or "frame", exc)
@@ -77,6 +88,34 @@ class Endpoint(ABC):
         except Exception:
             self.peer.log.exception("internal error handling %s", ref or "frame")
             self.peer.error(ErrorCode.INTERNAL, "internal server error", ref)
+
+    async def pipeline(self, work: Coroutine[Any, Any, None], ref: str) -> None:
+        """Run a send's store-then-confirm without holding up the next frame of this connection.
+
+        Sends are stored in the order they were read (the store's writes are queued in call order),
+        so a client may have many in flight and still gets its ``sent`` confirmations in order; a
+        connection waiting for a disk flush per message would be limited to a few hundred a second."""
+        if len(self._in_flight) >= MAX_IN_FLIGHT:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+
+        async def run() -> None:
+            try:
+                await work
+            except ProtocolError as exc:
+                self.peer.log.info("refused %s: %s", ref, exc)
+                self.peer.error(exc.code, exc.detail, ref)
+            except Exception:
+                self.peer.log.exception("internal error storing %s", ref)
+                self.peer.error(ErrorCode.INTERNAL, "internal server error", ref)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"send-{ref}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def post(self, session: ChatSession, role: Role, name: str, text: str, client_msg_id: str) -> None:
+        """Store a chat message, then confirm it to this connection with ``sent``."""
+        stored, _new = await self.hub.post(session, role, name, text, client_msg_id)
+        self.peer.send(Sent(chat_id=session.chat_id, client_msg_id=client_msg_id, seq=stored.seq, at=stored.at))
 
     def _hello(self, message: Message) -> None:
         if not isinstance(message, Hello):

@@ -71,8 +71,7 @@ class RequestorEndpoint(Endpoint):
                 if hub.router.chat_state(chat_id) in (None, ChatState.ENDED):
                     raise ProtocolError(ErrorCode.CHAT_ENDED, chat_id)
                 name = session.record.requestor_name
-                stored, _new = await hub.post(session, Role.REQUESTOR, name, text, client_msg_id)
-                self.peer.send(Sent(chat_id=chat_id, client_msg_id=client_msg_id, seq=stored.seq, at=stored.at))
+                await self.pipeline(self.post(session, Role.REQUESTOR, name, text, client_msg_id), "send")
             case Ack(chat_id=chat_id, seq=seq):
                 self._own(chat_id)
                 hub.ack(chat_id, Role.REQUESTOR, seq)

@@ -128,3 +128,19 @@ async def test_long_transcripts_come_in_pages(harness: Harness) -> None:
     await ann.send(GetTranscript(chat_id=requested.chat_id, after_seq=first.messages[-1].seq))
     second = await ann.expect(Transcript)
     assert [m.seq for m in second.messages] == list(range(101, 152)) and not second.more
+
+
+async def test_a_burst_of_sends_then_end_keeps_its_order_for_both_sides(harness: Harness) -> None:
+    ann, _ = await agent_on_duty(harness, "ann")
+    rita, requested = await request(harness, text=None)
+    chat_id = requested.chat_id
+    await rita.expect(AgentJoined)
+    await ann.expect(ChatAssigned)
+    for i in range(30):  # not waiting for each confirmation: they are stored while the next ones arrive
+        await rita.send(Send(chat_id=chat_id, client_msg_id=f"b{i}", text=f"burst {i}"))
+    await rita.send(EndChat(chat_id=chat_id))
+    assert [(await rita.expect(Sent)).seq for _ in range(30)] == list(range(1, 31))
+    assert (await rita.expect(ChatEnded)).reason is EndReason.REQUESTOR_LEFT
+    got = [(await ann.expect(ChatMessage)).text for _ in range(30)]
+    assert got == [f"burst {i}" for i in range(30)]
+    assert (await ann.expect(ChatEnded)).reason is EndReason.REQUESTOR_LEFT
