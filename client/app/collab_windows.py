@@ -108,6 +108,20 @@ class CollabWindows(QObject):
         dialog.show()
 
     def release_all(self) -> None:
+        """Signed out: the windows go, and nothing of the session reaches them any more."""
+        handovers, colleagues = self._session.handovers, self._session.colleagues
+        handovers.offered.disconnect(self._offered)
+        handovers.updated.disconnect(self._updated)
+        colleagues.incoming.disconnect(self._incoming)
+        for signal, slot in ((colleagues.channel_opened, self.im.show_channel),
+                             (colleagues.channel_closed, self.im.remove),
+                             (colleagues.channel_refused, self.im.refused),
+                             (colleagues.incoming, self.im.incoming),
+                             (colleagues.contacts_changed, self.im.retitle),
+                             (colleagues.contacts_changed, self.contacts.refresh),
+                             (colleagues.directory_found, self.contacts.show_directory),
+                             (colleagues.channel_refused, self.contacts.refused)):
+            signal.disconnect(slot)
         windows: list[QWidget] = [*self.discussions.values(), self.contacts, self.im]
         for window in windows:
             window.hide()

@@ -109,7 +109,7 @@ class ContactsWindow(QWidget):
         self.results.itemActivated.connect(lambda _item: self.add())
         colleagues.contacts_changed.connect(self.refresh)
         colleagues.directory_found.connect(self.show_directory)
-        colleagues.channel_refused.connect(lambda _peer, text: self.status.setText(text))
+        colleagues.channel_refused.connect(self.refused)
         QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
         self.refresh()
@@ -151,6 +151,9 @@ class ContactsWindow(QWidget):
             self.results.addItem(item)
         self.status.setText(f"{self.results.count()} colleague(s) found.")
         self._update_buttons()
+
+    def refused(self, _peer: str, text: str) -> None:
+        self.status.setText(text)
 
     def rows(self, widget: QListWidget) -> list[str]:
         return [widget.item(i).text() for i in range(widget.count())]

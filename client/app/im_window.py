@@ -66,10 +66,10 @@ class ImWindow(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         colleagues.channel_opened.connect(self.show_channel)
-        colleagues.channel_closed.connect(self._remove)
+        colleagues.channel_closed.connect(self.remove)
         colleagues.channel_refused.connect(self.refused)
-        colleagues.incoming.connect(self._incoming)
-        colleagues.contacts_changed.connect(self._retitle)
+        colleagues.incoming.connect(self.incoming)
+        colleagues.contacts_changed.connect(self.retitle)
         QShortcut(QKeySequence("Ctrl+W"), self, lambda: self._close_tab(self.tabs.currentIndex()))
         QShortcut(QKeySequence("Ctrl+Tab"), self,
                   lambda: self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % max(1, self.tabs.count())))
@@ -107,7 +107,7 @@ class ImWindow(QWidget):
         self.show()
         self.raise_()
 
-    def _incoming(self, peer: str) -> None:
+    def incoming(self, peer: str) -> None:
         view = self.view(peer)
         if view is None:
             self._colleagues.open(peer)  # shows it with its history (or says why it cannot)
@@ -128,7 +128,7 @@ class ImWindow(QWidget):
         c = self._colleagues.contact(peer)
         return f"{c.display_name} ({PRESENCE_TEXT[c.presence]})" if c is not None else peer
 
-    def _retitle(self) -> None:
+    def retitle(self) -> None:
         for i in range(self.tabs.count()):
             widget = self.tabs.widget(i)
             if isinstance(widget, ChannelView):
@@ -140,7 +140,7 @@ class ImWindow(QWidget):
         if isinstance(widget, ChannelView):
             self._colleagues.close(widget.peer)
 
-    def _remove(self, peer: str) -> None:
+    def remove(self, peer: str) -> None:
         view = self.view(peer)
         if view is not None:
             self.tabs.removeTab(self.tabs.indexOf(view))
