@@ -24,7 +24,7 @@ from onduty.server.store import Store
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import Limits
-from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES
+from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES, Error
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,25 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     async def requestor_ws(request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if origin is not None and not origin_allowed(origin, request, config.allowed_origins):
-            log.warning("origin refused", extra={"origin": origin[:200], "remote": request.remote})
-            body = json.dumps({"code": ErrorCode.ORIGIN_NOT_ALLOWED.value, "detail": "origin not allowed"})
-            return web.Response(status=403, text=body, content_type="application/json")
+            return await refuse_origin(request, origin)
         return await serve(request, requestor_codec, "requestor",
                            lambda hub, peer: RequestorEndpoint(hub, peer, config))
+
+    async def refuse_origin(request: web.Request, origin: str) -> web.StreamResponse:
+        """A browser cannot read a refused upgrade's status, so a page on an origin that is not
+        allowed would only see the connection fail and retry forever. So the upgrade goes through,
+        then one ``error origin_not_allowed`` and a 1008 close that the widget can show; nothing
+        else is read from that connection. A request that is not an upgrade gets HTTP 403 (JSON)."""
+        log.warning("origin refused", extra={"origin": origin[:200], "remote": request.remote})
+        detail = "this site is not allowed to use the chat"
+        ws = web.WebSocketResponse(max_msg_size=config.max_frame)
+        if not ws.can_prepare(request).ok:
+            body = json.dumps({"code": ErrorCode.ORIGIN_NOT_ALLOWED.value, "detail": detail})
+            return web.Response(status=403, text=body, content_type="application/json")
+        await ws.prepare(request)
+        await ws.send_bytes(requestor_codec.encode(Error(code=ErrorCode.ORIGIN_NOT_ALLOWED, detail=detail)))
+        await ws.close(code=CloseCode.POLICY_VIOLATION, message=ErrorCode.ORIGIN_NOT_ALLOWED.value.encode())
+        return ws
 
     async def healthz(request: web.Request) -> web.Response:
         hub = request.app[HUB]

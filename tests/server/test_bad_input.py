@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import aiohttp
 import msgpack
 import pytest
 
 from onduty.server.auth import sign_site_token
+from onduty.shared.errors import ErrorCode
 from onduty.shared.messages import (
     Ack,
     AgentJoined,
@@ -101,10 +101,15 @@ async def test_expired_token_is_refused(harness: Harness) -> None:
     assert (await fresh.expect(LoginOk)).token != ok.token
 
 
-async def test_wrong_origin_is_refused_before_upgrade(harness: Harness) -> None:
-    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-        await harness.connect("/ws/requestor", origin="https://evil.example")
-    assert refused.value.status == 403
+async def test_wrong_origin_gets_a_readable_refusal_and_is_closed(harness: Harness) -> None:
+    refused = await harness.connect("/ws/requestor", hello=False, origin="https://evil.example")
+    error = await refused.expect(Error)
+    assert error.code is ErrorCode.ORIGIN_NOT_ALLOWED
+    assert await refused.closed() == 1008
+    assert harness.session is not None
+    async with harness.session.get(harness.url("/ws/requestor"), headers={"Origin": "https://evil.example"}) as r:
+        assert r.status == 403  # not an upgrade: plain HTTP refusal
+        assert (await r.json())["code"] == "origin_not_allowed"
     own = harness.url("/").rstrip("/")
     wire = await harness.connect("/ws/requestor", origin=own)
     await wire.close()

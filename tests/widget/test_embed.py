@@ -99,3 +99,14 @@ async def chat_from_another_origin(shop: Shop, origin: str, new_page: Callable[.
     got = await next_event(ann, ChatMessage, lambda m: m.file is not None)
     assert got.file is not None and got.file.name == "photo.png"
     await expect(page.locator(".od-own .od-state").last).to_have_text("Sent")
+
+
+async def test_snippet_on_an_origin_that_is_not_allowed_says_so(
+    host_site: HostSite, tmp_path: Path, widget_built: Path, new_page: Callable[..., Any]
+) -> None:
+    async with running_shop(tmp_path / "data", allowed_origins=("https://some-other-shop.example",)) as shop:
+        host_site.onduty = shop.base
+        page: Page = await new_page()
+        await page.goto(host_site.origin + "/")
+        await page.locator(".od-launcher").click()
+        await expect(page.get_by_text("The chat is not available on this site.")).to_be_visible()

@@ -3,7 +3,7 @@
 // 30 s, as the Python client), and stops for good when the server says so.
 import { CLIENT_NAME, PROTOCOL_VERSION, SchemaError, decode, encode } from "./protocol.js";
 
-const STOP_ERRORS = new Set(["unsupported_version", "replaced"]);
+const STOP_ERRORS = new Set(["unsupported_version", "replaced", "origin_not_allowed"]);
 
 export class Connection {
   /**
@@ -109,6 +109,10 @@ export class Connection {
       }
       if (event.code === 1000 && event.reason === "replaced") {
         this.stop("replaced");
+        return;
+      }
+      if (event.code === 1008 && event.reason === "origin_not_allowed") {
+        this.stop("origin_not_allowed");
         return;
       }
       this.schedule();

@@ -213,7 +213,8 @@ export class Widget {
     if (state === "connected") this.panel.setBanner(null);
     else if (state === "reconnecting" && (live || this.requests.length)) this.panel.setBanner(this.t("reconnecting"), "warn");
     else if (state === "stopped") {
-      this.panel.setBanner(this.t(info?.reason === "replaced" ? "replaced" : "genericError"), "error");
+      const stopped = { replaced: "replaced", origin_not_allowed: "originRefused" }[info?.reason] || "genericError";
+      this.panel.setBanner(this.t(stopped), "error");
       this.view.setComposer(false, false);
       this.panel.setHeaderActions({ end: false, transcript: false });
     }
