@@ -166,14 +166,19 @@ class CasesUi(QObject):
         menu.aboutToShow.connect(lambda: self.add_menu_entry(menu))
         menu.destroyed.connect(lambda _=None: self._menus.remove(menu) if menu in self._menus else None)
 
-    def add_menu_entry(self, menu: QMenu) -> QAction:
+    def add_menu_entry(self, menu: QMenu) -> QAction | None:
+        """Put **Cases…** after "Callback requests" while signed in (signed out, the menu stays short)."""
         actions = menu.actions()
         action = next((a for a in actions if a.text() == MENU_TEXT), None)
+        if self.service is None:
+            if action is not None:
+                menu.removeAction(action)
+            return None
         if action is None:
             action = QAction(MENU_TEXT, menu)
             action.triggered.connect(lambda _checked=False: self.show_list())
-            after = next((i for i, a in enumerate(actions) if a.text().startswith(("Callback requests", "Past chats"))),
-                         None)
+            after = max((i for i, a in enumerate(actions) if a.text().startswith(("Callback requests", "Past chats"))),
+                        default=None)
             before = next((a for a in actions if a.text() == "Settings…"), None)
             if after is not None and after + 1 < len(actions):
                 menu.insertAction(actions[after + 1], action)
@@ -181,7 +186,6 @@ class CasesUi(QObject):
                 menu.insertAction(before, action)
             else:
                 menu.addAction(action)
-        action.setEnabled(self.service is not None)
         return action
 
     # --- sign in / out --------------------------------------------------------------------------------
