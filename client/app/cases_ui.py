@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMenu, QWidget
 
 from onduty.client.app.case_list import CaseListWindow
 from onduty.client.app.case_panel import CasePanel
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MENU_TEXT = "Cases…"
+HOOKED = "ondutyCaseHooked"
 
 
 def error_text(exc: BaseException) -> str:
@@ -58,6 +59,7 @@ class CaseService(QObject):
         self._cases = cases
         self._me = me
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
 
     @property
     def cases(self) -> CasesClient:
@@ -74,8 +76,8 @@ class CaseService(QObject):
 
         def finished(t: asyncio.Task[T]) -> None:
             self._tasks.discard(t)
-            if t.cancelled():
-                return
+            if t.cancelled() or self._closed:
+                return  # signed out meanwhile: the views are gone
             exc = t.exception()
             if exc is not None:
                 if not isinstance(exc, CasesError | TimeoutError):
@@ -88,6 +90,14 @@ class CaseService(QObject):
                 self.case_changed.emit(result)
 
         task.add_done_callback(finished)
+
+    def cancel_all(self) -> list[asyncio.Task[Any]]:
+        """Stop every pending request now; no callback runs after this."""
+        self._closed = True
+        tasks, self._tasks = list(self._tasks), set()
+        for task in tasks:
+            task.cancel()
+        return tasks
 
     async def close(self) -> None:
         tasks, self._tasks = list(self._tasks), set()
@@ -158,6 +168,17 @@ class CasesUi(QObject):
         self._present(panel)
         return panel
 
+    def hook_chat_window(self, window: QWidget) -> None:
+        """Let the chat window's **Case…** button (``case_button``) open the panel of its chat beside it.
+
+        Safe to call each time the window is shown (``ChatWindows.opened``): it connects once.
+        """
+        button, chat_id = getattr(window, "case_button", None), getattr(window, "chat_id", None)
+        if not isinstance(button, QAbstractButton) or not isinstance(chat_id, str) or window.property(HOOKED):
+            return
+        window.setProperty(HOOKED, True)
+        button.clicked.connect(lambda _checked=False: self.open_for_chat(chat_id, window))
+
     def attach_menu(self, menu: QMenu) -> None:
         """Add **Cases…** to ``menu`` whenever it opens (the tray rebuilds its menu from state)."""
         if menu in self._menus:
@@ -206,6 +227,8 @@ class CasesUi(QObject):
         self.service_changed.emit()
 
     def _stop(self) -> None:
+        if self.service is not None:
+            self.service.cancel_all()
         for panel in self.panels.values():
             panel.close()
             panel.deleteLater()

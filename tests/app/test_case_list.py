@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from onduty.client.app.app import AgentApp
 from onduty.client.app.case_list import ROW_COLOURS, CaseListWindow, Filters
@@ -97,6 +98,15 @@ async def test_a_failed_read_shows_the_servers_text(
     assert window.status.text() == "Refused by the server: the token is unknown or expired: sign in again"
 
 
+class FakeChatWindow(QWidget):
+    """What the hook needs of a chat window: its chat id and a Case… button."""
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__()
+        self.chat_id = chat_id
+        self.case_button = QPushButton("Case…", self)
+
+
 class Notes(QObject):
     got = Signal()
 
@@ -142,8 +152,13 @@ async def test_install_cases_adds_the_menu_entry_the_chat_hook_and_the_sla_warni
     # The chat window's hook: the panel of a chat (offering to create its case); Bob had the chat.
     async with agent(server, "bob") as bob:
         chat_id = await chat_with_transcript(server, bob)
-    panel = cases_ui.open_for_chat(chat_id)
-    assert panel is not None and panel.isVisible()
+    chat_window = FakeChatWindow(chat_id)
+    cases_ui.hook_chat_window(chat_window)
+    cases_ui.hook_chat_window(chat_window)  # ChatWindows.opened fires at every pop-up: connected once
+    chat_window.case_button.click()
+    assert list(cases_ui.panels) == [chat_id]
+    panel = cases_ui.panels[chat_id]
+    assert panel.isVisible()
     await until(panel.updated, lambda: panel.pages.currentIndex() == 0)
     panel.create_button.click()
     await until(panel.updated, lambda: panel.case is not None)
