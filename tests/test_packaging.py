@@ -34,7 +34,7 @@ def test_wheel_holds_only_the_onduty_namespace(tmp_path: Path) -> None:
     for module in (
         "onduty/shared/codec.py", "onduty/shared/messages.py", "onduty/server/core/router.py",
         "onduty/server/shell/app.py", "onduty/server/store/sqlite.py", "onduty/server/cli.py",
-        "onduty/client/net/__init__.py", "onduty/client/loadgen.py",
+        "onduty/client/net/__init__.py", "onduty/client/loadgen/cli.py",
     ):
         assert module in names, module
     assert not any(n.startswith("onduty/__init__") for n in names)  # a namespace, shared with nobody
