@@ -175,7 +175,8 @@ class AgentEndpoint(Endpoint):
         return [queue] if queue is not None else list(self.profile.queues)
 
     async def _readable(self, chat_id: str) -> ChatRecord:
-        """A chat of one of the agent's queues (open or archived), one it holds, or one offered to it."""
+        """A chat of one of the agent's queues (open or archived), one it holds, one offered to it in a
+        discussion, or one a colleague sent it as a business context card."""
         assert self.profile is not None
         record = await self.hub.store.get_chat(chat_id)
         if record is None:
@@ -186,6 +187,7 @@ class AgentEndpoint(Endpoint):
             record.queue not in self.profile.queues
             and (session is None or session.agent != user)
             and not self.hub.handovers.reader_of(user, chat_id)
+            and not await self.hub.store.chat_shared_with(user, chat_id)
         ):
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
         return record

@@ -171,6 +171,9 @@ class Store(Protocol):
 
     async def im_unread(self, owner: str, limit: int = 1000) -> list[ImRecord]: ...
 
+    async def chat_shared_with(self, viewer: str, chat_id: str) -> bool:
+        """A colleague sent ``viewer`` a card of this chat: it may read the transcript."""
+
     async def open_channel(self, owner: str, peer: str, at: float) -> None: ...
 
     async def close_channel(self, owner: str, peer: str) -> None: ...

@@ -155,6 +155,16 @@ def im_unread(conn: sqlite3.Connection, owner: str, limit: int) -> list[ImRecord
     return [_im(r) for r in rows]
 
 
+def chat_shared_with(conn: sqlite3.Connection, viewer: str, chat_id: str) -> bool:
+    """Did a colleague send ``viewer`` a business context card of this chat (seed 002)?"""
+    row = conn.execute(
+        "SELECT 1 FROM im_messages WHERE (a = ? OR b = ?) AND sender != ? AND context IS NOT NULL"
+        " AND json_extract(context, '$.kind') = 'chat' AND json_extract(context, '$.id') = ? LIMIT 1",
+        (viewer, viewer, viewer, chat_id),
+    ).fetchone()
+    return row is not None
+
+
 def open_channel(conn: sqlite3.Connection, owner: str, peer: str, at: float) -> None:
     conn.execute("INSERT OR IGNORE INTO im_channels (owner, peer, opened_at) VALUES (?, ?, ?)", (owner, peer, at))
 

@@ -58,6 +58,9 @@ class CollabStoreMixin:
     async def im_unread(self, owner: str, limit: int = 1000) -> list[ImRecord]:
         return await self._read(partial(sql_collab.im_unread, owner=owner, limit=limit))
 
+    async def chat_shared_with(self, viewer: str, chat_id: str) -> bool:
+        return await self._read(partial(sql_collab.chat_shared_with, viewer=viewer, chat_id=chat_id))
+
     async def open_channel(self, owner: str, peer: str, at: float) -> None:
         await self._write(partial(sql_collab.open_channel, owner=owner, peer=peer, at=at))
 

@@ -13,6 +13,7 @@ from onduty.shared.messages import (
     Directory,
     Error,
     FindColleagues,
+    GetTranscript,
     ImAck,
     ImMessage,
     ImSend,
@@ -23,6 +24,7 @@ from onduty.shared.messages import (
     OpenChannel,
     RemoveContact,
     SetPresence,
+    Transcript,
 )
 from onduty.shared.types import BusinessContext, ContactPresence, Presence
 
@@ -136,3 +138,18 @@ async def test_busy_and_away_count_as_busy(harness: Harness) -> None:
     assert (await bob.until(ContactStatus)).presence is ContactPresence.ONLINE
     await ann.send(SetPresence(presence=Presence.AWAY))
     assert (await bob.until(ContactStatus)).presence is ContactPresence.BUSY
+
+
+async def test_a_chat_card_lets_the_colleague_read_that_transcript(harness: Harness) -> None:
+    await harness.hub.store.add_contact("ann", "carl", 0.0)
+    ann, _ = await agent_on_duty(harness, "ann")
+    _rita, requested = await request(harness)
+    await ann.until(ChatAssigned)
+    carl = await signed_in(harness, "carl")  # cic: not a chat of his queues
+    await carl.send(GetTranscript(chat_id=requested.chat_id))
+    assert (await carl.until(Error)).code is ErrorCode.NOT_ALLOWED
+    card = BusinessContext(kind="chat", id=requested.chat_id, title="Rita's question")
+    await ann.send(ImSend(peer="carl", client_msg_id="c1", text="Look at this one", context=card))
+    await carl.until(ImMessage)
+    await carl.send(GetTranscript(chat_id=requested.chat_id))
+    assert [m.seq for m in (await carl.until(Transcript)).messages] == [1]
