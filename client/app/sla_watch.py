@@ -168,8 +168,12 @@ def alert_of(case: CaseSummary, clock: SlaClock, me: str, now: float) -> SlaAler
     return SlaAlert(case.number, clock.kind, clock.breached, title, f"{case.title}\n{when} · {whose}")
 
 
+POLL_LIMIT = 500
+"""The most the API lists; it limits to the newest cases before it filters by SLA, so ask for all it gives."""
+
+
 class CaseLister(Protocol):
-    async def list_cases(self, *, scope: Scope = ..., sla: SlaFilter | None = ...) -> CaseList: ...
+    async def list_cases(self, *, scope: Scope = ..., sla: SlaFilter | None = ..., limit: int = ...) -> CaseList: ...
 
 
 class SlaPoller:
@@ -193,7 +197,7 @@ class SlaPoller:
 
     async def poll_once(self) -> list[SlaAlert]:
         try:
-            found = await self._cases.list_cases(scope=Scope.QUEUES, sla=SlaFilter.ANY)
+            found = await self._cases.list_cases(scope=Scope.QUEUES, sla=SlaFilter.ANY, limit=POLL_LIMIT)
         except CasesError as exc:
             if str(exc) != self.last_error:
                 log.warning("SLA poll failed: %s", exc)

@@ -74,10 +74,11 @@ def test_paused_and_stopped_clocks() -> None:
 class FakeLister:
     def __init__(self) -> None:
         self.answers: list[CaseList | Exception] = []
-        self.asked: list[tuple[Scope, SlaFilter | None]] = []
+        self.asked: list[tuple[Scope, SlaFilter | None, int]] = []
 
-    async def list_cases(self, *, scope: Scope = Scope.QUEUES, sla: SlaFilter | None = None) -> CaseList:
-        self.asked.append((scope, sla))
+    async def list_cases(self, *, scope: Scope = Scope.QUEUES, sla: SlaFilter | None = None,
+                         limit: int = 100) -> CaseList:
+        self.asked.append((scope, sla, limit))
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
@@ -107,7 +108,7 @@ async def test_one_notification_per_case_clock_and_kind() -> None:
     await poller.poll_once()
     assert notes[2:] == [("Case 1: IRT breached", "Case 1 title\nIRT target passed 10 min ago · your case"),
                          ("Case 1: ORT breach soon", "Case 1 title\nORT due in 1 min · your case")]
-    assert lister.asked[0] == (Scope.QUEUES, SlaFilter.ANY)
+    assert lister.asked[0] == (Scope.QUEUES, SlaFilter.ANY, 500)
 
 
 async def test_a_failing_poll_notifies_nothing_and_the_loop_goes_on_at_the_interval() -> None:
