@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
 from onduty.client.app.callbacks import CallbacksDialog
+from onduty.client.app.cases_ui import CasesUi, install_cases
 from onduty.client.app.collab_windows import CollabWindows
 from onduty.client.app.credentials import TokenStore
 from onduty.client.app.history import HistoryDialog
@@ -60,6 +61,7 @@ class AgentApp(QObject):
         self, settings: Settings, paths: SettingsPaths, tokens: TokenStore, *, confirm: Confirm = ask,
         tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
         client_factory: ClientFactory = AgentClient, parent: QObject | None = None,
+        cases: Callable[[AgentApp], CasesUi] = install_cases,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -79,6 +81,8 @@ class AgentApp(QObject):
         self._dialogs: set[QDialog] = set()
         self._tray_tries = 0
         self._leaving = False
+        self.cases = cases(self)
+        """Case panel, case list and SLA warnings (issue 6); ``cases`` installs them (tests inject)."""
 
     # --- start ---------------------------------------------------------------------------------
 
@@ -201,6 +205,7 @@ class AgentApp(QObject):
         session = AgentSession(client, self.settings, self)
         self.session = session
         self.windows = ChatWindows(session, self._confirm, self.notify, self)
+        self.windows.opened.connect(self.cases.hook_chat_window)
         self.collab = CollabWindows(session, self._confirm, self.notify, parent=self)
         session.changed.connect(self.refresh)
         self.windows.opened.connect(lambda _w: self.refresh())

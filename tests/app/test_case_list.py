@@ -123,10 +123,11 @@ async def test_install_cases_adds_the_menu_entry_the_chat_hook_and_the_sla_warni
     server: CaseServer, memory_keyring: MemoryKeyring, paths: SettingsPaths, answers: Answers, qapp: Any,
     close_windows: None,
 ) -> None:
-    app = AgentApp(Settings(server=server.url, user="ann"), paths, TokenStore(memory_keyring), confirm=answers,
-                   tray_available=lambda: True)
     notes = Notes()
-    cases_ui = install_cases(app, clock=server.clock, poll_interval_s=3600.0, notify=notes)
+    app = AgentApp(Settings(server=server.url, user="ann"), paths, TokenStore(memory_keyring), confirm=answers,
+                   tray_available=lambda: True,
+                   cases=lambda a: install_cases(a, clock=server.clock, poll_interval_s=3600.0, notify=notes))
+    cases_ui = app.cases
     app.start()
     assert app.tray is not None and cases_ui.service is None
     assert cases_ui.open_for_chat("nothing") is None  # signed out: no panel
