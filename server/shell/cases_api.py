@@ -360,8 +360,11 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         sla_filter = q.get("sla")
         if sla_filter not in (None, "warning", "breached", "any"):
             refuse(400, ApiError.INVALID_VALUE, "sla must be warning, breached or any")
+        limit = max(1, min(limit, 500))
+        # due time and SLA state are computed here: filter and sort all matching cases, then cut
+        computed = due_before is not None or sla_filter is not None or q.get("sort") == "due"
         found = await store.list_cases(queues, me.username if scope == "mine" else None, states,
-                                       max(1, min(limit, 500)))
+                                       1_000_000 if computed else limit)
         policies, now, out = _Policies(store, config), hub.clock(), []
         for case, timeline in found:
             sla = _clocks(case, timeline, await policies.get(case.head.queue), now)
@@ -377,7 +380,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             out.append(item)
         if q.get("sort") == "due":
             out.sort(key=lambda i: (i["next_due_at"] is None, i["next_due_at"] or 0.0, i["number"]))
-        return web.json_response({"cases": out, "now": now})
+        return web.json_response({"cases": out[:limit], "now": now})
 
     async def create(request: web.Request) -> web.Response:
         hub, store, me = await agent(request)

@@ -166,6 +166,8 @@ async def test_list_mine_and_queues_with_state_and_due_filters(harness: Harness)
     assert [c["number"] for c in mine["cases"]] == [two["number"]]
     _, queues = await api.get("/api/cases?sort=due")
     assert [c["number"] for c in queues["cases"]] == [one["number"], two["number"]]  # 1 h before 3 days
+    _, first_due = await api.get("/api/cases?sort=due&limit=1")  # sorted before the cut, not the newest one
+    assert [c["number"] for c in first_due["cases"]] == [one["number"]]
     _, soon = await api.get(f"/api/cases?due_before={START + 2 * 3600}")
     assert [c["number"] for c in soon["cases"]] == [one["number"]]
     _, in_process = await api.get("/api/cases?state=in_process")
