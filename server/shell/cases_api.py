@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import partial
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -36,265 +33,28 @@ from onduty.server.core.cases import (
     Requestor,
     SendMode,
 )
-from onduty.server.core.sla import ClockKind, ClockStatus, SlaClock, SlaPolicy, Timeline, clocks
+from onduty.server.core.sla import clocks
+from onduty.server.shell.case_callbacks import convert_callbacks
 from onduty.server.shell.case_page import add_case_page_routes
+from onduty.server.shell.case_requests import (
+    ApiError,
+    AppRef,
+    HubOf,
+    enum_field,
+    read_body,
+    refuse,
+    text_field,
+    time_field,
+)
+from onduty.server.shell.case_views import Policies, case_clocks, case_json, detail_json, policy_for
 from onduty.server.shell.hub import Hub
 from onduty.server.shell.mailer import Mail, Mailer, MailStatus, public_base
-from onduty.server.store import AgentRecord, Store, StoreError
-from onduty.server.store.sql_cases import CaseDetail, NewCase
+from onduty.server.shell.sla_watch import SLA_WATCH, SlaWatch
+from onduty.server.store import AgentRecord, StoreError
+from onduty.server.store.sql_cases import NewCase
 from onduty.server.store.sqlite_cases import CaseStoreMixin, case_store
-from onduty.shared.types import CallbackInfo
 
 log = logging.getLogger(__name__)
-E = TypeVar("E", bound=StrEnum)
-MAX_TEXT = 8000
-SWEEP_S = 30.0
-
-
-class HasApp(Protocol):
-    @property
-    def app(self) -> web.Application: ...
-
-
-HubOf = Callable[[HasApp], Hub]
-
-
-@dataclass(frozen=True, slots=True)
-class _AppRef:
-    app: web.Application
-
-
-class ApiError(StrEnum):
-    """Codes of the cases API's JSON refusals (see docs/cases.md)."""
-
-    NOT_AUTHENTICATED = "not_authenticated"
-    NOT_ALLOWED = "not_allowed"
-    BAD_REQUEST = "bad_request"
-    INVALID_VALUE = "invalid_value"
-    UNKNOWN_CASE = "unknown_case"
-    UNKNOWN_CHAT = "unknown_chat"
-    UNKNOWN_QUEUE = "unknown_queue"
-    INVALID_TRANSITION = "invalid_transition"
-    """The case rules do not allow it (e.g. a closed case, Save Reply on a solved one)."""
-    ALREADY_LINKED = "already_linked"
-    CONFLICT = "conflict"
-
-
-class Refused(web.HTTPClientError):
-    def __init__(self, status: int, body: str) -> None:
-        self.status_code = status
-        super().__init__(text=body, content_type="application/json")
-
-
-def refuse(status: int, code: ApiError, detail: str, **extra: Any) -> NoReturn:
-    log.info("case request refused", extra={"status": status, "code": code.value, "detail": detail[:200]})
-    raise Refused(status, json.dumps({"code": code.value, "detail": detail, **extra}))
-
-
-# ---- request bodies --------------------------------------------------------------------------
-
-
-async def _body(request: web.Request, allowed: frozenset[str]) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except web.HTTPRequestEntityTooLarge:
-        refuse(413, ApiError.BAD_REQUEST, "the body is too large")
-    except (ValueError, UnicodeDecodeError):
-        refuse(400, ApiError.BAD_REQUEST, "send a JSON object")
-    if not isinstance(data, dict):
-        refuse(400, ApiError.BAD_REQUEST, "send a JSON object")
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        refuse(400, ApiError.BAD_REQUEST, f"unknown field(s): {', '.join(unknown)[:200]}")
-    return data
-
-
-def _text(body: dict[str, Any], key: str, max_len: int = MAX_TEXT, default: str | None = None) -> str:
-    value = body.get(key, default)
-    if value is None:
-        refuse(400, ApiError.BAD_REQUEST, f"{key} is required")
-    if not isinstance(value, str):
-        refuse(400, ApiError.INVALID_VALUE, f"{key} must be a string")
-    value = value.strip()
-    if (not value and default is None) or len(value) > max_len:
-        refuse(400, ApiError.INVALID_VALUE, f"{key} needs 1 to {max_len} characters")
-    return value
-
-
-def _enum(body: dict[str, Any], key: str, kind: type[E], default: E | None = None) -> E:
-    value = body.get(key)
-    if value is None and default is not None:
-        return default
-    try:
-        if not isinstance(value, str):
-            raise ValueError(value)
-        return kind(value)
-    except ValueError:
-        refuse(400, ApiError.INVALID_VALUE, f"{key} must be one of {', '.join(m.value for m in kind)}")
-
-
-def _time(body: dict[str, Any], key: str) -> float:
-    value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e11:
-        refuse(400, ApiError.INVALID_VALUE, f"{key} must be a time in seconds since 1970")
-    return float(value)
-
-
-# ---- policy, views ------------------------------------------------------------------------------
-
-
-async def policy_for(store: CaseStoreMixin, queue: str, config: ServerConfig) -> SlaPolicy:
-    hours, targets = await store.sla_settings(queue)
-    return SlaPolicy(hours=hours, targets=targets, warn_before_s=config.sla_warn_before_s)
-
-
-class _Policies:
-    """Policies looked up once per request or sweep."""
-
-    def __init__(self, store: CaseStoreMixin, config: ServerConfig) -> None:
-        self._store, self._config, self._cache = store, config, dict[str, SlaPolicy]()
-
-    async def get(self, queue: str) -> SlaPolicy:
-        if queue not in self._cache:
-            self._cache[queue] = await policy_for(self._store, queue, self._config)
-        return self._cache[queue]
-
-
-def _clocks(case: Case, timeline: Timeline, policy: SlaPolicy, now: float) -> tuple[SlaClock, SlaClock]:
-    return clocks(timeline, case.head.priority, policy, now)
-
-
-
-def clock_json(c: SlaClock) -> dict[str, Any]:
-    return {"status": c.status.value, "target_s": c.target_s, "elapsed_s": c.elapsed_s,
-            "remaining_s": c.remaining_s, "due_at": c.due_at, "breached_at": c.breached_at, "warning": c.warning}
-
-
-def next_due(sla: tuple[SlaClock, SlaClock]) -> float | None:
-    """When the next running clock reaches its target (in the past if one is breached)."""
-    dues = [c.due_at for c in sla if c.status is ClockStatus.RUNNING and c.due_at is not None]
-    return min(dues) if dues else None
-
-
-def case_json(case: Case, sla: tuple[SlaClock, SlaClock]) -> dict[str, Any]:
-    r = case.requestor
-    return {
-        "number": case.number, "title": case.title, "description": case.description, "queue": case.head.queue,
-        "priority": case.head.priority.value, "state": case.head.state.value, "owner": case.head.owner,
-        "requestor": {"name": r.name, "email": r.email, "phone": r.phone, "verified_id": r.verified_id},
-        "site": case.site, "callback_id": case.callback_id, "created_at": case.created_at,
-        "created_by": case.created_by, "updated_at": case.updated_at, "first_response_at": case.first_response_at,
-        "sla": {c.kind.value: clock_json(c) for c in sla}, "next_due_at": next_due(sla),
-        "sla_warning": any(c.warning for c in sla), "sla_breached": any(c.breached_at is not None for c in sla),
-    }
-
-
-def detail_json(detail: CaseDetail, sla: tuple[SlaClock, SlaClock]) -> dict[str, Any]:
-    out = case_json(detail.case, sla)
-    out["chats"] = [{
-        "chat_id": ch.record.chat_id, "queue": ch.record.queue, "requestor_name": ch.record.requestor_name,
-        "request_type": ch.record.request_type.value, "requested_at": ch.record.requested_at,
-        "agent": ch.record.agent, "ended_at": ch.record.ended_at, "linked_at": ch.linked_at,
-        "linked_by": ch.linked_by,
-        "context": [{"kind": c.kind, "id": c.id, "title": c.title, "fields": c.fields} for c in ch.record.context],
-        "messages": [{"seq": m.seq, "sender": m.sender.value, "sender_name": m.sender_name, "text": m.text,
-                      "at": m.at, "file_id": m.file.file_id if m.file else None} for m in ch.messages],
-        "memos": [{"memo_id": m.memo_id, "author": m.author, "text": m.text, "at": m.at} for m in ch.memos],
-        "files": [{"file_id": f.file_id, "name": f.name, "size": f.size, "content_type": f.content_type,
-                   "uploaded_by": f.uploaded_by, "at": f.at, "url": f"/api/files/{f.file_id}"} for f in ch.files],
-    } for ch in detail.chats]
-    out["external_infos"] = [{"info_id": i.info_id, "kind": i.kind.value, "author": i.author,
-                              "author_name": i.author_name, "text": i.text, "at": i.at, "mail": i.mail}
-                             for i in detail.infos]
-    out["interactions"] = [interaction_json(i) for i in detail.interactions]
-    out["memos"] = [{"memo_id": m.memo_id, "author": m.author, "text": m.text, "at": m.at} for m in detail.memos]
-    out["history"] = [{"at": h.at, "actor": h.actor, "what": h.what, "old": h.old, "new": h.new}
-                      for h in detail.history]
-    out["sla_events"] = [{"clock": e.clock, "kind": e.kind, "at": e.at, "recorded_at": e.recorded_at}
-                         for e in detail.sla_events]
-    return out
-
-
-def interaction_json(i: Interaction) -> dict[str, Any]:
-    return {"interaction_id": i.interaction_id, "type": i.type.value, "direction": i.direction.value,
-            "contact": i.contact, "summary": i.summary, "started_at": i.started_at, "ended_at": i.ended_at,
-            "author": i.author, "at": i.at}
-
-
-# ---- callbacks become cases -------------------------------------------------------------------------
-
-
-async def case_from_callback(store: Store, callback: CallbackInfo, callback_id: int, now: float) -> Case | None:
-    """Turn a callback / e-mail request left in the widget into a New case of its queue (seed 004).
-
-    Never raises: the request is already stored, and the conversion at startup retries what failed.
-    """
-    try:
-        cases = case_store(store)
-        kind = "Call-back request" if callback.phone else "E-mail request"
-        first_line = callback.text.strip().splitlines()[0][:120] if callback.text.strip() else ""
-        context = "".join(f"\n{c.kind} {c.id} {c.title}".rstrip() for c in callback.context)
-        chat_id = callback.chat_id
-        if chat_id is not None and await cases.case_of_chat(chat_id) is not None:
-            chat_id = None
-        case = await cases.create_case(NewCase(
-            title=f"{kind}: {first_line}" if first_line else f"{kind} from {callback.name}",
-            description=callback.text + context, queue=callback.queue, priority=Priority.MEDIUM,
-            requestor=Requestor(callback.name, callback.email, callback.phone, callback.verified_id),
-            created_by=rules.SYSTEM, at=now, source=f"callback:{callback_id}", chat_id=chat_id,
-            callback_id=callback_id, site=await cases.callback_site(callback_id),
-        ), token_hash(new_token()))
-    except (StoreError, TypeError) as exc:
-        log.error("callback request not turned into a case", extra={"callback_id": callback_id, "error": str(exc)})
-        return None
-    log.info("callback request became a case", extra={"callback_id": callback_id, "case": case.number})
-    return case
-
-
-async def convert_callbacks(store: Store, now: float) -> int:
-    """Cases for every callback request that has none yet (those stored before cases existed)."""
-    made = 0
-    for callback_id, callback in await case_store(store).callbacks_without_case():
-        made += await case_from_callback(store, callback, callback_id, now) is not None
-    return made
-
-
-# ---- SLA watch ----------------------------------------------------------------------------------------
-
-
-class SlaWatch:
-    """Records SLA warnings and breaches of open cases (each once per case and clock)."""
-
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
-
-    async def sweep(self) -> list[tuple[int, ClockKind, str]]:
-        """Look at every open case now; return what was newly recorded as (case, clock, kind)."""
-        hub = self._hub
-        store, now = case_store(hub.store), hub.clock()
-        policies = _Policies(store, hub.config)
-        recorded = []
-        for case, timeline in await store.open_cases():
-            for c in _clocks(case, timeline, await policies.get(case.head.queue), now):
-                kind, at = ("breach", c.breached_at) if c.breached_at is not None else ("warning", now)
-                if (c.breached_at is None and not c.warning) or at is None:
-                    continue
-                if await store.record_sla_event(case.number, c.kind, kind, at, now):
-                    recorded.append((case.number, c.kind, kind))
-                    log.warning("case SLA %s", kind, extra={"case": case.number, "clock": c.kind.value,
-                                                           "queue": case.head.queue, "owner": case.head.owner})
-        return recorded
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:  # our bug; the watch must outlive it
-                log.exception("SLA sweep failed")
-            await asyncio.sleep(SWEEP_S)
-
-
-SLA_WATCH = web.AppKey("sla_watch", SlaWatch)
 
 
 # ---- routes ---------------------------------------------------------------------------------------------
@@ -365,9 +125,9 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         computed = due_before is not None or sla_filter is not None or q.get("sort") == "due"
         found = await store.list_cases(queues, me.username if scope == "mine" else None, states,
                                        1_000_000 if computed else limit)
-        policies, now, out = _Policies(store, config), hub.clock(), []
+        policies, now, out = Policies(store, config), hub.clock(), []
         for case, timeline in found:
-            sla = _clocks(case, timeline, await policies.get(case.head.queue), now)
+            sla = case_clocks(case, timeline, await policies.get(case.head.queue), now)
             item = case_json(case, sla)
             due = item["next_due_at"]
             if due_before is not None and (due is None or due > due_before):
@@ -384,11 +144,11 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 
     async def create(request: web.Request) -> web.Response:
         hub, store, me = await agent(request)
-        body = await _body(request, frozenset({"chat_id", "title", "description", "priority", "queue",
+        body = await read_body(request, frozenset({"chat_id", "title", "description", "priority", "queue",
                                                "requestor"}))
         now = hub.clock()
-        priority = _enum(body, "priority", Priority, Priority.MEDIUM)
-        description = _text(body, "description", default="")
+        priority = enum_field(body, "priority", Priority, Priority.MEDIUM)
+        description = text_field(body, "description", default="")
         chat_id = body.get("chat_id")
         if chat_id is not None:
             if not isinstance(chat_id, str) or not chat_id:
@@ -404,22 +164,22 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
                           if m.sender.value == "requestor" and m.text.strip()), "")
             default_title = first.strip().splitlines()[0][:120] if first.strip() else f"Chat with {chat.requestor_name}"
             new = NewCase(
-                title=_text(body, "title", 200, default=default_title) or default_title,
+                title=text_field(body, "title", 200, default=default_title) or default_title,
                 description=description, queue=chat.queue, priority=priority,
                 requestor=Requestor(chat.requestor_name, chat.requestor_email, None, chat.requestor_id),
                 created_by=me.username, at=now, source=f"chat:{chat_id}", chat_id=chat_id, site=chat.site,
             )
         else:
-            queue = _text(body, "queue", 64)
+            queue = text_field(body, "queue", 64)
             if queue not in me.queues:
                 refuse(403, ApiError.NOT_ALLOWED, "not one of your queues")
             who = body.get("requestor")
             if not isinstance(who, dict) or set(who) - {"name", "email", "phone"}:
                 refuse(400, ApiError.BAD_REQUEST, "requestor must be an object with name, email, phone")
             new = NewCase(
-                title=_text(body, "title", 200), description=description, queue=queue, priority=priority,
-                requestor=Requestor(_text(who, "name", 200), _text(who, "email", 254, "") or None,
-                                    _text(who, "phone", 64, "") or None),
+                title=text_field(body, "title", 200), description=description, queue=queue, priority=priority,
+                requestor=Requestor(text_field(who, "name", 200), text_field(who, "email", 254, "") or None,
+                                    text_field(who, "phone", 64, "") or None),
                 created_by=me.username, at=now, source="api",
             )
         try:
@@ -445,14 +205,14 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 
     async def change(request: web.Request) -> web.Response:
         hub, store, me, case = await own_case(request)
-        body = await _body(request, frozenset({"state", "priority", "owner"}))
+        body = await read_body(request, frozenset({"state", "priority", "owner"}))
         if not body:
             refuse(400, ApiError.BAD_REQUEST, "send state, priority and/or owner")
         now, steps = hub.clock(), list[Callable[[CaseHead], tuple[CaseHead, list[Change]]]]()
         if "state" in body:
-            steps.append(partial(rules.set_state, new=_enum(body, "state", CaseState), actor=me.username, at=now))
+            steps.append(partial(rules.set_state, new=enum_field(body, "state", CaseState), actor=me.username, at=now))
         if "priority" in body:
-            steps.append(partial(rules.set_priority, new=_enum(body, "priority", Priority), actor=me.username,
+            steps.append(partial(rules.set_priority, new=enum_field(body, "priority", Priority), actor=me.username,
                                  at=now))
         if "owner" in body:
             owner = body["owner"]
@@ -469,12 +229,12 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
                 changes += more
             return head, changes
 
-        await _apply(store.change_case(case.number, all_steps, now))
+        await apply_rules(store.change_case(case.number, all_steps, now))
         return await full(hub, store, case.number)
 
     async def attach(request: web.Request) -> web.Response:
         hub, store, me, case = await own_case(request)
-        chat_id = _text(await _body(request, frozenset({"chat_id"})), "chat_id", 64)
+        chat_id = text_field(await read_body(request, frozenset({"chat_id"})), "chat_id", 64)
         chat = await hub.store.get_chat(chat_id)
         if chat is None:
             refuse(404, ApiError.UNKNOWN_CHAT, f"no chat {chat_id}")
@@ -482,14 +242,14 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             refuse(403, ApiError.NOT_ALLOWED, "not a chat of your queues")
         if (other := await store.case_of_chat(chat_id)) is not None:
             refuse(409, ApiError.ALREADY_LINKED, f"chat {chat_id} is part of case {other}", case=other)
-        await _apply(store.link_chat(case.number, chat_id, me.username, hub.clock()))
+        await apply_rules(store.link_chat(case.number, chat_id, me.username, hub.clock()))
         return await full(hub, store, case.number)
 
     async def external_info(request: web.Request) -> web.Response:
         hub, store, me, case = await own_case(request)
-        body = await _body(request, frozenset({"text", "mode"}))
-        text, mode = _text(body, "text"), _enum(body, "mode", SendMode)
-        updated, info = await _apply(store.add_external_info(case.number, mode, me.username, me.display_name,
+        body = await read_body(request, frozenset({"text", "mode"}))
+        text, mode = text_field(body, "text"), enum_field(body, "mode", SendMode)
+        updated, info = await apply_rules(store.add_external_info(case.number, mode, me.username, me.display_name,
                                                              text, hub.clock()))
         mail = await _mail_customer(hub, store, updated, text, mode)
         await store.set_info_mail(info.info_id, mail.value)
@@ -509,21 +269,21 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 
     async def interaction(request: web.Request) -> web.Response:
         hub, store, me, case = await own_case(request)
-        body = await _body(request, frozenset({"type", "direction", "contact", "summary", "started_at",
+        body = await read_body(request, frozenset({"type", "direction", "contact", "summary", "started_at",
                                                "ended_at"}))
-        started, ended = _time(body, "started_at"), _time(body, "ended_at")
+        started, ended = time_field(body, "started_at"), time_field(body, "ended_at")
         if ended < started:
             refuse(400, ApiError.INVALID_VALUE, "ended_at is before started_at")
-        record = Interaction(0, _enum(body, "type", InteractionType), _enum(body, "direction", Direction),
-                             _text(body, "contact", 254), _text(body, "summary"), started, ended, me.username,
+        record = Interaction(0, enum_field(body, "type", InteractionType), enum_field(body, "direction", Direction),
+                             text_field(body, "contact", 254), text_field(body, "summary"), started, ended, me.username,
                              hub.clock())
-        await _apply(store.add_interaction(case.number, record))
+        await apply_rules(store.add_interaction(case.number, record))
         return await full(hub, store, case.number, status=201)
 
     async def memo(request: web.Request) -> web.Response:
         hub, store, me, case = await own_case(request)
-        text = _text(await _body(request, frozenset({"text"})), "text")
-        await _apply(store.add_case_memo(case.number, me.username, text, hub.clock()))
+        text = text_field(await read_body(request, frozenset({"text"})), "text")
+        await apply_rules(store.add_case_memo(case.number, me.username, text, hub.clock()))
         return await full(hub, store, case.number, status=201)
 
     async def customer_link(request: web.Request) -> web.Response:
@@ -534,7 +294,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         return web.json_response({"url": f"{public_base(config)}/case/{token}"}, status=201)
 
     async def watch_ctx(app: web.Application) -> AsyncIterator[None]:
-        hub = hub_of(_AppRef(app))
+        hub = hub_of(AppRef(app))
         if not isinstance(hub.store, CaseStoreMixin):
             log.error("this store keeps no case records: the cases API will answer with errors")
             yield
@@ -567,7 +327,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 T = TypeVar("T")
 
 
-async def _apply(write: Awaitable[T]) -> T:
+async def apply_rules(write: Awaitable[T]) -> T:
     """A store write that the case rules or the database may refuse: refusals become 409."""
     try:
         return await write

@@ -9,7 +9,7 @@ import uuid
 from onduty.server.auth import SiteClaims, new_token, read_site_token, token_hash, verify_site_token
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
-from onduty.server.shell.cases_api import case_from_callback
+from onduty.server.shell.case_callbacks import case_from_callback
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.hub import END_TEXT, Hub
 from onduty.server.shell.peer import Peer

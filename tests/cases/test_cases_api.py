@@ -7,7 +7,7 @@ import re
 import pytest
 
 from onduty.server.core.sla import ClockKind
-from onduty.server.shell.cases_api import SLA_WATCH
+from onduty.server.shell.sla_watch import SLA_WATCH
 from onduty.shared.types import BusinessContext
 
 from ..server.harness import Harness

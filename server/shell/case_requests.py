@@ -1,0 +1,111 @@
+"""Requests to the cases API: typed refusals (JSON ``{"code", "detail"}``) and body parsing."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, NoReturn, Protocol, TypeVar
+
+from aiohttp import web
+
+from onduty.server.shell.hub import Hub
+
+log = logging.getLogger(__name__)
+
+
+E = TypeVar("E", bound=StrEnum)
+MAX_TEXT = 8000
+
+
+class HasApp(Protocol):
+    @property
+    def app(self) -> web.Application: ...
+
+
+HubOf = Callable[[HasApp], Hub]
+
+
+@dataclass(frozen=True, slots=True)
+class AppRef:
+    app: web.Application
+
+
+class ApiError(StrEnum):
+    """Codes of the cases API's JSON refusals (see docs/cases.md)."""
+
+    NOT_AUTHENTICATED = "not_authenticated"
+    NOT_ALLOWED = "not_allowed"
+    BAD_REQUEST = "bad_request"
+    INVALID_VALUE = "invalid_value"
+    UNKNOWN_CASE = "unknown_case"
+    UNKNOWN_CHAT = "unknown_chat"
+    UNKNOWN_QUEUE = "unknown_queue"
+    INVALID_TRANSITION = "invalid_transition"
+    """The case rules do not allow it (e.g. a closed case, Save Reply on a solved one)."""
+    ALREADY_LINKED = "already_linked"
+    CONFLICT = "conflict"
+
+
+class Refused(web.HTTPClientError):
+    def __init__(self, status: int, body: str) -> None:
+        self.status_code = status
+        super().__init__(text=body, content_type="application/json")
+
+
+def refuse(status: int, code: ApiError, detail: str, **extra: Any) -> NoReturn:
+    log.info("case request refused", extra={"status": status, "code": code.value, "detail": detail[:200]})
+    raise Refused(status, json.dumps({"code": code.value, "detail": detail, **extra}))
+
+
+# ---- request bodies --------------------------------------------------------------------------
+
+
+async def read_body(request: web.Request, allowed: frozenset[str]) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        refuse(413, ApiError.BAD_REQUEST, "the body is too large")
+    except (ValueError, UnicodeDecodeError):
+        refuse(400, ApiError.BAD_REQUEST, "send a JSON object")
+    if not isinstance(data, dict):
+        refuse(400, ApiError.BAD_REQUEST, "send a JSON object")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        refuse(400, ApiError.BAD_REQUEST, f"unknown field(s): {', '.join(unknown)[:200]}")
+    return data
+
+
+def text_field(body: dict[str, Any], key: str, max_len: int = MAX_TEXT, default: str | None = None) -> str:
+    value = body.get(key, default)
+    if value is None:
+        refuse(400, ApiError.BAD_REQUEST, f"{key} is required")
+    if not isinstance(value, str):
+        refuse(400, ApiError.INVALID_VALUE, f"{key} must be a string")
+    value = value.strip()
+    if (not value and default is None) or len(value) > max_len:
+        refuse(400, ApiError.INVALID_VALUE, f"{key} needs 1 to {max_len} characters")
+    return value
+
+
+def enum_field(body: dict[str, Any], key: str, kind: type[E], default: E | None = None) -> E:
+    value = body.get(key)
+    if value is None and default is not None:
+        return default
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return kind(value)
+    except ValueError:
+        refuse(400, ApiError.INVALID_VALUE, f"{key} must be one of {', '.join(m.value for m in kind)}")
+
+
+def time_field(body: dict[str, Any], key: str) -> float:
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e11:
+        refuse(400, ApiError.INVALID_VALUE, f"{key} must be a time in seconds since 1970")
+    return float(value)
+
+
