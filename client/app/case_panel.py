@@ -381,7 +381,7 @@ class CasePanel(QWidget):
             self.attach_confirm.setEnabled(self.attach_choice.count() > 0)
             self.updated.emit()
 
-        self._call(self._backend.cases.list_cases(states=OPEN_STATES), offer)
+        self._call(self._backend.cases.list_cases(states=sorted(OPEN_STATES)), offer)
 
     def attach_to(self, number: int) -> None:
         if self.chat_id is not None:

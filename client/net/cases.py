@@ -19,63 +19,37 @@ import aiohttp
 
 from onduty.client.net.errors import ClientError
 from onduty.client.net.files import http_base
+from onduty.shared.cases import (  # re-exported: the API's vocabulary, defined once in shared
+    OPEN_STATES as OPEN_STATES,
+)
+from onduty.shared.cases import (
+    CaseState as CaseState,
+)
+from onduty.shared.cases import (
+    ClockKind as ClockKind,
+)
+from onduty.shared.cases import (
+    ClockStatus as ClockStatus,
+)
+from onduty.shared.cases import (
+    Direction as Direction,
+)
+from onduty.shared.cases import (
+    InfoKind as InfoKind,
+)
+from onduty.shared.cases import (
+    InteractionType as InteractionType,
+)
+from onduty.shared.cases import (
+    Priority as Priority,
+)
+from onduty.shared.cases import (
+    SendMode as SendMode,
+)
 
 E = TypeVar("E", bound=StrEnum)
 
 
-class CaseState(StrEnum):
-    NEW = "new"
-    IN_PROCESS = "in_process"
-    AWAITING_INFO = "awaiting_info"
-    SOLVED = "solved"
-    CLOSED = "closed"
-
-
-OPEN_STATES = (CaseState.NEW, CaseState.IN_PROCESS, CaseState.AWAITING_INFO)
-
-
-class Priority(StrEnum):
-    VERY_HIGH = "very_high"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class SendMode(StrEnum):
-    """How an External Info goes out (seed 003)."""
-
-    SAVE = "save"
-    """The customer is informed, no answer needed: the state stays."""
-    SAVE_REPLY = "save_reply"
-    """The customer must act: the state becomes Awaiting Info and ORT pauses."""
-
-
-class InfoKind(StrEnum):
-    SAVE = "save"
-    SAVE_REPLY = "save_reply"
-    ANSWER = "answer"
-    """The customer's answer from the case page."""
-
-
-class InteractionType(StrEnum):
-    PHONE = "phone"
-    EMAIL = "email"
-
-
-class Direction(StrEnum):
-    INBOUND = "inbound"
-    OUTBOUND = "outbound"
-
-
-class ClockKind(StrEnum):
-    IRT = "irt"
-    ORT = "ort"
-
-
-class ClockStatus(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPED = "stopped"
 
 
 class CaseErrorCode(StrEnum):

@@ -16,40 +16,34 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
-
-class CaseState(StrEnum):
-    NEW = "new"
-    IN_PROCESS = "in_process"
-    AWAITING_INFO = "awaiting_info"
-    """On the customer's side: an action is expected from them (after Save Reply)."""
-    SOLVED = "solved"
-    CLOSED = "closed"
-
-
-class Priority(StrEnum):
-    VERY_HIGH = "very_high"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class SendMode(StrEnum):
-    """How an External Info is sent (seed 003)."""
-
-    SAVE = "save"
-    """Customer informed, no answer needed; state unchanged."""
-    SAVE_REPLY = "save_reply"
-    """Customer informed and an action is expected; state becomes Awaiting Info."""
-
+from onduty.shared.cases import (  # re-exported: the rules' vocabulary, defined once in shared
+    OPEN_STATES as OPEN_STATES,
+)
+from onduty.shared.cases import (
+    CaseState as CaseState,
+)
+from onduty.shared.cases import (
+    Direction as Direction,
+)
+from onduty.shared.cases import (
+    InfoKind as InfoKind,
+)
+from onduty.shared.cases import (
+    InteractionType as InteractionType,
+)
+from onduty.shared.cases import (
+    Priority as Priority,
+)
+from onduty.shared.cases import (
+    SendMode as SendMode,
+)
 
 CUSTOMER = "customer"
 """The actor name recorded for the customer's own actions."""
 SYSTEM = "system"
 """The actor name for changes the server makes by itself (a callback turned into a case)."""
 
-OPEN_STATES = frozenset({CaseState.NEW, CaseState.IN_PROCESS, CaseState.AWAITING_INFO})
 SUPPORT_SIDE = frozenset({CaseState.NEW, CaseState.IN_PROCESS})
 """States in which the case waits for support: ORT runs (see :mod:`onduty.server.core.sla`)."""
 
@@ -144,26 +138,6 @@ def created(head: CaseHead, actor: str, at: float, source: str) -> list[Change]:
 
 
 # ---- what a case holds (values the store returns) -------------------------------------------
-
-
-class InteractionType(StrEnum):
-    PHONE = "phone"
-    EMAIL = "email"
-
-
-class Direction(StrEnum):
-    INBOUND = "inbound"
-    """The customer called or wrote."""
-    OUTBOUND = "outbound"
-
-
-class InfoKind(StrEnum):
-    """An entry of the External Info conversation."""
-
-    SAVE = "save"
-    SAVE_REPLY = "save_reply"
-    ANSWER = "answer"
-    """The customer's answer (from the case page)."""
 
 
 @dataclass(frozen=True, slots=True)

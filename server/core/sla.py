@@ -26,6 +26,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from onduty.server.core.cases import SUPPORT_SIDE, CaseState, Priority
+from onduty.shared.cases import ClockKind as ClockKind  # re-exported with the clocks
+from onduty.shared.cases import ClockStatus as ClockStatus
 
 DAY = 86400.0
 MAX_DAYS = 3660
@@ -35,18 +37,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Interval = tuple[int, int]
 """Open from ``start`` to ``end`` minutes after local midnight (``end`` at most 1440)."""
-
-
-class ClockKind(StrEnum):
-    IRT = "irt"
-    ORT = "ort"
-
-
-class ClockStatus(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    """ORT while the case is Awaiting Info."""
-    STOPPED = "stopped"
 
 
 class Unit(StrEnum):
