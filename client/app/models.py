@@ -60,7 +60,76 @@ END_TEXTS: dict[EndReason, str] = {
 }
 
 
-class ChatModel(QAbstractListModel):
+class LineListModel(QAbstractListModel):
+    """Lines in seq order (a chat's, or an IM channel's), my pending ones at the end until stored."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lines: list[ChatLine] = []
+        self._keys = (f"local-{n}" for n in itertools.count(1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._lines)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+            return None
+        line = self._lines[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.display(line)
+        if role == Roles.LINE:
+            return line
+        return None
+
+    def display(self, line: ChatLine) -> str:
+        return line.text if line.file is None else f"{line.file.name} {line.text}".strip()
+
+    @property
+    def lines(self) -> list[ChatLine]:
+        return list(self._lines)
+
+    def mark_failed(self, key: str, error: str) -> None:
+        self._update(key, lambda line: replace(line, state=LineState.FAILED, error=error))
+
+    def _has_seq(self, seq: int) -> bool:
+        return any(line.seq == seq for line in self._lines)
+
+    def _insert_by_seq(self, line: ChatLine) -> None:
+        assert line.seq is not None
+        row = len(self._lines)
+        while row > 0 and (self._lines[row - 1].seq or 1 << 62) > line.seq:
+            row -= 1
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._lines.insert(row, line)
+        self.endInsertRows()
+
+    def _append_pending(self, make: Callable[[str], ChatLine]) -> str:
+        """Show my own line at once as "sending"; returns its key for marking it sent or failed."""
+        key = next(self._keys)
+        row = len(self._lines)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._lines.append(make(key))
+        self.endInsertRows()
+        return key
+
+    def _remove(self, key: str) -> None:
+        for row, line in enumerate(self._lines):
+            if line.key == key:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._lines[row]
+                self.endRemoveRows()
+                return
+
+    def _update(self, key: str, change: Callable[[ChatLine], ChatLine]) -> None:
+        for row, line in enumerate(self._lines):
+            if line.key == key:
+                self._lines[row] = change(line)
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index)
+                return
+
+
+class ChatModel(LineListModel):
     """One chat: ``info`` and the list of its lines; ``changed`` for everything that is not a row."""
 
     changed = Signal()
@@ -76,29 +145,8 @@ class ChatModel(QAbstractListModel):
         self.memos: list[Memo] = []
         self.transferred_from: str | None = None
         """Who handed this chat over to me (warm handover or cold transfer)."""
-        self._lines: list[ChatLine] = []
-        self._keys = (f"local-{n}" for n in itertools.count(1))
-
-    # --- Qt model ----------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._lines)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._lines):
-            return None
-        line = self._lines[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return line.text if line.file is None else f"{line.file.name} {line.text}".strip()
-        if role == Roles.LINE:
-            return line
-        return None
 
     # --- reading -------------------------------------------------------------------------
-
-    @property
-    def lines(self) -> list[ChatLine]:
-        return list(self._lines)
 
     @property
     def running(self) -> bool:
@@ -123,38 +171,24 @@ class ChatModel(QAbstractListModel):
 
     def add_message(self, message: ChatMessage) -> None:
         """A message from the server, placed by seq (a replay after a reconnect may fill a gap)."""
-        if any(line.seq == message.seq for line in self._lines):
+        if self._has_seq(message.seq):
             return
-        line = ChatLine(
+        self._insert_by_seq(ChatLine(
             key=f"seq-{message.seq}", sender=message.sender, sender_name=message.sender_name, text=message.text,
             at=message.at, seq=message.seq, file=message.file,
-        )
-        row = len(self._lines)
-        while row > 0 and (self._lines[row - 1].seq or 1 << 62) > message.seq:
-            row -= 1
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._lines.insert(row, line)
-        self.endInsertRows()
+        ))
         if message.sender is Role.REQUESTOR and self.peer_typing is not None:
             self.peer_typing = None
             self.changed.emit()
 
     def add_pending(self, text: str, sender_name: str, file: FileRef | None = None) -> str:
         """The agent's own message, shown at once as "sending"; returns its key for :meth:`mark_sent`."""
-        key = next(self._keys)
-        row = len(self._lines)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._lines.append(ChatLine(key=key, sender=Role.AGENT, sender_name=sender_name, text=text, at=None,
-                                    state=LineState.SENDING, file=file))
-        self.endInsertRows()
-        return key
+        return self._append_pending(lambda key: ChatLine(key=key, sender=Role.AGENT, sender_name=sender_name,
+                                                         text=text, at=None, state=LineState.SENDING, file=file))
 
     def mark_sent(self, key: str, sent: Sent, file: FileRef | None = None) -> None:
         self._update(key, lambda line: replace(line, seq=sent.seq, at=sent.at, state=LineState.SENT,
                                                 file=file or line.file))
-
-    def mark_failed(self, key: str, error: str) -> None:
-        self._update(key, lambda line: replace(line, state=LineState.FAILED, error=error))
 
     def set_info(self, info: ChatInfo, waited_s: float | None = None) -> None:
         self.info = info
@@ -180,11 +214,3 @@ class ChatModel(QAbstractListModel):
     def add_memo(self, memo: Memo) -> None:
         self.memos.append(memo)
         self.changed.emit()
-
-    def _update(self, key: str, change: Callable[[ChatLine], ChatLine]) -> None:
-        for row, line in enumerate(self._lines):
-            if line.key == key:
-                self._lines[row] = change(line)
-                index = self.index(row, 0)
-                self.dataChanged.emit(index, index)
-                return
