@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QMenu, QWidget
@@ -76,8 +77,8 @@ class CaseService(QObject):
 
         def finished(t: asyncio.Task[T]) -> None:
             self._tasks.discard(t)
-            if t.cancelled() or self._closed:
-                return  # signed out meanwhile: the views are gone
+            if t.cancelled() or self._closed or not (_alive(on_done) and _alive(on_error)):
+                return  # signed out or the panel was closed meanwhile: the views are gone
             exc = t.exception()
             if exc is not None:
                 if not isinstance(exc, CasesError | TimeoutError):
@@ -290,3 +291,9 @@ def install_cases(app: AgentApp, *, clock: Clock = time.time, poll_interval_s: f
     ``clock``, ``poll_interval_s``, ``sleep`` and ``notify`` (default: the app's tray notification) are for tests.
     """
     return CasesUi(app, clock=clock, poll_interval_s=poll_interval_s, sleep=sleep, notify=notify)
+
+
+def _alive(callback: Callable[..., Any]) -> bool:
+    """False when ``callback`` is a method of a Qt object already deleted (a closed panel)."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)

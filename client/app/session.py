@@ -102,7 +102,8 @@ class AgentSession(QObject):
         self._stopping = True
         if off_duty and self.view.on_duty and self.client.ready:
             with contextlib.suppress(ClientError, TimeoutError):
-                await asyncio.wait_for(self.client.set_duty(False), OFF_DUTY_WAIT_S)
+                async with asyncio.timeout(OFF_DUTY_WAIT_S):
+                    await self.client.set_duty(False)
         for task in list(self._tasks):
             task.cancel()
         if logout:

@@ -334,7 +334,8 @@ class AgentClient(ChatClient):
             self._conn.stop_after_session()  # the server closes with 1000: do not reconnect
             await self._write(Logout())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._conn.wait_closed(), self._request_timeout)
+                async with asyncio.timeout(self._request_timeout):
+                    await self._conn.wait_closed()
         await self.close()
 
     # --- session hooks ---------------------------------------------------------------------

@@ -85,7 +85,8 @@ class ChatClient:
         client keeps trying in the background until :meth:`close`).
         """
         self._conn.start()
-        await asyncio.wait_for(self.wait_ready(), self._request_timeout)
+        async with asyncio.timeout(self._request_timeout):
+            await self.wait_ready()
 
     def start_nowait(self) -> None:
         """Start connecting in the background; watch the events (or :meth:`wait_ready`) for the outcome."""
@@ -167,7 +168,8 @@ class ChatClient:
     async def _request(self, message: Message, reply: type[M], match: Callable[[Message], bool]) -> M:
         """Write ``message`` once ready and return the first server message that ``match``es."""
         self._check_alive()
-        await asyncio.wait_for(self.wait_ready(), self._request_timeout)
+        async with asyncio.timeout(self._request_timeout):
+            await self.wait_ready()
         waiter = _Waiter(message.TYPE, match, asyncio.get_running_loop().create_future())
         self._waiters.append(waiter)
         try:

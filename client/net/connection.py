@@ -191,7 +191,8 @@ class Connection:
     async def _hello(self, ws: aiohttp.ClientWebSocketResponse) -> Welcome | None:
         await ws.send_bytes(self._codec.encode(Hello(protocol=PROTOCOL_VERSION, client=self._client_name)))
         try:
-            first = await asyncio.wait_for(ws.receive(), self._hello_timeout)
+            async with asyncio.timeout(self._hello_timeout):
+                first = await ws.receive()
         except TimeoutError:
             return None
         if first.type is not aiohttp.WSMsgType.BINARY:

@@ -96,6 +96,7 @@ class Hub:
         self._wake = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._dirty_queues: set[str] = set()
         self._status_flush: asyncio.Handle | None = None
         self._last_status_flush = float("-inf")
@@ -129,7 +130,8 @@ class Hub:
                                        record.requested_at))
             restored += 1
         log.info("hub started", extra={"restored_chats": restored})
-        self._timer = asyncio.get_running_loop().create_task(self._run_timer(), name="router-timer")
+        self._loop = asyncio.get_running_loop()
+        self._timer = self._loop.create_task(self._run_timer(), name="router-timer")
 
     async def stop(self) -> None:
         if self._status_flush is not None:
@@ -141,6 +143,11 @@ class Hub:
         while self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the hub runs on (callbacks scheduled with call_soon/call_later run outside any task)."""
+        return self._loop if self._loop is not None else asyncio.get_running_loop()
+
     def wake(self) -> None:
         """Re-check deadlines now (after an event, or after a test moved its clock)."""
         self._wake.set()
@@ -149,8 +156,10 @@ class Hub:
         while True:
             deadline = self.router.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - self.clock())
+            # asyncio.timeout, not wait_for: no inner task to cancel (and warn about) at shutdown
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             self._wake.clear()
             deadline = self.router.next_deadline()
             if deadline is not None and deadline <= self.clock():
@@ -161,7 +170,7 @@ class Hub:
 
     def background(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
         """Run a store write without holding up delivery; failures are logged, never lost silently."""
-        task = asyncio.get_running_loop().create_task(coro, name=what)
+        task = self.loop.create_task(coro, name=what)
         self._pending.add(task)
         task.add_done_callback(self._finished)
 
@@ -230,7 +239,7 @@ class Hub:
         self._dirty_queues.add(queue)
         if self._status_flush is not None:
             return
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         delay = self._last_status_flush + self.config.queue_status_interval_s - loop.time()
         if delay > 0:
             self._status_flush = loop.call_later(delay, self._flush_queue_status)
@@ -239,7 +248,7 @@ class Hub:
 
     def _flush_queue_status(self) -> None:
         self._status_flush = None
-        self._last_status_flush = asyncio.get_running_loop().time()
+        self._last_status_flush = self.loop.time()
         queues, self._dirty_queues = self._dirty_queues, set()
         for queue in sorted(queues):
             self.broadcast_queue_status(queue)
@@ -382,7 +391,7 @@ class Hub:
         key = (chat_id, party)
         if key not in self._acks:
             if not self._acks:
-                asyncio.get_running_loop().call_soon(self._flush_acks)
+                self.loop.call_soon(self._flush_acks)
             self._acks[key] = seq
         else:
             self._acks[key] = max(self._acks[key], seq)

@@ -57,6 +57,16 @@ class _TestLoop(qasync.QEventLoop):  # type: ignore[misc]
             raise RuntimeError("Event loop stopped before Future completed.")
         return task.result()
 
+    def close(self) -> None:
+        """Cancel what a test left running first: an HTTP request still in flight when its panel
+        closed would otherwise be garbage-collected in a later test ("Unclosed connection")."""
+        pending = [t for t in asyncio.all_tasks(self) if not t.done()]
+        if pending and not self.is_closed():
+            for task in pending:
+                task.cancel()
+            self.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        super().close()
+
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])

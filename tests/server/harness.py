@@ -114,6 +114,7 @@ class Harness:
         self.server: TestServer | None = None
         self.session: aiohttp.ClientSession | None = None
         self.app: web.Application | None = None
+        self.wires: list[Wire] = []
 
     async def seed(self) -> None:
         """Queues cim-emea (120 s) and cic, agents ann and bob (cim-emea), carl (cic), a site."""
@@ -143,6 +144,9 @@ class Harness:
             self.server = None
 
     async def close(self) -> None:
+        for wire in self.wires:  # an open WebSocket left to the garbage collector warns in a later test
+            await wire.ws.close()
+        self.wires.clear()
         await self.stop()
         if self.session is not None:
             await self.session.close()
@@ -160,6 +164,7 @@ class Harness:
         assert self.session is not None
         ws = await self.session.ws_connect(self.url(path), **kwargs)
         wire = Wire(ws)
+        self.wires.append(wire)
         if hello:
             await wire.send(Hello(protocol=PROTOCOL_VERSION, client="tests"))
             await wire.expect(Welcome)
