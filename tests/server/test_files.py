@@ -37,13 +37,13 @@ async def running_chat(h: Harness) -> tuple[str, str, str, LoginOk]:
     await rita.expect(AgentJoined)
     await ann.expect(ChatAssigned)
     await ann.expect(ChatMessage)
-    h.wires = (ann, rita)  # type: ignore[attr-defined]
+    h.pair = (ann, rita)  # type: ignore[attr-defined]
     return requested.chat_id, requested.resume_token, ok.token, ok
 
 
 async def test_requestor_sends_a_file_the_agent_gets_it_in_order_and_downloads_it(harness: Harness) -> None:
     chat_id, resume_token, agent_token, _ = await running_chat(harness)
-    ann, _rita = harness.wires  # type: ignore[attr-defined]
+    ann, _rita = harness.pair  # type: ignore[attr-defined]
     async with await upload(harness, chat_id, resume_token, "../../order 42.pdf", PDF,
                             caption="my invoice", client_msg_id="f1") as resp:
         assert resp.status == 200, await resp.text()
@@ -68,7 +68,7 @@ async def test_requestor_sends_a_file_the_agent_gets_it_in_order_and_downloads_i
 
 async def test_agent_sends_a_file_the_requestor_downloads_it_with_its_resume_token(harness: Harness) -> None:
     chat_id, resume_token, agent_token, _ = await running_chat(harness)
-    _ann, rita = harness.wires  # type: ignore[attr-defined]
+    _ann, rita = harness.pair  # type: ignore[attr-defined]
     async with await upload(harness, chat_id, agent_token, "steps.txt", b"1. click\n2. save\n") as resp:
         assert resp.status == 200
     message = await rita.expect(ChatMessage)
@@ -97,7 +97,7 @@ async def test_wrong_types_oversized_files_and_ended_chats_are_refused(tmp_path:
     await h.start()
     try:
         chat_id, resume_token, _, _ = await running_chat(h)
-        _ann, rita = h.wires  # type: ignore[attr-defined]
+        _ann, rita = h.pair  # type: ignore[attr-defined]
         for name, data, status in [("evil.exe", b"MZ", 415), ("big.txt", b"x" * 1001, 413), ("noext", b"x", 415)]:
             async with await upload(h, chat_id, resume_token, name, data) as resp:
                 assert resp.status == status, name
