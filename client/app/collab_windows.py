@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QDialog, QTextBrowser, QVBoxLayout, QWidget
 
+from onduty.client.app.connections import Connections
 from onduty.client.app.contacts_window import ContactsWindow
 from onduty.client.app.context_picker import ContextPicker
 from onduty.client.app.discussion_panel import DiscussionWindow
@@ -41,9 +42,10 @@ class CollabWindows(QObject):
         self.im = ImWindow(session.colleagues)
         self.im.context_opened.connect(self.open_card)
         self.viewers: set[QDialog] = set()
-        session.handovers.offered.connect(self._offered)
-        session.handovers.updated.connect(self._updated)
-        session.colleagues.incoming.connect(self._incoming)
+        self._wires = Connections()
+        self._wires.connect(session.handovers.offered, self._offered)
+        self._wires.connect(session.handovers.updated, self._updated)
+        self._wires.connect(session.colleagues.incoming, self._incoming)
 
     # --- discussions ---------------------------------------------------------------------------
 
@@ -109,19 +111,9 @@ class CollabWindows(QObject):
 
     def release_all(self) -> None:
         """Signed out: the windows go, and nothing of the session reaches them any more."""
-        handovers, colleagues = self._session.handovers, self._session.colleagues
-        handovers.offered.disconnect(self._offered)
-        handovers.updated.disconnect(self._updated)
-        colleagues.incoming.disconnect(self._incoming)
-        for signal, slot in ((colleagues.channel_opened, self.im.show_channel),
-                             (colleagues.channel_closed, self.im.remove),
-                             (colleagues.channel_refused, self.im.refused),
-                             (colleagues.incoming, self.im.incoming),
-                             (colleagues.contacts_changed, self.im.retitle),
-                             (colleagues.contacts_changed, self.contacts.refresh),
-                             (colleagues.directory_found, self.contacts.show_directory),
-                             (colleagues.channel_refused, self.contacts.refused)):
-            signal.disconnect(slot)
+        self._wires.disconnect_all()
+        self.im.detach()
+        self.contacts.detach()
         windows: list[QWidget] = [*self.discussions.values(), self.contacts, self.im]
         for window in windows:
             window.hide()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from onduty.client.app.colleagues import PRESENCE_TEXT, Colleagues
+from onduty.client.app.connections import Connections
 from onduty.client.app.icons import CONTACT_COLORS, dot_icon
 from onduty.shared.types import Colleague, ContactPresence
 
@@ -107,15 +108,20 @@ class ContactsWindow(QWidget):
         self.contacts.itemActivated.connect(lambda _item: self.message())
         self.results.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.results.itemActivated.connect(lambda _item: self.add())
-        colleagues.contacts_changed.connect(self.refresh)
-        colleagues.directory_found.connect(self.show_directory)
-        colleagues.channel_refused.connect(self.refused)
+        self._wires = Connections()
+        self._wires.connect(colleagues.contacts_changed, self.refresh)
+        self._wires.connect(colleagues.directory_found, self.show_directory)
+        self._wires.connect(colleagues.channel_refused, self.refused)
         QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
         self.refresh()
 
     # --- lists ---------------------------------------------------------------------------------
 
+
+    def detach(self) -> None:
+        """Signed out: nothing of the session reaches this window any more."""
+        self._wires.disconnect_all()
     def refresh(self) -> None:
         current = self.selected()
         keep = current.username if current is not None else None

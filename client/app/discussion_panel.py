@@ -12,7 +12,7 @@ import html
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMetaObject, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from onduty.client.app.connections import Connections
 from onduty.client.app.discussion import STATE_LABELS, DiscussionModel
 from onduty.client.app.history import transcript_html
 from onduty.client.app.prompts import Confirm
@@ -66,6 +67,8 @@ class DiscussionPanel(QWidget):
         super().__init__(parent)
         self._actions = actions
         self.model = model
+        self._wires = Connections()
+        self._model_wire: QMetaObject.Connection | None = None
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
@@ -111,10 +114,10 @@ class DiscussionPanel(QWidget):
         self.set_model(model)
 
     def set_model(self, model: DiscussionModel) -> None:
-        if self.model is not model:
-            self.model.changed.disconnect(self.refresh)
+        if self.model is not model and self._model_wire is not None:
+            self._wires.disconnect(self._model_wire)
         self.model = model
-        model.changed.connect(self.refresh)
+        self._model_wire = self._wires.connect(model.changed, self.refresh)
         sender = model.is_sender
         self.history.setVisible(not sender)
         for button in (self.accept_button, self.decline_button):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 
 from onduty.client.app.colleagues import PRESENCE_TEXT, Colleagues
 from onduty.client.app.compose import MessageEdit
+from onduty.client.app.connections import Connections
 from onduty.client.app.im_model import ChannelModel
 from onduty.client.app.message_view import MessageList
 
@@ -65,15 +66,20 @@ class ImWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
-        colleagues.channel_opened.connect(self.show_channel)
-        colleagues.channel_closed.connect(self.remove)
-        colleagues.channel_refused.connect(self.refused)
-        colleagues.incoming.connect(self.incoming)
-        colleagues.contacts_changed.connect(self.retitle)
+        self._wires = Connections()
+        self._wires.connect(colleagues.channel_opened, self.show_channel)
+        self._wires.connect(colleagues.channel_closed, self.remove)
+        self._wires.connect(colleagues.channel_refused, self.refused)
+        self._wires.connect(colleagues.incoming, self.incoming)
+        self._wires.connect(colleagues.contacts_changed, self.retitle)
         QShortcut(QKeySequence("Ctrl+W"), self, lambda: self._close_tab(self.tabs.currentIndex()))
         QShortcut(QKeySequence("Ctrl+Tab"), self,
                   lambda: self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % max(1, self.tabs.count())))
 
+
+    def detach(self) -> None:
+        """Signed out: nothing of the session reaches this window any more."""
+        self._wires.disconnect_all()
     def view(self, peer: str) -> ChannelView | None:
         for i in range(self.tabs.count()):
             widget = self.tabs.widget(i)

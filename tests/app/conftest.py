@@ -21,7 +21,7 @@ import qasync
 from aiohttp import web
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
-from PySide6.QtCore import SignalInstance
+from PySide6.QtCore import QObject, SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
 from onduty.client.app.settings import SettingsPaths
@@ -137,11 +137,11 @@ async def until(signal: SignalInstance, condition: Callable[[], bool], wait: flo
         if not done.done() and condition():
             done.set_result(None)
 
-    signal.connect(check)
+    handle = signal.connect(check)
     try:
         await asyncio.wait_for(done, wait)
     finally:
-        signal.disconnect(check)
+        QObject.disconnect(handle)  # by handle: disconnect(slot) leaks a reference in PySide6 6.12
 
 
 @dataclass
