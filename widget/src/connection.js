@@ -55,7 +55,11 @@ export class Connection {
 
   /** Test hook and "network drop" simulation: close the socket as if the network failed. */
   drop() {
-    if (this.ws) this.ws.close(4000, "dropped by the page");
+    const ws = this.ws;
+    if (!ws) return;
+    ws.close(4000, "dropped by the page");
+    // Do not wait for the closing handshake (it never completes on a dead network): gone now.
+    this.lost(ws, 4000, "dropped by the page");
   }
 
   open() {
@@ -96,27 +100,30 @@ export class Connection {
       }
       this.handler.onMessage(message);
     };
-    ws.onclose = (event) => {
-      if (ws !== this.ws) return;
-      const wasReady = this.ready;
-      this.ws = null;
-      this.ready = false;
-      if (wasReady) this.attempt = 0; // a session that got through: start the backoff over
-      if (this.stopped) return;
-      if (!this.wanted) {
-        this.handler.onState("idle");
-        return;
-      }
-      if (event.code === 1000 && event.reason === "replaced") {
-        this.stop("replaced");
-        return;
-      }
-      if (event.code === 1008 && event.reason === "origin_not_allowed") {
-        this.stop("origin_not_allowed");
-        return;
-      }
-      this.schedule();
-    };
+    ws.onclose = (event) => this.lost(ws, event.code, event.reason);
+  }
+
+  /** The socket is gone (closed by either side, or dropped): reconnect unless told to stop. */
+  lost(ws, code, reason) {
+    if (ws !== this.ws) return;
+    const wasReady = this.ready;
+    this.ws = null;
+    this.ready = false;
+    if (wasReady) this.attempt = 0; // a session that got through: start the backoff over
+    if (this.stopped) return;
+    if (!this.wanted) {
+      this.handler.onState("idle");
+      return;
+    }
+    if (code === 1000 && reason === "replaced") {
+      this.stop("replaced");
+      return;
+    }
+    if (code === 1008 && reason === "origin_not_allowed") {
+      this.stop("origin_not_allowed");
+      return;
+    }
+    this.schedule();
   }
 
   schedule() {
