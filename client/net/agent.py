@@ -135,12 +135,16 @@ class AgentClient(ChatClient):
     # --- requests --------------------------------------------------------------------------
 
     async def set_duty(self, on_duty: bool) -> AgentStatus:
+        """Returns the server's status once it shows the change (an earlier status frame, e.g. the
+        one pushed at sign-in, does not count)."""
         self._want_duty = on_duty
-        return await self._request(SetDuty(on_duty=on_duty), AgentStatus, _is(AgentStatus))
+        return await self._request(SetDuty(on_duty=on_duty), AgentStatus,
+                                   lambda m: isinstance(m, AgentStatus) and m.on_duty == on_duty)
 
     async def set_presence(self, presence: Presence) -> AgentStatus:
         self._want_presence = presence
-        return await self._request(SetPresence(presence=presence), AgentStatus, _is(AgentStatus))
+        return await self._request(SetPresence(presence=presence), AgentStatus,
+                                   lambda m: isinstance(m, AgentStatus) and m.presence is presence)
 
     async def close_chat(self, chat_id: str) -> ChatClosed:
         return await self._request(
