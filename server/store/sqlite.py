@@ -110,9 +110,9 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     return results
 
 
-def _checkpoint(conn: sqlite3.Connection) -> None:
-    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    log.debug("WAL checkpoint: %d of %d frames copied (busy=%d)", copied, frames, busy)
+def _checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> None:
+    busy, frames, copied = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+    log.debug("WAL checkpoint %s: %d of %d frames copied (busy=%d)", mode, copied, frames, busy)
 
 
 class SqliteStore(CollabStoreMixin, CaseStoreMixin):
@@ -259,7 +259,8 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
                 continue
             if self._catch_up:
                 self._catch_up = False
-                await loop.run_in_executor(self._executor, _checkpoint, conn)
+                # RESTART: the rest is copied and the next commit starts the WAL file from its beginning
+                await loop.run_in_executor(self._executor, _checkpoint, conn, "RESTART")
             batch, self._pending = self._pending, []
             try:
                 results = await loop.run_in_executor(self._executor, _run_batch, conn, [p.op for p in batch])
