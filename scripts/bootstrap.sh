@@ -20,7 +20,7 @@ apt_install() {
 missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
 for pkg in ${ONDUTY_APT:-}; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"

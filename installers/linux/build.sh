@@ -65,7 +65,7 @@ install -m 644 "$HERE/README.md" "$PKG/usr/share/doc/onduty-agent/README.md"
 printf 'OnDuty agent %s: proprietary; bundles Python, Qt for Python (PySide6, LGPLv3) and their dependencies.\n' \
     "$VERSION" > "$PKG/usr/share/doc/onduty-agent/copyright"
 
-GLIBC="$(ldd --version | head -1 | grep -oE '[0-9]+\.[0-9]+$')"
+GLIBC="$(getconf GNU_LIBC_VERSION | awk '{print $2}')"  # no 'ldd | head': SIGPIPE under pipefail
 SIZE="$(du -sk --exclude=DEBIAN "$PKG" | cut -f1)"
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE@/$SIZE/" -e "s/@GLIBC@/$GLIBC/" \
     -e "s|@MAINTAINER@|${ONDUTY_MAINTAINER:-OnDuty team <onduty@example.com>}|" \
