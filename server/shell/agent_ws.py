@@ -151,6 +151,8 @@ class AgentEndpoint(Endpoint):
             case CloseChannel(peer=other):
                 await hub.collab.close(user, other)
             case ImSend(peer=other, client_msg_id=client_msg_id, text=text, context=context):
+                if context is not None and context.kind == "chat":
+                    await self._readable(context.id)  # a card passes on read access: only one's own to give
                 self.peer.send(await hub.collab.send(user, profile.display_name, other, client_msg_id, text,
                                                      context))
             case ImAck(peer=other, seq=seq):

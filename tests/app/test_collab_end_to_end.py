@@ -298,7 +298,7 @@ async def test_contacts_presence_and_messages_between_agents(
         # Bob signs off: Offline; a message to him is stored ("sent") and delivered at his next sign-in.
         await bob.close()
         await until(colleagues.contacts_changed, lambda: "Offline" in bob_row())
-        card = BusinessContext("chat", "c-4711", "Chat with Rita", {"requestor": "Rita"})
+        card = BusinessContext("incident", "4711", "Printer on fire", {"requestor": "Rita"})
         colleagues.send("bob", "For tomorrow", card)
         await until(view.model.dataChanged, lambda: view.model.lines[-1].state is LineState.SENT)
         assert view.model.lines[-1].context == card

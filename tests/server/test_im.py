@@ -83,7 +83,7 @@ async def test_contacts_see_presence_change_live(harness: Harness) -> None:
 async def test_messages_reach_an_offline_colleague_at_sign_in_once(harness: Harness) -> None:
     await harness.hub.store.add_contact("ann", "carl", 0.0)
     ann = await signed_in(harness, "ann")
-    card = BusinessContext(kind="chat", id="c-42", title="Rita's order", fields={"queue": "cim-emea"})
+    card = BusinessContext(kind="incident", id="4711", title="Printer on fire", fields={"priority": "very high"})
     await ann.send(ImSend(peer="carl", client_msg_id="m1", text="Can you look at this?", context=card))
     sent = await ann.until(ImSent)
     assert (sent.peer, sent.seq) == ("carl", 1)
@@ -153,3 +153,15 @@ async def test_a_chat_card_lets_the_colleague_read_that_transcript(harness: Harn
     await carl.until(ImMessage)
     await carl.send(GetTranscript(chat_id=requested.chat_id))
     assert [m.seq for m in (await carl.until(Transcript)).messages] == [1]
+
+
+async def test_a_chat_card_can_only_pass_on_what_the_sender_may_read(harness: Harness) -> None:
+    await harness.hub.store.add_contact("carl", "bob", 0.0)
+    ann, _ = await agent_on_duty(harness, "ann")
+    _rita, requested = await request(harness)  # cim-emea: not carl's queue
+    await ann.until(ChatAssigned)
+    carl = await signed_in(harness, "carl")
+    card = BusinessContext(kind="chat", id=requested.chat_id, title="not mine")
+    await carl.send(ImSend(peer="bob", client_msg_id="x1", text="look", context=card))
+    assert (await carl.until(Error)).code is ErrorCode.NOT_ALLOWED
+    assert await harness.hub.store.im_history("carl", "bob", 0) == []
