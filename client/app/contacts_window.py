@@ -138,6 +138,8 @@ class ContactsWindow(QWidget):
             self.contacts.setCurrentRow(0)
         if not self.contacts.count():
             self.status.setText("No contacts yet: find colleagues below and add them.")
+        elif self.status.text().startswith("No contacts yet"):
+            self.status.setText(f"{self.contacts.count()} contact{'s' if self.contacts.count() != 1 else ''}.")
         self._update_buttons()
 
     def run_search(self) -> None:

@@ -116,7 +116,8 @@ class PartnerPicker(QDialog):
         self._fill(self.contacts, [(c.username, contact_text(c), True, CONTACT_COLORS[c.presence])
                                    for c in partners.contacts])
         free = sum(q.routable for q in queues)
-        self.status.setText(f"{len(queues)} queues, {free} agents available now · updated live (F5 refreshes)")
+        agents = "agent" if free == 1 else "agents"
+        self.status.setText(f"{len(queues)} queues, {free} {agents} available now · updated live (F5 refreshes)")
 
     def _fill(self, widget: QListWidget, rows: list[tuple[str, str, bool, str | None]]) -> None:
         current = widget.currentItem()

@@ -40,9 +40,11 @@ def test_actions_follow_the_contacts_presence(qtbot: Any) -> None:
     opened: list[QUrl] = []
     window = ContactsWindow(colleagues, lambda url: opened.append(url) or True)
     qtbot.addWidget(window)
+    assert window.status.text().startswith("No contacts yet")
     backend.client.contacts = {"bob": bob(ContactPresence.ONLINE)}
     colleagues.apply(Contacts(contacts=[bob(ContactPresence.ONLINE)]))
     assert window.rows(window.contacts) == ["Bob Colleague  ·  Online  ·  cim-emea  ·  APJ"]
+    assert window.status.text() == "1 contact."  # the empty-list hint goes once contacts arrive
     buttons = (window.message_button, window.call_button, window.email_button, window.context_button)
     assert all(b.isEnabled() for b in buttons)
     window.call_button.click()
