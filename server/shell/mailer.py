@@ -62,7 +62,11 @@ class Mailer:
         return msg
 
     async def send(self, mail: Mail, now: float) -> MailStatus:
-        msg = self.message(mail, now)
+        try:
+            msg = self.message(mail, now)
+        except ValueError as exc:  # e.g. a line break in an address: never a header injection, never a 500
+            log.error("mail to a customer refused", extra={"error": str(exc)[:300]})
+            return MailStatus.FAILED
         try:
             if self._config.smtp_host:
                 await asyncio.to_thread(self._smtp, msg)

@@ -103,6 +103,8 @@ class RequestorEndpoint(Endpoint):
 
     async def _request(self, m: RequestChat) -> None:
         self._check_free()
+        if m.email is not None and m.email.strip() and not EMAIL.fullmatch(m.email.strip()):
+            raise ProtocolError(ErrorCode.INVALID_VALUE, "that is not an e-mail address")
         hub = self.hub
         queue = await hub.ensure_queue(m.queue)
         if queue is None:
@@ -113,7 +115,8 @@ class RequestorEndpoint(Endpoint):
         record = ChatRecord(
             chat_id=uuid.uuid4().hex[:16], queue=queue.name, state=ChatState.WAITING,
             requestor_name=claims.name if claims else m.name, request_type=m.request_type,
-            requested_at=hub.clock(), resume_token_hash=token_hash(resume_token), requestor_email=m.email,
+            requested_at=hub.clock(), resume_token_hash=token_hash(resume_token),
+            requestor_email=(m.email or "").strip() or None,
             requestor_id=claims.subject if claims else None, site=claims.site if claims else None,
             context=tuple(m.context),
         )

@@ -36,3 +36,10 @@ async def test_an_unreachable_smtp_server_is_reported_not_raised(tmp_path: Path)
 def test_public_base() -> None:
     assert public_base(ServerConfig(public_url="https://chat.example.com/")) == "https://chat.example.com"
     assert public_base(ServerConfig(host="127.0.0.1", port=8765)) == "http://127.0.0.1:8765"
+
+
+async def test_an_address_with_a_line_break_is_refused_not_injected(tmp_path: Path) -> None:
+    config = ServerConfig(data_dir=tmp_path)
+    mail = Mail("rita@example.com\nBcc: all@example.com", "Case 1", "text")
+    assert await Mailer(config).send(mail, T) is MailStatus.FAILED
+    assert not config.outbox_dir.exists()

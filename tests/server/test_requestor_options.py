@@ -167,3 +167,11 @@ async def test_a_flooding_requestor_is_rate_limited_without_losing_what_passed(t
         assert [(await ann.expect(ChatMessage)).text for _ in range(2)] == ["message 0", "message 1"]
     finally:
         await h.close()
+
+
+async def test_a_request_with_a_broken_email_address_is_refused(harness: Harness) -> None:
+    rita = await harness.connect("/ws/requestor")
+    await rita.send(RequestChat(queue="cim-emea", name="Rita", email="rita@example.com\nBcc: all@example.com"))
+    assert (await rita.expect(Error)).code is ErrorCode.INVALID_VALUE
+    await rita.send(RequestChat(queue="cim-emea", name="Rita", email="  "))  # blank counts as none
+    assert (await rita.expect(ChatRequested)).queue == "cim-emea"
