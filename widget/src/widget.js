@@ -19,6 +19,7 @@ const REQUEST_ERRORS = {
   unknown_queue: "unknownQueue",
   not_allowed: "notAllowed",
   rate_limited: "rateLimited",
+  invalid_value: "emailInvalid",
 };
 
 export class Widget {
