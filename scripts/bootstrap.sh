@@ -35,5 +35,10 @@ if [ ! -x .venv/bin/python ]; then
         "$PY" -m venv .venv
     fi
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[${ONDUTY_EXTRAS}]"
+# pip's and setuptools' chatter goes to a log, shown only when the install fails
+if ! { .venv/bin/python -m pip install -q --upgrade pip \
+        && .venv/bin/python -m pip install -q -e ".[${ONDUTY_EXTRAS}]"; } > .venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "installing the project into .venv failed (log above, also in .venv/install.log)" >&2
+    exit 1
+fi
