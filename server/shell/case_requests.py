@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any, NoReturn, Protocol, TypeVar
 
 from aiohttp import web
 
+from onduty.server.shell.http_api import refused
 from onduty.server.shell.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -49,15 +49,9 @@ class ApiError(StrEnum):
     CONFLICT = "conflict"
 
 
-class Refused(web.HTTPClientError):
-    def __init__(self, status: int, body: str) -> None:
-        self.status_code = status
-        super().__init__(text=body, content_type="application/json")
-
-
 def refuse(status: int, code: ApiError, detail: str, **extra: Any) -> NoReturn:
     log.info("case request refused", extra={"status": status, "code": code.value, "detail": detail[:200]})
-    raise Refused(status, json.dumps({"code": code.value, "detail": detail, **extra}))
+    raise refused(status, code, detail, **extra)
 
 
 # ---- request bodies --------------------------------------------------------------------------

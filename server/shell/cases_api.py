@@ -47,6 +47,7 @@ from onduty.server.shell.case_requests import (
     time_field,
 )
 from onduty.server.shell.case_views import Policies, case_clocks, case_json, detail_json, policy_for
+from onduty.server.shell.http_api import bearer_token, signed_in_agent
 from onduty.server.shell.hub import Hub
 from onduty.server.shell.mailer import Mail, Mailer, MailStatus, public_base
 from onduty.server.shell.sla_watch import SLA_WATCH, SlaWatch
@@ -66,13 +67,10 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 
     async def agent(request: web.Request) -> tuple[Hub, CaseStoreMixin, AgentRecord]:
         hub = hub_of(request)
-        auth = request.headers.get("Authorization", "")
-        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        token = bearer_token(request)
         if not token:
             refuse(401, ApiError.NOT_AUTHENTICATED, "send Authorization: Bearer <token>")
-        session = await hub.store.get_session(token_hash(token))
-        record = None if session is None or session.expires_at <= hub.clock() else (
-            await hub.store.get_agent(session.username))
+        record = await signed_in_agent(hub, token)
         if record is None:
             refuse(401, ApiError.NOT_AUTHENTICATED, "the token is unknown or expired: sign in again")
         return hub, case_store(hub.store), record

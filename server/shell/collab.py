@@ -97,8 +97,12 @@ class Collaboration:
             return
         names = await self.hub.store.contacts_of(username)
         self._set_contacts(username, set(names))
-        agents = [a for name in names if (a := await self.hub.store.get_agent(name)) is not None]
-        conn.peer.send(Contacts(contacts=[self.colleague(a) for a in agents][:200]))
+        conn.peer.send(Contacts(contacts=await self.colleagues(names)))
+
+    async def colleagues(self, names: list[str]) -> list[Colleague]:
+        """Directory entries with live presence for ``names`` (at most 200, the message's limit)."""
+        agents = [a for name in names[:200] if (a := await self.hub.store.get_agent(name)) is not None]
+        return [self.colleague(a) for a in agents]
 
     # --- requests from an agent --------------------------------------------------------
 
@@ -129,8 +133,7 @@ class Collaboration:
     async def open(self, owner: str, peer: str) -> Channel:
         await self._check_contact(owner, peer)
         store = self.hub.store
-        channels = open_channel(await store.open_channels(owner), peer)
-        await store.open_channel(owner, peer, self.hub.clock())
+        channels = await self._open_channel(owner, peer)
         last = await store.im_last_seq(owner, peer)
         page = await store.im_history(owner, peer, max(0, last - PAGE), PAGE)
         return Channel(peer=peer, messages=[to_wire(m, owner) for m in page], more=False, open_channels=channels)
@@ -149,8 +152,7 @@ class Collaboration:
         """Store (opening the channel within the limit), then deliver if the peer is online."""
         await self._check_contact(owner, peer)
         store = self.hub.store
-        open_channel(await store.open_channels(owner), peer)
-        await store.open_channel(owner, peer, self.hub.clock())
+        await self._open_channel(owner, peer)
         if not text.strip() and context is None:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "the message is empty")
         record, new = await store.add_im(owner, name, peer, text, self.hub.clock(), client_msg_id, context)
@@ -160,6 +162,14 @@ class Collaboration:
 
     async def ack(self, owner: str, peer: str, seq: int) -> None:
         await self.hub.store.im_ack(owner, peer, seq)
+
+    async def _open_channel(self, owner: str, peer: str) -> list[str]:
+        """The owner's open channels with ``peer`` among them (refused over the limit); stored if new."""
+        before = await self.hub.store.open_channels(owner)
+        channels = open_channel(before, peer)
+        if peer not in before:
+            await self.hub.store.open_channel(owner, peer, self.hub.clock())
+        return channels
 
     async def _check_contact(self, owner: str, peer: str) -> None:
         if peer not in self.contacts.get(owner, set()) and peer not in await self.hub.store.contacts_of(owner):

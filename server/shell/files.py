@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import mimetypes
 import os
@@ -29,6 +28,7 @@ from aiohttp import BodyPartReader, web
 
 from onduty.server.auth import token_hash
 from onduty.server.config import ServerConfig
+from onduty.server.shell.http_api import bearer_token, refused, signed_in_agent
 from onduty.server.shell.hub import Hub
 from onduty.server.shell.origins import cors_headers
 from onduty.server.store import FileRecord
@@ -47,18 +47,10 @@ class Caller:
     username: str | None = None
 
 
-class Refused(web.HTTPClientError):
-    """A 4xx answer whose status is set per instance."""
-
-    def __init__(self, status: int, body: str, headers: dict[str, str] | None) -> None:
-        self.status_code = status
-        super().__init__(text=body, content_type="application/json", headers=headers)
-
-
 def refuse(status: int, code: ErrorCode, detail: str, headers: dict[str, str] | None = None) -> NoReturn:
     """Answer with ``status`` and the JSON ``{"code", "detail"}`` the clients show (and log it)."""
     log.info("file request refused", extra={"status": status, "code": code.value, "detail": detail[:200]})
-    raise Refused(status, json.dumps({"code": code.value, "detail": detail}), headers)
+    raise refused(status, code, detail, headers)
 
 
 def safe_name(name: str) -> str:
@@ -74,18 +66,14 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
     files_dir = config.files_dir
 
     async def caller(request: web.Request, hub: Hub, chat_id: str, cors: dict[str, str]) -> Caller:
-        auth = request.headers.get("Authorization", "")
-        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        token = bearer_token(request)
         if not token:
             refuse(401, ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <token>", cors)
-        digest = token_hash(token)
-        agent_session = await hub.store.get_session(digest)
-        if agent_session is not None and agent_session.expires_at > hub.clock():
-            agent = await hub.store.get_agent(agent_session.username)
-            if agent is not None:
-                return Caller(Role.AGENT, agent.display_name, agent.username)
+        agent = await signed_in_agent(hub, token)
+        if agent is not None:
+            return Caller(Role.AGENT, agent.display_name, agent.username)
         record = await hub.store.get_chat(chat_id)
-        if record is not None and hmac.compare_digest(record.resume_token_hash, digest):
+        if record is not None and hmac.compare_digest(record.resume_token_hash, token_hash(token)):
             return Caller(Role.REQUESTOR, record.requestor_name)
         refuse(403, ErrorCode.NOT_ALLOWED, "this token does not give access to that chat", cors)
 

@@ -62,9 +62,8 @@ class Handovers:
                 s = hub.router.queue_status(q.name)
                 queues.append(QueueAvailability(queue=q.name, title=q.title or q.name, region=q.region,
                                                 routable=s.routable, on_duty=s.on_duty))
-        names = await hub.store.contacts_of(username)
-        contacts = [hub.collab.colleague(a) for n in names if (a := await hub.store.get_agent(n)) is not None]
-        return Partners(queues=queues[:200], contacts=contacts[:200])
+        contacts = await hub.collab.colleagues(await hub.store.contacts_of(username))
+        return Partners(queues=queues[:200], contacts=contacts)
 
     def reader_of(self, username: str, chat_id: str) -> bool:
         """The receiver of an open discussion may read the chat's transcript."""
