@@ -8,6 +8,7 @@ compiled once into a decoder/encoder pair from its type hints.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -17,9 +18,9 @@ from typing import Any, Union
 import msgpack
 
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
-from onduty.shared.limits import Limits
+from onduty.shared.limits import MAX_INT, Limits
 from onduty.shared.messages import ALL_MESSAGES, Message
-from onduty.shared.types import Max
+from onduty.shared.types import Max, Omit
 
 Decoder = Callable[[Any, str], Any]
 Encoder = Callable[[Any], Any]
@@ -75,8 +76,11 @@ class _Compiler:
         self._classes[cls] = (lambda v, p: holder["c"][0](v, p), lambda v: holder["c"][1](v))
         hints = typing.get_type_hints(cls, include_extras=True)
         specs: list[tuple[str, Decoder, Encoder, Any]] = []
+        omitted: list[tuple[str, Encoder]] = []
         for f in dataclasses.fields(cls):
             dec, enc = self.compile(hints[f.name])
+            if _omitted(hints[f.name]):
+                omitted.append((f.name, enc))
             if f.default is not dataclasses.MISSING:
                 default: Any = f.default
             elif f.default_factory is not dataclasses.MISSING:
@@ -108,8 +112,14 @@ class _Compiler:
                 raise ProtocolError(ErrorCode.UNKNOWN_FIELD, f"{path}: {', '.join(extra)}")
             return cls(**kwargs)
 
+        always = [(name, enc) for name, _dec, enc, _d in specs if all(name != o for o, _ in omitted)]
+
         def encode(obj: Any) -> Any:
-            return {name: enc(getattr(obj, name)) for name, _dec, enc, _d in specs}
+            body = {name: enc(getattr(obj, name)) for name, enc in always}
+            for name, enc in omitted:
+                if (value := getattr(obj, name)) is not None:
+                    body[name] = enc(value)
+            return body
 
         holder["c"] = (decode, encode)
         self._classes[cls] = holder["c"]
@@ -140,6 +150,8 @@ class _Compiler:
         def decode(value: Any, path: str) -> int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise _wrong(path, "integer", value)
+            if not 0 <= value <= MAX_INT:
+                raise ProtocolError(ErrorCode.INVALID_VALUE, f"{path}: {value} is not in 0..{MAX_INT}")
             return value
 
         return decode, _same
@@ -149,7 +161,10 @@ class _Compiler:
         def decode(value: Any, path: str) -> float:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise _wrong(path, "number", value)
-            return float(value)
+            number = float(value) if -MAX_INT <= value <= MAX_INT else math.inf
+            if not math.isfinite(number):
+                raise ProtocolError(ErrorCode.INVALID_VALUE, f"{path}: not a finite number within +-{MAX_INT}")
+            return number
 
         return decode, _same
 
@@ -222,6 +237,18 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _omitted(hint: Any) -> bool:
+    return typing.get_origin(hint) is typing.Annotated and any(isinstance(e, Omit) for e in hint.__metadata__)
+
+
+def _too_deep(value: Any, depth: int) -> bool:
+    """True if ``value`` (a container at nesting level ``depth``) holds containers beyond level 0."""
+    if depth <= 0:
+        return True
+    items = value.values() if isinstance(value, dict) else value
+    return any(isinstance(v, dict | list) and _too_deep(v, depth - 1) for v in items)
+
+
 class Codec:
     """Encodes any message; decodes only the ``accepted`` ones (what this side may receive)."""
 
@@ -275,6 +302,12 @@ class Codec:
         kind = value.get("t")
         if not isinstance(kind, str):
             raise ProtocolError(ErrorCode.MALFORMED_FRAME, "missing message type 't'")
+        try:
+            too_deep = _too_deep(value, lim.max_depth)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            raise ProtocolError(ErrorCode.MALFORMED_FRAME, f"nested deeper than {lim.max_depth}", ref=kind[:40])
         decoder = self._decoders.get(kind)
         if decoder is None:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE, kind[:40], ref=kind[:40])

@@ -48,6 +48,8 @@ class ErrorCode(StrEnum):
     """The chosen colleague or queue cannot take the chat now (handover partner not available)."""
     FILE_REJECTED = "file_rejected"
     """An upload over the size limit or of a type the server does not accept."""
+    UNAVAILABLE = "unavailable"
+    """The server cannot store right now (its database failed): nothing was stored; try again later."""
     INTERNAL = "internal"
 
 

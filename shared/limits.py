@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 """Bumped on any incompatible change of a message; exchanged in ``hello``/``welcome``."""
+
+SUPPORTED_PROTOCOLS = (1, 2)
+"""What the server still speaks. Protocol 1 (no request ids) is served until release 0.3 (docs/protocol.md)."""
+
+MAX_INT = 2**53 - 1
+"""Every integer field is 0 <= n <= MAX_INT (what JavaScript represents exactly, and SQLite stores)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +28,5 @@ class Limits:
     max_bin: int = 0
     max_array: int = 256
     max_map: int = 64
+    max_depth: int = 6
+    """Containers nested in a frame, the frame's own map included."""

@@ -28,6 +28,7 @@ from onduty.shared.types import (
     Max,
     Memo,
     Name,
+    Omit,
     Presence,
     QueueAvailability,
     RequestType,
@@ -36,12 +37,20 @@ from onduty.shared.types import (
     Token,
 )
 
+RequestId = Annotated[str | None, Max(64), Omit()]
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """Base of all wire messages; ``TYPE`` is the value of the ``t`` key."""
+    """Base of all wire messages; ``TYPE`` is the value of the ``t`` key.
+
+    ``req`` (protocol 2) is a request id the client chooses; the server echoes it in the one frame
+    that answers that request (see :data:`REPLIES`) and in any ``error`` about it. It is left out
+    of a frame while None.
+    """
 
     TYPE: ClassVar[str] = ""
+    req: RequestId = field(default=None, kw_only=True)
 
 
 # --- both directions / session -------------------------------------------------------
@@ -67,12 +76,14 @@ class Welcome(Message):
 
 @dataclass(frozen=True, slots=True)
 class Error(Message):
-    """Something the peer sent was refused. ``ref`` is the ``t`` of that message, if known."""
+    """Something the peer sent was refused. ``ref`` is the ``t`` of that message, if known; ``req`` its
+    request id; ``client_msg_id`` that of a refused ``send``, ``im_send`` or ``discussion_say`` (protocol 2)."""
 
     TYPE: ClassVar[str] = "error"
     code: ErrorCode
     detail: Annotated[str, Max(1024)] = ""
     ref: Ident | None = None
+    client_msg_id: Annotated[str | None, Max(64), Omit()] = None
 
 
 # --- agent -> server -----------------------------------------------------------------
@@ -723,3 +734,16 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
 )
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
+
+REPLIES: dict[type[Message], type[Message] | None] = {
+    Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,
+    Ack: None, Typing: None, EndChat: ChatEnded, CloseChat: ChatClosed, ListChats: ChatList,
+    GetTranscript: Transcript, GetCanned: CannedList, SaveMemo: MemoSaved, ListCallbacks: CallbackList,
+    GetPartners: Partners, Discuss: DiscussionUpdate, AnswerDiscussion: DiscussionUpdate,
+    DiscussionSay: DiscussionMessage, CancelDiscussion: DiscussionUpdate, Transfer: DiscussionUpdate,
+    ColdTransfer: ChatClosed, FindColleagues: Directory, AddContact: Contacts, RemoveContact: Contacts,
+    OpenChannel: Channel, CloseChannel: None, ImSend: ImSent, ImAck: None, GetImHistory: Channel,
+    GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
+}
+"""The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
+on success, only an ``error`` (with ``req``) on failure."""

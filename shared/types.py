@@ -17,6 +17,12 @@ class Max:
     n: int
 
 
+@dataclass(frozen=True, slots=True)
+class Omit:
+    """The field is left out of a frame while it is None: fields added in protocol 2 (``req``,
+    ``error.client_msg_id``), so that a protocol-1 decoder, which refuses unknown keys, never sees them."""
+
+
 Name = Annotated[str, Max(128)]
 Ident = Annotated[str, Max(64)]
 Text = Annotated[str, Max(8000)]

@@ -77,17 +77,17 @@ class AgentEndpoint(Endpoint):
         match message:
             case SetDuty(on_duty=on_duty):
                 hub.apply(ev.DutySet(now, user, on_duty))
-                self.peer.send(agent_status(hub.router.agent_status(user)))
+                self._reply_status(user)
             case SetPresence(presence=presence):
                 if presence is Presence.OFFLINE:
                     raise ProtocolError(ErrorCode.INVALID_VALUE, "offline is derived; sign out instead")
                 hub.apply(ev.PresenceSet(now, user, presence))
-                self.peer.send(agent_status(hub.router.agent_status(user)))
+                self._reply_status(user)
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
                 session = self._held(chat_id)
                 hub.agent_replied(session, user)
                 await self.pipeline(self.post(session, Role.AGENT, profile.display_name, text, client_msg_id),
-                                    "send")
+                                    "send", client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
                 self._held(chat_id)
                 hub.ack(chat_id, Role.AGENT, seq)
@@ -108,6 +108,8 @@ class AgentEndpoint(Endpoint):
                 self.peer.send(CallbackList(items=items))
             case EndChat(chat_id=chat_id):
                 hub.apply(ev.AgentEnded(now, chat_id, user))
+                if not self.answered() and (ended := hub.ended_frame(chat_id)) is not None:
+                    self.peer.send(ended)
             case CloseChat(chat_id=chat_id):
                 hub.apply(ev.AgentClosed(now, chat_id, user))
             case ListChats(queue=queue, query=query, before=before, limit=limit):
@@ -168,6 +170,11 @@ class AgentEndpoint(Endpoint):
                 self.peer.close(CloseCode.NORMAL, "signed out")
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
+
+    def _reply_status(self, user: str) -> None:
+        """One ``agent_status`` answers set_duty / set_presence: the router's, or (no change) the current one."""
+        if not self.answered():
+            self.peer.send(agent_status(self.hub.router.agent_status(user)))
 
     def _queues(self, queue: str | None) -> list[str]:
         """``queue`` if it is one of the agent's, else all of them."""

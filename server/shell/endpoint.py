@@ -16,12 +16,12 @@ from aiohttp import WSMsgType, web
 
 from onduty.server.config import ServerConfig
 from onduty.server.shell.hub import Hub
-from onduty.server.shell.peer import Peer
+from onduty.server.shell.peer import ANSWERING, Answer, Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
-from onduty.shared.limits import PROTOCOL_VERSION
-from onduty.shared.messages import Hello, Message, Send, Sent, Welcome
+from onduty.shared.limits import SUPPORTED_PROTOCOLS
+from onduty.shared.messages import REPLIES, Hello, Message, Send, Sent, Welcome
 from onduty.shared.types import Role
 
 SERVER_NAME = "onduty/0.1"
@@ -63,9 +63,13 @@ class Endpoint(ABC):
 
     async def _handle(self, data: bytes) -> None:
         ref: str | None = None
+        message: Message | None = None
+        answer = Answer(self.peer, None, None)
+        token = ANSWERING.set(answer)
         try:
             message = self.peer.codec.decode(data)
             ref = message.TYPE
+            answer.req, answer.reply = message.req, REPLIES.get(type(message))
             if self.limit is not None and not self.limit.take():
                 self.peer.log.warning("rate limited: %s dropped", ref)
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "too many messages: send this one again later")
@@ -78,7 +82,8 @@ class Endpoint(ABC):
                 await self.dispatch(message)
         except ProtocolError as exc:
             self.peer.log.info("refused %s: %s", exc.ref or ref or "frame", exc)
-            self.peer.error(exc.code, exc.detail, exc.ref or ref)
+            answer.answered = True
+            self.peer.error(exc.code, exc.detail, exc.ref or ref, req=answer.req, client_msg_id=_cmid(message))
             if exc.code in _FRAME_ERRORS:
                 self._bad_frames += 1
                 if self._bad_frames >= self.config.max_bad_frames:
@@ -87,9 +92,18 @@ class Endpoint(ABC):
                 self.peer.close(exc.close, exc.code.value)
         except Exception:
             self.peer.log.exception("internal error handling %s", ref or "frame")
-            self.peer.error(ErrorCode.INTERNAL, "internal server error", ref)
+            answer.answered = True
+            self.peer.error(ErrorCode.INTERNAL, "internal server error", ref, req=answer.req,
+                            client_msg_id=_cmid(message))
+        finally:
+            ANSWERING.reset(token)
 
-    async def pipeline(self, work: Coroutine[Any, Any, None], ref: str) -> None:
+    def answered(self) -> bool:
+        """Whether the request being handled has had its reply (see :mod:`.peer`)."""
+        answer = ANSWERING.get()
+        return answer is None or answer.answered
+
+    async def pipeline(self, work: Coroutine[Any, Any, None], ref: str, cmid: str | None = None) -> None:
         """Run a send's store-then-confirm without holding up the next frame of this connection.
 
         Sends are stored in the order they were read (the store's writes are queued in call order),
@@ -98,15 +112,18 @@ class Endpoint(ABC):
         if len(self._in_flight) >= MAX_IN_FLIGHT:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
 
+        answer = ANSWERING.get()
+        req = answer.req if answer is not None else None
+
         async def run() -> None:
             try:
                 await work
             except ProtocolError as exc:
                 self.peer.log.info("refused %s: %s", ref, exc)
-                self.peer.error(exc.code, exc.detail, ref)
+                self.peer.error(exc.code, exc.detail, ref, req=req, client_msg_id=cmid)
             except Exception:
                 self.peer.log.exception("internal error storing %s", ref)
-                self.peer.error(ErrorCode.INTERNAL, "internal server error", ref)
+                self.peer.error(ErrorCode.INTERNAL, "internal server error", ref, req=req, client_msg_id=cmid)
 
         task = asyncio.get_running_loop().create_task(run(), name=f"send-{ref}")
         self._in_flight.add(task)
@@ -122,14 +139,18 @@ class Endpoint(ABC):
             raise ProtocolError(
                 ErrorCode.HELLO_REQUIRED, "send hello first", close=CloseCode.POLICY_VIOLATION
             )
-        if message.protocol != PROTOCOL_VERSION:
+        if message.protocol not in SUPPORTED_PROTOCOLS:
+            speaks = " and ".join(str(v) for v in SUPPORTED_PROTOCOLS)
             raise ProtocolError(
                 ErrorCode.UNSUPPORTED_VERSION,
-                f"server speaks protocol {PROTOCOL_VERSION}, not {message.protocol}",
+                f"server speaks protocols {speaks}, not {message.protocol}",
                 close=CloseCode.POLICY_VIOLATION,
             )
         self._greeted = True
-        self.peer.send(Welcome(protocol=PROTOCOL_VERSION, server=SERVER_NAME, max_frame=self.config.max_frame,
+        self.peer.protocol = message.protocol
+        if message.protocol < max(SUPPORTED_PROTOCOLS):
+            self.peer.log.info("protocol %d client (served until release 0.3)", message.protocol)
+        self.peer.send(Welcome(protocol=message.protocol, server=SERVER_NAME, max_frame=self.config.max_frame,
                                heartbeat_s=self.config.heartbeat_s))
 
     @abstractmethod
@@ -139,3 +160,9 @@ class Endpoint(ABC):
     @abstractmethod
     def gone(self) -> None:
         """The connection ended (whatever the reason)."""
+
+
+def _cmid(message: Message | None) -> str | None:
+    """The ``client_msg_id`` of a refused ``send``, ``im_send``, ``discussion_say`` or ``request_chat``."""
+    value = getattr(message, "client_msg_id", None)
+    return value if isinstance(value, str) else None

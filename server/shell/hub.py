@@ -295,7 +295,15 @@ class Hub:
         message = ChatEnded(chat_id=session.chat_id, reason=reason, text=END_TEXT[reason], state=state)
         frame = self.codec.encode(message)
         for attached in session.parties.values():
-            attached.peer.send_frame(frame)
+            attached.peer.send_shared(message, frame)
+
+    def ended_frame(self, chat_id: str) -> ChatEnded | None:
+        """What a party is told about a chat that is over (a late ``end_chat``, a resume), or None."""
+        session = self.sessions.get(chat_id)
+        if session is None or session.end_reason is None:
+            return None
+        reason = session.end_reason
+        return ChatEnded(chat_id=chat_id, reason=reason, text=END_TEXT[reason])
 
     def audit(self, at: float, kind: str, chat_id: str | None, agent: str | None, **detail: str) -> None:
         self.background(self.store.audit(AuditEntry(at, kind, chat_id, agent, detail)), "audit")

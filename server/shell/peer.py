@@ -2,14 +2,23 @@
 
 Sending never awaits the network: frames are queued, and a peer whose queue is full is
 too slow and gets disconnected, so it can never stall routing or other peers.
+
+Protocol 2 replies: while a request is handled, :data:`ANSWERING` names it. The first frame of
+the request's reply type (``REPLIES``) sent to the requesting peer is its answer and carries the
+request's ``req``, whichever part of the shell sends it (an endpoint, or a routing decision
+performed on the way); tasks started while handling the request (a ``send`` being stored) carry
+the same answer with them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -20,6 +29,19 @@ from onduty.shared.messages import Error, Message
 
 _ids = itertools.count(1)
 log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False, slots=True)
+class Answer:
+    """The request being handled on ``peer``: ``reply`` is the frame type that answers it."""
+
+    peer: Peer
+    req: str | None
+    reply: type[Message] | None
+    answered: bool = False
+
+
+ANSWERING: ContextVar[Answer | None] = ContextVar("onduty_answering", default=None)
 
 
 class Peer:
@@ -33,12 +55,26 @@ class Peer:
         self._close: tuple[int, bytes] | None = None
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
+        self.protocol = 0
+        """The protocol version agreed in ``hello`` (0 until then)."""
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"writer-{self.id}")
 
     def send(self, message: Message) -> None:
-        self.send_frame(self.codec.encode(message))
+        self.send_frame(self.codec.encode(self._stamped(message)))
+
+    def send_shared(self, message: Message, frame: bytes) -> None:
+        """Queue ``frame`` (``message`` encoded once for many peers), or the stamped reply if it answers."""
+        stamped = self._stamped(message)
+        self.send_frame(frame if stamped is message else self.codec.encode(stamped))
+
+    def _stamped(self, message: Message) -> Message:
+        answer = ANSWERING.get()
+        if answer is None or answer.peer is not self or answer.answered or type(message) is not answer.reply:
+            return message
+        answer.answered = True
+        return message if answer.req is None else dataclasses.replace(message, req=answer.req)
 
     def send_frame(self, frame: bytes) -> None:
         """Queue an encoded frame (a broadcast encodes once and calls this per peer)."""
@@ -54,8 +90,14 @@ class Peer:
             with contextlib.suppress(asyncio.QueueFull):
                 self._outbox.put_nowait(None)
 
-    def error(self, code: ErrorCode, detail: str = "", ref: str | None = None) -> None:
-        self.send(Error(code=code, detail=detail[:1024], ref=ref))
+    def error(self, code: ErrorCode, detail: str = "", ref: str | None = None, *, req: str | None = None,
+              client_msg_id: str | None = None) -> None:
+        """Send an ``error``; ``req`` and ``client_msg_id`` name the refused request (protocol 2)."""
+        if self.protocol < 2:
+            client_msg_id = None
+        self.send_frame(self.codec.encode(
+            Error(code=code, detail=detail[:1024], ref=ref, client_msg_id=client_msg_id, req=req)
+        ))
 
     def close(self, code: int = CloseCode.NORMAL, reason: str = "") -> None:
         """Close after everything queued so far has been written."""

@@ -71,7 +71,8 @@ class RequestorEndpoint(Endpoint):
                 if hub.router.chat_state(chat_id) in (None, ChatState.ENDED):
                     raise ProtocolError(ErrorCode.CHAT_ENDED, chat_id)
                 name = session.record.requestor_name
-                await self.pipeline(self.post(session, Role.REQUESTOR, name, text, client_msg_id), "send")
+                await self.pipeline(self.post(session, Role.REQUESTOR, name, text, client_msg_id), "send",
+                                    client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
                 self._own(chat_id)
                 hub.ack(chat_id, Role.REQUESTOR, seq)
@@ -79,6 +80,8 @@ class RequestorEndpoint(Endpoint):
                 self._own(chat_id)
                 if hub.router.chat_state(chat_id) is not None:
                     hub.apply(ev.RequestorEnded(hub.clock(), chat_id))
+                if not self.answered() and (ended := hub.ended_frame(chat_id)) is not None:
+                    self.peer.send(ended)
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
 

@@ -15,16 +15,19 @@ from hypothesis import strategies as st
 
 from onduty.shared.codec import Codec, decode_message, encode_message
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
-from onduty.shared.limits import Limits
+from onduty.shared.limits import MAX_INT, Limits
 from onduty.shared.messages import (
     AGENT_MESSAGES,
     ALL_MESSAGES,
     CLIENT_MESSAGES,
+    REPLIES,
     REQUESTOR_MESSAGES,
     SERVER_MESSAGES,
+    Ack,
     AgentStatus,
     ChatList,
     ChatMessage,
+    Error,
     Hello,
     Login,
     Logout,
@@ -71,9 +74,9 @@ def strategy_for(hint: Any, bound: int | None = None) -> st.SearchStrategy[Any]:
     if hint is bool:
         return st.booleans()
     if hint is int:
-        return st.integers(-(2**63), 2**64 - 1)
+        return st.integers(0, MAX_INT)
     if hint is float:
-        return st.floats(allow_nan=False)
+        return st.floats(-MAX_INT, MAX_INT)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint, include_extras=True)
         fields = {f.name: strategy_for(hints[f.name]) for f in dataclasses.fields(hint)}
@@ -229,7 +232,7 @@ def test_missing_field_inside_a_nested_value() -> None:
         {"t": "request_chat", "queue": "q", "name": "Bob", "context": ["x"]},  # string for a dataclass
         {"t": "login", "username": "amy", "cursors": ["c1"]},  # list for a map
         {"t": "login", "username": "amy", "cursors": {"c1": "5"}},  # wrong map value
-        {"t": "hello", "protocol": 1, "client": [[[[[[[[[["deep"]]]]]]]]]]},  # nested list for a string
+        {"t": "hello", "protocol": 1, "client": [[["deep"]]]},  # nested list for a string
     ],
     ids=lambda f: f["t"],
 )
@@ -436,12 +439,59 @@ def test_deeply_nested_value_is_malformed(depth: int) -> None:
     assert _code(frame) is ErrorCode.MALFORMED_FRAME
 
 
-def test_moderately_nested_value_is_refused() -> None:
+@pytest.mark.parametrize("levels", [6, 8, 200, 1000])
+def test_nesting_over_depth_six_is_malformed_wherever_it_is(levels: int) -> None:
     value: Any = "x"
-    for _ in range(200):
+    for _ in range(levels):
         value = [value]
-    assert _code(_pack({"t": "logout", "x": value})) in (ErrorCode.MALFORMED_FRAME, ErrorCode.UNKNOWN_FIELD)
-    assert _code(_pack({**SEND, "text": value})) in (ErrorCode.MALFORMED_FRAME, ErrorCode.WRONG_TYPE)
+    # the frame's own map is level 1: six more levels make seven
+    assert _code(_pack({"t": "logout", "x": value})) is ErrorCode.MALFORMED_FRAME
+    assert _code(_pack({**SEND, "text": value})) is ErrorCode.MALFORMED_FRAME
+
+
+def test_nesting_at_depth_six_is_judged_by_the_schema() -> None:
+    value: Any = "x"
+    for _ in range(5):
+        value = [value]
+    assert _code(_pack({**SEND, "text": value})) is ErrorCode.WRONG_TYPE
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"t": "ack", "chat_id": "c1", "seq": 2**64 - 1},
+        {"t": "ack", "chat_id": "c1", "seq": MAX_INT + 1},
+        {"t": "ack", "chat_id": "c1", "seq": -1},
+        {"t": "get_transcript", "chat_id": "c1", "after_seq": 2**64 - 1},
+        {"t": "list_chats", "before": float("inf")},
+        {"t": "list_chats", "before": float("nan")},
+        {"t": "list_chats", "before": 2**63},
+    ],
+    ids=["u64", "above-max", "negative", "after-seq", "inf", "nan", "huge-int-as-float"],
+)
+def test_numbers_outside_their_range_are_invalid_values(frame: dict[str, Any]) -> None:
+    assert _code(_pack(frame)) is ErrorCode.INVALID_VALUE
+
+
+def test_the_largest_integer_is_fine() -> None:
+    assert decode_message(_pack({"t": "ack", "chat_id": "c1", "seq": MAX_INT})) == Ack(chat_id="c1", seq=MAX_INT)
+
+
+def test_protocol_2_fields_are_left_out_while_none() -> None:
+    plain = msgpack.unpackb(encode_message(Error(code=ErrorCode.UNKNOWN_CHAT, ref="send")))
+    assert "req" not in plain and "client_msg_id" not in plain
+    full = msgpack.unpackb(encode_message(Error(code=ErrorCode.UNKNOWN_CHAT, ref="send", client_msg_id="m1", req="r1")))
+    assert full["req"] == "r1" and full["client_msg_id"] == "m1"
+    assert decode_message(encode_message(Ack(chat_id="c", seq=1, req="r9"))) == Ack(chat_id="c", seq=1, req="r9")
+
+
+def test_a_request_id_over_64_characters_is_too_large() -> None:
+    assert _code(_pack({"t": "ack", "chat_id": "c1", "seq": 1, "req": "r" * 65})) is ErrorCode.TOO_LARGE
+
+
+def test_every_client_request_has_a_reply_entry() -> None:
+    assert set(REPLIES) == set(CLIENT_MESSAGES)
+    assert all(reply is None or reply in SERVER_MESSAGES for reply in REPLIES.values())
 
 
 def test_requestor_codec_refuses_agent_only_messages() -> None:
