@@ -57,6 +57,8 @@ class ServerConfig:
     """Warn a case's owner and queue this long before an IRT/ORT target is breached."""
     agent_grace_s: float = 60.0
     requestor_grace_s: float = 60.0
+    discussion_timeout_s: float = 60.0
+    """A handover discussion nobody accepts within this comes back as "nobody available"."""
     default_max_wait_s: float = 120.0
     token_ttl_s: float = 7 * 24 * 3600.0
     argon2_time_cost: int = 3

@@ -14,11 +14,20 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class Assign(Decision):
-    """Open the chat's window at ``agent``; tell the requestor who joined."""
+    """Open the chat's window at ``agent``; tell the requestor who joined. ``handed_by``: the agent who
+    transferred it (cold) into the line it came from."""
 
     chat_id: str
     agent: str
     waited_s: float
+    handed_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Activated(Decision):
+    """The agent replied for the first time: the chat is active (persist the state)."""
+
+    chat_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +38,7 @@ class Position(Decision):
     position: int
     waited_s: float
     max_wait_s: float
+    est_wait_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

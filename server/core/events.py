@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onduty.shared.types import ChatState, Presence
+from onduty.shared.types import ChatState, EndReason, Presence
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,23 @@ class ChatRestored(Event):
     state: ChatState
     agent: str | None
     requested_at: float
+    assigned_at: float | None = None
+    ended_at: float | None = None
+    end_reason: EndReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRestored(Event):
+    """After a server restart: an agent that was On Duty (or not Available) when the server stopped.
+
+    It is not connected; it keeps duty and presence for the grace period, as after a dropped connection.
+    """
+
+    username: str
+    queues: tuple[str, ...]
+    capacity: int
+    on_duty: bool
+    presence: Presence
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,7 +143,7 @@ class HandoverRules:
         self._end_discussions(chat_id, DiscussionState.CANCELLED)
         was_routable = sender.routable
         sender.chats.remove(chat_id)
-        chat.agent, chat.queue = None, queue
+        chat.agent, chat.queue, chat.handed_by = None, queue, username
         self._out.append(Transferred(chat_id, username, None, queue))
         self._place(chat, TIER_RETURNED)
         self._seat_changed(sender, was_routable)

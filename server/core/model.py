@@ -6,7 +6,7 @@ import bisect
 import heapq
 from dataclasses import dataclass, field
 
-from onduty.shared.types import ChatState, DiscussionState, Presence
+from onduty.shared.types import ChatState, DiscussionState, EndReason, Presence
 
 TIER_RETURNED, TIER_NEW = 0, 1
 """Line tiers: chats that lost or left their agent go ahead of new requests."""
@@ -18,7 +18,6 @@ class RouterConfig:
 
     agent_grace_s: float = 60.0
     requestor_grace_s: float = 60.0
-    default_max_wait_s: float = 120.0
     discussion_timeout_s: float = 60.0
     """A handover discussion nobody accepts within this comes back as "nobody available"."""
 
@@ -56,11 +55,38 @@ class Chat:
     requested_at: float
     state: ChatState = ChatState.WAITING
     agent: str | None = None
+    assigned_at: float | None = None
+    ended_at: float | None = None
+    end_reason: EndReason | None = None
+    handed_by: str | None = None
+    """The agent who handed the chat over (warm or cold), until the next agent has it."""
+    waited_before: float = 0.0
+    """Seconds spent in a waiting line before the current stay (a requeued chat): the limit counts them."""
+    line_since: float | None = None
     requestor_connected: bool = True
     wait_deadline: float | None = None
     requestor_deadline: float | None = None
     line_key: tuple[int, float, int] | None = None
     told_position: int | None = None
+
+    def view(self) -> ChatView:
+        return ChatView(self.chat_id, self.queue, self.state, self.agent, self.requested_at, self.assigned_at,
+                        self.ended_at, self.end_reason, self.handed_by)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatView:
+    """What the shell may know of a chat the router holds (a copy: changing it changes nothing)."""
+
+    chat_id: str
+    queue: str
+    state: ChatState
+    agent: str | None
+    requested_at: float
+    assigned_at: float | None
+    ended_at: float | None
+    end_reason: EndReason | None
+    handed_by: str | None
 
 
 @dataclass(slots=True)
@@ -104,6 +130,10 @@ class Line:
         del self._keys[index]
         del self._ids[index]
         return index
+
+    def position(self, key: tuple[int, float, int]) -> int:
+        """1-based place of the chat with ``key`` (which must be in the line)."""
+        return bisect.bisect_left(self._keys, key) + 1
 
     def head(self) -> tuple[tuple[int, float, int], str] | None:
         return (self._keys[0], self._ids[0]) if self._ids else None

@@ -10,13 +10,17 @@ of decisions for the shell to perform. Rules:
   the same agent") goes to that agent if it is routable in the queue. With nobody routable it joins the queue's waiting
   line (FIFO) and is told its position whenever that changes.
 - A request that waits longer than its queue's limit (120 s by default) ends with
-  ``timeout``: all agents are busy, try again later.
+  ``timeout``: all agents are busy, try again later. The limit counts from the request
+  (``requested_at``), so a server restart does not start it again; a chat that was served and
+  went back to the line (requeue, cold transfer) has the limit minus the time it waited before.
 - When an agent becomes routable it takes at once the request that has waited longest
   at the head of any of its queues' lines.
 - A chat goes waiting -> assigned -> active (the agent replied) -> ended -> closed (the
   agent closed the window). The agent keeps an ended chat, and its capacity, until then.
-- An agent whose connection drops keeps its chats for ``agent_grace_s``; after that its
-  running chats go back to the head of their line and its ended ones are closed.
+- An agent whose connection drops keeps its chats, duty and presence for ``agent_grace_s``;
+  after that its running chats go back to the head of their line, its ended ones are closed
+  and it is Off Duty. Signing out does all that at once. After a server restart every agent
+  that was On Duty gets the same grace (``AgentRestored``).
 - A requestor whose connection drops has ``requestor_grace_s`` to resume; after that it
   has left (a waiting request leaves the line; a running chat ends).
 - Invariant: no chat waits in a queue while an agent of that queue is routable.
@@ -28,7 +32,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from onduty.server.core import events as ev
+from onduty.server.core.chats import ChatRules
 from onduty.server.core.decisions import (
+    Activated,
     AgentStatusChanged,
     Assign,
     Close,
@@ -38,6 +44,7 @@ from onduty.server.core.decisions import (
     QueueStatusChanged,
     Requeue,
 )
+from onduty.server.core.estimate import WaitEstimator
 from onduty.server.core.handover import HandoverRules
 from onduty.server.core.model import TIER_NEW, TIER_RETURNED, Chat, Deadlines, Discussion, Line, RouterConfig, Seat
 from onduty.shared.errors import ErrorCode, ProtocolError
@@ -47,7 +54,7 @@ _RUNNING = (ChatState.ASSIGNED, ChatState.ACTIVE)
 _NEW, _RETURNED = TIER_NEW, TIER_RETURNED
 
 
-class Router(HandoverRules):
+class Router(HandoverRules, ChatRules):
     """Feed events with :meth:`apply`; call it with :class:`~.events.Tick` at :meth:`next_deadline`."""
 
     def __init__(self, config: RouterConfig | None = None) -> None:
@@ -67,6 +74,7 @@ class Router(HandoverRules):
         self._dirty_lines: dict[str, int] = {}
         self._told_agents: dict[str, AgentStatusChanged] = {}
         self._told_queues: dict[str, QueueStatusChanged] = {}
+        self.estimator = WaitEstimator()
 
     # --- entry points ----------------------------------------------------------------
 
@@ -79,6 +87,8 @@ class Router(HandoverRules):
                 self._configure_queue(queue, max_wait)
             case ev.AgentConfigured(username=username, queues=queues, capacity=capacity):
                 self._configure_agent(username, queues, capacity)
+            case ev.AgentRestored():
+                self._restore_agent(event)
             case ev.AgentConnected(username=username):
                 self._set_seat(username, connected=True)
             case ev.AgentDisconnected(username=username, signed_out=signed_out):
@@ -133,20 +143,9 @@ class Router(HandoverRules):
     def has_queue(self, queue: str) -> bool:
         return queue in self._max_wait
 
-    def chat_state(self, chat_id: str) -> ChatState | None:
-        chat = self._chats.get(chat_id)
-        return chat.state if chat else None
-
-    def chat_agent(self, chat_id: str) -> str | None:
-        chat = self._chats.get(chat_id)
-        return chat.agent if chat else None
-
     def agent_chats(self, username: str) -> tuple[str, ...]:
         seat = self._seats.get(username)
         return tuple(seat.chats) if seat else ()
-
-    def line(self, queue: str) -> list[str]:
-        return self._lines[queue].ids() if queue in self._lines else []
 
     def queue_status(self, queue: str) -> QueueStatusChanged:
         members = [self._seats[name] for name in self._members.get(queue, ())]
@@ -245,15 +244,27 @@ class Router(HandoverRules):
         seat.connected = False
         self._receiver_left(username)
         self._seat_changed(seat, was_routable=False)
-        if signed_out or not seat.chats:
+        if signed_out:
             self._release(seat)
         else:
-            seat.lost_deadline = self.now + self.config.agent_grace_s
-            self._deadlines.add(seat.lost_deadline, "agent", username)
+            self._grace(seat)
+
+    def _grace(self, seat: Seat) -> None:
+        seat.lost_deadline = self.now + self.config.agent_grace_s
+        self._deadlines.add(seat.lost_deadline, "agent", seat.username)
+
+    def _restore_agent(self, event: ev.AgentRestored) -> None:
+        self._configure_agent(event.username, event.queues, event.capacity)
+        seat = self._seats[event.username]
+        if not seat.connected:
+            seat.on_duty, seat.presence = event.on_duty, event.presence
+            if seat.lost_deadline is None:
+                self._grace(seat)
 
     def _release(self, seat: Seat) -> None:
-        """The agent is gone for good: running chats go back to the line, ended ones close."""
+        """The agent is gone for good: running chats go back to the line, ended ones close; Off Duty."""
         seat.lost_deadline = None
+        seat.on_duty = False
         for chat_id in list(seat.chats):
             chat = self._chats[chat_id]
             if chat.state in _RUNNING:
@@ -280,7 +291,8 @@ class Router(HandoverRules):
             return
         self._place(chat, _NEW)
 
-    def _place(self, chat: Chat, tier: int) -> None:
+    def _place(self, chat: Chat, tier: int, since: float | None = None) -> None:
+        """Assign at once, or join the line; ``since``: when this stay in line began (default now)."""
         seat = self._best_agent(chat.queue)
         if seat is not None:
             self._assign(chat, seat)
@@ -290,14 +302,17 @@ class Router(HandoverRules):
         chat.line_key = (tier, chat.requested_at, self._serial)
         index = self._lines[chat.queue].insert(chat.line_key, chat.chat_id)
         self._mark_line(chat.queue, index)
-        chat.wait_deadline = self.now + self._max_wait[chat.queue]
+        chat.line_since = self.now if since is None else since
+        left = max(0.0, self._max_wait[chat.queue] - chat.waited_before)
+        chat.wait_deadline = chat.line_since + left
         self._deadlines.add(chat.wait_deadline, "wait", chat.chat_id)
 
     def _unwait(self, chat: Chat) -> None:
-        assert chat.line_key is not None
+        assert chat.line_key is not None and chat.line_since is not None
         index = self._lines[chat.queue].remove(chat.line_key)
         self._mark_line(chat.queue, index)
-        chat.line_key = chat.wait_deadline = chat.told_position = None
+        chat.waited_before += max(0.0, self.now - chat.line_since)
+        chat.line_key = chat.wait_deadline = chat.told_position = chat.line_since = None
 
     def _mark_line(self, queue: str, index: int) -> None:
         self._dirty_lines[queue] = min(index, self._dirty_lines.get(queue, index))
@@ -312,11 +327,13 @@ class Router(HandoverRules):
 
     def _assign(self, chat: Chat, seat: Seat) -> None:
         chat.state = ChatState.ASSIGNED
-        chat.agent = seat.username
+        chat.agent, chat.assigned_at = seat.username, self.now
+        handed_by, chat.handed_by = chat.handed_by, None
         seat.chats.append(chat.chat_id)
         self._touched_agents.add(seat.username)
         self._touched_queues.update(seat.queues)
-        self._out.append(Assign(chat.chat_id, seat.username, self.now - chat.requested_at))
+        self.estimator.assigned(chat.queue, self.now)
+        self._out.append(Assign(chat.chat_id, seat.username, self.now - chat.requested_at, handed_by))
 
     def _feed(self, seat: Seat) -> None:
         """Give a routable agent the longest-waiting heads of its queues' lines."""
@@ -331,19 +348,13 @@ class Router(HandoverRules):
 
     # --- chat lifecycle --------------------------------------------------------------
 
-    def _held(self, chat_id: str, username: str) -> Chat:
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
-        if chat.agent != username:
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, f"chat {chat_id} is not yours")
-        return chat
-
     def _agent_replied(self, chat_id: str, username: str) -> None:
         chat = self._held(chat_id, username)
         if chat.state is ChatState.ENDED:
             raise ProtocolError(ErrorCode.CHAT_ENDED, chat_id)
-        chat.state = ChatState.ACTIVE
+        if chat.state is ChatState.ASSIGNED:
+            chat.state = ChatState.ACTIVE
+            self._out.append(Activated(chat_id))
 
     def _agent_ended(self, chat_id: str, username: str) -> None:
         chat = self._held(chat_id, username)
@@ -386,7 +397,7 @@ class Router(HandoverRules):
         chat.requestor_deadline = None
 
     def _end(self, chat: Chat, reason: EndReason) -> None:
-        chat.state = ChatState.ENDED
+        chat.state, chat.ended_at, chat.end_reason = ChatState.ENDED, self.now, reason
         chat.requestor_deadline = None
         self._out.append(End(chat.chat_id, reason, chat.agent))
         self._end_discussions(chat.chat_id, DiscussionState.CHAT_ENDED)
@@ -401,30 +412,6 @@ class Router(HandoverRules):
             was_routable = seat.routable
             seat.chats.remove(chat.chat_id)
             self._seat_changed(seat, was_routable)
-
-    def _restore(self, event: ev.ChatRestored) -> None:
-        if event.queue not in self._max_wait:
-            raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, event.queue)
-        chat = Chat(chat_id=event.chat_id, queue=event.queue, requested_at=event.requested_at)
-        self._chats[chat.chat_id] = chat
-        if event.agent is None and event.state in (ChatState.ENDED, ChatState.CLOSED):
-            # Over before any agent held it (e.g. a restart between End and Close): just close it.
-            chat.state = ChatState.ENDED
-            self._close(chat)
-            return
-        if event.state is not ChatState.ENDED:
-            self._requestor_disconnected(chat.chat_id)
-        if event.agent is None or event.state is ChatState.WAITING:
-            self._place(chat, _NEW)
-            return
-        seat = self._seat(event.agent)
-        chat.state, chat.agent = event.state, event.agent
-        seat.chats.append(chat.chat_id)
-        self._touched_agents.add(seat.username)
-        self._touched_queues.update(seat.queues)
-        if not seat.connected and seat.lost_deadline is None:
-            seat.lost_deadline = self.now + self.config.agent_grace_s
-            self._deadlines.add(seat.lost_deadline, "agent", seat.username)
 
     # --- time ------------------------------------------------------------------------
 
@@ -483,4 +470,5 @@ class Router(HandoverRules):
             chat = self._chats[chat_id]
             if chat.told_position != position:
                 chat.told_position = position
-                self._out.append(Position(chat_id, position, self.now - chat.requested_at, max_wait))
+                estimate = self.estimator.estimate(queue, position, self.now)
+                self._out.append(Position(chat_id, position, self.now - chat.requested_at, max_wait, estimate))

@@ -89,8 +89,7 @@ class AgentEndpoint(Endpoint):
                 await self.pipeline(self.post(session, Role.AGENT, profile.display_name, text, client_msg_id),
                                     "send", client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
-                self._held(chat_id)
-                hub.ack(chat_id, Role.AGENT, seq)
+                hub.ack(self._held(chat_id), Role.AGENT, seq)
             case Typing(chat_id=chat_id, active=active):
                 hub.typing(self._held(chat_id), Role.AGENT, profile.display_name, active)
             case GetCanned():
@@ -190,35 +189,25 @@ class AgentEndpoint(Endpoint):
         record = await self.hub.store.get_chat(chat_id)
         if record is None:
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
-        user = self.profile.username
-        session = self.hub.sessions.get(chat_id)
-        if (
-            record.queue not in self.profile.queues
-            and (session is None or session.agent != user)
-            and not self.hub.handovers.reader_of(user, chat_id)
-            and not await self.hub.store.chat_shared_with(user, chat_id)
+        user, router = self.profile.username, self.hub.router
+        if not router.may_read(user, chat_id, record.queue) and not router.may_read(
+            user, chat_id, record.queue, shared_with_me=await self.hub.store.chat_shared_with(user, chat_id)
         ):
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
         return record
 
     def _held(self, chat_id: str) -> ChatSession:
+        """The open chat, if this agent holds it (the router's rule)."""
         assert self.profile is not None
-        session = self.hub.sessions.get(chat_id)
-        if session is None:
-            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
-        if session.agent != self.profile.username:
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, f"chat {chat_id} is not yours")
-        return session
+        self.hub.router.held(chat_id, self.profile.username)
+        return self.hub.sessions[chat_id]
 
     def _info(self, record: ChatRecord) -> ChatInfo:
         session = self.hub.sessions.get(record.chat_id)
         if session is not None:
-            return session.info()
-        return chat_info(
-            record, state=record.state, assigned_at=record.assigned_at, ended_at=record.ended_at,
-            agent=record.agent, agent_name=self.hub.names.get(record.agent or ""), end_reason=record.end_reason,
-            last_seq=record.last_seq,
-        )
+            return self.hub.chat_info(session)
+        agent = record.agent
+        return chat_info(record, None, self.hub.names.get(agent, agent) if agent else None, record.last_seq)
 
     async def _login(self, message: Login) -> None:
         if self.profile is not None:

@@ -81,10 +81,10 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
         hub, chat_id = hub_of(request), request.match_info["chat_id"]
         cors = cors_headers(request, config.allowed_origins)
         who = await caller(request, hub, chat_id, cors)
-        session = hub.sessions.get(chat_id)
-        if session is None or hub.router.chat_state(chat_id) in (None, ChatState.ENDED):
+        session, view = hub.sessions.get(chat_id), hub.router.chat(chat_id)
+        if session is None or view is None or view.state in (ChatState.ENDED, ChatState.CLOSED):
             refuse(409, ErrorCode.CHAT_ENDED, "the chat is not running", cors)
-        if who.role is Role.AGENT and session.agent != who.username:
+        if who.role is Role.AGENT and view.agent != who.username:
             refuse(403, ErrorCode.NOT_ALLOWED, f"chat {chat_id} is not yours", cors)
         length = request.content_length
         if length is not None and length > config.max_file_bytes + CHUNK:

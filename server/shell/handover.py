@@ -7,7 +7,7 @@ audit trail) and relays the agents' talk during the discussion.
 
 from __future__ import annotations
 
-import dataclasses
+import logging
 import uuid
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from onduty.server.shell.hub import Hub
 
 S = DiscussionState
+log = logging.getLogger(__name__)
 
 
 class Handovers:
@@ -65,10 +66,6 @@ class Handovers:
         contacts = await hub.collab.colleagues(await hub.store.contacts_of(username))
         return Partners(queues=queues[:200], contacts=contacts)
 
-    def reader_of(self, username: str, chat_id: str) -> bool:
-        """The receiver of an open discussion may read the chat's transcript."""
-        return any(d.chat_id == chat_id and d.receiver == username for d in self.hub.router.discussions_of(username))
-
     def resend(self, username: str) -> None:
         """After a reconnect: the agent's open discussions again."""
         for d in self.hub.router.discussions_of(username):
@@ -94,22 +91,21 @@ class Handovers:
         if (old := session.peer(Role.AGENT)) is not None:
             session.detach(Role.AGENT)
             old.send(ChatClosed(chat_id=t.chat_id))
-        if t.queue != session.record.queue:
-            session.record = dataclasses.replace(session.record, queue=t.queue)
         hub.audit(now, "transferred", t.chat_id, t.from_agent, to=t.to_agent or "", queue=t.queue)
+        log.info("chat transferred", extra={"chat": t.chat_id, "queue": t.queue, "agent": t.from_agent,
+                                            "to": t.to_agent, "kind": "warm" if t.to_agent else "cold"})
         if t.to_agent is None:  # cold: back to a line; Assign or Position follows
-            session.transferred_from = from_name
-            session.state, session.agent, session.agent_name = ChatState.WAITING, None, None
             hub.background(hub.store.update_chat(t.chat_id, state=ChatState.WAITING, queue=t.queue), "cold")
             return
-        session.agent, session.agent_name = t.to_agent, hub.names.get(t.to_agent, t.to_agent)
-        hub.background(hub.store.update_chat(t.chat_id, state=session.state, agent=t.to_agent, queue=t.queue),
-                       "transfer")
+        view = hub.router.chat(t.chat_id)
+        state = view.state if view is not None else ChatState.ACTIVE
+        hub.background(hub.store.update_chat(t.chat_id, state=state, agent=t.to_agent, queue=t.queue), "transfer")
         if (conn := hub.agents.get(t.to_agent)) is not None:
-            assigned = ChatAssigned(chat=session.info(), waited_s=0.0, transferred_from=from_name)
-            session.attach(Role.AGENT, conn.peer, 0, assigned)
+            assigned = ChatAssigned(chat=hub.chat_info(session), waited_s=0.0, transferred_from=from_name)
+            hub.attach(session, Role.AGENT, conn.peer, 0, assigned)
         if (peer := session.peer(Role.REQUESTOR)) is not None:
-            peer.send(AgentJoined(chat_id=t.chat_id, agent_name=session.agent_name, transferred=True))
+            peer.send(AgentJoined(chat_id=t.chat_id, agent_name=hub.names.get(t.to_agent, t.to_agent),
+                                  transferred=True))
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -127,7 +123,7 @@ class Handovers:
                 continue
             session = hub.sessions.get(chat_id)
             if party == receiver and state is S.OFFERED and session is not None:
-                conn.peer.send(DiscussionOffer(discussion=info, chat=session.info()))
+                conn.peer.send(DiscussionOffer(discussion=info, chat=hub.chat_info(session)))
             else:
                 conn.peer.send(DiscussionUpdate(discussion=info, text=text))
 

@@ -19,6 +19,7 @@ from onduty.server.config import ServerConfig
 from onduty.server.core import Router, RouterConfig
 from onduty.server.core import events as ev
 from onduty.server.core.decisions import (
+    Activated,
     AgentStatusChanged,
     Assign,
     Close,
@@ -30,14 +31,13 @@ from onduty.server.core.decisions import (
     Requeue,
     Transferred,
 )
-from onduty.server.core.estimate import WaitEstimator
 from onduty.server.shell.collab import Collaboration
 from onduty.server.shell.handover import Handovers
 from onduty.server.shell.peer import Peer
-from onduty.server.shell.sessions import ChatSession
+from onduty.server.shell.sessions import ChatSession, chat_info
 from onduty.server.store import AuditEntry, QueueRecord, Store, StoredMessage
 from onduty.shared.codec import Codec
-from onduty.shared.errors import CloseCode, ErrorCode
+from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
     AgentJoined,
     AgentStatus,
@@ -45,12 +45,13 @@ from onduty.shared.messages import (
     ChatClosed,
     ChatEnded,
     ChatRequeued,
+    Message,
     PeerTyping,
     QueueInfo,
     QueueStatus,
     Waiting,
 )
-from onduty.shared.types import AgentProfile, ChatState, EndReason, FileRef, Role
+from onduty.shared.types import AgentProfile, ChatInfo, ChatState, EndReason, FileRef, Role
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class Hub:
             RouterConfig(
                 agent_grace_s=config.agent_grace_s,
                 requestor_grace_s=config.requestor_grace_s,
-                default_max_wait_s=config.default_max_wait_s,
+                discussion_timeout_s=config.discussion_timeout_s,
             )
         )
         self.sessions: dict[str, ChatSession] = {}
@@ -90,7 +91,6 @@ class Hub:
         self._queues: dict[str, QueueRecord] = {}
         self.callbacks: dict[str, int] = {}
         """Open callback requests per queue (shown to its agents in ``queue_status``)."""
-        self.estimator = WaitEstimator()
         self.collab = Collaboration(self)
         self.handovers = Handovers(self)
         self._wake = asyncio.Event()
@@ -118,16 +118,9 @@ class Hub:
                 if agent is not None:
                     self.names[agent.username] = agent.display_name
                     self.apply(ev.AgentConfigured(now, agent.username, agent.queues, agent.capacity))
-            session = ChatSession(
-                record=record, state=record.state, agent=record.agent,
-                agent_name=self.names.get(record.agent or ""), assigned_at=record.assigned_at,
-                ended_at=record.ended_at, end_reason=record.end_reason,
-            )
-            for message in await self.store.messages_after(record.chat_id, 0, limit=1_000_000):
-                session.add(message)
-            self.sessions[record.chat_id] = session
+            self.sessions[record.chat_id] = ChatSession(record=record, last_seq=record.last_seq)
             self.apply(ev.ChatRestored(now, record.chat_id, record.queue, record.state, record.agent,
-                                       record.requested_at))
+                                       record.requested_at, record.assigned_at, record.ended_at, record.end_reason))
             restored += 1
         log.info("hub started", extra={"restored_chats": restored})
         self._loop = asyncio.get_running_loop()
@@ -182,28 +175,34 @@ class Hub:
     # --- router ----------------------------------------------------------------------
 
     def apply(self, event: ev.Event) -> None:
-        """Feed one event; perform what the router decided. ProtocolError propagates unchanged."""
+        """Feed one event; perform what the router decided. ProtocolError propagates unchanged.
+
+        The router has changed state once it returns, so every decision is performed even if
+        one of them fails (our bug: logged with the decision, never swallowed silently)."""
         for decision in self.router.apply(event):
-            self._perform(decision)
+            try:
+                self._perform(decision)
+            except Exception:
+                log.exception("performing a routing decision failed", extra={"decision": repr(decision)})
         self._wake.set()
 
     def _perform(self, d: Decision) -> None:
         now = self.clock()
         match d:
-            case Assign(chat_id=chat_id, agent=agent, waited_s=waited):
-                self._assign(self.sessions[chat_id], agent, waited, now)
-            case Position(chat_id=chat_id, position=pos, waited_s=waited, max_wait_s=max_wait):
-                session = self.sessions[chat_id]
-                if (peer := session.peer(Role.REQUESTOR)) is not None:
-                    estimate = self.estimator.estimate(session.record.queue, pos, now)
-                    peer.send(Waiting(chat_id=chat_id, position=pos, waited_s=waited, max_wait_s=max_wait,
-                                      est_wait_s=estimate))
+            case Assign(chat_id=chat_id, agent=agent, waited_s=waited, handed_by=handed_by):
+                self._assign(self.sessions[chat_id], agent, waited, handed_by, now)
+            case Activated(chat_id=chat_id):
+                self.background(self.store.update_chat(chat_id, state=ChatState.ACTIVE), "active")
+            case Position(chat_id=chat_id) as position:
+                if (peer := self.sessions[chat_id].peer(Role.REQUESTOR)) is not None:
+                    peer.send(waiting(position))
             case Requeue(chat_id=chat_id, agent=agent):
                 session = self.sessions[chat_id]
                 session.detach(Role.AGENT)
-                session.state, session.agent, session.agent_name = ChatState.WAITING, None, None
                 self.background(self.store.update_chat(chat_id, state=ChatState.WAITING), "requeue")
                 self.audit(now, "requeued", chat_id, agent)
+                log.info("chat requeued", extra={"chat": chat_id, "queue": self._queue_of(chat_id), "agent": agent,
+                                                 "reason": "agent did not come back"})
                 if (peer := session.peer(Role.REQUESTOR)) is not None:
                     peer.send(ChatRequeued(chat_id=chat_id))
             case End(chat_id=chat_id, reason=reason, agent=agent):
@@ -213,6 +212,7 @@ class Hub:
                 closing = self.store.update_chat(chat_id, state=ChatState.CLOSED, closed_at=now)
                 self.background(closing, "close")
                 self.audit(now, "closed", chat_id, agent)
+                log.info("chat closed", extra={"chat": chat_id, "queue": session.record.queue, "agent": agent})
                 if (peer := session.peer(Role.AGENT)) is not None:
                     peer.send(ChatClosed(chat_id=chat_id))
             case AgentStatusChanged() as status:
@@ -263,29 +263,51 @@ class Hub:
     def queue_info(self, queue: QueueRecord) -> QueueInfo:
         """What a requestor may know before asking: is anyone on duty, how long is the line."""
         s = self.router.queue_status(queue.name)
-        estimate = self.estimator.estimate(queue.name, s.waiting + 1, self.clock()) if s.routable == 0 else 0.0
+        estimate = self.router.queue_estimate(queue.name, s.waiting + 1) if s.routable == 0 else 0.0
         return QueueInfo(queue=queue.name, open=s.on_duty > 0, on_duty=s.on_duty, waiting=s.waiting,
                          max_wait_s=queue.max_wait_s, est_wait_s=estimate if s.on_duty > 0 else None)
 
-    def _assign(self, session: ChatSession, agent: str, waited: float, now: float) -> None:
-        self.estimator.assigned(session.record.queue, now)
-        session.state, session.agent, session.assigned_at = ChatState.ASSIGNED, agent, now
-        session.agent_name = self.names.get(agent, agent)
+    def _assign(self, session: ChatSession, agent: str, waited: float, handed_by: str | None,
+                now: float) -> None:
+        queue = self._queue_of(session.chat_id)
         self.background(
-            self.store.update_chat(session.chat_id, state=ChatState.ASSIGNED, agent=agent, assigned_at=now),
+            self.store.update_chat(session.chat_id, state=ChatState.ASSIGNED, agent=agent, assigned_at=now,
+                                   queue=queue),
             "assign",
         )
         self.audit(now, "assigned", session.chat_id, agent, waited_s=f"{waited:.3f}")
-        handed_by, session.transferred_from = session.transferred_from, None
+        log.info("chat assigned", extra={"chat": session.chat_id, "queue": queue, "agent": agent,
+                                         "waited_s": round(waited, 3)})
+        from_name = self.names.get(handed_by, handed_by) if handed_by is not None else None
         if (conn := self.agents.get(agent)) is not None:
-            assigned = ChatAssigned(chat=session.info(), waited_s=waited, transferred_from=handed_by)
-            session.attach(Role.AGENT, conn.peer, 0, assigned)
+            assigned = ChatAssigned(chat=self.chat_info(session), waited_s=waited, transferred_from=from_name)
+            self.attach(session, Role.AGENT, conn.peer, 0, assigned)
         if (peer := session.peer(Role.REQUESTOR)) is not None:
-            peer.send(AgentJoined(chat_id=session.chat_id, agent_name=session.agent_name,
+            peer.send(AgentJoined(chat_id=session.chat_id, agent_name=self.names.get(agent, agent),
                                   transferred=handed_by is not None))
 
+    def chat_info(self, session: ChatSession) -> ChatInfo:
+        """The chat as clients see it: its request, and its state as the router holds it."""
+        view = self.router.chat(session.chat_id)
+        agent = view.agent if view is not None else session.record.agent
+        name = self.names.get(agent, agent) if agent is not None else None
+        return chat_info(session.record, view, name, session.last_seq)
+
+    def attach(self, session: ChatSession, role: Role, peer: Peer, after_seq: int,
+               first: Message | None = None) -> None:
+        """``peer`` reads ``session`` from ``after_seq`` on: ``first`` (if any), the replay, then live."""
+        attached = session.attach(role, peer, after_seq)
+        if first is not None:
+            peer.send(first)
+        self.background(session.replay(role, attached, self.store), "replay")
+
+    def _queue_of(self, chat_id: str) -> str | None:
+        view = self.router.chat(chat_id)
+        return view.queue if view is not None else None
+
     def _end(self, session: ChatSession, reason: EndReason, agent: str | None, now: float) -> None:
-        session.state, session.ended_at, session.end_reason = ChatState.ENDED, now, reason
+        log.info("chat ended", extra={"chat": session.chat_id, "queue": self._queue_of(session.chat_id),
+                                      "agent": agent, "reason": reason.value})
         self.background(
             self.store.update_chat(session.chat_id, state=ChatState.ENDED, ended_at=now, end_reason=reason),
             "end",
@@ -299,11 +321,10 @@ class Hub:
 
     def ended_frame(self, chat_id: str) -> ChatEnded | None:
         """What a party is told about a chat that is over (a late ``end_chat``, a resume), or None."""
-        session = self.sessions.get(chat_id)
-        if session is None or session.end_reason is None:
+        view = self.router.chat(chat_id)
+        if view is None or view.end_reason is None:
             return None
-        reason = session.end_reason
-        return ChatEnded(chat_id=chat_id, reason=reason, text=END_TEXT[reason])
+        return ChatEnded(chat_id=chat_id, reason=view.end_reason, text=END_TEXT[view.end_reason])
 
     def audit(self, at: float, kind: str, chat_id: str | None, agent: str | None, **detail: str) -> None:
         self.background(self.store.audit(AuditEntry(at, kind, chat_id, agent, detail)), "audit")
@@ -342,8 +363,10 @@ class Hub:
             session = self.sessions[chat_id]
             if session.peer(Role.AGENT) is peer:
                 continue
-            assigned = ChatAssigned(chat=session.info(), waited_s=_waited(session), resumed=True)
-            session.attach(Role.AGENT, peer, cursors.get(chat_id, 0), assigned)
+            info = self.chat_info(session)
+            waited = max(0.0, (info.assigned_at or info.created_at) - info.created_at)
+            assigned = ChatAssigned(chat=info, waited_s=waited, resumed=True)
+            self.attach(session, Role.AGENT, peer, cursors.get(chat_id, 0), assigned)
         for queue in profile.queues:
             peer.send(self.queue_status(queue))
         self.handovers.resend(profile.username)
@@ -388,14 +411,16 @@ class Hub:
         self.broadcast_queue_status(queue)
 
     def agent_replied(self, session: ChatSession, username: str) -> None:
-        """The agent writes in the chat: refused once it ended; assigned -> active."""
+        """The agent writes in the chat: refused once it ended (the router decides assigned -> active)."""
         self.apply(ev.AgentReplied(self.clock(), session.chat_id, username))
-        if session.state is ChatState.ASSIGNED:
-            session.state = ChatState.ACTIVE
-            self.background(self.store.update_chat(session.chat_id, state=ChatState.ACTIVE), "active")
 
-    def ack(self, chat_id: str, party: Role, seq: int) -> None:
-        """Record a delivery cursor; acks arriving together are written once, at the highest seq."""
+    def ack(self, session: ChatSession, party: Role, seq: int) -> None:
+        """Record a delivery cursor; acks arriving together are written once, at the highest seq.
+
+        An ack beyond the chat's last message is refused: a later resume would skip what it claims."""
+        if seq > session.last_seq:
+            raise ProtocolError(ErrorCode.INVALID_VALUE, f"ack of seq {seq}: the chat's last is {session.last_seq}")
+        chat_id = session.chat_id
         key = (chat_id, party)
         if key not in self._acks:
             if not self._acks:
@@ -410,13 +435,14 @@ class Hub:
             self.background(self.store.ack(chat_id, party, seq), "ack")
 
 
+def waiting(p: Position) -> Waiting:
+    return Waiting(chat_id=p.chat_id, position=p.position, waited_s=p.waited_s, max_wait_s=p.max_wait_s,
+                   est_wait_s=p.est_wait_s)
+
+
 def agent_status(s: AgentStatusChanged) -> AgentStatus:
     return AgentStatus(
         on_duty=s.on_duty, presence=s.presence, routable=s.routable, open_chats=list(s.chats),
         capacity=s.capacity,
     )
 
-
-def _waited(session: ChatSession) -> float:
-    assigned = session.assigned_at or session.record.requested_at
-    return max(0.0, assigned - session.record.requested_at)

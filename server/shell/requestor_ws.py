@@ -11,7 +11,7 @@ from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
 from onduty.server.shell.case_callbacks import case_from_callback
 from onduty.server.shell.endpoint import Endpoint
-from onduty.server.shell.hub import END_TEXT, Hub
+from onduty.server.shell.hub import Hub, waiting
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
@@ -21,7 +21,6 @@ from onduty.shared.messages import (
     Ack,
     AgentJoined,
     CallbackSaved,
-    ChatEnded,
     ChatRequested,
     EndChat,
     GetQueueInfo,
@@ -32,7 +31,6 @@ from onduty.shared.messages import (
     Send,
     Sent,
     Typing,
-    Waiting,
 )
 from onduty.shared.types import CallbackInfo, ChatState, Role
 
@@ -68,14 +66,12 @@ class RequestorEndpoint(Endpoint):
                 await self._resume(chat_id, resume_token, after_seq)
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
                 session = self._own(chat_id)
-                if hub.router.chat_state(chat_id) in (None, ChatState.ENDED):
-                    raise ProtocolError(ErrorCode.CHAT_ENDED, chat_id)
+                hub.router.check_writable(chat_id)
                 name = session.record.requestor_name
                 await self.pipeline(self.post(session, Role.REQUESTOR, name, text, client_msg_id), "send",
                                     client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
-                self._own(chat_id)
-                hub.ack(chat_id, Role.REQUESTOR, seq)
+                hub.ack(self._own(chat_id), Role.REQUESTOR, seq)
             case EndChat(chat_id=chat_id):
                 self._own(chat_id)
                 if hub.router.chat_state(chat_id) is not None:
@@ -124,8 +120,8 @@ class RequestorEndpoint(Endpoint):
             context=tuple(m.context),
         )
         await hub.store.create_chat(record)
-        session = self.session = hub.sessions[record.chat_id] = ChatSession(record, ChatState.WAITING)
-        session.attach(Role.REQUESTOR, self.peer, 0)
+        session = self.session = hub.sessions[record.chat_id] = ChatSession(record)
+        hub.attach(session, Role.REQUESTOR, self.peer, 0)
         self.peer.log.extra = {**(self.peer.log.extra or {}), "chat": record.chat_id}
         self.peer.send(ChatRequested(chat_id=record.chat_id, queue=queue.name, resume_token=resume_token))
         if m.text:
@@ -190,19 +186,15 @@ class RequestorEndpoint(Endpoint):
         hub.apply(ev.RequestorReconnected(hub.clock(), chat_id))
         self.session = session
         self.peer.send(ChatRequested(chat_id=chat_id, queue=session.record.queue, resume_token=resume_token))
-        if session.state is ChatState.WAITING:
-            line = hub.router.line(session.record.queue)
-            position = line.index(chat_id) + 1 if chat_id in line else 1
-            waited = hub.clock() - session.record.requested_at
-            queue = await hub.ensure_queue(session.record.queue)
-            max_wait = queue.max_wait_s if queue is not None else self.config.default_max_wait_s
-            self.peer.send(Waiting(chat_id=chat_id, position=position, waited_s=waited, max_wait_s=max_wait))
-        elif session.state is ChatState.ENDED and session.end_reason is not None:
-            self.peer.send(ChatEnded(chat_id=chat_id, reason=session.end_reason, text=END_TEXT[session.end_reason]))
-        else:
-            self.peer.send(AgentJoined(chat_id=chat_id, agent_name=session.agent_name or ""))
+        view = hub.router.chat(chat_id)
+        if (position := hub.router.waiting(chat_id)) is not None:
+            self.peer.send(waiting(position))
+        elif (ended := hub.ended_frame(chat_id)) is not None:
+            self.peer.send(ended)
+        elif view is not None and view.agent is not None:
+            self.peer.send(AgentJoined(chat_id=chat_id, agent_name=hub.names.get(view.agent, view.agent)))
         after = after_seq if after_seq is not None else await hub.store.acked(chat_id, Role.REQUESTOR)
-        session.attach(Role.REQUESTOR, self.peer, after)
+        hub.attach(session, Role.REQUESTOR, self.peer, after)
 
     def gone(self) -> None:
         session = self.session

@@ -1,66 +1,78 @@
-"""An open chat held in memory: its messages and who has been sent what.
+"""An open chat's delivery state: who reads it, and who has been sent what.
 
-Delivery is synchronous once a message is stored, so a party attached to the chat gets
-every message exactly once and in sequence order, whatever order the stores finished in.
+The router owns the chat's state (waiting, assigned, who holds it...); this holds only
+what delivery needs: the stored request, the last stored ``seq`` and each attached party's
+cursor. Messages are not kept in memory: a party that attaches (a new agent, a resume) is
+replayed from the store, page by page, and then gets every new message as it is stored,
+exactly once and in ``seq`` order, whatever order the stores finished in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from onduty.server.core.model import ChatView
 from onduty.server.shell.peer import Peer
+from onduty.server.store import Store
 from onduty.server.store.records import ChatRecord, StoredMessage
-from onduty.shared.messages import ChatAssigned, ChatMessage
-from onduty.shared.types import ChatInfo, ChatState, EndReason, RequestorInfo, Role
+from onduty.shared.messages import ChatMessage
+from onduty.shared.types import ChatInfo, RequestorInfo, Role
+
+REPLAY_PAGE = 200
+"""Messages read from the store per round of a replay."""
 
 
-@dataclass(slots=True)
+@dataclass(eq=False, slots=True)
 class Attachment:
     """A peer reading this chat; ``next_seq`` is the next message it is owed."""
 
     peer: Peer
     next_seq: int
+    replaying: bool = True
 
 
 @dataclass(slots=True)
 class ChatSession:
     record: ChatRecord
-    state: ChatState
-    agent: str | None = None
-    agent_name: str | None = None
-    assigned_at: float | None = None
-    ended_at: float | None = None
-    end_reason: EndReason | None = None
-    messages: dict[int, StoredMessage] = field(default_factory=dict)
     last_seq: int = 0
     parties: dict[Role, Attachment] = field(default_factory=dict)
-    transferred_from: str | None = None
-    """Name of the agent who handed the chat over (warm or cold), for the next agent's window."""
+    _early: dict[int, StoredMessage] = field(default_factory=dict)
+    """Stored messages that finished before an earlier seq did: delivered once the gap is filled."""
 
     @property
     def chat_id(self) -> str:
         return self.record.chat_id
 
-    def info(self) -> ChatInfo:
-        return chat_info(
-            self.record, state=self.state, assigned_at=self.assigned_at, ended_at=self.ended_at,
-            agent=self.agent, agent_name=self.agent_name, end_reason=self.end_reason, last_seq=self.last_seq,
-        )
-
     def add(self, message: StoredMessage) -> None:
         """A stored message: deliver it (and any it was waiting for) to attached parties."""
-        self.messages[message.seq] = message
-        while self.last_seq + 1 in self.messages:
-            self.last_seq += 1
-        for role in self.parties:
-            self._flush(role, replay=False)
+        self._early[message.seq] = message
+        while (m := self._early.pop(self.last_seq + 1, None)) is not None:
+            self.last_seq = m.seq
+            for role, attached in self.parties.items():
+                if not attached.replaying and attached.next_seq == m.seq:
+                    attached.next_seq += 1
+                    if m.sender is not role:
+                        attached.peer.send(to_wire(m))
 
-    def attach(self, role: Role, peer: Peer, after_seq: int, assigned: ChatAssigned | None = None) -> None:
-        """``peer`` reads this chat from ``after_seq`` on (a replay includes its own messages)."""
-        self.parties[role] = Attachment(peer, after_seq + 1)
-        if assigned is not None:
-            peer.send(assigned)
-        self._flush(role, replay=True)
+    def attach(self, role: Role, peer: Peer, after_seq: int) -> Attachment:
+        """``peer`` reads this chat from ``after_seq`` on; call :meth:`replay` with the result."""
+        attached = self.parties[role] = Attachment(peer, after_seq + 1)
+        return attached
+
+    async def replay(self, role: Role, attached: Attachment, store: Store) -> None:
+        """Send ``attached`` what it missed (its own messages too), then switch it to live delivery."""
+        while self.parties.get(role) is attached and attached.next_seq <= self.last_seq:
+            page = await store.messages_after(self.chat_id, attached.next_seq - 1, limit=REPLAY_PAGE)
+            if self.parties.get(role) is not attached:
+                return
+            for m in page:
+                if m.seq != attached.next_seq or m.seq > self.last_seq:
+                    break
+                attached.next_seq += 1
+                attached.peer.send(to_wire(m))
+            if not page:
+                break
+        attached.replaying = False
 
     def detach(self, role: Role, peer: Peer | None = None) -> None:
         current = self.parties.get(role)
@@ -71,14 +83,6 @@ class ChatSession:
         attached = self.parties.get(role)
         return attached.peer if attached else None
 
-    def _flush(self, role: Role, replay: bool) -> None:
-        attached = self.parties[role]
-        while attached.next_seq <= self.last_seq:
-            m = self.messages[attached.next_seq]
-            attached.next_seq += 1
-            if replay or m.sender is not role:
-                attached.peer.send(to_wire(m))
-
 
 def to_wire(m: StoredMessage) -> ChatMessage:
     return ChatMessage(
@@ -87,13 +91,16 @@ def to_wire(m: StoredMessage) -> ChatMessage:
     )
 
 
-def chat_info(
-    r: ChatRecord, *, state: ChatState, assigned_at: float | None, ended_at: float | None, agent: str | None,
-    agent_name: str | None, end_reason: EndReason | None, last_seq: int,
-) -> ChatInfo:
-    """What clients see of a chat: the stored request plus its current state."""
+def chat_info(r: ChatRecord, view: ChatView | None, agent_name: str | None, last_seq: int) -> ChatInfo:
+    """What clients see of a chat: the stored request plus the router's state (the record's once closed)."""
+    if view is None:
+        queue, state, agent = r.queue, r.state, r.agent
+        assigned_at, ended_at, end_reason = r.assigned_at, r.ended_at, r.end_reason
+    else:
+        queue, state, agent = view.queue, view.state, view.agent
+        assigned_at, ended_at, end_reason = view.assigned_at, view.ended_at, view.end_reason
     return ChatInfo(
-        chat_id=r.chat_id, queue=r.queue, state=state,
+        chat_id=r.chat_id, queue=queue, state=state,
         requestor=RequestorInfo(name=r.requestor_name, email=r.requestor_email, verified_id=r.requestor_id,
                                 site=r.site),
         request_type=r.request_type, context=list(r.context), created_at=r.requested_at, assigned_at=assigned_at,

@@ -6,6 +6,7 @@ stamped with the current ``sc.t``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
@@ -117,7 +118,9 @@ def of(decisions: Iterable[Decision], kind: type[D]) -> list[D]:
 
 
 def chat_decisions(decisions: Iterable[Decision]) -> list[Decision]:
-    return [d for d in decisions if isinstance(d, CHAT_DECISIONS)]
+    """The chat decisions, estimates left out (they have tests of their own)."""
+    return [dataclasses.replace(d, est_wait_s=None) if isinstance(d, Position) else d
+            for d in decisions if isinstance(d, CHAT_DECISIONS)]
 
 
 def assigns(decisions: Iterable[Decision]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from onduty.server.core import events as ev
 from onduty.server.core.decisions import (
+    Activated,
     AgentStatusChanged,
     Assign,
     Close,
@@ -54,6 +55,7 @@ class RouterMachine(RuleBasedStateMachine):
         self.on_duty: dict[str, bool] = {}
         self.presence_of: dict[str, Presence] = {}
         self.lost_since: dict[str, float] = {}
+        self.waited_before: dict[str, float] = {}
         self.requestor_gone_since: dict[str, float] = {}
         # What the decisions said (the router's outputs).
         self.requested: list[str] = []
@@ -85,8 +87,14 @@ class RouterMachine(RuleBasedStateMachine):
         for d in out:
             self.check_and_book(d)
         for q in self.max_wait:
+            for chat_id in set(lines_before[q]) - set(self.router.line(q)):
+                self.waited_before[chat_id] = self.waited_before.get(chat_id, 0.0) + self.t - self.entered_line[chat_id]
             for chat_id in set(self.router.line(q)) - set(lines_before[q]):
                 self.entered_line[chat_id] = self.t
+        if isinstance(event, ev.Tick):  # grace over: the agent is Off Duty (and stays released)
+            for name in [n for n, since in self.lost_since.items() if event.at - since >= AGENT_GRACE]:
+                self.on_duty[name] = False
+                del self.lost_since[name]
         self.requeued = {c for c in self.requeued if self.router.chat_state(c) is ChatState.WAITING}
         for name, status in self.told_agent.items():
             if status.routable and not routable_before.get(name, False):
@@ -109,8 +117,6 @@ class RouterMachine(RuleBasedStateMachine):
             return False
         e = self.event
         if isinstance(e, ev.AgentDisconnected) and e.username == agent and e.signed_out:
-            return True
-        if isinstance(e, ev.AgentDisconnected) and e.username == agent and not self.router.agent_chats(agent):
             return True
         return isinstance(e, ev.Tick) and e.at - self.lost_since[agent] >= AGENT_GRACE
 
@@ -173,6 +179,8 @@ class RouterMachine(RuleBasedStateMachine):
             case QueueStatusChanged(queue=queue):
                 assert self.told_queue.get(queue) != d, f"{d} repeated"
                 self.told_queue[queue] = d
+            case Activated(chat_id=chat_id):
+                assert isinstance(self.event, ev.AgentReplied) and self.event.chat_id == chat_id, d
             case _:
                 raise AssertionError(f"unexpected decision {d!r}")
 
@@ -181,7 +189,8 @@ class RouterMachine(RuleBasedStateMachine):
         if d.reason is EndReason.TIMEOUT:
             assert isinstance(e, ev.Tick), (d, e)
             assert d.agent is None
-            assert e.at - self.entered_line[chat_id] >= self.max_wait[self.queue_of[chat_id]], d
+            waited = self.waited_before.get(chat_id, 0.0) + e.at - self.entered_line[chat_id]
+            assert waited >= self.max_wait[self.queue_of[chat_id]], d
         elif d.reason is EndReason.REQUESTOR_LEFT:
             if isinstance(e, ev.RequestorEnded):
                 assert e.chat_id == chat_id, (d, e)
@@ -256,6 +265,8 @@ class RouterMachine(RuleBasedStateMachine):
         self.lost_since[name] = self.t
         self.feed(ev.AgentDisconnected(self.t, name, signed_out))
         if signed_out:
+            self.on_duty[name] = False
+            self.lost_since.pop(name)
             assert self.router.agent_chats(name) == ()
 
     @rule(data=st.data(), on=st.booleans())
@@ -285,7 +296,8 @@ class RouterMachine(RuleBasedStateMachine):
                 assert err.value.code is ErrorCode.CHAT_ENDED
                 assert self.router.snapshot() == before
             else:
-                assert self.feed(ev.AgentReplied(self.t, chat_id, name)) == []
+                first = [Activated(chat_id)] if state is ChatState.ASSIGNED else []
+                assert self.feed(ev.AgentReplied(self.t, chat_id, name)) == first
                 assert self.router.chat_state(chat_id) is ChatState.ACTIVE
         elif action == "end":
             self.feed(ev.AgentEnded(self.t, chat_id, name))

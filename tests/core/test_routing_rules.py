@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onduty.server.core import events as ev
+from onduty.server.core.decisions import Activated
 from onduty.server.core.model import RouterConfig
 from onduty.server.core.router import Router
 from onduty.shared.errors import ErrorCode, ProtocolError
@@ -448,11 +449,79 @@ def test_signing_out_releases_at_once() -> None:
     assert sc.r.next_deadline() == 125.0  # only the requeued chat's wait
 
 
-def test_disconnect_without_chats_sets_no_deadline() -> None:
+def test_a_dropped_agent_keeps_duty_and_presence_for_its_grace_then_is_off_duty() -> None:
     sc = Scenario(agents={"alice": ["q"]})
     sc.connect("alice")
+    sc.presence("alice", Presence.BUSY)
     sc.disconnect("alice")
+    assert sc.r.next_deadline() == 60.0
+    sc.t = 59.0
+    sc.reconnect("alice")
+    status = sc.r.agent_status("alice")
+    assert (status.on_duty, status.presence) == (True, Presence.BUSY)
+    sc.disconnect("alice")
+    sc.tick(59.0 + 60.0)
+    assert sc.r.agent_status("alice").on_duty is False
     assert sc.r.next_deadline() is None
+
+
+def test_signing_out_is_off_duty_at_once() -> None:
+    sc = Scenario(agents={"alice": ["q"]})
+    sc.connect("alice")
+    sc.disconnect("alice", signed_out=True)
+    assert sc.r.agent_status("alice").on_duty is False
+    assert sc.r.next_deadline() is None
+
+
+def test_after_a_restart_an_agent_who_was_on_duty_keeps_it_if_back_within_grace() -> None:
+    for back_after, on_duty in ((30.0, True), (61.0, False)):
+        sc = Scenario(agents={})
+        sc.apply(ev.AgentRestored(0.0, "alice", ("q",), 1, True, Presence.AVAILABLE))
+        assert sc.r.agent_status("alice").connected is False
+        sc.tick(back_after)
+        sc.apply(ev.AgentConnected(back_after, "alice"))
+        status = sc.r.agent_status("alice")
+        assert (status.on_duty, status.routable) == (on_duty, on_duty)
+
+
+def test_the_waiting_limit_counts_from_the_request_across_a_restart() -> None:
+    sc = Scenario(queues={"q": 8.0}, agents={})
+    sc.t = 100.0
+    for chat_id, asked in (("a", 93.0), ("b", 95.0), ("c", 97.0), ("d", 99.0), ("e", 100.0)):
+        sc.apply(ev.ChatRestored(100.0, chat_id, "q", ChatState.WAITING, None, asked))
+        sc.requestor_back(chat_id)
+    drops = {}
+    for t in (101.0, 103.0, 105.0, 107.0, 108.0):
+        for end in of(sc.tick(t), End):
+            drops[end.chat_id] = (t, end.reason)
+    assert drops == {"a": (101.0, EndReason.TIMEOUT), "b": (103.0, EndReason.TIMEOUT),
+                     "c": (105.0, EndReason.TIMEOUT), "d": (107.0, EndReason.TIMEOUT),
+                     "e": (108.0, EndReason.TIMEOUT)}
+
+
+def test_a_requeued_chat_has_what_is_left_of_its_limit() -> None:
+    sc = Scenario(agents={"alice": ["q"], "bob": ["q"]})
+    sc.request("c1")  # nobody on duty: waits from 0
+    sc.t = 50.0
+    sc.connect("alice")  # takes c1 after 50 s in line
+    sc.t = 200.0
+    sc.disconnect("alice", signed_out=True)  # back in line with 70 s left
+    assert sc.r.line("q") == ["c1"]
+    assert sc.r.next_deadline() == 270.0
+
+
+def test_the_waiting_position_carries_the_queues_pace() -> None:
+    sc = Scenario(agents={"alice": ["q"]}, capacity={"alice": 1})
+    sc.connect("alice")
+    for i, t in enumerate((0.0, 10.0, 20.0)):
+        sc.t = t
+        sc.request(f"c{i}")
+        if i < 2:
+            sc.close(f"c{i}", "alice")
+    assert sc.r.waiting("c2") is None  # assigned at once
+    sc.request("c3")
+    position = sc.r.waiting("c3")
+    assert position is not None and (position.position, position.est_wait_s) == (1, 10.0)
 
 
 def test_grace_restarts_on_every_new_disconnect() -> None:
@@ -551,7 +620,7 @@ def test_agent_reply_moves_assigned_to_active_and_is_refused_after_end() -> None
     sc = Scenario(agents={"alice": ["q"]})
     _alice_holding(sc, "c1")
     assert sc.r.chat_state("c1") is ChatState.ASSIGNED
-    assert sc.reply("c1", "alice") == []
+    assert sc.reply("c1", "alice") == [Activated("c1")]
     assert sc.r.chat_state("c1") is ChatState.ACTIVE
     assert sc.reply("c1", "alice") == []
     sc.requestor_end("c1")
@@ -658,6 +727,7 @@ def test_status_is_not_repeated_when_nothing_changed() -> None:
     assert sc.presence("alice", Presence.AVAILABLE) == []
     assert sc.reconnect("alice") == []
     sc.request("c1")
+    sc.reply("c1", "alice")
     assert sc.reply("c1", "alice") == []
     assert sc.tick(10.0) == []
     # Re-configuring with the same values tells nobody anything.
@@ -691,11 +761,11 @@ def test_moving_an_agent_between_queues_updates_both_queues() -> None:
 def _restored(agent_connects: bool) -> Scenario:
     sc = Scenario(agents={"alice": ["q"], "bob": ["q"]}, capacity={"alice": 2})
     sc.t = 1000.0
-    sc.apply(ev.ChatRestored(1000.0, "w2", "q", ChatState.WAITING, None, 920.0))
+    sc.apply(ev.ChatRestored(1000.0, "w2", "q", ChatState.WAITING, None, 992.0))
     sc.apply(ev.ChatRestored(1000.0, "held", "q", ChatState.ACTIVE, "alice", 950.0))
-    sc.apply(ev.ChatRestored(1000.0, "w1", "q", ChatState.WAITING, None, 910.0))
+    sc.apply(ev.ChatRestored(1000.0, "w1", "q", ChatState.WAITING, None, 990.0))
     sc.apply(ev.ChatRestored(1000.0, "done", "q", ChatState.ENDED, "alice", 900.0))
-    sc.apply(ev.ChatRestored(1000.0, "w3", "q", ChatState.WAITING, None, 990.0))
+    sc.apply(ev.ChatRestored(1000.0, "w3", "q", ChatState.WAITING, None, 995.0))
     if agent_connects:
         sc.t = 1030.0
         sc.connect("alice")
@@ -734,9 +804,9 @@ def test_restored_held_chats_are_released_when_the_agent_does_not_come_back() ->
         Requeue("held", "alice"),
         Close("done", "alice"),
         Position("held", 1, 110.0, 120.0),
-        Position("w1", 2, 150.0, 120.0),
-        Position("w2", 3, 140.0, 120.0),
-        Position("w3", 4, 70.0, 120.0),
+        Position("w1", 2, 70.0, 120.0),
+        Position("w2", 3, 68.0, 120.0),
+        Position("w3", 4, 65.0, 120.0),
     ]
     assert sc.r.line("q") == ["held", "w1", "w2", "w3"]
 
