@@ -251,8 +251,9 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin):
     def _maybe_checkpoint(self) -> None:
         """Every ``_CHECKPOINT_EVERY`` commits, copy the WAL into the database on the side (PASSIVE:
         never blocks the writer). Frames written meanwhile are copied by a short catch-up on the
-        writer's thread (see _write_loop); only then is the WAL complete and reused from its start,
-        so it stays small under sustained load."""
+        writer's thread (see _keep_wal_small); only then is the WAL complete and reused from its start,
+        so it stays small under sustained load -- if this thread gets to run. The hard bound does not
+        depend on that (``wal_limit_bytes``, also in _keep_wal_small)."""
         if self._commits - self._checkpointed_at < _CHECKPOINT_EVERY or self._checkpoint_running is not None:
             return
         conn, checkpointer = self._checkpoint_conn, self._checkpointer
@@ -358,7 +359,7 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin):
         try:
             if os.stat(self._wal_path).st_size > self._wal_limit_bytes:
                 mode = "TRUNCATE"
-        except FileNotFoundError:
+        except OSError:  # no WAL yet (or unreadable): nothing to bound
             pass
         if mode is None:
             return

@@ -99,5 +99,6 @@ def test_a_bad_store_url_exits_non_zero_with_one_line(tmp_path: Path, monkeypatc
     assert _run(monkeypatch, "--data", str(tmp_path), "--store", "nosql://x", "queue", "list") == 2
     err = capsys.readouterr().err
     assert err.startswith("onduty-server: store 'nosql://x': unknown scheme 'nosql'") and err.count("\n") == 1
+    monkeypatch.setattr("onduty.server.cli.configure_logging", lambda level: None)  # keeps pytest's handlers
     assert _run(monkeypatch, "run", "--data", str(tmp_path), "--store", "sqlite://h/x.db") == 2
     assert "three slashes" in capsys.readouterr().err
