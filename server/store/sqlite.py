@@ -208,18 +208,19 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin):
         loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onduty-store")
         checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onduty-checkpoint")
+        conn: sqlite3.Connection | None = None
         try:
             conn = await loop.run_in_executor(executor, self._connect)
             self._checkpoint_conn = await loop.run_in_executor(
                 checkpointer, partial(sqlite3.connect, self._path, isolation_level=None, check_same_thread=False)
             )
-        except (sqlite3.Error, OSError) as exc:
+        except BaseException as exc:
+            if conn is not None:
+                await loop.run_in_executor(executor, conn.close)
             executor.shutdown(wait=True)
             checkpointer.shutdown(wait=True)
-            raise StoreUnavailable(f"cannot open {self._path}: {exc}") from exc
-        except BaseException:
-            executor.shutdown(wait=True)
-            checkpointer.shutdown(wait=True)
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise StoreUnavailable(f"cannot open {self._path}: {exc}") from exc
             raise
         self._executor, self._conn, self._checkpointer = executor, conn, checkpointer
         self._closing = False

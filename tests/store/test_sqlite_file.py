@@ -43,6 +43,8 @@ async def sqlite_store(db_path: pathlib.Path) -> AsyncIterator[SqliteStore]:
 
 async def test_pragmas(sqlite_store: SqliteStore, db_path: pathlib.Path) -> None:
     _as_store(sqlite_store)
+    # acknowledged = durable: FULL syncs the WAL at every commit (2 = FULL)
+    assert await sqlite_store._read(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 2
     with _raw(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert user_version(conn) == SCHEMA_VERSION
