@@ -1,7 +1,8 @@
 """``onduty-server``: run the server and administer queues, agents and sites.
 
-Every subcommand takes ``--data DIR`` (default: the per-user data folder) and
-``--config FILE``. Passwords are read from standard input, never from arguments.
+Every subcommand takes ``--data DIR`` (default: the per-user data folder),
+``--store URL`` (default: the data folder's SQLite file) and ``--config FILE``.
+Passwords are read from standard input, never from arguments.
 Bad input gets one clear line on stderr and exit status 2.
 """
 
@@ -26,8 +27,8 @@ from onduty.server.cli_cases import add_sla_parser, sla_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
 from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
-from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, StoreError
-from onduty.server.store.sqlite import SqliteStore
+from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, Store, StoreError, open_store
+from onduty.server.store.url import default_url
 from onduty.shared.types import CannedMessage
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -73,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--data", type=Path, default=argparse.SUPPRESS,
                         help="data folder (SQLite database); default: per-user data folder")
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="TOML configuration file")
+    common.add_argument("--store", default=argparse.SUPPRESS, metavar="URL",
+                        help="where data is kept: sqlite:///PATH (env ONDUTY_STORE); default: the data folder's file")
     parser = argparse.ArgumentParser(prog="onduty-server", description=__doc__.split("\n")[0], parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -140,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace) -> ServerConfig:
     overrides = {"data_dir": getattr(args, "data", None), "host": getattr(args, "host", None),
-                 "port": getattr(args, "port", None)}
+                 "port": getattr(args, "port", None), "store": getattr(args, "store", None)}
     return load_config(getattr(args, "config", None), overrides=overrides)
 
 
@@ -158,7 +161,7 @@ def _read_password(prompt: str) -> str:
 
 async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(config.db_path, synchronous=config.sqlite_synchronous)
+    store = open_store(default_url(config), config)
     await store.open()
     passwords = Passwords(config.argon2_time_cost, config.argon2_memory_kib)
     try:
@@ -225,7 +228,7 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
         await store.close()
 
 
-async def _loadgen_setup(store: SqliteStore, passwords: Passwords, queue: str, count: int) -> None:
+async def _loadgen_setup(store: Store, passwords: Passwords, queue: str, count: int) -> None:
     if count < 1:
         raise UsageError("--agents must be at least 1")
     if await store.get_queue(queue) is None:
@@ -243,7 +246,7 @@ async def _loadgen_setup(store: SqliteStore, passwords: Passwords, queue: str, c
 async def _demo(config: ServerConfig) -> None:
     """Demo queues and an agent ``demo`` with a fresh password, printed for the first-time user."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(config.db_path, synchronous=config.sqlite_synchronous)
+    store = open_store(default_url(config), config)
     await store.open()
     passwords = Passwords(config.argon2_time_cost, config.argon2_memory_kib)
     try:

@@ -12,7 +12,7 @@ from onduty.server.config import ConfigError
 from onduty.server.core.cases import Priority
 from onduty.server.core.sla import ALWAYS, DEFAULT_TARGETS, BusinessHours, ClockKind, SlaConfigError, Target, Unit
 from onduty.server.core.sla import parse_weekly as _parse_weekly
-from onduty.server.store.sqlite_cases import CaseStoreMixin
+from onduty.server.store.base_cases import CaseStore
 
 
 def _day(value: str) -> date:
@@ -47,14 +47,14 @@ def add_sla_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], com
     show.add_argument("queue")
 
 
-async def sla_command(args: argparse.Namespace, store: CaseStoreMixin) -> None:
+async def sla_command(args: argparse.Namespace, store: CaseStore) -> None:
     try:
         await _run(args, store)
     except SlaConfigError as exc:
         raise ConfigError(str(exc)) from exc
 
 
-async def _run(args: argparse.Namespace, store: CaseStoreMixin) -> None:
+async def _run(args: argparse.Namespace, store: CaseStore) -> None:
     match args.action:
         case "hours":
             if args.always:
@@ -83,7 +83,7 @@ async def _run(args: argparse.Namespace, store: CaseStoreMixin) -> None:
             raise SlaConfigError(f"unknown action {args.action}")
 
 
-async def _show(queue: str, store: CaseStoreMixin) -> None:
+async def _show(queue: str, store: CaseStore) -> None:
     hours, targets = await store.sla_settings(queue)
     print(f"hours: {hours.describe()}")
     for day in sorted(hours.holidays):

@@ -64,6 +64,8 @@ class ServerConfig:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     sqlite_synchronous: str = "FULL"
+    store: str = ""
+    """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
 
     @property
     def db_path(self) -> Path:

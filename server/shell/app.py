@@ -20,7 +20,8 @@ from onduty.server.shell.origins import origin_allowed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
 from onduty.server.shell.widget import add_widget_routes
-from onduty.server.store import Store
+from onduty.server.store import Store, open_store
+from onduty.server.store.url import default_url
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import Limits
@@ -33,12 +34,10 @@ PEERS: web.AppKey[set[Peer]] = web.AppKey("peers")
 
 
 def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = time.time) -> web.Application:
-    """The whole server; the store defaults to SQLite in ``config.data_dir``."""
+    """The whole server; the store defaults to the one ``config.store`` names (the data folder's SQLite file)."""
     if store is None:
-        from onduty.server.store.sqlite import SqliteStore
-
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore(config.db_path, synchronous=config.sqlite_synchronous)
+        store = open_store(default_url(config), config)
     limits = Limits(max_frame=config.max_frame)
     agent_codec = Codec(AGENT_MESSAGES, limits)
     requestor_codec = Codec(REQUESTOR_MESSAGES, limits)

@@ -12,8 +12,8 @@ from onduty.server.core.cases import (
     Requestor,
 )
 from onduty.server.store import Store, StoreError
-from onduty.server.store.sql_cases import NewCase
-from onduty.server.store.sqlite_cases import case_store
+from onduty.server.store.base import case_store
+from onduty.server.store.records import NewCase
 from onduty.shared.types import CallbackInfo
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from aiohttp import web
 from onduty.server.auth import token_hash
 from onduty.server.core.cases import CaseRuleError, CaseState, InfoKind
 from onduty.server.shell.hub import Hub
-from onduty.server.store.sql_cases import CaseDetail
-from onduty.server.store.sqlite_cases import case_store
+from onduty.server.store.base import case_store
+from onduty.server.store.records import CaseDetail
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ from onduty.server.core.cases import (
     Interaction,
 )
 from onduty.server.core.sla import ClockStatus, SlaClock, SlaPolicy, Timeline, clocks
-from onduty.server.store.sql_cases import CaseDetail
-from onduty.server.store.sqlite_cases import CaseStoreMixin
+from onduty.server.store.base import CaseStore
+from onduty.server.store.records import CaseDetail
 
 # ---- policy, views ------------------------------------------------------------------------------
 
 
-async def policy_for(store: CaseStoreMixin, queue: str, config: ServerConfig) -> SlaPolicy:
+async def policy_for(store: CaseStore, queue: str, config: ServerConfig) -> SlaPolicy:
     hours, targets = await store.sla_settings(queue)
     return SlaPolicy(hours=hours, targets=targets, warn_before_s=config.sla_warn_before_s)
 
@@ -24,7 +24,7 @@ async def policy_for(store: CaseStoreMixin, queue: str, config: ServerConfig) ->
 class Policies:
     """Policies looked up once per request or sweep."""
 
-    def __init__(self, store: CaseStoreMixin, config: ServerConfig) -> None:
+    def __init__(self, store: CaseStore, config: ServerConfig) -> None:
         self._store, self._config, self._cache = store, config, dict[str, SlaPolicy]()
 
     async def get(self, queue: str) -> SlaPolicy:

@@ -52,8 +52,8 @@ from onduty.server.shell.hub import Hub
 from onduty.server.shell.mailer import Mail, Mailer, MailStatus, public_base
 from onduty.server.shell.sla_watch import SLA_WATCH, SlaWatch
 from onduty.server.store import AgentRecord, StoreError
-from onduty.server.store.sql_cases import NewCase
-from onduty.server.store.sqlite_cases import CaseStoreMixin, case_store
+from onduty.server.store.base import CaseStore, case_store
+from onduty.server.store.records import NewCase
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
     """The cases API, the customer page ``/case/{token}`` and the SLA watch (started with the app)."""
     mailer = Mailer(config)
 
-    async def agent(request: web.Request) -> tuple[Hub, CaseStoreMixin, AgentRecord]:
+    async def agent(request: web.Request) -> tuple[Hub, CaseStore, AgentRecord]:
         hub = hub_of(request)
         token = bearer_token(request)
         if not token:
@@ -75,7 +75,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             refuse(401, ApiError.NOT_AUTHENTICATED, "the token is unknown or expired: sign in again")
         return hub, case_store(hub.store), record
 
-    async def own_case(request: web.Request) -> tuple[Hub, CaseStoreMixin, AgentRecord, Case]:
+    async def own_case(request: web.Request) -> tuple[Hub, CaseStore, AgentRecord, Case]:
         hub, store, me = await agent(request)
         try:
             number = int(request.match_info["number"])
@@ -88,7 +88,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             refuse(403, ApiError.NOT_ALLOWED, f"case {number} is not in your queues")
         return hub, store, me, case
 
-    async def full(hub: Hub, store: CaseStoreMixin, number: int, status: int = 200) -> web.Response:
+    async def full(hub: Hub, store: CaseStore, number: int, status: int = 200) -> web.Response:
         detail = await store.case_detail(number)
         assert detail is not None  # cases are never deleted
         policy = await policy_for(store, detail.case.head.queue, config)
@@ -254,7 +254,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         log.info("external info sent", extra={"case": case.number, "mode": mode.value, "mail": mail.value})
         return await full(hub, store, case.number, status=201)
 
-    async def _mail_customer(hub: Hub, store: CaseStoreMixin, case: Case, text: str, mode: SendMode) -> MailStatus:
+    async def _mail_customer(hub: Hub, store: CaseStore, case: Case, text: str, mode: SendMode) -> MailStatus:
         if not case.requestor.email:
             return MailStatus.NO_ADDRESS
         token, now = new_token(), hub.clock()
@@ -293,7 +293,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 
     async def watch_ctx(app: web.Application) -> AsyncIterator[None]:
         hub = hub_of(AppRef(app))
-        if not isinstance(hub.store, CaseStoreMixin):
+        if not isinstance(hub.store, CaseStore):
             log.error("this store keeps no case records: the cases API will answer with errors")
             yield
             return

@@ -10,7 +10,7 @@ from aiohttp import web
 from onduty.server.core.sla import ClockKind
 from onduty.server.shell.case_views import Policies, case_clocks
 from onduty.server.shell.hub import Hub
-from onduty.server.store.sqlite_cases import case_store
+from onduty.server.store.base import case_store
 
 log = logging.getLogger(__name__)
 SWEEP_S = 30.0

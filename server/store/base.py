@@ -1,7 +1,35 @@
-"""The persistence interface the shell uses; SQLite implements it (PostgreSQL later).
+"""The persistence contract the shell and the CLI use; SQLite implements it, PostgreSQL will.
 
-Every write is durable when its coroutine returns: the shell acknowledges a message to
-its sender only after ``append_message`` returned.
+:class:`Store` is the combination of smaller protocols split by role: :class:`Lifecycle`,
+:class:`ChatStore` (chats, messages, delivery cursors, audit, memos, files),
+:class:`DirectoryStore` (queues, agents and their duty/presence, sites, sessions, canned
+messages, callback requests), :class:`CollabStore` (handover discussions, contacts, instant
+messages) and :class:`~onduty.server.store.base_cases.CaseStore`. A function that needs only
+one role should take only that protocol. Every record type is in
+:mod:`onduty.server.store.records`; every exception in :mod:`onduty.server.store.errors`.
+
+Guarantees every implementation keeps (``tests/store`` checks them for each one):
+
+1. **Order.** Writes are applied in the order the store receives them, and a write method
+   receives its write before its coroutine first suspends. So writes whose coroutines *start*
+   in a given order are applied in that order, also across transactions; in particular the
+   writes for one chat never overtake each other. This is the order in which the coroutines
+   start running, not the order in which they were created: a write handed to a task (the
+   hub's fire-and-forget ``background``) starts on a later event-loop turn than one awaited
+   at once, and tasks start in the order they were created.
+2. **Acknowledged means durable.** A write is acknowledged when its awaitable completes without
+   raising; by then it is committed durably (SQLite: ``synchronous = FULL``, the default, so it
+   survives a power cut; with ``sqlite_synchronous = NORMAL`` it survives a crash of the
+   process, not necessarily of the machine). A write whose awaitable raised stored nothing. A
+   write whose caller was cancelled may still be applied.
+3. **Reads see acknowledged writes.** A read started after a write was acknowledged sees it.
+4. **Failures.** Every error is a :class:`~onduty.server.store.errors.StoreError`:
+   ``StoreRefused`` (the data does not allow it; retrying fails again) or ``StoreUnavailable``
+   (the database failed; nothing was stored). Driver exceptions are wrapped, never passed on;
+   the exception rules of :mod:`onduty.server.core` (``CaseRuleError``) pass through unchanged.
+   Short contention (SQLite: ``SQLITE_BUSY`` / "database is locked") is retried inside the
+   store a few times with a short backoff before ``StoreUnavailable`` is raised.
+   :attr:`Lifecycle.healthy` is False after a write failed for good, until a later write succeeds.
 """
 
 from __future__ import annotations
@@ -9,8 +37,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from onduty.server.store.base_cases import CaseStore, case_store
+from onduty.server.store.errors import StoreError
 from onduty.server.store.records import (
     AgentRecord,
+    AgentState,
     AuditEntry,
     ChatRecord,
     FileRecord,
@@ -29,50 +60,37 @@ from onduty.shared.types import (
     EndReason,
     FileRef,
     Memo,
+    Presence,
     Role,
 )
 
+__all__ = ["MAX_PAGE", "CaseStore", "ChatStore", "CollabStore", "DirectoryStore", "Lifecycle", "Store",
+           "StoreError", "case_store"]
 
-class StoreError(Exception):
-    """A store operation was refused (duplicate name, unknown reference)."""
+MAX_PAGE = 1000
+"""The most messages ``messages_after`` returns in one call, whatever its ``limit`` says.
+Read a longer transcript page by page: ask again after the last ``seq`` you got."""
 
 
-class Store(Protocol):
+class Lifecycle(Protocol):
     async def open(self) -> None:
-        """Create or migrate the schema; must be called once before use."""
+        """Connect, then create or migrate the schema; call once before any other method.
+        StoreError if the database is newer than this release or cannot be reached."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Finish every write already received, then release the database; a second call does nothing."""
 
-    # admin: queues, agents, sites
-    async def add_queue(self, queue: QueueRecord) -> None:
-        """Raises StoreError if the queue exists."""
+    @property
+    def healthy(self) -> bool:
+        """False after a write failed for good (``StoreUnavailable``) until a later write succeeds.
+        Refused writes (``StoreRefused``) do not count: they are the caller's fault, not the store's."""
 
-    async def get_queue(self, name: str) -> QueueRecord | None: ...
 
-    async def list_queues(self) -> list[QueueRecord]: ...
+class ChatStore(Protocol):
+    """Chats, their messages and delivery cursors, the routing audit trail, memos and files."""
 
-    async def add_agent(self, agent: AgentRecord) -> None:
-        """Raises StoreError if the username exists or a queue is unknown."""
-
-    async def get_agent(self, username: str) -> AgentRecord | None: ...
-
-    async def list_agents(self) -> list[AgentRecord]: ...
-
-    async def set_password(self, username: str, password_hash: str) -> None: ...
-
-    async def add_site(self, site: SiteRecord) -> None: ...
-
-    async def get_site(self, name: str) -> SiteRecord | None: ...
-
-    # agent sessions
-    async def add_session(self, session: SessionRecord) -> None: ...
-
-    async def get_session(self, token_hash: str) -> SessionRecord | None: ...
-
-    async def delete_session(self, token_hash: str) -> None: ...
-
-    # chats
-    async def create_chat(self, chat: ChatRecord) -> None: ...
+    async def create_chat(self, chat: ChatRecord) -> None:
+        """StoreRefused if the chat id exists or its queue is unknown."""
 
     async def get_chat(self, chat_id: str) -> ChatRecord | None: ...
 
@@ -89,10 +107,14 @@ class Store(Protocol):
         queue: str | None = None,
     ) -> None:
         """Set ``state``; the other fields only where given (None leaves them as they are),
-        except ``agent``, which is cleared when ``state`` is waiting."""
+        except ``agent``, which is cleared when ``state`` is waiting. StoreRefused for an unknown chat."""
 
     async def open_chats(self) -> list[ChatRecord]:
-        """Chats not yet closed, oldest request first (for restoring after a restart)."""
+        """Chats not yet closed, oldest request first, for restoring after a restart.
+
+        Cheap: one indexed query over the chats themselves, no transcript. Each record's
+        ``last_seq`` is the chat's highest message ``seq``, so the shell can resume numbering and
+        delivery without reading messages; it fetches a transcript only when a party asks."""
 
     async def list_chats(
         self, queues: Sequence[str], *, query: str | None = None, before: float | None = None, limit: int = 50
@@ -100,76 +122,146 @@ class Store(Protocol):
         """Chats of these queues, newest request first; ``query`` matches requestor name,
         e-mail, agent or message text (case-insensitive substring)."""
 
-    # messages and delivery cursors
     async def append_message(
         self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None,
         file: FileRef | None = None,
     ) -> tuple[StoredMessage, bool]:
-        """Store with the chat's next sequence number. If ``client_msg_id`` was already stored
-        for this chat and sender, return that message and False (no duplicate)."""
+        """Store the message with the chat's next ``seq`` and return it with True.
 
-    async def messages_after(
-        self, chat_id: str, after_seq: int, limit: int = 1000
-    ) -> list[StoredMessage]: ...
+        ``seq`` is assigned by the store, per chat, inside the write that stores the message:
+        1, 2, 3... with no gap and no duplicate, also under concurrent appends and across
+        restarts; a refused append uses no number. The chat's ``last_seq`` moves with it.
+
+        Idempotent per ``(chat_id, sender, client_msg_id)``: if that ``client_msg_id`` was
+        already stored for this chat and sender, nothing is written and the stored message is
+        returned with False (a client resending after a lost ack gets its original ``seq``).
+        A unique constraint on those three columns holds it, so not even two writers racing
+        (PostgreSQL, several nodes) can store a duplicate. ``client_msg_id=None`` is never
+        deduplicated. StoreRefused for an unknown chat."""
+
+    async def messages_after(self, chat_id: str, after_seq: int, limit: int = MAX_PAGE) -> list[StoredMessage]:
+        """Messages with ``seq > after_seq`` in ``seq`` order, at most ``min(limit, MAX_PAGE)``
+        (the cap holds whatever ``limit`` asks: page through long transcripts)."""
 
     async def ack(self, chat_id: str, party: Role, seq: int) -> None:
-        """Record that ``party`` received up to ``seq`` (never moves backwards)."""
+        """Record that ``party`` received every message up to ``seq``; never moves backwards.
 
-    async def acked(self, chat_id: str, party: Role) -> int: ...
+        SeqOutOfRange (a StoreRefused) if ``seq`` is negative or beyond the chat's ``last_seq``:
+        nothing is stored then. StoreRefused for an unknown chat."""
 
-    # audit trail of routing decisions
-    async def audit(self, entry: AuditEntry) -> None: ...
+    async def acked(self, chat_id: str, party: Role) -> int:
+        """The highest ``seq`` acknowledged by ``party`` (0 if none)."""
 
-    async def audit_log(self, chat_id: str) -> list[AuditEntry]: ...
+    async def audit(self, entry: AuditEntry) -> None:
+        """Append to the routing audit trail (accepts entries about chats it does not know)."""
 
-    # canned messages and callback requests (per queue)
-    async def set_canned(self, item: CannedMessage) -> None:
-        """Add or replace; raises StoreError for an unknown queue."""
+    async def audit_log(self, chat_id: str) -> list[AuditEntry]:
+        """The chat's entries in the order they were written."""
 
-    async def remove_canned(self, queue: str, shortcut: str) -> bool: ...
-
-    async def list_canned(self, queues: Sequence[str]) -> list[CannedMessage]: ...
-
-    async def add_callback(self, callback: CallbackInfo, site: str | None) -> int:
-        """Store it (``callback_id`` is ignored) and return its new id."""
-
-    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]: ...
-
-    async def count_callbacks(self) -> dict[str, int]: ...
-
-    # memos and files (per chat)
     async def add_memo(self, chat_id: str, author: str, text: str, at: float) -> Memo: ...
 
     async def memos(self, chat_id: str) -> list[Memo]: ...
 
-    async def add_file(self, file: FileRecord) -> None: ...
+    async def add_file(self, file: FileRecord) -> None:
+        """StoreRefused for an unknown chat (the bytes are the shell's, in the data folder)."""
 
     async def get_file(self, file_id: str) -> FileRecord | None: ...
 
-    # agents working together: handover discussions, contacts, instant messages
+
+class DirectoryStore(Protocol):
+    """Who and what the server routes between: queues, agents, sites, sessions, canned messages, callbacks."""
+
+    async def add_queue(self, queue: QueueRecord) -> None:
+        """StoreRefused if the queue exists."""
+
+    async def get_queue(self, name: str) -> QueueRecord | None: ...
+
+    async def list_queues(self) -> list[QueueRecord]:
+        """All queues by name."""
+
+    async def add_agent(self, agent: AgentRecord) -> None:
+        """StoreRefused if the username exists or a queue is unknown."""
+
+    async def get_agent(self, username: str) -> AgentRecord | None: ...
+
+    async def list_agents(self) -> list[AgentRecord]:
+        """All agents by username."""
+
+    async def set_password(self, username: str, password_hash: str) -> None:
+        """StoreRefused for an unknown agent."""
+
+    async def save_agent_state(self, username: str, on_duty: bool, presence: Presence, at: float) -> None:
+        """Remember the agent's duty and presence as of ``at`` (replaces what was kept), so a
+        restart can restore them. StoreRefused for an unknown agent."""
+
+    async def agent_states(self) -> dict[str, AgentState]:
+        """The last saved state of every agent that has one, by username."""
+
+    async def add_site(self, site: SiteRecord) -> None:
+        """StoreRefused if the site exists."""
+
+    async def get_site(self, name: str) -> SiteRecord | None: ...
+
+    async def add_session(self, session: SessionRecord) -> None:
+        """StoreRefused for an unknown agent."""
+
+    async def get_session(self, token_hash: str) -> SessionRecord | None: ...
+
+    async def delete_session(self, token_hash: str) -> None: ...
+
+    async def set_canned(self, item: CannedMessage) -> None:
+        """Add or replace; StoreRefused for an unknown queue."""
+
+    async def remove_canned(self, queue: str, shortcut: str) -> bool:
+        """True if there was one to remove."""
+
+    async def list_canned(self, queues: Sequence[str]) -> list[CannedMessage]: ...
+
+    async def add_callback(self, callback: CallbackInfo, site: str | None) -> int:
+        """Store it (``callback_id`` is ignored) and return its new id. StoreRefused for an
+        unknown queue or without phone and e-mail."""
+
+    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]:
+        """Newest first."""
+
+    async def count_callbacks(self) -> dict[str, int]:
+        """Callback requests per queue."""
+
+
+class CollabStore(Protocol):
+    """Agents working together: handover discussions, contacts, instant messages and IM channels."""
+
     async def save_discussion(self, discussion_id: str, chat_id: str, sender: str, receiver: str | None,
-                              queue: str | None, state: DiscussionState, at: float) -> None: ...
+                              queue: str | None, state: DiscussionState, at: float) -> None:
+        """Create or update the discussion."""
 
     async def add_discussion_message(self, discussion_id: str, sender: str, sender_name: str, text: str,
-                                     at: float, client_msg_id: str) -> tuple[int, float, bool]: ...
+                                     at: float, client_msg_id: str) -> tuple[int, float, bool]:
+        """``(seq, at, new)``: numbered and deduplicated like ``append_message``."""
 
     async def add_contact(self, owner: str, contact: str, at: float) -> None:
-        """Mutual: both directions are stored."""
+        """Mutual: both directions are stored. StoreRefused for an unknown agent."""
 
-    async def remove_contact(self, owner: str, contact: str) -> bool: ...
+    async def remove_contact(self, owner: str, contact: str) -> bool:
+        """Both directions; True if there was one."""
 
     async def contacts_of(self, owner: str) -> list[str]: ...
 
     async def add_im(self, sender: str, sender_name: str, peer: str, text: str, at: float, client_msg_id: str,
-                     context: BusinessContext | None) -> tuple[ImRecord, bool]: ...
+                     context: BusinessContext | None) -> tuple[ImRecord, bool]:
+        """Numbered per pair of agents (1, 2, 3...) and deduplicated like ``append_message``."""
 
-    async def im_history(self, x: str, y: str, after_seq: int, limit: int = 100) -> list[ImRecord]: ...
+    async def im_history(self, x: str, y: str, after_seq: int, limit: int = 100) -> list[ImRecord]:
+        """The pair's messages with ``seq > after_seq`` in order, at most ``limit``."""
 
     async def im_last_seq(self, x: str, y: str) -> int: ...
 
-    async def im_ack(self, owner: str, peer: str, seq: int) -> None: ...
+    async def im_ack(self, owner: str, peer: str, seq: int) -> None:
+        """``owner`` read the pair's messages up to ``seq`` (never moves backwards); SeqOutOfRange
+        if ``seq`` is negative or beyond the pair's last ``seq``."""
 
-    async def im_unread(self, owner: str, limit: int = 1000) -> list[ImRecord]: ...
+    async def im_unread(self, owner: str, limit: int = 1000) -> list[ImRecord]:
+        """Messages to ``owner`` it has not acknowledged, per pair in ``seq`` order (delivered at sign-in)."""
 
     async def chat_shared_with(self, viewer: str, chat_id: str) -> bool:
         """A colleague sent ``viewer`` a card of this chat: it may read the transcript."""
@@ -179,3 +271,7 @@ class Store(Protocol):
     async def close_channel(self, owner: str, peer: str) -> None: ...
 
     async def open_channels(self, owner: str) -> list[str]: ...
+
+
+class Store(Lifecycle, ChatStore, DirectoryStore, CollabStore, CaseStore, Protocol):
+    """Everything the shell and the CLI use; see the module docstring for the guarantees."""

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from onduty.shared.types import BusinessContext, ChatState, EndReason, FileRef, RequestType, Role
+from onduty.server.core.cases import (
+    Case,
+    CaseHead,
+    CaseMemo,
+    Change,
+    ExternalInfo,
+    Interaction,
+    Priority,
+    Requestor,
+    SlaEvent,
+)
+from onduty.server.core.sla import Timeline
+from onduty.shared.types import BusinessContext, ChatState, EndReason, FileRef, Memo, Presence, RequestType, Role
+
+Rule = Callable[[CaseHead], tuple[CaseHead, list[Change]]]
+"""A pure rule of :mod:`onduty.server.core.cases`; the store applies it inside the write that stores its result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +45,16 @@ class AgentRecord:
     created_at: float = 0.0
     phone: str = ""
     email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentState:
+    """What an agent last chose in the tray, kept so a server restart restores it."""
+
+    username: str
+    on_duty: bool
+    presence: Presence
+    changed_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +147,48 @@ class AuditEntry:
     chat_id: str | None = None
     agent: str | None = None
     detail: dict[str, str] = field(default_factory=dict)
+
+
+# ---- cases (issue 6) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    title: str
+    description: str
+    queue: str
+    priority: Priority
+    requestor: Requestor
+    created_by: str
+    at: float
+    source: str
+    """Recorded in the history: ``chat:<id>``, ``callback:<id>`` or ``api``."""
+    chat_id: str | None = None
+    callback_id: int | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedChat:
+    """A chat that is part of a case: its record, transcript, memos and files."""
+
+    record: ChatRecord
+    messages: list[StoredMessage]
+    memos: list[Memo]
+    files: list[FileRecord]
+    linked_at: float
+    linked_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """Everything about one case, read in one snapshot."""
+
+    case: Case
+    chats: list[LinkedChat]
+    infos: list[ExternalInfo]
+    interactions: list[Interaction]
+    memos: list[CaseMemo]
+    history: list[Change]
+    sla_events: list[SlaEvent]
+    timeline: Timeline

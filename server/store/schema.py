@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from onduty.server.store.base import StoreError
+from onduty.server.store.errors import StoreError, StoreUnavailable
 from onduty.server.store.schema_cases import CASES
 
 log = logging.getLogger(__name__)
@@ -228,7 +228,17 @@ CREATE TABLE im_channels (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB)
+_AGENT_STATE = """
+-- what each agent last chose in the tray (duty and presence), so a restart restores it (issue 14)
+CREATE TABLE agent_state (
+    username    TEXT PRIMARY KEY REFERENCES agents(username) ON DELETE CASCADE,
+    on_duty     INTEGER NOT NULL CHECK (on_duty IN (0, 1)),
+    presence    TEXT NOT NULL CHECK (presence IN ('available', 'busy', 'away', 'offline')),
+    changed_at  REAL NOT NULL
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -266,5 +276,5 @@ def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) 
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.rollback()
-            raise StoreError(f"store migration {version} failed: {exc}") from exc
+            raise StoreUnavailable(f"store migration {version} failed: {exc}") from exc
     return start

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from onduty.server.store.base import StoreError
+from onduty.server.store.errors import SeqOutOfRange, StoreRefused
 from onduty.server.store.records import (
     AgentRecord,
     AuditEntry,
@@ -136,7 +136,7 @@ def exists(conn: sqlite3.Connection, sql: str, *args: object) -> bool:
 
 def add_queue(conn: sqlite3.Connection, q: QueueRecord) -> None:
     if exists(conn, "SELECT 1 FROM queues WHERE name = ?", q.name):
-        raise StoreError(f"queue {q.name!r} already exists")
+        raise StoreRefused(f"queue {q.name!r} already exists")
     conn.execute(
         "INSERT INTO queues (name, title, region, max_wait_s, anonymous) VALUES (?, ?, ?, ?, ?)",
         (q.name, q.title, q.region, q.max_wait_s, int(q.anonymous)),
@@ -154,12 +154,12 @@ def list_queues(conn: sqlite3.Connection) -> list[QueueRecord]:
 
 def add_agent(conn: sqlite3.Connection, a: AgentRecord) -> None:
     if exists(conn, "SELECT 1 FROM agents WHERE username = ?", a.username):
-        raise StoreError(f"agent {a.username!r} already exists")
+        raise StoreRefused(f"agent {a.username!r} already exists")
     if len(set(a.queues)) != len(a.queues):
-        raise StoreError(f"agent {a.username!r} lists a queue twice: {list(a.queues)}")
+        raise StoreRefused(f"agent {a.username!r} lists a queue twice: {list(a.queues)}")
     unknown = [q for q in a.queues if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", q)]
     if unknown:
-        raise StoreError(f"agent {a.username!r}: unknown queue(s) {unknown}")
+        raise StoreRefused(f"agent {a.username!r}: unknown queue(s) {unknown}")
     conn.execute(
         "INSERT INTO agents (username, display_name, region, lob, password_hash, capacity, created_at, phone, email)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -200,12 +200,12 @@ def list_agents(conn: sqlite3.Connection) -> list[AgentRecord]:
 def set_password(conn: sqlite3.Connection, username: str, password_hash: str) -> None:
     cur = conn.execute("UPDATE agents SET password_hash = ? WHERE username = ?", (password_hash, username))
     if cur.rowcount == 0:
-        raise StoreError(f"unknown agent {username!r}")
+        raise StoreRefused(f"unknown agent {username!r}")
 
 
 def add_site(conn: sqlite3.Connection, s: SiteRecord) -> None:
     if exists(conn, "SELECT 1 FROM sites WHERE name = ?", s.name):
-        raise StoreError(f"site {s.name!r} already exists")
+        raise StoreRefused(f"site {s.name!r} already exists")
     conn.execute("INSERT INTO sites (name, secret) VALUES (?, ?)", (s.name, s.secret))
 
 
@@ -216,7 +216,7 @@ def get_site(conn: sqlite3.Connection, name: str) -> SiteRecord | None:
 
 def add_session(conn: sqlite3.Connection, s: SessionRecord) -> None:
     if not exists(conn, "SELECT 1 FROM agents WHERE username = ?", s.username):
-        raise StoreError(f"session for unknown agent {s.username!r}")
+        raise StoreRefused(f"session for unknown agent {s.username!r}")
     conn.execute(
         "INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)",
         (s.token_hash, s.username, s.expires_at),
@@ -239,9 +239,9 @@ def delete_session(conn: sqlite3.Connection, token_hash: str) -> None:
 
 def create_chat(conn: sqlite3.Connection, c: ChatRecord) -> None:
     if exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", c.chat_id):
-        raise StoreError(f"chat {c.chat_id!r} already exists")
+        raise StoreRefused(f"chat {c.chat_id!r} already exists")
     if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", c.queue):
-        raise StoreError(f"chat {c.chat_id!r}: unknown queue {c.queue!r}")
+        raise StoreRefused(f"chat {c.chat_id!r}: unknown queue {c.queue!r}")
     conn.execute(
         f"INSERT INTO chats ({_CHAT_COLUMNS}) VALUES ({', '.join('?' * 17)})",
         (
@@ -290,13 +290,19 @@ def update_chat(
     args.append(chat_id)
     cur = conn.execute(f"UPDATE chats SET {', '.join(sets)} WHERE chat_id = ?", args)
     if cur.rowcount == 0:
-        raise StoreError(f"unknown chat {chat_id!r}")
+        raise StoreRefused(f"unknown chat {chat_id!r}")
+
+
+_OPEN_STATES = tuple(s.value for s in ChatState if s is not ChatState.CLOSED)
 
 
 def open_chats(conn: sqlite3.Connection) -> list[ChatRecord]:
+    """``state IN (...)`` rather than ``!= 'closed'`` so the ``chats_state`` index skips closed chats,
+    which are nearly all of them after a while."""
     rows = conn.execute(
-        f"SELECT {_CHAT_COLUMNS} FROM chats WHERE state != ? ORDER BY requested_at, chat_id",
-        (ChatState.CLOSED.value,),
+        f"SELECT {_CHAT_COLUMNS} FROM chats WHERE state IN ({', '.join('?' * len(_OPEN_STATES))})"
+        " ORDER BY requested_at, chat_id",
+        _OPEN_STATES,
     )
     return [_chat(r) for r in rows]
 
@@ -348,7 +354,7 @@ def append_message(
         if row is not None:
             return _message(row), False
     if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
-        raise StoreError(f"unknown chat {chat_id!r}")
+        raise StoreRefused(f"unknown chat {chat_id!r}")
     row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE chat_id = ?", (chat_id,)).fetchone()
     seq = int(row[0]) + 1
     conn.execute(
@@ -368,8 +374,11 @@ def messages_after(conn: sqlite3.Connection, chat_id: str, after_seq: int, limit
 
 
 def ack(conn: sqlite3.Connection, chat_id: str, party: Role, seq: int) -> None:
-    if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
-        raise StoreError(f"unknown chat {chat_id!r}")
+    row = conn.execute("SELECT last_seq FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+    if row is None:
+        raise StoreRefused(f"unknown chat {chat_id!r}")
+    if not 0 <= seq <= row[0]:
+        raise SeqOutOfRange(f"chat {chat_id}", seq, row[0])
     conn.execute(
         "INSERT INTO cursors (chat_id, party, acked_seq) VALUES (?, ?, ?)"
         " ON CONFLICT (chat_id, party) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)",

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 
 from onduty.server.core import cases as rules
@@ -33,58 +32,15 @@ from onduty.server.core.cases import (
 )
 from onduty.server.core.sla import BusinessHours, ClockKind, Target, Timeline, Unit, default_hours
 from onduty.server.store import sql
-from onduty.server.store.base import StoreError
-from onduty.server.store.records import ChatRecord, FileRecord, StoredMessage
+from onduty.server.store.errors import StoreRefused
+from onduty.server.store.records import CaseDetail, FileRecord, LinkedChat, NewCase, Rule
 from onduty.server.store.sql_chatdata import memos
-from onduty.shared.types import CallbackInfo, Memo, RequestType
+from onduty.shared.types import CallbackInfo, RequestType
 
-Rule = Callable[[CaseHead], tuple[CaseHead, list[Change]]]
 _CASE_COLUMNS = (
     "id, title, description, queue, priority, state, owner, requestor_name, requestor_email, requestor_phone,"
     " requestor_id, site, callback_id, created_at, created_by, updated_at, first_response_at"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NewCase:
-    title: str
-    description: str
-    queue: str
-    priority: Priority
-    requestor: Requestor
-    created_by: str
-    at: float
-    source: str
-    """Recorded in the history: ``chat:<id>``, ``callback:<id>`` or ``api``."""
-    chat_id: str | None = None
-    callback_id: int | None = None
-    site: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedChat:
-    """A chat that is part of a case: its record, transcript, memos and files."""
-
-    record: ChatRecord
-    messages: list[StoredMessage]
-    memos: list[Memo]
-    files: list[FileRecord]
-    linked_at: float
-    linked_by: str
-
-
-@dataclass(frozen=True, slots=True)
-class CaseDetail:
-    """Everything about one case, read in one snapshot."""
-
-    case: Case
-    chats: list[LinkedChat]
-    infos: list[ExternalInfo]
-    interactions: list[Interaction]
-    memos: list[CaseMemo]
-    history: list[Change]
-    sla_events: list[SlaEvent]
-    timeline: Timeline
 
 
 def _case(r: sqlite3.Row) -> Case:
@@ -105,7 +61,7 @@ def get_case(conn: sqlite3.Connection, number: int) -> Case | None:
 def _must(conn: sqlite3.Connection, number: int) -> Case:
     case = get_case(conn, number)
     if case is None:
-        raise StoreError(f"unknown case {number}")
+        raise StoreRefused(f"unknown case {number}")
     return case
 
 
@@ -122,7 +78,7 @@ def _history(conn: sqlite3.Connection, number: int, changes: Sequence[Change]) -
 def create_case(conn: sqlite3.Connection, n: NewCase, token_hash: str) -> Case:
     """Insert a New case (and link ``n.chat_id``); ``token_hash`` is its first customer link."""
     if not sql.exists(conn, "SELECT 1 FROM queues WHERE name = ?", n.queue):
-        raise StoreError(f"unknown queue {n.queue!r}")
+        raise StoreRefused(f"unknown queue {n.queue!r}")
     head = CaseHead(CaseState.NEW, n.priority, None, n.queue)
     r = n.requestor
     cursor = conn.execute(
@@ -155,9 +111,9 @@ def change_case(conn: sqlite3.Connection, number: int, rule: Rule, at: float) ->
 
 def link_chat(conn: sqlite3.Connection, number: int, chat_id: str, actor: str, at: float) -> None:
     if not sql.exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
-        raise StoreError(f"unknown chat {chat_id!r}")
+        raise StoreRefused(f"unknown chat {chat_id!r}")
     if (other := case_of_chat(conn, chat_id)) is not None:
-        raise StoreError(f"chat {chat_id} is already part of case {other}")
+        raise StoreRefused(f"chat {chat_id} is already part of case {other}")
     conn.execute("INSERT INTO case_chats (chat_id, case_id, linked_at, linked_by) VALUES (?, ?, ?, ?)",
                  (chat_id, number, at, actor))
     conn.execute("UPDATE cases SET updated_at = ? WHERE id = ?", (at, number))
@@ -376,7 +332,7 @@ def list_holidays(conn: sqlite3.Connection, region: str) -> list[tuple[date, str
 
 def set_target(conn: sqlite3.Connection, queue: str, clock: ClockKind, priority: Priority, target: Target) -> None:
     if queue != "*" and not sql.exists(conn, "SELECT 1 FROM queues WHERE name = ?", queue):
-        raise StoreError(f"unknown queue {queue!r}")
+        raise StoreRefused(f"unknown queue {queue!r}")
     conn.execute(
         "INSERT INTO sla_targets (queue, clock, priority, amount, unit) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (queue, clock, priority) DO UPDATE SET amount = excluded.amount, unit = excluded.unit",

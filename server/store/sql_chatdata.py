@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from onduty.server.store.base import StoreError
+from onduty.server.store.errors import StoreRefused
 from onduty.server.store.records import FileRecord
 from onduty.server.store.sql import exists
 from onduty.shared.types import Memo
@@ -16,7 +16,7 @@ from onduty.shared.types import Memo
 
 def add_memo(conn: sqlite3.Connection, chat_id: str, author: str, text: str, at: float) -> Memo:
     if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
-        raise StoreError(f"unknown chat {chat_id!r}")
+        raise StoreRefused(f"unknown chat {chat_id!r}")
     cursor = conn.execute(
         "INSERT INTO memos (chat_id, author, text, at) VALUES (?, ?, ?, ?)", (chat_id, author, text, at)
     )
@@ -34,7 +34,7 @@ _FILE_COLUMNS = "file_id, chat_id, name, size, content_type, sha256, uploaded_by
 
 def add_file(conn: sqlite3.Connection, f: FileRecord) -> None:
     if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", f.chat_id):
-        raise StoreError(f"unknown chat {f.chat_id!r}")
+        raise StoreRefused(f"unknown chat {f.chat_id!r}")
     conn.execute(
         f"INSERT INTO files ({_FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (f.file_id, f.chat_id, f.name, f.size, f.content_type, f.sha256, f.uploaded_by, f.at),

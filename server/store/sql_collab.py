@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from onduty.server.store.base import StoreError
+from onduty.server.store.errors import SeqOutOfRange, StoreRefused
 from onduty.server.store.records import ImRecord
 from onduty.server.store.sql import exists
 from onduty.shared.types import BusinessContext, DiscussionState
@@ -46,7 +46,7 @@ def add_discussion_message(
     if row is not None:
         return int(row[0]), float(row[1]), False
     if not exists(conn, "SELECT 1 FROM discussions WHERE discussion_id = ?", discussion_id):
-        raise StoreError(f"unknown discussion {discussion_id!r}")
+        raise StoreRefused(f"unknown discussion {discussion_id!r}")
     seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM discussion_messages WHERE discussion_id = ?",
                            (discussion_id,)).fetchone()[0])
     conn.execute(
@@ -63,7 +63,7 @@ def add_discussion_message(
 def add_contact(conn: sqlite3.Connection, owner: str, contact: str, at: float) -> None:
     for name in (owner, contact):
         if not exists(conn, "SELECT 1 FROM agents WHERE username = ?", name):
-            raise StoreError(f"unknown agent {name!r}")
+            raise StoreRefused(f"unknown agent {name!r}")
     conn.executemany(
         "INSERT OR IGNORE INTO contacts (owner, contact, since) VALUES (?, ?, ?)",
         [(owner, contact, at), (contact, owner, at)],
@@ -136,6 +136,9 @@ def im_last_seq(conn: sqlite3.Connection, x: str, y: str) -> int:
 
 
 def im_ack(conn: sqlite3.Connection, owner: str, peer: str, seq: int) -> None:
+    last = im_last_seq(conn, owner, peer)
+    if not 0 <= seq <= last:
+        raise SeqOutOfRange(f"IM {owner}/{peer}", seq, last)
     conn.execute(
         "INSERT INTO im_cursors (owner, peer, acked_seq) VALUES (?, ?, ?)"
         " ON CONFLICT (owner, peer) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from onduty.server.store.base import StoreError
+from onduty.server.store.errors import StoreRefused
 from onduty.server.store.sql import context_from_json, context_json, exists
 from onduty.shared.types import CallbackInfo, CannedMessage, RequestType
 
@@ -17,7 +17,7 @@ from onduty.shared.types import CallbackInfo, CannedMessage, RequestType
 def set_canned(conn: sqlite3.Connection, item: CannedMessage) -> None:
     """Add or replace the text of ``item.shortcut`` in its queue."""
     if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", item.queue):
-        raise StoreError(f"unknown queue {item.queue!r}")
+        raise StoreRefused(f"unknown queue {item.queue!r}")
     conn.execute(
         "INSERT INTO canned (queue, shortcut, text) VALUES (?, ?, ?)"
         " ON CONFLICT (queue, shortcut) DO UPDATE SET text = excluded.text",
@@ -45,9 +45,9 @@ _CALLBACK_COLUMNS = (
 
 def add_callback(conn: sqlite3.Connection, c: CallbackInfo, site: str | None) -> int:
     if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", c.queue):
-        raise StoreError(f"unknown queue {c.queue!r}")
+        raise StoreRefused(f"unknown queue {c.queue!r}")
     if c.phone is None and c.email is None:
-        raise StoreError("a callback needs a phone number or an e-mail address")
+        raise StoreRefused("a callback needs a phone number or an e-mail address")
     cursor = conn.execute(
         f"INSERT INTO callbacks ({_CALLBACK_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (c.queue, c.name, c.phone, c.email, c.text, c.request_type.value, context_json(c.context), c.chat_id,

@@ -5,20 +5,28 @@ Why this shape:
 * sqlite3 calls block, so every one runs on a single dedicated thread that owns the only
   connection; the event loop never touches the database file.
 * "Persisted before acknowledged" needs a durable commit per write, but an fsync per
-  chat message would cap throughput at the disk's flush rate. Writes are therefore queued;
-  one writer task takes everything queued so far and runs it as ONE transaction
-  (``BEGIN IMMEDIATE ... COMMIT``), then wakes each caller. A write coroutine returns only
-  after the commit holding it succeeded.
+  chat message would cap throughput at the disk's flush rate. Writes are therefore queued
+  (in the order their coroutines start: the contract's order guarantee); one writer task
+  takes everything queued so far and runs it as ONE transaction (``BEGIN IMMEDIATE ...
+  COMMIT``), then wakes each caller. A write coroutine returns only after the commit holding
+  it succeeded.
 * Each operation in a batch runs inside its own SAVEPOINT, so one refused operation
   (a duplicate name, say) is rolled back alone and fails only its own caller.
+* A batch that meets a locked database (another process, e.g. the admin CLI, holds the write
+  lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
+  anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
 * Reads are submitted to the same thread, so they are serialised with the batches and see
   every write whose coroutine has returned.
+* The WAL is checkpointed on a side thread (see _maybe_checkpoint) and, as a hard bound that
+  does not depend on that thread being scheduled in time, truncated by the writer itself when
+  the file passes ``wal_limit_bytes``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import pathlib
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -27,22 +35,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from onduty.server.store import sql, sql_chatdata, sql_queuedata
-from onduty.server.store.base import StoreError
-from onduty.server.store.records import (
-    AgentRecord,
-    AuditEntry,
-    ChatRecord,
-    FileRecord,
-    QueueRecord,
-    SessionRecord,
-    SiteRecord,
-    StoredMessage,
-)
+from onduty.server.store import sql, sql_chatdata
+from onduty.server.store.base import MAX_PAGE
+from onduty.server.store.errors import StoreError, StoreRefused, StoreUnavailable
+from onduty.server.store.records import AuditEntry, ChatRecord, FileRecord, StoredMessage
 from onduty.server.store.schema import migrate
 from onduty.server.store.sqlite_cases import CaseStoreMixin
 from onduty.server.store.sqlite_collab import CollabStoreMixin
-from onduty.shared.types import CallbackInfo, CannedMessage, ChatState, EndReason, FileRef, Memo, Role
+from onduty.server.store.sqlite_directory import DirectoryStoreMixin
+from onduty.shared.types import ChatState, EndReason, FileRef, Memo, Role
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,13 @@ _Op = Callable[[sqlite3.Connection], Any]
 
 _SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _BUSY_TIMEOUT_MS = 5000
+_BUSY_BACKOFF_S = (0.05, 0.2, 0.5)
+"""Pauses before the retries of a batch that found the database locked (one retry per entry)."""
 _CHECKPOINT_EVERY = 64
 """Commits between two WAL checkpoints (run on their own thread)."""
+_WAL_LIMIT_BYTES = 16 * 1024 * 1024
+"""Past this size the writer truncates the WAL itself before the next batch."""
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
 @dataclass(slots=True)
@@ -65,26 +71,41 @@ class _Pending:
 
 @dataclass(frozen=True, slots=True)
 class BatchStats:
-    """Counters for benchmarks and monitoring: commits and the writes they carried."""
+    """Counters for benchmarks and monitoring: commits, the writes they carried, forced WAL truncations."""
 
     commits: int
     writes: int
+    wal_truncations: int = 0
 
 
-def _as_store_error(exc: Exception) -> Exception:
-    """Integrity violations are the caller's fault: report them as StoreError."""
+def _is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED (also their extended codes): someone else holds the lock, try again."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _as_store_error(exc: BaseException) -> BaseException:
+    """Integrity violations are the caller's fault (StoreRefused); other driver errors mean the
+    database failed (StoreUnavailable). Our own StoreErrors and the core's rule errors pass unchanged."""
     if isinstance(exc, sqlite3.IntegrityError):
-        err = StoreError(f"refused by the database: {exc}")
-        err.__cause__ = exc
-        return err
-    return exc
+        err: StoreError = StoreRefused(f"refused by the database: {exc}")
+    elif isinstance(exc, sqlite3.Error):
+        err = StoreUnavailable(f"database error: {exc}")
+    else:
+        return exc
+    err.__cause__ = exc
+    return err
 
 
 def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
     """Run ``ops`` in one transaction, each in its own savepoint (on the DB thread).
 
-    Returns ``(True, result)`` or ``(False, exception)`` per op. If the COMMIT itself fails,
-    nothing was stored, so every op gets that error.
+    Returns ``(True, result)`` or ``(False, exception)`` per op. If the transaction itself fails
+    (BEGIN or COMMIT, a lock, an aborted transaction), nothing was stored and this raises.
     """
     results: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
@@ -94,7 +115,7 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
             try:
                 value = op(conn)
             except Exception as exc:
-                if not conn.in_transaction:  # SQLite aborted the whole transaction
+                if not conn.in_transaction or _is_busy(exc):  # the whole batch failed (or may be retried)
                     raise
                 conn.execute("ROLLBACK TO op")
                 conn.execute("RELEASE op")
@@ -115,22 +136,33 @@ def _checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> None:
     log.debug("WAL checkpoint %s: %d of %d frames copied (busy=%d)", mode, copied, frames, busy)
 
 
-class SqliteStore(CollabStoreMixin, CaseStoreMixin):
-    """The :class:`Store` on one SQLite file (WAL journal, foreign keys on)."""
+class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin):
+    """The :class:`Store` on one SQLite file (WAL journal, foreign keys on).
 
-    def __init__(self, path: pathlib.Path, *, synchronous: str = "FULL") -> None:
+    ``busy_timeout_ms``, ``busy_backoff_s`` and ``wal_limit_bytes`` are there for tests and tuning;
+    the defaults suit a server.
+    """
+
+    def __init__(self, path: pathlib.Path, *, synchronous: str = "FULL", busy_timeout_ms: int = _BUSY_TIMEOUT_MS,
+                 busy_backoff_s: Sequence[float] = _BUSY_BACKOFF_S, wal_limit_bytes: int = _WAL_LIMIT_BYTES) -> None:
         if synchronous.upper() not in _SYNCHRONOUS:
             raise ValueError(f"synchronous must be one of {sorted(_SYNCHRONOUS)}, not {synchronous!r}")
         self._path = path
+        self._wal_path = path.with_name(path.name + "-wal")
         self._synchronous = synchronous.upper()
+        self._busy_timeout_ms = busy_timeout_ms
+        self._busy_backoff_s = tuple(busy_backoff_s)
+        self._wal_limit_bytes = wal_limit_bytes
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Pending] = []
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
+        self._healthy = True
         self._commits = 0
         self._writes = 0
+        self._wal_truncations = 0
         self._checkpointer: ThreadPoolExecutor | None = None
         self._checkpoint_conn: sqlite3.Connection | None = None
         self._checkpoint_running: asyncio.Future[Any] | None = None
@@ -139,19 +171,24 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
 
     @property
     def stats(self) -> BatchStats:
-        return BatchStats(commits=self._commits, writes=self._writes)
+        return BatchStats(commits=self._commits, writes=self._writes, wal_truncations=self._wal_truncations)
+
+    @property
+    def healthy(self) -> bool:
+        return self._healthy
 
     # ---- lifecycle ------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         """Open and configure the connection, then migrate (runs on the DB thread)."""
+        self._path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise StoreError(f"could not switch {self._path} to WAL journal mode (got {mode!r})")
+                raise StoreUnavailable(f"could not switch {self._path} to WAL journal mode (got {mode!r})")
             conn.execute(f"PRAGMA synchronous = {self._synchronous}")
             # Checkpoints run on their own connection and thread (see _maybe_checkpoint), so a
             # commit never waits for the WAL to be copied into the database file.
@@ -168,17 +205,24 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
     async def open(self) -> None:
         if self._executor is not None:
             raise StoreError("store already opened")
+        loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onduty-store")
+        checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onduty-checkpoint")
+        conn: sqlite3.Connection | None = None
         try:
-            conn = await asyncio.get_running_loop().run_in_executor(executor, self._connect)
-        except BaseException:
+            conn = await loop.run_in_executor(executor, self._connect)
+            self._checkpoint_conn = await loop.run_in_executor(
+                checkpointer, partial(sqlite3.connect, self._path, isolation_level=None, check_same_thread=False)
+            )
+        except BaseException as exc:
+            if conn is not None:
+                await loop.run_in_executor(executor, conn.close)
             executor.shutdown(wait=True)
+            checkpointer.shutdown(wait=True)
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise StoreUnavailable(f"cannot open {self._path}: {exc}") from exc
             raise
-        self._executor, self._conn = executor, conn
-        self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onduty-checkpoint")
-        self._checkpoint_conn = await asyncio.get_running_loop().run_in_executor(
-            self._checkpointer, partial(sqlite3.connect, self._path, isolation_level=None, check_same_thread=False)
-        )
+        self._executor, self._conn, self._checkpointer = executor, conn, checkpointer
         self._closing = False
         self._wakeup = asyncio.Event()
         self._writer = asyncio.create_task(self._write_loop(conn), name="onduty-store-writer")
@@ -208,8 +252,9 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
     def _maybe_checkpoint(self) -> None:
         """Every ``_CHECKPOINT_EVERY`` commits, copy the WAL into the database on the side (PASSIVE:
         never blocks the writer). Frames written meanwhile are copied by a short catch-up on the
-        writer's thread (see _write_loop); only then is the WAL complete and reused from its start,
-        so it stays small under sustained load."""
+        writer's thread (see _keep_wal_small); only then is the WAL complete and reused from its start,
+        so it stays small under sustained load -- if this thread gets to run. The hard bound does not
+        depend on that (``wal_limit_bytes``, also in _keep_wal_small)."""
         if self._commits - self._checkpointed_at < _CHECKPOINT_EVERY or self._checkpoint_running is not None:
             return
         conn, checkpointer = self._checkpoint_conn, self._checkpointer
@@ -237,10 +282,14 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
 
     async def _read(self, op: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._check_open()
-        return await asyncio.get_running_loop().run_in_executor(self._executor, op, conn)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, op, conn)
+        except sqlite3.Error as exc:
+            raise _as_store_error(exc) from exc
 
     async def _write(self, op: Callable[[sqlite3.Connection], T]) -> T:
-        """Queue ``op`` for the next batch; return once that batch has committed."""
+        """Queue ``op`` for the next batch (before the first suspension: that is the order guarantee);
+        return once that batch has committed."""
         self._check_open()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(op, future))
@@ -249,7 +298,6 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
 
     async def _write_loop(self, conn: sqlite3.Connection) -> None:
         """Take all queued writes, commit them together, resolve callers; repeat."""
-        loop = asyncio.get_running_loop()
         while True:
             if not self._pending:
                 if self._closing:
@@ -257,19 +305,22 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
                 await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
-            if self._catch_up:
-                self._catch_up = False
-                # RESTART: the rest is copied and the next commit starts the WAL file from its beginning
-                await loop.run_in_executor(self._executor, _checkpoint, conn, "RESTART")
+            await self._keep_wal_small(conn)
             batch, self._pending = self._pending, []
             try:
-                results = await loop.run_in_executor(self._executor, _run_batch, conn, [p.op for p in batch])
+                results = await self._commit(conn, [p.op for p in batch])
             except Exception as exc:
-                log.exception("store batch of %d writes failed to commit", len(batch))
+                self._healthy = False
+                log.error("store batch of %d writes failed to commit: %s", len(batch), exc)
+                error = _as_store_error(exc)
+                if not isinstance(error, StoreError):
+                    error = StoreUnavailable(f"store batch failed: {exc!r}")
+                    error.__cause__ = exc
                 for p in batch:
                     if not p.future.done():
-                        p.future.set_exception(_as_store_error(exc))
+                        p.future.set_exception(error)
                 continue
+            self._healthy = True
             self._commits += 1
             self._writes += len(batch)
             self._maybe_checkpoint()
@@ -281,43 +332,46 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
                 else:
                     p.future.set_exception(value)
 
-    # ---- queues, agents, sites, sessions --------------------------------------------
+    async def _commit(self, conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
+        """One batch as one transaction, retried after a short pause while the database is locked."""
+        loop = asyncio.get_running_loop()
+        for attempt, pause in enumerate((*self._busy_backoff_s, None)):
+            try:
+                return await loop.run_in_executor(self._executor, _run_batch, conn, ops)
+            except sqlite3.Error as exc:
+                if pause is None or not _is_busy(exc):
+                    raise
+                log.warning("database locked, retrying a batch of %d writes (%d)", len(ops), attempt + 1)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")  # the last pause is None
 
-    async def add_queue(self, queue: QueueRecord) -> None:
-        await self._write(partial(sql.add_queue, q=queue))
+    async def _keep_wal_small(self, conn: sqlite3.Connection) -> None:
+        """Before a batch: finish a side checkpoint with a short catch-up, and bound the WAL.
 
-    async def get_queue(self, name: str) -> QueueRecord | None:
-        return await self._read(partial(sql.get_queue, name=name))
-
-    async def list_queues(self) -> list[QueueRecord]:
-        return await self._read(sql.list_queues)
-
-    async def add_agent(self, agent: AgentRecord) -> None:
-        await self._write(partial(sql.add_agent, a=agent))
-
-    async def get_agent(self, username: str) -> AgentRecord | None:
-        return await self._read(partial(sql.get_agent, username=username))
-
-    async def list_agents(self) -> list[AgentRecord]:
-        return await self._read(sql.list_agents)
-
-    async def set_password(self, username: str, password_hash: str) -> None:
-        await self._write(partial(sql.set_password, username=username, password_hash=password_hash))
-
-    async def add_site(self, site: SiteRecord) -> None:
-        await self._write(partial(sql.add_site, s=site))
-
-    async def get_site(self, name: str) -> SiteRecord | None:
-        return await self._read(partial(sql.get_site, name=name))
-
-    async def add_session(self, session: SessionRecord) -> None:
-        await self._write(partial(sql.add_session, s=session))
-
-    async def get_session(self, token_hash: str) -> SessionRecord | None:
-        return await self._read(partial(sql.get_session, token_hash=token_hash))
-
-    async def delete_session(self, token_hash: str) -> None:
-        await self._write(partial(sql.delete_session, token_hash=token_hash))
+        The side checkpoint keeps the WAL small only if its thread runs in time; on a busy machine
+        (or behind a long reader) it may not, and the WAL would grow with every commit. So when the
+        file has grown past ``wal_limit_bytes`` the writer truncates it itself, whatever the side
+        thread is doing: a short stall of the writes rather than a WAL without bound.
+        """
+        mode = None
+        if self._catch_up:
+            self._catch_up = False
+            mode = "RESTART"  # the rest is copied; the next commit starts the WAL file from its beginning
+        try:
+            if os.stat(self._wal_path).st_size > self._wal_limit_bytes:
+                mode = "TRUNCATE"
+        except OSError:  # no WAL yet (or unreadable): nothing to bound
+            pass
+        if mode is None:
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, _checkpoint, conn, mode)
+        except sqlite3.Error as exc:  # the batch that follows will tell its callers if the database failed
+            log.warning("WAL checkpoint %s failed: %s", mode, exc)
+            return
+        if mode == "TRUNCATE":
+            self._wal_truncations += 1
+            log.info("WAL passed %d bytes: truncated by the writer", self._wal_limit_bytes)
 
     # ---- chats ----------------------------------------------------------------------
 
@@ -382,9 +436,9 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
             )
         )
 
-    async def messages_after(self, chat_id: str, after_seq: int, limit: int = 1000) -> list[StoredMessage]:
+    async def messages_after(self, chat_id: str, after_seq: int, limit: int = MAX_PAGE) -> list[StoredMessage]:
         return await self._read(
-            partial(sql.messages_after, chat_id=chat_id, after_seq=after_seq, limit=limit)
+            partial(sql.messages_after, chat_id=chat_id, after_seq=after_seq, limit=max(0, min(limit, MAX_PAGE)))
         )
 
     async def ack(self, chat_id: str, party: Role, seq: int) -> None:
@@ -399,25 +453,7 @@ class SqliteStore(CollabStoreMixin, CaseStoreMixin):
     async def audit_log(self, chat_id: str) -> list[AuditEntry]:
         return await self._read(partial(sql.audit_log, chat_id=chat_id))
 
-    # ---- canned messages, callbacks, memos, files -----------------------------------
-
-    async def set_canned(self, item: CannedMessage) -> None:
-        await self._write(partial(sql_queuedata.set_canned, item=item))
-
-    async def remove_canned(self, queue: str, shortcut: str) -> bool:
-        return await self._write(partial(sql_queuedata.remove_canned, queue=queue, shortcut=shortcut))
-
-    async def list_canned(self, queues: Sequence[str]) -> list[CannedMessage]:
-        return await self._read(partial(sql_queuedata.list_canned, queues=tuple(queues)))
-
-    async def add_callback(self, callback: CallbackInfo, site: str | None) -> int:
-        return await self._write(partial(sql_queuedata.add_callback, c=callback, site=site))
-
-    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]:
-        return await self._read(partial(sql_queuedata.list_callbacks, queues=tuple(queues), limit=limit))
-
-    async def count_callbacks(self) -> dict[str, int]:
-        return await self._read(sql_queuedata.count_callbacks)
+    # ---- memos, files ---------------------------------------------------------------
 
     async def add_memo(self, chat_id: str, author: str, text: str, at: float) -> Memo:
         return await self._write(partial(sql_chatdata.add_memo, chat_id=chat_id, author=author, text=text, at=at))

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, TypeVar
 from onduty.server.core.cases import Case, CaseMemo, CaseState, Change, ExternalInfo, Interaction, Priority, SendMode
 from onduty.server.core.sla import BusinessHours, ClockKind, Target, Timeline
 from onduty.server.store import sql_cases
-from onduty.server.store.sql_cases import CaseDetail, NewCase, Rule
+from onduty.server.store.base_cases import Targets
+from onduty.server.store.records import CaseDetail, NewCase, Rule
 from onduty.shared.types import CallbackInfo
 
 T = TypeVar("T")
-Targets = dict[tuple[ClockKind, Priority], Target]
-
 
 class CaseStoreMixin:
     """The cases part of the SQLite store; methods use the store's ``_read`` / ``_write``."""
@@ -33,7 +32,7 @@ class CaseStoreMixin:
     # ---- cases ---------------------------------------------------------------------------
 
     async def create_case(self, new: NewCase, token_hash: str) -> Case:
-        """A New case (linking ``new.chat_id``); StoreError if that chat is already part of a case."""
+        """A New case (linking ``new.chat_id``); StoreRefused if that chat is already part of a case."""
         return await self._write(partial(sql_cases.create_case, n=new, token_hash=token_hash))
 
     async def get_case(self, number: int) -> Case | None:
@@ -131,9 +130,3 @@ class CaseStoreMixin:
     async def callback_site(self, callback_id: int) -> str | None:
         return await self._read(partial(sql_cases.callback_site, callback_id=callback_id))
 
-
-def case_store(store: object) -> CaseStoreMixin:
-    """``store`` as a store of case records; TypeError if this store cannot keep cases (our bug)."""
-    if not isinstance(store, CaseStoreMixin):
-        raise TypeError(f"{type(store).__name__} does not keep case records")
-    return store

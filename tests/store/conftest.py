@@ -1,46 +1,44 @@
-"""Fixtures for the SQLite store tests: a fresh, opened store per test on tmp_path."""
+"""The store conformance suite's fixtures: every test here runs against every implementation.
+
+``backend`` is parametrized over :data:`BACKENDS`, each a way to get a store URL for a fresh,
+empty database of this test; stores are built through :func:`open_store`, exactly as the server
+builds them, and typed as the :class:`Store` protocol, so a test can use nothing else. A second
+implementation joins by adding an entry (PostgreSQL: a URL to a throw-away database).
+Tests of one implementation's internals live in ``test_sqlite_*.py`` and use ``db_path``.
+"""
 
 from __future__ import annotations
 
 import pathlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
-from onduty.server.store.records import ChatRecord, QueueRecord
-from onduty.server.store.sqlite import SqliteStore
-from onduty.shared.types import ChatState, RequestType
+from onduty.server.config import ServerConfig
+from onduty.server.store import Store
+from onduty.server.store.records import QueueRecord
+from tests.store.backends import BACKENDS, Backend, MakeChat
+from tests.store.backends import make_chat as _make_chat
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Backend:
+    name: str = request.param
+    return Backend(name, BACKENDS[name](tmp_path), ServerConfig(data_dir=tmp_path))
 
 
 @pytest.fixture
 def db_path(tmp_path: pathlib.Path) -> pathlib.Path:
+    """The SQLite file, for the sqlite-only tests."""
     return tmp_path / "onduty.db"
 
 
 @pytest.fixture
-async def store(db_path: pathlib.Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(db_path)
+async def store(backend: Backend) -> AsyncIterator[Store]:
+    s = backend.make()
     await s.open()
     yield s
     await s.close()
-
-
-def _make_chat(chat_id: str, queue: str = "q1", requested_at: float = 100.0, **kw: object) -> ChatRecord:
-    """A waiting chat with the given overrides."""
-    base: dict[str, object] = {
-        "chat_id": chat_id,
-        "queue": queue,
-        "state": ChatState.WAITING,
-        "requestor_name": f"Requestor {chat_id}",
-        "request_type": RequestType.INFORMATIONAL,
-        "requested_at": requested_at,
-        "resume_token_hash": f"rt-{chat_id}",
-    }
-    base.update(kw)
-    return ChatRecord(**base)  # type: ignore[arg-type]
-
-
-MakeChat = Callable[..., ChatRecord]
 
 
 @pytest.fixture
@@ -50,7 +48,7 @@ def make_chat() -> MakeChat:
 
 
 @pytest.fixture
-async def with_queue(store: SqliteStore) -> SqliteStore:
+async def with_queue(store: Store) -> Store:
     """The store with queue ``q1`` and one waiting chat ``c1``."""
     await store.add_queue(QueueRecord(name="q1", title="Queue one"))
     await store.create_chat(_make_chat("c1"))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from onduty.server.store.base import StoreError
+from onduty.server.store.base import Store, StoreError
 from onduty.server.store.records import AgentRecord, QueueRecord, SessionRecord, SiteRecord
-from onduty.server.store.sqlite import SqliteStore
 
 
 def _agent(username: str, queues: tuple[str, ...] = ("q1",)) -> AgentRecord:
@@ -22,7 +21,7 @@ def _agent(username: str, queues: tuple[str, ...] = ("q1",)) -> AgentRecord:
     )
 
 
-async def test_queues_round_trip(store: SqliteStore) -> None:
+async def test_queues_round_trip(store: Store) -> None:
     b2b = QueueRecord(name="b2b", title="Business", region="us", max_wait_s=30.0, anonymous=False)
     b2c = QueueRecord(name="a-b2c")
     await store.add_queue(b2b)
@@ -32,14 +31,14 @@ async def test_queues_round_trip(store: SqliteStore) -> None:
     assert await store.list_queues() == [b2c, b2b]  # by name
 
 
-async def test_duplicate_queue_refused(store: SqliteStore) -> None:
+async def test_duplicate_queue_refused(store: Store) -> None:
     await store.add_queue(QueueRecord(name="q1", title="first"))
     with pytest.raises(StoreError, match="already exists"):
         await store.add_queue(QueueRecord(name="q1", title="second"))
     assert await store.get_queue("q1") == QueueRecord(name="q1", title="first")
 
 
-async def test_agents_round_trip_keep_queue_order(store: SqliteStore) -> None:
+async def test_agents_round_trip_keep_queue_order(store: Store) -> None:
     for q in ("q1", "q2", "q3"):
         await store.add_queue(QueueRecord(name=q))
     bob = _agent("bob", ("q3", "q1", "q2"))
@@ -52,14 +51,14 @@ async def test_agents_round_trip_keep_queue_order(store: SqliteStore) -> None:
     assert await store.list_agents() == [alice, bob]
 
 
-async def test_duplicate_agent_refused(store: SqliteStore) -> None:
+async def test_duplicate_agent_refused(store: Store) -> None:
     await store.add_queue(QueueRecord(name="q1"))
     await store.add_agent(_agent("bob"))
     with pytest.raises(StoreError, match="already exists"):
         await store.add_agent(_agent("bob"))
 
 
-async def test_agent_with_unknown_queue_refused_and_not_stored(store: SqliteStore) -> None:
+async def test_agent_with_unknown_queue_refused_and_not_stored(store: Store) -> None:
     await store.add_queue(QueueRecord(name="q1"))
     with pytest.raises(StoreError, match="unknown queue"):
         await store.add_agent(_agent("bob", ("q1", "ghost")))
@@ -67,13 +66,13 @@ async def test_agent_with_unknown_queue_refused_and_not_stored(store: SqliteStor
     assert await store.list_agents() == []
 
 
-async def test_agent_listing_a_queue_twice_refused(store: SqliteStore) -> None:
+async def test_agent_listing_a_queue_twice_refused(store: Store) -> None:
     await store.add_queue(QueueRecord(name="q1"))
     with pytest.raises(StoreError, match="twice"):
         await store.add_agent(_agent("bob", ("q1", "q1")))
 
 
-async def test_set_password(store: SqliteStore) -> None:
+async def test_set_password(store: Store) -> None:
     await store.add_queue(QueueRecord(name="q1"))
     await store.add_agent(_agent("bob"))
     await store.set_password("bob", "h1")
@@ -84,7 +83,7 @@ async def test_set_password(store: SqliteStore) -> None:
         await store.set_password("nobody", "h2")
 
 
-async def test_sites(store: SqliteStore) -> None:
+async def test_sites(store: Store) -> None:
     site = SiteRecord(name="shop", secret="s3cret")
     await store.add_site(site)
     assert await store.get_site("shop") == site
@@ -94,7 +93,7 @@ async def test_sites(store: SqliteStore) -> None:
     assert await store.get_site("shop") == site
 
 
-async def test_sessions(store: SqliteStore) -> None:
+async def test_sessions(store: Store) -> None:
     await store.add_queue(QueueRecord(name="q1"))
     await store.add_agent(_agent("bob"))
     session = SessionRecord(token_hash="th1", username="bob", expires_at=999.0)
@@ -106,12 +105,12 @@ async def test_sessions(store: SqliteStore) -> None:
     await store.delete_session("th1")  # deleting twice is harmless
 
 
-async def test_session_for_unknown_agent_refused(store: SqliteStore) -> None:
+async def test_session_for_unknown_agent_refused(store: Store) -> None:
     with pytest.raises(StoreError, match="unknown agent"):
         await store.add_session(SessionRecord(token_hash="th1", username="ghost", expires_at=1.0))
 
 
-async def test_duplicate_session_refused(store: SqliteStore) -> None:
+async def test_duplicate_session_refused(store: Store) -> None:
     await store.add_queue(QueueRecord(name="q1"))
     await store.add_agent(_agent("bob"))
     await store.add_session(SessionRecord(token_hash="th1", username="bob", expires_at=1.0))

@@ -6,15 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from onduty.server.store.base import StoreError
+from onduty.server.store.base import Store, StoreError
 from onduty.server.store.records import AgentRecord, ChatRecord, QueueRecord, SiteRecord
-from onduty.server.store.sqlite import SqliteStore
 from onduty.shared.types import BusinessContext, ChatState, EndReason, RequestType, Role
 
 MakeChat = Callable[..., ChatRecord]
 
 
-async def _setup(store: SqliteStore) -> None:
+async def _setup(store: Store) -> None:
     for q in ("q1", "q2", "q3"):
         await store.add_queue(QueueRecord(name=q))
     for name in ("bob", "alice"):
@@ -23,7 +22,7 @@ async def _setup(store: SqliteStore) -> None:
         )
 
 
-async def test_chat_round_trip_with_context(store: SqliteStore, make_chat: MakeChat) -> None:
+async def test_chat_round_trip_with_context(store: Store, make_chat: MakeChat) -> None:
     await _setup(store)
     await store.add_site(SiteRecord(name="shop", secret="s"))
     chat = make_chat(
@@ -42,7 +41,7 @@ async def test_chat_round_trip_with_context(store: SqliteStore, make_chat: MakeC
     assert await store.get_chat("c2") is None
 
 
-async def test_create_chat_refusals(store: SqliteStore, make_chat: MakeChat) -> None:
+async def test_create_chat_refusals(store: Store, make_chat: MakeChat) -> None:
     await _setup(store)
     await store.create_chat(make_chat("c1"))
     with pytest.raises(StoreError, match="already exists"):
@@ -53,7 +52,7 @@ async def test_create_chat_refusals(store: SqliteStore, make_chat: MakeChat) -> 
         await store.create_chat(make_chat("c3", site="ghost"))
 
 
-async def test_update_chat_sets_only_given_fields(store: SqliteStore, make_chat: MakeChat) -> None:
+async def test_update_chat_sets_only_given_fields(store: Store, make_chat: MakeChat) -> None:
     await _setup(store)
     await store.create_chat(make_chat("c1"))
     await store.update_chat("c1", state=ChatState.ASSIGNED, agent="bob", assigned_at=110.0)
@@ -70,7 +69,7 @@ async def test_update_chat_sets_only_given_fields(store: SqliteStore, make_chat:
     assert chat.end_reason is EndReason.AGENT_ENDED
 
 
-async def test_update_chat_to_waiting_clears_agent(store: SqliteStore, make_chat: MakeChat) -> None:
+async def test_update_chat_to_waiting_clears_agent(store: Store, make_chat: MakeChat) -> None:
     await _setup(store)
     await store.create_chat(make_chat("c1"))
     await store.update_chat("c1", state=ChatState.ASSIGNED, agent="bob", assigned_at=110.0)
@@ -80,12 +79,12 @@ async def test_update_chat_to_waiting_clears_agent(store: SqliteStore, make_chat
     assert (chat.state, chat.agent, chat.assigned_at) == (ChatState.WAITING, None, 110.0)
 
 
-async def test_update_unknown_chat_refused(store: SqliteStore) -> None:
+async def test_update_unknown_chat_refused(store: Store) -> None:
     with pytest.raises(StoreError, match="unknown chat"):
         await store.update_chat("ghost", state=ChatState.ACTIVE)
 
 
-async def test_open_chats_oldest_first_without_closed(store: SqliteStore, make_chat: MakeChat) -> None:
+async def test_open_chats_oldest_first_without_closed(store: Store, make_chat: MakeChat) -> None:
     await _setup(store)
     await store.create_chat(make_chat("late", requested_at=300.0))
     await store.create_chat(make_chat("early", requested_at=100.0))
@@ -96,7 +95,7 @@ async def test_open_chats_oldest_first_without_closed(store: SqliteStore, make_c
     assert [c.chat_id for c in await store.open_chats()] == ["early", "ended", "late"]
 
 
-async def test_list_chats_filters(store: SqliteStore, make_chat: MakeChat) -> None:
+async def test_list_chats_filters(store: Store, make_chat: MakeChat) -> None:
     await _setup(store)
     await store.create_chat(make_chat("a", queue="q1", requested_at=10.0, requestor_name="Zoë Ångström"))
     await store.create_chat(make_chat("b", queue="q2", requested_at=20.0, requestor_email="Kim@Example.COM"))
