@@ -12,7 +12,9 @@ Pure: no I/O, no aiohttp, so the command line and every HTTP handler use the sam
 
 from __future__ import annotations
 
+import argparse
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 MAX_ID = 2**53 - 1
@@ -119,3 +121,17 @@ def form(raw: bytes) -> dict[str, str]:
     for key, value in pairs:
         out.setdefault(key, value)
     return out
+
+
+def argument(*, one_line: bool = True, max_len: int = MAX_LINE) -> Callable[[str], str]:
+    """An argparse ``type=`` that checks a command-line argument like any other text from outside
+    (a non-UTF-8 argument arrives as lone surrogates); an empty argument is taken."""
+    check = line if one_line else text
+
+    def parse(value: str) -> str:
+        try:
+            return check(value, "argument", max_len=max_len, required=False)
+        except InvalidValue as exc:
+            raise argparse.ArgumentTypeError(f"{value[:60]!a} {exc.detail}") from None
+
+    return parse

@@ -201,7 +201,9 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
 
     async def preflight(request: web.Request) -> web.Response:
         cors = cors_headers(request, config.allowed_origins)
-        return web.Response(status=204 if cors else 403, headers=cors)
+        if not cors:
+            refuse(403, ErrorCode.ORIGIN_NOT_ALLOWED, "this origin may not use the files API")
+        return web.Response(status=204, headers=cors)
 
     app.router.add_post("/api/chats/{chat_id}/files", upload)
     app.router.add_route("OPTIONS", "/api/chats/{chat_id}/files", preflight)
