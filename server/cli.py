@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from onduty.server import inbound
 from onduty.server.auth import Passwords
 from onduty.server.cli_cases import add_sla_parser, sla_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
@@ -52,6 +53,8 @@ DEMO_AGENTS = (
                 "+49 6227 0000 200", "expert@example.com"),
 )
 LOADGEN_PASSWORD = "loadgen-password"
+LINE = inbound.argument()
+TEXT = inbound.argument(one_line=False, max_len=1_000_000)  # the 8000 limit is checked with stdin text
 
 
 class UsageError(Exception):
@@ -59,7 +62,7 @@ class UsageError(Exception):
 
 
 def _name(value: str) -> str:
-    if not NAME.match(value):
+    if not NAME.fullmatch(value):
         raise argparse.ArgumentTypeError(f"{value!r}: use 1-64 of a-z 0-9 . _ - (starting with a letter or digit)")
     return value
 
@@ -89,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     queue = sub.add_parser("queue", parents=[common], help="manage queues").add_subparsers(dest="action", required=True)
     qadd = queue.add_parser("add", parents=[common], help="add a queue")
     qadd.add_argument("name", type=_name)
-    qadd.add_argument("--title", default="")
-    qadd.add_argument("--region", default="")
+    qadd.add_argument("--title", default="", type=LINE)
+    qadd.add_argument("--region", default="", type=LINE)
     qadd.add_argument("--max-wait", type=float, default=None, help="seconds in line before 'try again later'")
     qadd.add_argument("--b2b", action="store_true", help="requestors need a token signed by a site")
     queue.add_parser("list", parents=[common], help="list queues")
@@ -99,12 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     aadd = agent.add_parser("add", parents=[common], help="add an agent (password from standard input)")
     aadd.add_argument("username", type=_name)
     aadd.add_argument("--queue", action="append", required=True, type=_name, help="repeat for several queues")
-    aadd.add_argument("--display-name", required=True)
-    aadd.add_argument("--region", required=True)
-    aadd.add_argument("--lob", required=True, help="line of business, e.g. CIM")
+    aadd.add_argument("--display-name", required=True, type=LINE)
+    aadd.add_argument("--region", required=True, type=LINE)
+    aadd.add_argument("--lob", required=True, type=LINE, help="line of business, e.g. CIM")
     aadd.add_argument("--capacity", type=int, default=1)
-    aadd.add_argument("--phone", default="", help="shown to colleagues in the directory (tel: link)")
-    aadd.add_argument("--email", default="", help="shown to colleagues in the directory (mailto: link)")
+    aadd.add_argument("--phone", default="", type=LINE, help="shown to colleagues in the directory (tel: link)")
+    aadd.add_argument("--email", default="", type=LINE, help="shown to colleagues in the directory (mailto: link)")
     agent.add_parser("list", parents=[common], help="list agents")
     apw = agent.add_parser("passwd", parents=[common], help="set an agent's password (from standard input)")
     apw.add_argument("username", type=_name)
@@ -119,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     cadd = canned.add_parser("add", parents=[common], help="add or replace a canned message")
     cadd.add_argument("queue", type=_name)
     cadd.add_argument("shortcut", type=_shortcut, help="e.g. ps-lookingforexpert (a leading / is dropped)")
-    cadd.add_argument("text", help="the message; '-' reads it from standard input")
+    cadd.add_argument("text", type=TEXT, help="the message; '-' reads it from standard input")
     clist = canned.add_parser("list", parents=[common], help="list canned messages")
     clist.add_argument("--queue", type=_name, action="append", help="only these queues")
     crm = canned.add_parser("remove", parents=[common], help="remove a canned message")
@@ -154,6 +157,7 @@ def _read_password(prompt: str) -> str:
             raise UsageError("the passwords differ")
     else:
         first = sys.stdin.readline().rstrip("\r\n")
+    first = inbound.text(first, "password", max_len=1024, required=False, strip=False)
     if len(first) < 8:
         raise UsageError("a password needs at least 8 characters")
     return first
@@ -199,7 +203,8 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 await store.add_site(SiteRecord(args.name, secret))
                 print(f"site {args.name} added; its signing secret (keep it on the shop's server):\n{secret}")
             case "canned", "add":
-                text = sys.stdin.read().strip() if args.text == "-" else args.text.strip()
+                text = args.text if args.text != "-" else inbound.text(sys.stdin.read(), "standard input",
+                                                                       max_len=1_000_000, required=False)
                 if not text or len(text) > 8000:
                     raise UsageError("the text must have 1 to 8000 characters")
                 await store.set_canned(CannedMessage(args.queue, args.shortcut, text))
@@ -297,8 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024)
         else:
             asyncio.run(_admin(args, config))
-    except (UsageError, ConfigError, StoreError) as exc:
+    except (UsageError, ConfigError, StoreError, inbound.InvalidValue) as exc:
         print(f"onduty-server: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print("onduty-server: standard input is not UTF-8", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"onduty-server: {exc}", file=sys.stderr)

@@ -12,7 +12,10 @@ from onduty.server.config import ConfigError
 from onduty.server.core.cases import Priority
 from onduty.server.core.sla import ALWAYS, DEFAULT_TARGETS, BusinessHours, ClockKind, SlaConfigError, Target, Unit
 from onduty.server.core.sla import parse_weekly as _parse_weekly
+from onduty.server.inbound import argument
 from onduty.server.store.base_cases import CaseStore
+
+_LINE = argument()  # every free-text argument is checked like text from HTTP (server/inbound.py)
 
 
 def _day(value: str) -> date:
@@ -26,25 +29,25 @@ def add_sla_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], com
     sla = sub.add_parser("sla", parents=[common], help="case response times: business hours, holidays, targets")
     actions = sla.add_subparsers(dest="action", required=True)
     hours = actions.add_parser("hours", parents=[common], help="set a region's business hours")
-    hours.add_argument("region", help="queue region, e.g. EMEA")
-    hours.add_argument("weekly", nargs="?", default="", help='e.g. "mon-fri 09:00-17:00; sat 10:00-14:00"')
-    hours.add_argument("--tz", default="UTC", help="time zone, e.g. Europe/Berlin")
+    hours.add_argument("region", type=_LINE, help="queue region, e.g. EMEA")
+    hours.add_argument("weekly", nargs="?", default="", type=_LINE, help='e.g. "mon-fri 09:00-17:00; sat 10:00-14:00"')
+    hours.add_argument("--tz", default="UTC", type=_LINE, help="time zone, e.g. Europe/Berlin")
     hours.add_argument("--24x7", dest="always", action="store_true", help="every second counts")
     hadd = actions.add_parser("holiday-add", parents=[common], help="add a holiday to a region")
-    hadd.add_argument("region")
+    hadd.add_argument("region", type=_LINE)
     hadd.add_argument("day", type=_day)
-    hadd.add_argument("--name", default="")
+    hadd.add_argument("--name", default="", type=_LINE)
     hrm = actions.add_parser("holiday-remove", parents=[common], help="remove a holiday")
-    hrm.add_argument("region")
+    hrm.add_argument("region", type=_LINE)
     hrm.add_argument("day", type=_day)
     target = actions.add_parser("target", parents=[common], help="set a target for a queue ('*': every queue)")
-    target.add_argument("queue")
+    target.add_argument("queue", type=_LINE)
     target.add_argument("clock", choices=[c.value for c in ClockKind])
     target.add_argument("priority", choices=[p.value for p in Priority])
     target.add_argument("amount", type=float)
     target.add_argument("--business-days", action="store_true", help="amount in business days, not hours")
     show = actions.add_parser("show", parents=[common], help="what applies to a queue")
-    show.add_argument("queue")
+    show.add_argument("queue", type=_LINE)
 
 
 async def sla_command(args: argparse.Namespace, store: CaseStore) -> None:

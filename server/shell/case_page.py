@@ -12,12 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
 
 from aiohttp import web
 
+from onduty.server import inbound
 from onduty.server.auth import token_hash
 from onduty.server.core.cases import CaseRuleError, CaseState, InfoKind
 from onduty.server.shell.hub import Hub
@@ -26,7 +28,9 @@ from onduty.server.store.records import CaseDetail
 
 log = logging.getLogger(__name__)
 
-MAX_ANSWER = 8000
+MAX_ANSWER = inbound.MAX_TEXT
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+FORM = "application/x-www-form-urlencoded"
 STATE_TEXT = {
     CaseState.NEW: "Received, not yet in process",
     CaseState.IN_PROCESS: "In process with our support team",
@@ -58,13 +62,14 @@ def _when(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _page(title: str, body: str, status: int = 200) -> web.Response:
+def _page(title: str, body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     html = (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>"
     )
-    return web.Response(status=status, text=html, content_type="text/html", charset="utf-8", headers=HEADERS)
+    return web.Response(status=status, text=html, content_type="text/html", charset="utf-8",
+                        headers={**HEADERS, **(headers or {})})
 
 
 def render_case(detail: CaseDetail, notice: str = "", error: str = "", draft: str = "", status: int = 200
@@ -102,9 +107,15 @@ def _missing() -> web.Response:
 
 
 def add_case_page_routes(app: web.Application, hub_of: Callable[[web.Request], Hub]) -> None:
+    """``GET`` and ``POST /case/{token}``; every other path or method under ``/case/`` gets the
+    "Case not found" page (404) or, for a case link, 405: HTML for the customer, never a 500."""
+
     async def detail_for(request: web.Request) -> CaseDetail | None:
+        token = request.match_info["token"]
+        if not TOKEN.fullmatch(token):
+            return None
         store = case_store(hub_of(request).store)
-        number = await store.case_by_token(token_hash(request.match_info["token"]))
+        number = await store.case_by_token(token_hash(token))
         return None if number is None else await store.case_detail(number)
 
     async def show(request: web.Request) -> web.Response:
@@ -119,9 +130,15 @@ def add_case_page_routes(app: web.Application, hub_of: Callable[[web.Request], H
         detail = await detail_for(request)
         if detail is None:
             return _missing()
-        form = await request.post()
-        raw = form.get("text")
-        text = raw.strip() if isinstance(raw, str) else ""
+        try:
+            text = await _answer_text(request)
+        except inbound.InvalidValue as exc:
+            log.info("case answer refused", extra={"case": detail.case.number, "detail": str(exc)})
+            error = f"Please write an answer of 1 to {MAX_ANSWER} characters (plain text)."
+            return render_case(detail, error=error, status=400)
+        except web.HTTPRequestEntityTooLarge:
+            log.info("case answer refused", extra={"case": detail.case.number, "detail": "too large"})
+            return render_case(detail, error=f"Please write an answer of 1 to {MAX_ANSWER} characters.", status=413)
         if not text or len(text) > MAX_ANSWER:
             log.info("case answer refused", extra={"case": detail.case.number, "length": len(text)})
             error = f"Please write an answer of 1 to {MAX_ANSWER} characters."
@@ -134,5 +151,21 @@ def add_case_page_routes(app: web.Application, hub_of: Callable[[web.Request], H
         log.info("customer answered a case", extra={"case": case.number, "state": case.head.state.value})
         raise web.HTTPSeeOther(location=f"{request.path}?sent=1", headers=HEADERS)
 
-    app.router.add_get("/case/{token:[A-Za-z0-9_-]{16,128}}", show)
-    app.router.add_post("/case/{token:[A-Za-z0-9_-]{16,128}}", answer)
+    async def elsewhere(request: web.Request) -> web.Response:
+        if TOKEN.fullmatch(request.match_info["tail"]):
+            return _page("Not allowed", "<h1>Not allowed</h1><p>This page can only be shown or answered.</p>", 405,
+                         {"Allow": "GET, HEAD, POST"})
+        return _missing()
+
+    app.router.add_get("/case/{token}", show)
+    app.router.add_post("/case/{token}", answer)
+    app.router.add_route("*", "/case/{tail:.*}", elsewhere)
+
+
+async def _answer_text(request: web.Request) -> str:
+    """The form's ``text``: a urlencoded body in strict UTF-8 (a browser sends nothing else), stripped;
+    ``""`` if missing. Raises :class:`inbound.InvalidValue` for anything else."""
+    if request.content_type not in (FORM, "application/octet-stream"):  # aiohttp's default for none
+        raise inbound.InvalidValue("form", f"send {FORM}")
+    raw = inbound.form(await request.read()).get("text", "")
+    return inbound.text(raw, "text", max_len=len(raw), required=False)

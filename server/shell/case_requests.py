@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any, NoReturn, Protocol, TypeVar
 
 from aiohttp import web
 
+from onduty.server import inbound
 from onduty.server.shell.http_api import refused
 from onduty.server.shell.hub import Hub
 
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 E = TypeVar("E", bound=StrEnum)
-MAX_TEXT = 8000
+MAX_TEXT = inbound.MAX_TEXT
 
 
 class HasApp(Protocol):
@@ -57,31 +59,55 @@ def refuse(status: int, code: ApiError, detail: str, **extra: Any) -> NoReturn:
 # ---- request bodies --------------------------------------------------------------------------
 
 
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
 async def read_body(request: web.Request, allowed: frozenset[str]) -> dict[str, Any]:
+    """The JSON object of the body: strict UTF-8 whatever the charset header says, no NaN or
+    Infinity, no fields but ``allowed``. Too deep nesting is refused like any other bad JSON."""
     try:
-        data = await request.json()
+        raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         refuse(413, ApiError.BAD_REQUEST, "the body is too large")
-    except (ValueError, UnicodeDecodeError):
+    try:
+        data = json.loads(inbound.decode(raw, "body"), parse_constant=_no_constant)
+    except inbound.InvalidValue as exc:
+        refuse(400, ApiError.BAD_REQUEST, f"send a JSON object in UTF-8 ({exc.detail})")
+    except (ValueError, RecursionError):
         refuse(400, ApiError.BAD_REQUEST, "send a JSON object")
     if not isinstance(data, dict):
         refuse(400, ApiError.BAD_REQUEST, "send a JSON object")
     unknown = sorted(set(data) - allowed)
     if unknown:
-        refuse(400, ApiError.BAD_REQUEST, f"unknown field(s): {', '.join(unknown)[:200]}")
+        refuse(400, ApiError.BAD_REQUEST, f"unknown field(s): {inbound.printable(', '.join(unknown))}")
     return data
 
 
-def text_field(body: dict[str, Any], key: str, max_len: int = MAX_TEXT, default: str | None = None) -> str:
+def text_field(body: dict[str, Any], key: str, max_len: int = MAX_TEXT, default: str | None = None,
+               one_line: bool = False) -> str:
+    """A text field (see :mod:`onduty.server.inbound`); with a ``default`` it may be missing or empty."""
     value = body.get(key, default)
     if value is None:
         refuse(400, ApiError.BAD_REQUEST, f"{key} is required")
-    if not isinstance(value, str):
-        refuse(400, ApiError.INVALID_VALUE, f"{key} must be a string")
-    value = value.strip()
-    if (not value and default is None) or len(value) > max_len:
-        refuse(400, ApiError.INVALID_VALUE, f"{key} needs 1 to {max_len} characters")
-    return value
+    check = inbound.line if one_line else inbound.text
+    try:
+        return check(value, key, max_len=max_len, required=default is None)
+    except inbound.InvalidValue as exc:
+        refuse(400, ApiError.INVALID_VALUE, str(exc))
+
+
+def line_field(body: dict[str, Any], key: str, max_len: int = inbound.MAX_LINE, default: str | None = None) -> str:
+    """A one-line text field: a title, a name, an address, a queue, a chat id."""
+    return text_field(body, key, max_len, default, one_line=True)
+
+
+def checked(value: object, key: str, max_len: int = inbound.MAX_LINE) -> str:
+    """A one-line text from a query string or a path, e.g. a queue or a chat id."""
+    try:
+        return inbound.line(value, key, max_len=max_len)
+    except inbound.InvalidValue as exc:
+        refuse(400, ApiError.INVALID_VALUE, str(exc))
 
 
 def enum_field(body: dict[str, Any], key: str, kind: type[E], default: E | None = None) -> E:
@@ -101,5 +127,3 @@ def time_field(body: dict[str, Any], key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e11:
         refuse(400, ApiError.INVALID_VALUE, f"{key} must be a time in seconds since 1970")
     return float(value)
-
-

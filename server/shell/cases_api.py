@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
+from onduty.server import inbound
 from onduty.server.auth import new_token, token_hash
 from onduty.server.config import ServerConfig
 from onduty.server.core import cases as rules
@@ -40,14 +42,16 @@ from onduty.server.shell.case_requests import (
     ApiError,
     AppRef,
     HubOf,
+    checked,
     enum_field,
+    line_field,
     read_body,
     refuse,
     text_field,
     time_field,
 )
 from onduty.server.shell.case_views import Policies, case_clocks, case_json, detail_json, policy_for
-from onduty.server.shell.http_api import bearer_token, signed_in_agent
+from onduty.server.shell.http_api import add_json_errors, bearer_token, signed_in_agent
 from onduty.server.shell.hub import Hub
 from onduty.server.shell.mailer import Mail, Mailer, MailStatus, public_base
 from onduty.server.shell.sla_watch import SLA_WATCH, SlaWatch
@@ -56,6 +60,13 @@ from onduty.server.store.base import CaseStore, case_store
 from onduty.server.store.records import NewCase
 
 log = logging.getLogger(__name__)
+
+MAX_SCAN = 5000
+"""A list with a computed filter (``due_before``, ``sla``, ``sort=due``: the SLA clocks are computed here,
+not in SQL) looks at the newest ``MAX_SCAN`` cases that match the SQL part at most, in batches of
+``SCAN_BATCH``; if older ones exist, the answer says ``"truncated": true``."""
+SCAN_BATCH = 250
+MAX_LIMIT = 500
 
 
 # ---- routes ---------------------------------------------------------------------------------------------
@@ -78,9 +89,9 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
     async def own_case(request: web.Request) -> tuple[Hub, CaseStore, AgentRecord, Case]:
         hub, store, me = await agent(request)
         try:
-            number = int(request.match_info["number"])
-        except ValueError:
-            refuse(404, ApiError.UNKNOWN_CASE, "no such case")
+            number = inbound.ident(request.match_info["number"], "case number")
+        except inbound.InvalidValue as exc:
+            refuse(400, ApiError.INVALID_VALUE, str(exc))
         case = await store.get_case(number)
         if case is None:
             refuse(404, ApiError.UNKNOWN_CASE, f"no case {number}")
@@ -103,42 +114,60 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             refuse(400, ApiError.INVALID_VALUE, "scope must be mine or queues")
         queues = list(me.queues)
         if "queue" in q:
-            if q["queue"] not in me.queues:
+            queue = checked(q["queue"], "queue", 64)
+            if queue not in me.queues:
                 refuse(403, ApiError.NOT_ALLOWED, "not one of your queues")
-            queues = [q["queue"]]
+            queues = [queue]
         try:
             raw_states = q.get("state", "open")
             states = ([] if raw_states == "all" else sorted(OPEN_STATES) if raw_states == "open"
                       else [CaseState(s) for s in raw_states.split(",")])
-            due_before = float(q["due_before"]) if "due_before" in q else None
-            limit = int(q.get("limit", "100"))
+            due_before = _seconds(q["due_before"]) if "due_before" in q else None
+            limit = inbound.ident(q.get("limit", "100"), "limit")
         except ValueError:
             refuse(400, ApiError.INVALID_VALUE, "state: open, all or a comma list of states; due_before: "
                    "seconds since 1970; limit: a number")
         sla_filter = q.get("sla")
         if sla_filter not in (None, "warning", "breached", "any"):
             refuse(400, ApiError.INVALID_VALUE, "sla must be warning, breached or any")
-        limit = max(1, min(limit, 500))
-        # due time and SLA state are computed here: filter and sort all matching cases, then cut
-        computed = due_before is not None or sla_filter is not None or q.get("sort") == "due"
-        found = await store.list_cases(queues, me.username if scope == "mine" else None, states,
-                                       1_000_000 if computed else limit)
-        policies, now, out = Policies(store, config), hub.clock(), []
-        for case, timeline in found:
-            sla = case_clocks(case, timeline, await policies.get(case.head.queue), now)
-            item = case_json(case, sla)
-            due = item["next_due_at"]
-            if due_before is not None and (due is None or due > due_before):
-                continue
-            if sla_filter is not None and not (
-                (sla_filter in ("warning", "any") and item["sla_warning"])
-                or (sla_filter in ("breached", "any") and item["sla_breached"])
-            ):
-                continue
-            out.append(item)
-        if q.get("sort") == "due":
-            out.sort(key=lambda i: (i["next_due_at"] is None, i["next_due_at"] or 0.0, i["number"]))
-        return web.json_response({"cases": out[:limit], "now": now})
+        sort_due = q.get("sort") == "due"
+        limit = max(1, min(limit, MAX_LIMIT))
+        if due_before is not None or sla_filter == "warning":
+            # only a running clock has a due time or a warning, and solved / closed cases run none:
+            # that much of the computed filter is pushed into SQL
+            states = sorted(set(states or CaseState) & OPEN_STATES)
+            if not states:
+                return web.json_response({"cases": [], "now": hub.clock(), "truncated": False})
+        owner = me.username if scope == "mine" else None
+        computed = due_before is not None or sla_filter is not None or sort_due
+        policies, now, out = Policies(store, config), hub.clock(), list[dict[str, Any]]()
+        scanned, before, truncated = 0, None, False
+        while True:
+            size = min(SCAN_BATCH, MAX_SCAN - scanned) if computed else limit
+            batch = await store.list_cases(queues, owner, states, size, before=before)
+            scanned += len(batch)
+            for case, timeline in batch:
+                sla = case_clocks(case, timeline, await policies.get(case.head.queue), now)
+                item = case_json(case, sla)
+                due = item["next_due_at"]
+                if due_before is not None and (due is None or due > due_before):
+                    continue
+                if sla_filter is not None and not (
+                    (sla_filter in ("warning", "any") and item["sla_warning"])
+                    or (sla_filter in ("breached", "any") and item["sla_breached"])
+                ):
+                    continue
+                out.append(item)
+            if sort_due:  # keep only the soonest `limit`: memory stays at a batch plus the answer
+                out.sort(key=_due_order)
+                del out[limit:]
+            if not computed or len(batch) < size or (not sort_due and len(out) >= limit):
+                break
+            before = batch[-1][0].number
+            if scanned >= MAX_SCAN:
+                truncated = bool(await store.list_cases(queues, owner, states, 1, before=before))
+                break
+        return web.json_response({"cases": out[:limit], "now": now, "truncated": truncated})
 
     async def create(request: web.Request) -> web.Response:
         hub, store, me = await agent(request)
@@ -147,10 +176,8 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         now = hub.clock()
         priority = enum_field(body, "priority", Priority, Priority.MEDIUM)
         description = text_field(body, "description", default="")
-        chat_id = body.get("chat_id")
+        chat_id = line_field(body, "chat_id", 64) if body.get("chat_id") is not None else None
         if chat_id is not None:
-            if not isinstance(chat_id, str) or not chat_id:
-                refuse(400, ApiError.INVALID_VALUE, "chat_id must be a chat id")
             chat = await hub.store.get_chat(chat_id)
             if chat is None:
                 refuse(404, ApiError.UNKNOWN_CHAT, f"no chat {chat_id}")
@@ -162,22 +189,22 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
                           if m.sender.value == "requestor" and m.text.strip()), "")
             default_title = first.strip().splitlines()[0][:120] if first.strip() else f"Chat with {chat.requestor_name}"
             new = NewCase(
-                title=text_field(body, "title", 200, default=default_title) or default_title,
+                title=line_field(body, "title", 200, default=default_title) or default_title,
                 description=description, queue=chat.queue, priority=priority,
                 requestor=Requestor(chat.requestor_name, chat.requestor_email, None, chat.requestor_id),
                 created_by=me.username, at=now, source=f"chat:{chat_id}", chat_id=chat_id, site=chat.site,
             )
         else:
-            queue = text_field(body, "queue", 64)
+            queue = line_field(body, "queue", 64)
             if queue not in me.queues:
                 refuse(403, ApiError.NOT_ALLOWED, "not one of your queues")
             who = body.get("requestor")
             if not isinstance(who, dict) or set(who) - {"name", "email", "phone"}:
                 refuse(400, ApiError.BAD_REQUEST, "requestor must be an object with name, email, phone")
             new = NewCase(
-                title=text_field(body, "title", 200), description=description, queue=queue, priority=priority,
-                requestor=Requestor(text_field(who, "name", 200), text_field(who, "email", 254, "") or None,
-                                    text_field(who, "phone", 64, "") or None),
+                title=line_field(body, "title", 200), description=description, queue=queue, priority=priority,
+                requestor=Requestor(line_field(who, "name", 200), line_field(who, "email", 254, "") or None,
+                                    line_field(who, "phone", 64, "") or None),
                 created_by=me.username, at=now, source="api",
             )
         try:
@@ -193,7 +220,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 
     async def by_chat(request: web.Request) -> web.Response:
         hub, store, me = await agent(request)
-        chat = await hub.store.get_chat(request.match_info["chat_id"])
+        chat = await hub.store.get_chat(checked(request.match_info["chat_id"], "chat_id", 64))
         if chat is None or chat.queue not in me.queues:
             refuse(404, ApiError.UNKNOWN_CHAT, "no such chat in your queues")
         number = await store.case_of_chat(chat.chat_id)
@@ -215,7 +242,8 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         if "owner" in body:
             owner = body["owner"]
             if owner is not None:
-                target = await hub.store.get_agent(owner) if isinstance(owner, str) else None
+                owner = line_field(body, "owner", 64)
+                target = await hub.store.get_agent(owner)
                 if target is None or case.head.queue not in target.queues:
                     refuse(400, ApiError.INVALID_VALUE, f"owner must be an agent of queue {case.head.queue} or null")
             steps.append(partial(rules.set_owner, new=owner, actor=me.username, at=now))
@@ -232,7 +260,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
 
     async def attach(request: web.Request) -> web.Response:
         hub, store, me, case = await own_case(request)
-        chat_id = text_field(await read_body(request, frozenset({"chat_id"})), "chat_id", 64)
+        chat_id = line_field(await read_body(request, frozenset({"chat_id"})), "chat_id", 64)
         chat = await hub.store.get_chat(chat_id)
         if chat is None:
             refuse(404, ApiError.UNKNOWN_CHAT, f"no chat {chat_id}")
@@ -273,7 +301,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         if ended < started:
             refuse(400, ApiError.INVALID_VALUE, "ended_at is before started_at")
         record = Interaction(0, enum_field(body, "type", InteractionType), enum_field(body, "direction", Direction),
-                             text_field(body, "contact", 254), text_field(body, "summary"), started, ended, me.username,
+                             line_field(body, "contact", 254), text_field(body, "summary"), started, ended, me.username,
                              hub.clock())
         await apply_rules(store.add_interaction(case.number, record))
         return await full(hub, store, case.number, status=201)
@@ -307,7 +335,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    number = "{number:[0-9]{1,12}}"
+    number = "{number}"  # any text: a bad number is 400 invalid_value, not a route miss
     app.router.add_get("/api/cases", list_cases)
     app.router.add_post("/api/cases", create)
     app.router.add_get("/api/cases/by-chat/{chat_id}", by_chat)
@@ -319,10 +347,24 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
     app.router.add_post(f"/api/cases/{number}/memos", memo)
     app.router.add_post(f"/api/cases/{number}/customer-link", customer_link)
     add_case_page_routes(app, hub_of)
+    add_json_errors(app)
     app.cleanup_ctx.append(watch_ctx)
 
 
 T = TypeVar("T")
+
+
+def _seconds(value: str) -> float:
+    """A time in a query string: seconds since 1970, finite, before the year 5138."""
+    seconds = float(inbound.line(value, "due_before", max_len=32))
+    if not math.isfinite(seconds) or not 0 <= seconds < 1e11:
+        raise inbound.InvalidValue("due_before", "must be seconds since 1970")
+    return seconds
+
+
+def _due_order(item: dict[str, Any]) -> tuple[bool, float, int]:
+    """Soonest due first, cases without a due time last, then by number (a stable order)."""
+    return item["next_due_at"] is None, item["next_due_at"] or 0.0, item["number"]
 
 
 async def apply_rules(write: Awaitable[T]) -> T:

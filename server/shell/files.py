@@ -26,9 +26,10 @@ from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 
+from onduty.server import inbound
 from onduty.server.auth import token_hash
 from onduty.server.config import ServerConfig
-from onduty.server.shell.http_api import bearer_token, refused, signed_in_agent
+from onduty.server.shell.http_api import add_json_errors, bearer_token, refused, signed_in_agent
 from onduty.server.shell.hub import Hub
 from onduty.server.shell.origins import cors_headers
 from onduty.server.store import FileRecord
@@ -51,6 +52,29 @@ def refuse(status: int, code: ErrorCode, detail: str, headers: dict[str, str] | 
     """Answer with ``status`` and the JSON ``{"code", "detail"}`` the clients show (and log it)."""
     log.info("file request refused", extra={"status": status, "code": code.value, "detail": detail[:200]})
     raise refused(status, code, detail, headers)
+
+
+def checked(value: object, field: str, cors: dict[str, str], max_len: int = 255, one_line: bool = True) -> str:
+    """A value from the path or a form part (an id, a file name), or a 400 ``invalid_value``."""
+    try:
+        return (inbound.line if one_line else inbound.text)(value, field, max_len=max_len)
+    except inbound.InvalidValue as exc:
+        refuse(400, ErrorCode.INVALID_VALUE, str(exc), cors)
+
+
+async def part_text(part: BodyPartReader, field: str, max_len: int, cors: dict[str, str]) -> str:
+    """A small text part (caption, client_msg_id): strict UTF-8, no NUL, cut to ``max_len`` characters;
+    more than four bytes a character is refused before it is all read."""
+    raw = bytearray()
+    while chunk := await part.read_chunk(CHUNK):
+        raw += chunk
+        if len(raw) > 4 * max_len:
+            refuse(400, ErrorCode.INVALID_VALUE, f"{field} needs 0 to {max_len} characters", cors)
+    try:
+        return inbound.text(inbound.decode(bytes(raw), field), field, max_len=4 * max_len, required=False,
+                            strip=False)[:max_len]
+    except inbound.InvalidValue as exc:
+        refuse(400, ErrorCode.INVALID_VALUE, str(exc), cors)
 
 
 def safe_name(name: str) -> str:
@@ -78,8 +102,8 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
         refuse(403, ErrorCode.NOT_ALLOWED, "this token does not give access to that chat", cors)
 
     async def upload(request: web.Request) -> web.Response:
-        hub, chat_id = hub_of(request), request.match_info["chat_id"]
         cors = cors_headers(request, config.allowed_origins)
+        hub, chat_id = hub_of(request), checked(request.match_info["chat_id"], "chat_id", cors, 64)
         who = await caller(request, hub, chat_id, cors)
         session, view = hub.sessions.get(chat_id), hub.router.chat(chat_id)
         if session is None or view is None or view.state in (ChatState.ENDED, ChatState.CLOSED):
@@ -100,9 +124,9 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
                 if part.name == "file" and stored is None:
                     stored = await receive(part, who, chat_id, hub.clock(), cors)
                 elif part.name == "caption":
-                    caption = (await part.text())[:8000]
+                    caption = await part_text(part, "caption", inbound.MAX_TEXT, cors)
                 elif part.name == "client_msg_id":
-                    client_msg_id = (await part.text())[:64] or None
+                    client_msg_id = await part_text(part, "client_msg_id", 64, cors) or None
             if stored is None:
                 refuse(400, ErrorCode.BAD_REQUEST, "no 'file' field", cors)
             await hub.store.add_file(stored)
@@ -127,7 +151,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
     async def receive(
         part: BodyPartReader, who: Caller, chat_id: str, now: float, cors: dict[str, str]
     ) -> FileRecord:
-        name = safe_name(part.filename or "file")
+        name = safe_name(checked(part.filename or "file", "filename", cors, 1000, one_line=False))
         ext = os.path.splitext(name)[1].lower()
         if ext not in config.file_types:
             refuse(415, ErrorCode.FILE_REJECTED, f"{ext or 'files without an extension'} not accepted; allowed: "
@@ -156,7 +180,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
     async def download(request: web.Request) -> web.StreamResponse:
         hub = hub_of(request)
         cors = cors_headers(request, config.allowed_origins)
-        record = await hub.store.get_file(request.match_info["file_id"])
+        record = await hub.store.get_file(checked(request.match_info["file_id"], "file_id", cors, 64))
         if record is None:
             refuse(404, ErrorCode.UNKNOWN_CHAT, "no such file", cors)
         who = await caller(request, hub, record.chat_id, cors)
@@ -177,12 +201,15 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
 
     async def preflight(request: web.Request) -> web.Response:
         cors = cors_headers(request, config.allowed_origins)
-        return web.Response(status=204 if cors else 403, headers=cors)
+        if not cors:
+            refuse(403, ErrorCode.ORIGIN_NOT_ALLOWED, "this origin may not use the files API")
+        return web.Response(status=204, headers=cors)
 
     app.router.add_post("/api/chats/{chat_id}/files", upload)
     app.router.add_route("OPTIONS", "/api/chats/{chat_id}/files", preflight)
     app.router.add_get("/api/files/{file_id}", download)
     app.router.add_route("OPTIONS", "/api/files/{file_id}", preflight)
+    add_json_errors(app)
 
 
 def _unlink(path: Path) -> None:

@@ -137,12 +137,16 @@ def case_by_token(conn: sqlite3.Connection, token_hash: str) -> int | None:
 
 
 def list_cases(conn: sqlite3.Connection, queues: Sequence[str], owner: str | None,
-               states: Sequence[CaseState], limit: int) -> list[Case]:
-    """Cases of ``queues`` (and of ``owner`` if given) in ``states`` (all if empty), newest first."""
+               states: Sequence[CaseState], limit: int, before: int | None = None) -> list[Case]:
+    """Cases of ``queues`` (and of ``owner`` if given) in ``states`` (all if empty), newest first;
+    with ``before``, only those older than case number ``before`` (the next page)."""
     if not queues or limit <= 0:
         return []
     where = [f"queue IN ({', '.join('?' * len(queues))})"]
     args: list[object] = list(queues)
+    if before is not None:
+        where.append("id < ?")
+        args.append(before)
     if owner is not None:
         where.append("owner = ?")
         args.append(owner)

@@ -58,10 +58,10 @@ class CaseStoreMixin:
         return await self._read(partial(sql_cases.case_by_token, token_hash=token_hash))
 
     async def list_cases(self, queues: Sequence[str], owner: str | None, states: Sequence[CaseState],
-                         limit: int = 100) -> list[tuple[Case, Timeline]]:
-        """Cases with the timelines their SLA clocks need, newest first."""
+                         limit: int = 100, before: int | None = None) -> list[tuple[Case, Timeline]]:
+        """Cases with the timelines their SLA clocks need, newest first (older than ``before``, if given)."""
         def op(conn: sqlite3.Connection) -> list[tuple[Case, Timeline]]:
-            found = sql_cases.list_cases(conn, tuple(queues), owner, tuple(states), limit)
+            found = sql_cases.list_cases(conn, tuple(queues), owner, tuple(states), limit, before)
             return [(c, sql_cases.timeline(conn, c)) for c in found]
         return await self._read(op)
 

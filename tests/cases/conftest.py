@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yarl import URL
 
 from onduty.shared.messages import AgentJoined, ChatAssigned, ChatMessage, LoginOk, MemoSaved, SaveMemo, Send, Sent
 
@@ -83,3 +85,44 @@ def outbox(h: Harness) -> list[EmailMessage]:
     files = sorted(folder.glob("*.eml")) if folder.is_dir() else []
     mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
     return [m for m in mails if isinstance(m, EmailMessage)]
+
+
+# ---- raw HTTP (bad input) ------------------------------------------------------------------------------
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def raw_call(h: Harness, method: str, path: str, token: str | None = None, data: bytes | None = None,
+                   headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+    """One request with ``path`` sent exactly as written (``%00`` stays ``%00``): status, type, body."""
+    assert h.session is not None and h.server is not None
+    sent = dict(headers or {})
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    url = h.server.make_url(URL(path, encoded=True))
+    async with h.session.request(method, url, data=data, headers=sent, allow_redirects=False) as resp:
+        return resp.status, resp.content_type, await resp.read()
+
+
+def json_error(status: int, content_type: str, body: bytes) -> dict[str, Any]:
+    assert content_type == "application/json", (status, body[:200])
+    error = json.loads(body)
+    assert isinstance(error, dict) and isinstance(error.get("code"), str) and error.get("detail"), error
+    return error
+
+
+async def one_case(api: Api) -> int:
+    status, case = await api.post("/api/cases", {"queue": "cim-emea", "title": "A case",
+                                                 "requestor": {"name": "Paul", "email": "paul@example.com"}})
+    assert status == 201
+    number = case["number"]
+    assert isinstance(number, int)
+    return number
+
+
+async def customer_path(api: Api, number: int) -> str:
+    status, link = await api.post(f"/api/cases/{number}/customer-link")
+    assert status == 201
+    path = link["url"].removeprefix("https://chat.example.com")
+    assert isinstance(path, str)
+    return path
