@@ -14,15 +14,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
-
-from onduty.client.app.backend import OnError
-from onduty.client.app.colleagues import Colleagues
-from onduty.client.app.handover import Handovers
-from onduty.client.app.models import ChatModel
-from onduty.client.app.settings import Settings
-from onduty.client.app.state import AgentView, Link
-from onduty.client.app.templates import chat_card, greeting, memo
+from onduty.client.app.chat.models import ChatModel
+from onduty.client.app.colleagues.colleagues import Colleagues
+from onduty.client.app.handover.handover import Handovers
+from onduty.client.app.qt.core import QObject, Signal
+from onduty.client.desk.backend import OnError
+from onduty.client.desk.settings import Settings
+from onduty.client.desk.state import AgentView, Link
+from onduty.client.desk.templates import chat_card, greeting, memo
 from onduty.client.net import AgentClient, ClientError, ConnectionLost
 from onduty.client.net.events import ClientEvent, Connected, Disconnected, GaveUp, Reconnecting
 from onduty.client.net.files import Downloaded
