@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from onduty.client.app.cases.case_panel import CaseBackend
 from onduty.client.app.qt.core import Qt, QTimer, Signal
 from onduty.client.app.qt.gui import QBrush, QCloseEvent, QColor
 from onduty.client.app.qt.widgets import (
@@ -24,6 +23,7 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from onduty.client.desk.backend import CaseBackend
 from onduty.client.desk.case_pages import PRIORITY_LABELS, STATE_LABELS
 from onduty.client.desk.sla_watch import CLOCK_NAMES, Clock, Level, case_level, clock_view, duration_text
 from onduty.client.net.cases import CaseList, CaseState, CaseSummary, Scope

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from onduty.client.app.qt.core import QDateTime, Qt, QTimer, Signal
 from onduty.client.app.qt.gui import QCloseEvent, QGuiApplication
@@ -35,6 +35,7 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from onduty.client.desk.backend import CaseBackend
 from onduty.client.desk.case_pages import (
     PRIORITY_LABELS,
     STATE_LABELS,
@@ -50,7 +51,6 @@ from onduty.client.net.cases import (
     OPEN_STATES,
     Case,
     CaseList,
-    CasesClient,
     CaseState,
     Direction,
     InteractionType,
@@ -62,17 +62,6 @@ from onduty.client.net.cases import (
 T = TypeVar("T")
 
 REFRESH_S = 60.0
-
-
-class CaseBackend(Protocol):
-    """What the case views need: the client, who I am, and a way to run a request without awaiting it."""
-
-    @property
-    def cases(self) -> CasesClient: ...
-    @property
-    def me(self) -> str: ...
-    def run(self, coro: Coroutine[Any, Any, T], on_done: Callable[[T], None],
-            on_error: Callable[[str], None]) -> None: ...
 
 
 def _combo(labels: dict[Any, str]) -> QComboBox:
