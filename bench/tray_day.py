@@ -37,9 +37,9 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from onduty.client.app.app import AgentApp  # noqa: E402
-from onduty.client.app.credentials import TokenStore  # noqa: E402
-from onduty.client.app.settings import Settings, SettingsPaths  # noqa: E402
-from onduty.client.app.state import TrayState  # noqa: E402
+from onduty.client.desk.credentials import TokenStore  # noqa: E402
+from onduty.client.desk.settings import Settings, SettingsPaths  # noqa: E402
+from onduty.client.desk.state import TrayState  # noqa: E402
 from onduty.client.net import RequestorClient  # noqa: E402
 from onduty.server.auth import Passwords  # noqa: E402
 from onduty.server.config import ServerConfig  # noqa: E402

@@ -14,23 +14,22 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QSystemTrayIcon
-
-from onduty.client.app.callbacks import CallbacksDialog
-from onduty.client.app.cases_ui import CasesUi, install_cases
-from onduty.client.app.collab_windows import CollabWindows
-from onduty.client.app.credentials import TokenStore
-from onduty.client.app.history import HistoryDialog
-from onduty.client.app.main_window import MainWindow
+from onduty.client.app.cases.cases_ui import CasesUi, install_cases
+from onduty.client.app.chat.callbacks import CallbacksDialog
+from onduty.client.app.chat.history import HistoryDialog
+from onduty.client.app.chat.windows import ChatWindows
+from onduty.client.app.colleagues.collab_windows import CollabWindows
 from onduty.client.app.prompts import Confirm, ask
+from onduty.client.app.qt.core import QObject, Qt, QTimer, Signal
+from onduty.client.app.qt.widgets import QDialog, QSystemTrayIcon
 from onduty.client.app.session import AgentSession
-from onduty.client.app.settings import Settings, SettingsError, SettingsPaths, save_user
-from onduty.client.app.settings_dialog import SettingsDialog
-from onduty.client.app.signin import SignInDialog
-from onduty.client.app.state import AgentView
-from onduty.client.app.tray import Tray
-from onduty.client.app.windows import ChatWindows
+from onduty.client.app.tray.main_window import MainWindow
+from onduty.client.app.tray.settings_dialog import SettingsDialog
+from onduty.client.app.tray.signin import SignInDialog
+from onduty.client.app.tray.tray import Tray
+from onduty.client.desk.credentials import TokenStore
+from onduty.client.desk.settings import Settings, SettingsError, SettingsPaths, save_user
+from onduty.client.desk.state import AgentView
 from onduty.client.net import AgentClient, ClientError, SessionEnded
 from onduty.client.net.events import GaveUp
 from onduty.shared.errors import ErrorCode

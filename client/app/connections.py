@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QMetaObject, QObject, SignalInstance
+from onduty.client.app.qt.core import QMetaObject, QObject, SignalInstance
 
 
 class Connections:

@@ -9,11 +9,11 @@ import sys
 from collections.abc import Sequence
 
 import keyring
-from PySide6.QtWidgets import QApplication
 
 from onduty.client.app.app import AgentApp
-from onduty.client.app.credentials import TokenStore
-from onduty.client.app.settings import Flags, SettingsError, SettingsPaths, load
+from onduty.client.app.qt.widgets import QApplication
+from onduty.client.desk.credentials import TokenStore
+from onduty.client.desk.settings import Flags, SettingsError, SettingsPaths, load
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,14 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"onduty-agent: {exc}", file=sys.stderr)
         return 2
-    import qasync  # untyped: pyproject.toml tells mypy to ignore its missing types
+    from onduty.client.app.qt.loop import QEventLoop
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
     qt_app.setApplicationName("OnDuty")
     qt_app.setApplicationDisplayName("OnDuty")
     qt_app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qt_app)
+    loop = QEventLoop(qt_app)
     asyncio.set_event_loop(loop)
     app = AgentApp(settings, paths, TokenStore(keyring.get_keyring()))
     app.quit_requested.connect(qt_app.quit)

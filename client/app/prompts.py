@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from onduty.client.app.qt.widgets import QMessageBox, QWidget
 
 Confirm = Callable[[QWidget | None, str, str], bool]
 """``confirm(parent, title, question)`` -> the agent said yes."""

@@ -3,7 +3,8 @@
 One task reads :class:`AgentClient` events and applies them to :class:`AgentView` and the
 chats' :class:`ChatModel`s, then says so with signals. User actions come in as plain method
 calls; each runs as a task on the one asyncio loop (qasync), so widgets never await the network.
-Failures become ``notice`` signals the windows show.
+Failures become ``notice`` signals the windows show; so does a server ``error`` that refuses an action
+the agent took when no request was waiting for its answer (see :data:`UNAWAITED`).
 """
 
 from __future__ import annotations
@@ -11,19 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
-
-from onduty.client.app.backend import OnError
-from onduty.client.app.colleagues import Colleagues
-from onduty.client.app.handover import Handovers
-from onduty.client.app.models import ChatModel
-from onduty.client.app.settings import Settings
-from onduty.client.app.state import AgentView, Link
-from onduty.client.app.templates import chat_card, greeting, memo
-from onduty.client.net import AgentClient, ClientError, ConnectionLost
+from onduty.client.app.chat.models import ChatModel
+from onduty.client.app.colleagues.colleagues import Colleagues
+from onduty.client.app.handover.handover import Handovers
+from onduty.client.app.qt.core import QObject, Signal
+from onduty.client.desk.backend import OnError
+from onduty.client.desk.settings import Settings
+from onduty.client.desk.state import AgentView, Link
+from onduty.client.desk.templates import chat_card, greeting, memo
+from onduty.client.net import AgentClient, ClientError, ConnectionLost, RequestFailed
 from onduty.client.net.events import ClientEvent, Connected, Disconnected, GaveUp, Reconnecting
 from onduty.client.net.files import Downloaded
 from onduty.shared.messages import (
@@ -58,6 +59,12 @@ RECENT_ITEMS = 20
 OFF_DUTY_WAIT_S = 5.0
 """How long quitting / signing out waits for the server to confirm Off Duty."""
 
+UNAWAITED = {"set_duty": "Going On or Off Duty", "set_presence": "Changing presence",
+             "close_channel": "Close conversation"}
+"""Actions of the agent whose refusal (an ``error`` with this ``ref``) may reach nobody but the session: the client
+closes an IM channel without waiting for an answer, and re-sends duty and presence by itself after a reconnect.
+The session shows such a refusal like any failed action, unless one of its own requests is waiting for it."""
+
 
 class AgentSession(QObject):
     """See the module docstring. ``client`` must not be started by anyone else."""
@@ -83,6 +90,8 @@ class AgentSession(QObject):
         self.chats: dict[str, ChatModel] = {}
         self._closing: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._waiting: Counter[str] = Counter()
+        """``ref``s of the session's requests in flight that an ``error`` answers (their task shows it)."""
         self._pump: asyncio.Task[None] | None = None
         self._stopping = False
         self.handovers = Handovers(self, self)
@@ -142,10 +151,14 @@ class AgentSession(QObject):
         return task
 
     def set_duty(self, on_duty: bool) -> None:
-        self.run(self.client.set_duty(on_duty), what="On Duty" if on_duty else "Off Duty")
+        self._wait_for("set_duty", self.run(self.client.set_duty(on_duty), what="On Duty" if on_duty else "Off Duty"))
 
     def set_presence(self, presence: Presence) -> None:
-        self.run(self.client.set_presence(presence), what=f"Presence {presence.value}")
+        self._wait_for("set_presence", self.run(self.client.set_presence(presence), what=f"Presence {presence.value}"))
+
+    def _wait_for(self, ref: str, task: asyncio.Task[Any]) -> None:
+        self._waiting[ref] += 1
+        task.add_done_callback(lambda _: self._waiting.subtract((ref,)))
 
     def send_text(self, chat_id: str, text: str) -> None:
         model = self.chats.get(chat_id)
@@ -284,10 +297,23 @@ class AgentSession(QObject):
                 self.handovers.apply(event)
             case Contacts() | ContactStatus() | ImMessage():
                 self.colleagues.apply(event)
-            case MemoSaved() | Error():
+            case Error():
+                self._refused(event)
+            case MemoSaved():
                 pass
             case _:
                 pass
+
+    def _refused(self, error: Error) -> None:
+        """Every server ``error`` is logged; one refusing an action nobody waits for is shown as well.
+
+        The client passes every ``error`` on as an event, also those that already failed a request (whose
+        task shows it), so only the ``ref``s in :data:`UNAWAITED` become a notice here.
+        """
+        log.warning("server error %s (ref %s): %s", error.code.value, error.ref or "none", error.detail or "no detail")
+        what = UNAWAITED.get(error.ref or "")
+        if what is not None and error.ref is not None and self._waiting[error.ref] <= 0 and not self._stopping:
+            self.notice.emit(f"{what} failed: {RequestFailed(error.code, error.detail, error.ref)}")
 
     def _assigned(self, event: ChatAssigned) -> None:
         chat_id = event.chat.chat_id

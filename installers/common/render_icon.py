@@ -2,7 +2,7 @@
 
     python installers/common/render_icon.py OUT.png [SIZE]   # .png for Linux, .ico for Windows, .icns for macOS
 
-The icon is drawn by ``onduty.client.app.icons`` (the app has no image files); this writes it once at
+The icon is drawn by ``onduty.client.app.tray.icons`` (the app has no image files); this writes it once at
 build time. Runs offscreen, so it needs no display.
 """
 
@@ -20,8 +20,8 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    from onduty.client.app.icons import state_pixmap
-    from onduty.client.app.state import TrayState
+    from onduty.client.app.tray.icons import state_pixmap
+    from onduty.client.desk.state import TrayState
 
     app = QGuiApplication.instance() or QGuiApplication(argv[:1])
     out = Path(argv[1])

@@ -24,7 +24,7 @@ from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import QObject, SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
-from onduty.client.app.settings import SettingsPaths
+from onduty.client.desk.settings import SettingsPaths
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
 from onduty.server.shell.app import make_app

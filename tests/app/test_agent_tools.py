@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 from PySide6.QtWidgets import QApplication
 
 from onduty.client.app.app import AgentApp
-from onduty.client.app.callbacks import CallbacksDialog
-from onduty.client.app.credentials import TokenStore
-from onduty.client.app.history import HistoryDialog
-from onduty.client.app.settings import Settings, SettingsPaths
-from onduty.client.app.state import TrayState
-from onduty.client.app.tray import action_texts
+from onduty.client.app.chat.callbacks import CallbacksDialog
+from onduty.client.app.chat.history import HistoryDialog
+from onduty.client.app.tray.tray import action_texts
+from onduty.client.desk.credentials import TokenStore
+from onduty.client.desk.settings import Settings, SettingsPaths
+from onduty.client.desk.state import TrayState
 from onduty.client.net import AgentClient, RequestorClient
 from onduty.client.net.files import download, http_base, upload
 from onduty.shared.messages import CallbackSaved, ChatEnded, ChatMessage, LeaveCallback, PeerTyping

@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from onduty.client.app.canned import CannedIndex
-from onduty.client.app.compose import MessageEdit
+from onduty.client.app.chat.compose import MessageEdit
+from onduty.client.desk.canned import CannedIndex
 
 from .factories import CANNED
 

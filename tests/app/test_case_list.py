@@ -11,12 +11,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from onduty.client.app.app import AgentApp
-from onduty.client.app.case_list import ROW_COLOURS, CaseListWindow, Filters
-from onduty.client.app.cases_ui import MENU_TEXT, install_cases
-from onduty.client.app.credentials import TokenStore
-from onduty.client.app.settings import Settings, SettingsPaths
-from onduty.client.app.sla_watch import Level
-from onduty.client.app.tray import action_texts, find_action
+from onduty.client.app.cases.case_list import ROW_COLOURS, CaseListWindow, Filters
+from onduty.client.app.cases.cases_ui import MENU_TEXT, install_cases
+from onduty.client.app.tray.tray import action_texts, find_action
+from onduty.client.desk.credentials import TokenStore
+from onduty.client.desk.settings import Settings, SettingsPaths
+from onduty.client.desk.sla_watch import Level
 from onduty.client.net import AgentClient
 from onduty.client.net.cases import CaseState, Priority, Scope
 

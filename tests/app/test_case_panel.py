@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from onduty.client.app.case_panel import CasePanel
-from onduty.client.app.cases_ui import CaseService
-from onduty.client.app.sla_watch import LEVEL_COLOURS, Level
+from onduty.client.app.cases.case_panel import CasePanel
+from onduty.client.app.cases.cases_ui import CaseService
+from onduty.client.desk.sla_watch import LEVEL_COLOURS, Level
 from onduty.client.net import AgentClient
 from onduty.client.net.cases import CaseState, ClockKind, InfoKind, Priority
 from onduty.client.net.files import http_base

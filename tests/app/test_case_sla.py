@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from onduty.client.app.sla_watch import Level, SlaPoller, clock_view, duration_text
+from onduty.client.desk.sla_watch import Level, SlaPoller, clock_view, duration_text
 from onduty.client.net.cases import (
     CaseErrorCode,
     CaseList,

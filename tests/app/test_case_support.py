@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from onduty.client.app.cases_ui import CaseService
+from onduty.client.app.cases.cases_ui import CaseService
 from onduty.client.net import AgentClient, RequestorClient
 from onduty.client.net.cases import CasesClient
 from onduty.server.auth import Passwords

@@ -7,11 +7,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from onduty.client.app.canned import CannedIndex
-from onduty.client.app.chat_window import ChatWindow
-from onduty.client.app.models import ChatModel, LineState
-from onduty.client.app.settings import DEFAULT_GREETING
-from onduty.client.app.templates import greeting, memo
+from onduty.client.app.chat.chat_window import ChatWindow
+from onduty.client.app.chat.models import ChatModel, LineState
+from onduty.client.desk.canned import CannedIndex
+from onduty.client.desk.settings import DEFAULT_GREETING
+from onduty.client.desk.templates import greeting, memo
 from onduty.shared.messages import ChatEnded, Sent
 from onduty.shared.types import EndReason, Role
 

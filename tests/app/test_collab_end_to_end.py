@@ -16,12 +16,12 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
 
 from onduty.client.app.app import AgentApp
-from onduty.client.app.collab_windows import CollabWindows
-from onduty.client.app.credentials import TokenStore
-from onduty.client.app.models import LineState
-from onduty.client.app.settings import Settings, SettingsPaths
-from onduty.client.app.state import TrayState
-from onduty.client.app.tray import find_action
+from onduty.client.app.chat.models import LineState
+from onduty.client.app.colleagues.collab_windows import CollabWindows
+from onduty.client.app.tray.tray import find_action
+from onduty.client.desk.credentials import TokenStore
+from onduty.client.desk.settings import Settings, SettingsPaths
+from onduty.client.desk.state import TrayState
 from onduty.client.net import AgentClient, RequestorClient
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig

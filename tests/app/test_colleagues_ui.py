@@ -7,13 +7,13 @@ from typing import Any
 
 from PySide6.QtCore import QUrl
 
-from onduty.client.app.colleagues import Colleagues
-from onduty.client.app.contacts_window import ContactsWindow
-from onduty.client.app.context_picker import ContextPicker
-from onduty.client.app.im_model import ChannelModel
-from onduty.client.app.im_window import ImWindow
-from onduty.client.app.models import LineState
-from onduty.client.app.templates import chat_card
+from onduty.client.app.chat.models import LineState
+from onduty.client.app.colleagues.colleagues import Colleagues
+from onduty.client.app.colleagues.contacts_window import ContactsWindow
+from onduty.client.app.colleagues.context_picker import ContextPicker
+from onduty.client.app.colleagues.im_model import ChannelModel
+from onduty.client.app.colleagues.im_window import ImWindow
+from onduty.client.desk.templates import chat_card
 from onduty.client.net import RequestFailed
 from onduty.shared.errors import ErrorCode
 from onduty.shared.messages import Channel, Contacts, ContactStatus, ImMessage, ImSent

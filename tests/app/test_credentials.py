@@ -5,7 +5,7 @@ from __future__ import annotations
 from keyring.backends import fail, null
 from keyring.errors import PasswordSetError
 
-from onduty.client.app.credentials import SERVICE, TokenStore, account, backend_usable
+from onduty.client.desk.credentials import SERVICE, TokenStore, account, backend_usable
 
 from .conftest import MemoryKeyring
 

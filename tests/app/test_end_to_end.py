@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from onduty.client.app.app import AgentApp
-from onduty.client.app.credentials import SERVICE, TokenStore, account
-from onduty.client.app.models import LineState
-from onduty.client.app.settings import Settings, SettingsPaths
-from onduty.client.app.state import TrayState
-from onduty.client.app.tray import action_texts, find_action
+from onduty.client.app.chat.models import LineState
+from onduty.client.app.tray.tray import action_texts, find_action
+from onduty.client.desk.credentials import SERVICE, TokenStore, account
+from onduty.client.desk.settings import Settings, SettingsPaths
+from onduty.client.desk.state import TrayState
 from onduty.client.net import RequestorClient
 from onduty.shared.messages import AgentJoined, ChatMessage, Waiting
 from onduty.shared.types import BusinessContext, RequestType

@@ -8,14 +8,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from onduty.client.app.announce import announces_transfer
-from onduty.client.app.canned import CannedIndex
-from onduty.client.app.chat_window import ChatWindow
-from onduty.client.app.discussion_panel import DiscussionPanel, DiscussionWindow
-from onduty.client.app.handover import Handovers
-from onduty.client.app.handover_bar import HandoverBar
-from onduty.client.app.models import ChatModel
-from onduty.client.app.partner_picker import PartnerPicker
+from onduty.client.app.chat.chat_window import ChatWindow
+from onduty.client.app.chat.models import ChatModel
+from onduty.client.app.handover.discussion_panel import DiscussionPanel, DiscussionWindow
+from onduty.client.app.handover.handover import Handovers
+from onduty.client.app.handover.handover_bar import HandoverBar
+from onduty.client.app.handover.partner_picker import PartnerPicker
+from onduty.client.desk.announce import announces_transfer
+from onduty.client.desk.canned import CannedIndex
 from onduty.shared.messages import (
     DiscussionMessage,
     DiscussionOffer,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onduty.client.app.settings import (
+from onduty.client.desk.settings import (
     DEFAULT_SERVER,
     Flags,
     Settings,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from onduty.client.app.settings import DEFAULT_GREETING
-from onduty.client.app.templates import ACTION_PLACEHOLDER, greeting, memo
+from onduty.client.desk.settings import DEFAULT_GREETING
+from onduty.client.desk.templates import ACTION_PLACEHOLDER, greeting, memo
 
 from .factories import PROFILE, chat
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QMenu
 
-from onduty.client.app.main_window import MainWindow
-from onduty.client.app.state import AgentView, Link, TrayState
-from onduty.client.app.tray import OpenChat, Tray, action_texts, build_menu, checked_texts, find_action
+from onduty.client.app.tray.main_window import MainWindow
+from onduty.client.app.tray.tray import OpenChat, Tray, action_texts, build_menu, checked_texts, find_action
+from onduty.client.desk.state import AgentView, Link, TrayState
 from onduty.shared.types import Presence
 
 from .factories import PROFILE, queue, status

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from onduty.client.app.credentials import SERVICE, account
+from onduty.client.desk.credentials import SERVICE, account
 from onduty.client.net import AgentClient
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig

@@ -1,0 +1,267 @@
+"""One chat's window: who asks and about what, the messages, the input, greeting, memo, end and close.
+
+The window only shows its :class:`ChatModel` and forwards what the agent does to
+:class:`ChatActions` (the session). Closing a running chat asks first and ends it; after the
+requestor left, the window keeps its content until the agent closes it, which frees capacity.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from onduty.client.app.chat.compose import MessageEdit
+from onduty.client.app.chat.memo import MemoDialog
+from onduty.client.app.chat.message_view import MessageList
+from onduty.client.app.chat.models import ChatLine, ChatModel
+from onduty.client.app.prompts import Confirm
+from onduty.client.app.qt.core import Qt
+from onduty.client.app.qt.gui import QCloseEvent, QKeySequence, QShortcut
+from onduty.client.app.qt.widgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from onduty.client.desk.canned import CannedIndex
+from onduty.client.desk.templates import REQUEST_TYPE_LABELS, context_line, requestor_line
+from onduty.client.net.files import Downloaded
+
+if TYPE_CHECKING:
+    from onduty.client.app.handover.handover_bar import HandoverBar
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ChatActions(Protocol):
+    """What a chat window asks of the session."""
+
+    def send_text(self, chat_id: str, text: str) -> None: ...
+    def greeting_text(self) -> str: ...
+    def typing(self, chat_id: str, active: bool) -> None: ...
+    def end_chat(self, chat_id: str) -> None: ...
+    def close_chat(self, chat_id: str) -> None: ...
+    def memo_text(self, chat_id: str) -> str: ...
+    def save_memo(self, chat_id: str, text: str) -> None: ...
+    def upload(self, chat_id: str, data: bytes, name: str, content_type: str) -> None: ...
+    def download(self, file_id: str, on_done: Callable[[Downloaded], None]) -> None: ...
+
+
+def _save(path: Path, got: Downloaded) -> None:
+    path.write_bytes(got.data)
+
+
+def waited(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+class ChatWindow(QWidget):
+    def __init__(self, model: ChatModel, actions: ChatActions, canned: CannedIndex, confirm: Confirm,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.model = model
+        self.chat_id = model.info.chat_id
+        self._actions = actions
+        self._confirm = confirm
+        self._released = False
+        self.memo_dialog: MemoDialog | None = None
+        self.handover: HandoverBar | None = None
+        self.resize(520, 640)
+        self.setMinimumSize(380, 420)
+
+        self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header.setObjectName("chatHeader")
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("banner")
+        self.messages = MessageList()
+        self.messages.show_model(model)
+        self.messages.file_requested.connect(self._download)
+        self.typing_label = QLabel()
+        self.typing_label.setObjectName("typing")
+        self.input = MessageEdit()
+        self.input.set_canned(canned)
+        self.input.submitted.connect(lambda text: self._actions.send_text(self.chat_id, text))
+        self.input.typing_changed.connect(lambda active: self._actions.typing(self.chat_id, active))
+
+        self.greet_button = QPushButton("Greet")
+        self.greet_button.setToolTip(actions.greeting_text())
+        self.greet_button.clicked.connect(self.greet)
+        self.attach_button = QPushButton("Attach…")
+        self.attach_button.clicked.connect(self._attach)
+        self.memo_button = QPushButton("Memo…")
+        self.memo_button.setToolTip("Internal memo for the incident (Requestor, Request Type, Action Taken)")
+        self.memo_button.clicked.connect(self.open_memo)
+        self.case_button = QPushButton("Case…")
+        self.case_button.setToolTip("This chat's case: create one or work on it (External Info, interactions, SLA)")
+        self.end_button = QPushButton("End chat")
+        self.end_button.clicked.connect(lambda: self._actions.end_chat(self.chat_id))
+        self.send_button = QPushButton("Send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.input.submit)
+
+        tools = QHBoxLayout()
+        for button in (self.greet_button, self.attach_button, self.memo_button, self.case_button, self.end_button):
+            tools.addWidget(button)
+        tools.addStretch(1)
+        tools.addWidget(self.send_button)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.typing_label)
+        bottom_layout.addWidget(self.input)
+        bottom_layout.addLayout(tools)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.messages)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.banner)
+        layout.addWidget(split, 1)
+        self._layout = layout
+        self.setStyleSheet(
+            "#chatHeader { background: #f6f8fb; border: 1px solid #dde3ea; border-radius: 6px; padding: 8px; }"
+            "#typing { color: #5f6368; font-style: italic; }"
+        )
+        QShortcut(QKeySequence("Ctrl+G"), self, self.greet)
+        QShortcut(QKeySequence("Ctrl+M"), self, self.open_memo)
+        QShortcut(QKeySequence("Ctrl+W"), self, self.close)
+        QShortcut(QKeySequence("Ctrl+T"), self, self._transfer_key)
+        model.changed.connect(self.refresh)
+        self.refresh()
+        self.input.setFocus()
+
+    def set_handover(self, bar: HandoverBar) -> None:
+        """Discuss…, Cold transfer…, the discussion panel and the warning go above the messages."""
+        self.handover = bar
+        self._layout.insertWidget(2, bar)
+        self.input.guard = bar.check_outgoing
+        bar.set_running(self.model.running)
+
+    def _transfer_key(self) -> None:
+        if self.handover is not None:
+            self.handover.transfer()
+
+    # --- view --------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        info = self.model.info
+        name = info.requestor.name
+        self.setWindowTitle(f"Chat with {name} · {info.queue}" + ("" if self.model.running else " (ended)"))
+        rows = [
+            f"<span style='font-size:15pt; font-weight:600'>{html.escape(requestor_line(info))}</span>",
+            f"Queue <b>{html.escape(info.queue)}</b> · "
+            f"{html.escape(REQUEST_TYPE_LABELS.get(info.request_type, info.request_type.value))} · "
+            f"waited {waited(self.model.waited_s)}",
+        ]
+        for ctx in info.context:
+            fields = "".join(
+                f"<br>&nbsp;&nbsp;{html.escape(k)}: {html.escape(v)}" for k, v in sorted(ctx.fields.items())
+            )
+            rows.append(f"<b>{html.escape(context_line(ctx))}</b>{fields}")
+        self.header.setText("<br>".join(rows))
+        self._show_banner()
+        typing = self.model.peer_typing
+        self.typing_label.setText(f"{typing} is typing…" if typing else "")
+        running = self.model.running
+        for widget in (self.input, self.greet_button, self.attach_button, self.end_button, self.send_button):
+            widget.setEnabled(running)
+        if self.handover is not None:
+            self.handover.set_running(running)
+        if self.model.memos:
+            self.memo_button.setText(f"Memo… ({len(self.model.memos)} saved)")
+
+    def _show_banner(self) -> None:
+        if not self.model.online:
+            text, style = ("Connection lost. Reconnecting… Messages you send now go out when it is back.",
+                           "background:#fff4e5; color:#8a4b00; border:1px solid #f0c36d")
+        elif not self.model.running:
+            text, style = (self.model.end_text() + " Close this window when you are done to take the next chat.",
+                           "background:#eef3f8; color:#1f3b57; border:1px solid #c5d3e0")
+        elif self.model.transferred_from:
+            text, style = (f"Handed over by {self.model.transferred_from}. The whole chat so far is below.",
+                           "background:#e8f0fe; color:#1a3e72; border:1px solid #aecbfa")
+        else:
+            self.banner.hide()
+            return
+        self.banner.setText(text)
+        self.banner.setStyleSheet(style + "; border-radius:4px; padding:6px;")
+        self.banner.show()
+
+    def present(self) -> None:
+        """Pop up: shown, raised and focused."""
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+        self.input.setFocus()
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def greet(self) -> None:
+        if self.model.running:
+            self._actions.send_text(self.chat_id, self._actions.greeting_text())
+
+    def open_memo(self) -> MemoDialog:
+        dialog = MemoDialog(self._actions.memo_text(self.chat_id), self)
+        dialog.saved.connect(lambda text: self._actions.save_memo(self.chat_id, text))
+        dialog.setModal(False)
+        dialog.show()
+        self.memo_dialog = dialog
+        return dialog
+
+    def _attach(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Attach a file")
+        if path:
+            self.attach(Path(path))
+
+    def attach(self, path: Path) -> None:
+        data = path.read_bytes()
+        if len(data) > MAX_UPLOAD_BYTES:
+            self.banner.setText(f"{path.name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+            self.banner.show()
+            return
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self._actions.upload(self.chat_id, data, path.name, content_type)
+
+    def _download(self, line: ChatLine) -> None:
+        if line.file is None:
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "Save attachment", line.file.name)
+        if target:
+            self._actions.download(line.file.file_id, lambda got: _save(Path(target), got))
+
+    # --- closing -------------------------------------------------------------------------------
+
+    def release(self) -> None:
+        """The server closed the chat: the window goes away without asking."""
+        self._released = True
+        self.input.stop_typing()
+        self.close()
+        self.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._released:
+            event.accept()
+            return
+        if self.model.running and not self._confirm(
+            self, "End this chat?", f"{self.model.info.requestor.name} is still in the chat. "
+            "Closing the window ends the chat for them too."
+        ):
+            event.ignore()
+            return
+        self.input.stop_typing()
+        self._actions.close_chat(self.chat_id)
+        event.accept()

@@ -1,0 +1,160 @@
+"""The message list of a chat window: bubbles with sender, time and delivery state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from onduty.client.app.chat.models import ChatLine, LineState, Roles
+from onduty.client.app.qt.core import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from onduty.client.app.qt.gui import QColor, QFont, QFontMetrics, QPainter, QPen
+from onduty.client.app.qt.widgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+from onduty.client.desk.templates import context_line
+from onduty.shared.types import BusinessContext
+
+Index = QModelIndex | QPersistentModelIndex
+
+PAD = 8
+GAP = 6
+STATE_MARKS = {LineState.SENDING: "sending…", LineState.SENT: "✓ sent", LineState.FAILED: "not sent"}
+
+
+def clock(at: float | None) -> str:
+    return datetime.fromtimestamp(at).strftime("%H:%M") if at is not None else ""
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024 or unit == "MB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def header_text(line: ChatLine) -> str:
+    parts = [line.sender_name, clock(line.at)]
+    if line.mine:
+        parts.append(STATE_MARKS.get(line.state, ""))
+    return "  ·  ".join(p for p in parts if p)
+
+
+def card_text(context: BusinessContext) -> str:
+    fields = "".join(f"\n   {k}: {v}" for k, v in sorted(context.fields.items()))
+    return f"▣ {context_line(context)}{fields}\n(double-click to open)"
+
+
+def body_text(line: ChatLine) -> str:
+    if line.context is not None:
+        return f"{line.text}\n{card_text(line.context)}".strip()
+    if line.file is None:
+        return line.text
+    head = f"Attachment: {line.file.name} ({human_size(line.file.size)}), double-click to download"
+    caption = line.text if line.text and line.text != line.file.name else ""
+    return f"{head}\n{caption}".strip()
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Agent's own messages on the right in blue, the requestor's on the left in grey."""
+
+    def _line(self, index: Index) -> ChatLine | None:
+        line = index.data(Roles.LINE)
+        return line if isinstance(line, ChatLine) else None
+
+    def _geometry(self, option: QStyleOptionViewItem, line: ChatLine) -> tuple[QRect, QRect, QRect]:
+        width = option.rect.width()
+        max_text = max(120, int(width * 0.72) - 2 * PAD)
+        body_fm = QFontMetrics(option.font)
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        head_fm = QFontMetrics(small)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        body = body_fm.boundingRect(QRect(0, 0, max_text, 100_000), flags, body_text(line))
+        head = head_fm.boundingRect(QRect(0, 0, max_text, 1000), flags, header_text(line))
+        inner_w = max(body.width(), head.width())
+        bubble_w = inner_w + 2 * PAD
+        bubble_h = head.height() + body.height() + 2 * PAD + 2
+        left = option.rect.left() + GAP
+        if line.sender.value == "agent":
+            left = option.rect.right() - GAP - bubble_w
+        top = option.rect.top() + GAP // 2
+        bubble = QRect(left, top, bubble_w, bubble_h)
+        head_rect = QRect(left + PAD, top + PAD, inner_w, head.height())
+        body_rect = QRect(left + PAD, top + PAD + head.height() + 2, inner_w, body.height())
+        return bubble, head_rect, body_rect
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        line = self._line(index)
+        if line is None:
+            return super().sizeHint(option, index)
+        bubble, _, _ = self._geometry(option, line)
+        return QSize(option.rect.width(), bubble.height() + GAP)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        line = self._line(index)
+        if line is None:
+            super().paint(painter, option, index)
+            return
+        bubble, head_rect, body_rect = self._geometry(option, line)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        mine = line.sender.value == "agent"
+        fill = QColor("#dcecff") if mine else QColor("#f1f3f4")
+        if line.state is LineState.FAILED:
+            fill = QColor("#fde2e1")
+        border = QColor("#1a73e8") if option.state & QStyle.StateFlag.State_Selected else fill.darker(112)
+        painter.setPen(QPen(border, 1))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(bubble, 9, 9)
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        painter.setFont(small)
+        painter.setPen(QColor("#5f6368") if line.state is not LineState.FAILED else QColor("#c5221f"))
+        painter.drawText(head_rect, int(Qt.TextFlag.TextWordWrap), header_text(line))
+        painter.setFont(option.font)
+        linked = line.file is not None or line.context is not None
+        painter.setPen(QColor("#1a56b0") if linked else QColor("#202124"))
+        painter.drawText(body_rect, int(Qt.TextFlag.TextWordWrap), body_text(line))
+        painter.restore()
+
+
+class MessageList(QListView):
+    """Scrolls to the newest message; double-click on an attachment asks to download it."""
+
+    file_requested = Signal(object)
+    """The :class:`ChatLine` of an attachment the agent double-clicked."""
+    context_requested = Signal(object)
+    """The :class:`BusinessContext` of a card the agent double-clicked (or pressed Enter on)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(MessageDelegate(self))
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(False)
+        self.setWordWrap(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setStyleSheet("QListView { background: #ffffff; border: none; }")
+        self.doubleClicked.connect(self._double_clicked)
+        self.activated.connect(self._activated)
+
+    def show_model(self, model: QAbstractItemModel) -> None:
+        self.setModel(model)
+        model.rowsInserted.connect(lambda *_: self.scrollToBottom())
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        line = index.data(Roles.LINE)
+        if isinstance(line, ChatLine) and line.file is not None:
+            self.file_requested.emit(line)
+
+    def _activated(self, index: QModelIndex) -> None:
+        """Enter or double-click on a business context card opens it."""
+        line = index.data(Roles.LINE)
+        if isinstance(line, ChatLine) and line.context is not None:
+            self.context_requested.emit(line.context)

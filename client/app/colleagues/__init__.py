@@ -1,0 +1,1 @@
+"""Working with colleagues (seed 002): contacts, IM channels and their window, sending a business context."""

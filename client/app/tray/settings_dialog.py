@@ -1,0 +1,68 @@
+"""The settings dialog: edits what the user's own config file may hold (a locked server stays fixed)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from onduty.client.app.qt.core import Signal
+from onduty.client.app.qt.widgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from onduty.client.desk.settings import Settings
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(object)
+    """The new :class:`Settings`."""
+
+    def __init__(self, settings: Settings, where: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.setWindowTitle("OnDuty settings")
+        self.setMinimumWidth(520)
+        self.server = QLineEdit(settings.server)
+        self.server.setReadOnly(settings.server_locked)
+        if settings.server_locked:
+            self.server.setToolTip("Set by your IT department")
+        self.user = QLineEdit(settings.user)
+        self.greeting = QLineEdit(settings.greeting)
+        self.greeting.setToolTip("{name}, {team} and {region} come from your profile on the server")
+        self.auto_greeting = QCheckBox("Send the greeting as soon as a chat opens")
+        self.auto_greeting.setChecked(settings.auto_greeting)
+        self.notifications = QCheckBox("Desktop notification when a chat arrives")
+        self.notifications.setChecked(settings.notifications)
+        form = QFormLayout()
+        form.addRow("Server", self.server)
+        form.addRow("Username", self.user)
+        form.addRow("Greeting", self.greeting)
+        form.addRow("", self.auto_greeting)
+        form.addRow("", self.notifications)
+        note = QLabel(f"Saved in {where}. A new server or username applies at the next sign-in.")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #5f6368")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def value(self) -> Settings:
+        return replace(
+            self._settings,
+            server=self._settings.server if self._settings.server_locked else self.server.text().strip(),
+            user=self.user.text().strip(), greeting=self.greeting.text().strip() or self._settings.greeting,
+            auto_greeting=self.auto_greeting.isChecked(), notifications=self.notifications.isChecked(),
+        )
+
+    def accept(self) -> None:
+        self.saved.emit(self.value())
+        super().accept()
