@@ -1,7 +1,7 @@
 // One WebSocket to /ws/requestor that comes back after a drop: hello first, then the owner's
 // onReady (resume or request), reconnects with exponential backoff and jitter (0.5 s doubling to
 // 30 s, as the Python client), and stops for good when the server says so.
-import { CLIENT_NAME, PROTOCOL_VERSION, SchemaError, decode, encode } from "./protocol.js";
+import { CLIENT_NAME, PROTOCOL_VERSION, SchemaError, decode, encode, nextReq } from "./protocol.js";
 
 const STOP_ERRORS = new Set(["unsupported_version", "replaced", "origin_not_allowed"]);
 
@@ -74,7 +74,7 @@ export class Connection {
     this.ws = ws;
     this.handler.onState("connecting");
     ws.onopen = () => {
-      ws.send(encode({ t: "hello", protocol: PROTOCOL_VERSION, client: CLIENT_NAME }));
+      ws.send(encode({ t: "hello", protocol: PROTOCOL_VERSION, client: CLIENT_NAME, req: nextReq() }));
     };
     ws.onmessage = (event) => {
       if (ws !== this.ws) return;

@@ -1,10 +1,12 @@
 // The wire protocol of /ws/requestor (docs/protocol.md): one msgpack map per binary frame,
 // {t: type, ...fields}. schema.json is generated from shared/messages.py (tests check it),
 // so frames are checked here against the same schema the server decodes with.
+// Protocol 2: every request carries a fresh `req` (nextReq()); the server echoes it in the one frame
+// that answers it and in any `error` about it, so replies are matched by `req`, never by order.
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import SCHEMA from "./schema.json";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const CLIENT_NAME = "onduty-widget/0.1";
 export const REQUEST_TYPES = ["informational", "navigational", "sales_order", "administrative"];
 
@@ -105,4 +107,12 @@ export function newId() {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+let reqCounter = 0;
+
+/** A request id not used before in this page (so a late answer from an old connection matches nothing). */
+export function nextReq() {
+  reqCounter += 1;
+  return `w${reqCounter.toString(36)}`;
 }

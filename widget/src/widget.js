@@ -8,10 +8,17 @@ import { h } from "./dom.js";
 import { FileError, downloadFile, saveBlob, uploadFile } from "./files.js";
 import { callbackForm, preChatForm } from "./forms.js";
 import { pickLanguage, translator } from "./i18n.js";
-import { newId } from "./protocol.js";
+import { newId, nextReq } from "./protocol.js";
 import { Connection } from "./connection.js";
 import { transcriptText } from "./transcript.js";
 import { Panel } from "./view.js";
+
+// Requests answered by exactly one frame carrying their `req` (protocol 2, shared REPLIES): they wait in
+// `inflight` until it (or an `error` with that `req`) comes. ack and typing get an answer only when refused.
+const ANSWERED = new Set(["get_queue_info", "request_chat", "resume_chat", "leave_callback", "send", "end_chat"]);
+// Written again on a new connection (with a fresh req) if the old one dropped before the answer; sends are
+// written again from the chat's pending list (same client_msg_id), resume_chat by ready(), end_chat not at all.
+const REQUEUED = new Set(["get_queue_info", "request_chat", "leave_callback"]);
 
 const REQUEST_ERRORS = {
   bad_site_token: "badSiteToken",
@@ -55,9 +62,9 @@ export class Widget {
     this.form = null;
     this.queueInfo = null;
     this.requests = []; // frames to write once connected
-    this.inflight = []; // written, not answered yet (answers come in order)
+    this.inflight = new Map(); // req -> frame written on this connection, its answer not here yet
     this.written = new Set(); // client_msg_ids written on this connection
-    this.sendOrder = []; // client_msg_ids of sends awaiting `sent` / `error{ref: send}`
+    this.releaseWanted = false; // the chat ended: close the connection once the sends in flight are answered
     this.resuming = false;
     this.endWanted = false;
     this.typingSentAt = 0;
@@ -102,7 +109,7 @@ export class Widget {
   closed() {
     this.save();
     if (!this.chat || this.chat.state === "ended") {
-      if (!this.inflight.some((f) => f.t !== "get_queue_info")) this.conn.release();
+      if (![...this.inflight.values()].some((f) => f.t !== "get_queue_info")) this.conn.release();
     }
   }
 
@@ -172,6 +179,7 @@ export class Widget {
   // --- connection -------------------------------------------------------------------
 
   request(frame) {
+    this.releaseWanted = false;
     this.requests.push(frame);
     this.conn.ensure();
     this.flush();
@@ -180,23 +188,41 @@ export class Widget {
   flush() {
     if (!this.conn.ready || this.resuming) return;
     while (this.requests.length) {
-      const frame = this.requests[0];
-      if (!this.conn.send(frame)) return;
+      if (!this.write(this.requests[0])) return;
       this.requests.shift();
-      this.inflight.push(frame);
     }
   }
 
-  answered(type) {
-    const i = this.inflight.findIndex((f) => f.t === type);
-    return i >= 0 ? this.inflight.splice(i, 1)[0] : null;
+  /** Write one request with a fresh `req` (kept in `inflight` if it has an answer); false when not connected. */
+  write(frame) {
+    const req = nextReq();
+    const written = { ...frame, req };
+    if (!this.conn.send(written)) return false;
+    if (ANSWERED.has(frame.t)) this.inflight.set(req, written);
+    return true;
+  }
+
+  /** The request a server frame answers, by its `req` (and, if given, only a request of type `type`). */
+  answered(m, type) {
+    const frame = m.req != null ? this.inflight.get(m.req) : undefined;
+    if (!frame || (type && frame.t !== type)) return null;
+    this.inflight.delete(m.req);
+    if (this.releaseWanted && !this.sending()) {
+      this.releaseWanted = false;
+      this.conn.release();
+    }
+    return frame;
+  }
+
+  sending() {
+    return [...this.inflight.values()].some((f) => f.t === "send");
   }
 
   ready() {
     const chat = this.chat;
     if (chat && chat.chatId && chat.state !== "ended") {
       this.resuming = true;
-      this.conn.send({ t: "resume_chat", chat_id: chat.chatId, resume_token: chat.token, after_seq: chat.contiguous });
+      this.write({ t: "resume_chat", chat_id: chat.chatId, resume_token: chat.token, after_seq: chat.contiguous });
       return;
     }
     this.flush();
@@ -204,11 +230,17 @@ export class Widget {
 
   connState(state, info) {
     if (state === "reconnecting" || state === "idle" || state === "stopped") {
-      this.requests = [...this.inflight.filter((f) => f.t !== "end_chat"), ...this.requests];
-      this.inflight = [];
+      const again = [...this.inflight.values()].filter((f) => REQUEUED.has(f.t)).map(({ req: _, ...f }) => f);
+      this.requests = [...again, ...this.requests];
+      this.inflight.clear();
       this.written.clear();
-      this.sendOrder = [];
       this.resuming = false;
+      if (state === "reconnecting" && this.releaseWanted) {
+        // the chat is over and the answers in flight are lost with the connection: nothing left to resume
+        this.releaseWanted = false;
+        this.conn.release();
+        return;
+      }
     }
     const live = this.chat && this.chat.chatId && this.chat.state !== "ended";
     if (state === "connected") this.panel.setBanner(null);
@@ -225,7 +257,7 @@ export class Widget {
     const chat = this.chat;
     switch (m.t) {
       case "queue_info":
-        this.answered("get_queue_info");
+        if (!this.answered(m, "get_queue_info")) return;
         this.queueInfo = m;
         if (this.screen === "checking") {
           if (m.open) this.showForm();
@@ -235,8 +267,9 @@ export class Widget {
       case "chat_requested":
         return this.requested(m);
       case "sent": {
+        // our send's answer (its req), or the first message of request_chat (no req): known by client_msg_id
+        this.answered(m, "send");
         if (!chat || m.chat_id !== chat.chatId) return;
-        this.sendOrder = this.sendOrder.filter((id) => id !== m.client_msg_id);
         const item = chat.confirm(m.client_msg_id, m.seq, m.at);
         if (item) this.render(item);
         this.save();
@@ -265,7 +298,7 @@ export class Widget {
       case "chat_ended":
         return this.ended(m);
       case "callback_saved":
-        this.answered("leave_callback");
+        if (!this.answered(m, "leave_callback")) return;
         this.showMessage("thanks", this.t("callbackSaved"), [{ label: this.t("newChat"), run: () => this.check() }]);
         return;
       case "error":
@@ -276,16 +309,17 @@ export class Widget {
   }
 
   requested(m) {
+    const frame = this.answered(m);
     const chat = this.chat;
-    if (!chat) return;
-    if (this.resuming) {
+    if (!frame || !chat) return;
+    if (frame.t === "resume_chat") {
       this.resuming = false;
       this.writePending();
       if (this.endWanted) this.endChat();
       this.flush();
       return;
     }
-    if (!this.answered("request_chat")) return;
+    if (frame.t !== "request_chat") return;
     chat.chatId = m.chat_id;
     chat.token = m.resume_token;
     this.save();
@@ -326,8 +360,8 @@ export class Widget {
 
   ended(m) {
     const chat = this.chat;
+    this.answered(m, "end_chat");
     if (!chat || m.chat_id !== chat.chatId) return;
-    this.answered("end_chat");
     this.endWanted = false;
     chat.state = "ended";
     this.view.showWaiting(null);
@@ -345,7 +379,10 @@ export class Widget {
     else this.render(chat.notice(agent ? t("agentLeft", { agent }) : m.text || t("chatEnded"), "ended"));
     this.previous = agent ? { chatId: chat.chatId, token: chat.token, agentName: agent } : this.previous;
     this.save();
-    this.conn.release();
+    // A send written just before the end is answered after it (`sent`, or `error{chat_ended}`): keep the
+    // connection until then, so its bubble says which.
+    if (this.sending()) this.releaseWanted = true;
+    else this.conn.release();
     this.showChat();
     this.panel.setAgent(agent, t("chatEnded"));
     this.afterChatActions();
@@ -362,9 +399,16 @@ export class Widget {
     this.view.showActions(buttons);
   }
 
+  /** An `error`: about the request its `req` names (a refused send: the message its `client_msg_id` names). */
   failed(m) {
     const t = this.t;
-    switch (m.ref) {
+    const frame = this.answered(m);
+    if (!frame) {
+      // about no request of ours in flight: a frame the server could not read, an ack or typing refused...
+      if (m.code !== "rate_limited") console.warn("onduty: server error", m.code, m.ref, m.detail);
+      return;
+    }
+    switch (frame.t) {
       case "resume_chat":
         this.resuming = false;
         if (m.code === "unknown_chat" && this.chat) {
@@ -377,7 +421,6 @@ export class Widget {
         }
         return;
       case "request_chat":
-        this.answered("request_chat");
         this.chat = null;
         if (m.code === "bad_site_token" || m.code === "site_token_required" || m.code === "unknown_queue") {
           this.showMessage("refused", t(REQUEST_ERRORS[m.code]), [{ label: t("tryAgain"), run: () => this.check() }]);
@@ -387,15 +430,14 @@ export class Widget {
         }
         return;
       case "get_queue_info":
-        this.answered("get_queue_info");
         if (m.code === "unknown_queue") this.showMessage("refused", t("unknownQueue"), []);
         else if (this.screen === "checking") this.showForm(); // a server without queue info: just ask
         return;
       case "leave_callback": {
-        const frame = this.answered("leave_callback");
-        if (m.code === "unknown_chat" && frame?.chat_id) {
+        if (m.code === "unknown_chat" && frame.chat_id) {
           // a new connection (reload, drop) cannot name the dropped chat: leave the callback without it
-          this.request({ ...frame, chat_id: undefined });
+          const { req: _, ...again } = frame;
+          this.request({ ...again, chat_id: undefined });
           return;
         }
         const key = m.code === "invalid_value" ? "callbackInvalid" : REQUEST_ERRORS[m.code] || "genericError";
@@ -403,8 +445,9 @@ export class Widget {
         return;
       }
       case "send": {
-        const id = this.sendOrder.shift();
-        const item = id && this.chat?.byClientId.get(id);
+        if (frame.chat_id !== this.chat?.chatId) return;
+        const id = m.client_msg_id ?? frame.client_msg_id;
+        const item = this.chat.byClientId.get(id);
         if (item && item.seq == null) {
           item.state = "failed";
           item.retry = m.code !== "chat_ended";
@@ -414,11 +457,8 @@ export class Widget {
         }
         return;
       }
-      case "end_chat":
-        this.answered("end_chat");
-        return;
       default:
-        if (m.code !== "rate_limited") console.warn("onduty: server error", m.code, m.detail);
+        return; // end_chat: nothing to undo
     }
   }
 
@@ -482,10 +522,8 @@ export class Widget {
   writeSend(id, text) {
     const chat = this.chat;
     if (!chat.chatId || this.resuming || this.written.has(id)) return;
-    if (this.conn.send({ t: "send", chat_id: chat.chatId, client_msg_id: id, text })) {
-      this.written.add(id);
-      this.sendOrder.push(id);
-    }
+    // the same client_msg_id every time (after a reconnect, on Retry): the server stores it once
+    if (this.write({ t: "send", chat_id: chat.chatId, client_msg_id: id, text })) this.written.add(id);
   }
 
   writePending() {
@@ -507,7 +545,7 @@ export class Widget {
     const now = Date.now();
     if (now - this.typingSentAt > 3000) {
       this.typingSentAt = now;
-      this.conn.send({ t: "typing", chat_id: chat.chatId, active: true });
+      this.write({ t: "typing", chat_id: chat.chatId, active: true });
     }
     clearTimeout(this.typingIdle);
     this.typingIdle = setTimeout(() => this.stopTyping(), 4000);
@@ -517,7 +555,7 @@ export class Widget {
     clearTimeout(this.typingIdle);
     if (!this.typingSentAt) return;
     this.typingSentAt = 0;
-    if (this.chat?.chatId && this.conn.ready) this.conn.send({ t: "typing", chat_id: this.chat.chatId, active: false });
+    if (this.chat?.chatId && this.conn.ready) this.write({ t: "typing", chat_id: this.chat.chatId, active: false });
   }
 
   confirmEnd() {
@@ -537,7 +575,7 @@ export class Widget {
       this.endWanted = true;
       return;
     }
-    if (this.conn.send({ t: "end_chat", chat_id: chat.chatId })) this.inflight.push({ t: "end_chat" });
+    this.write({ t: "end_chat", chat_id: chat.chatId });
   }
 
   async upload(file) {
@@ -591,7 +629,7 @@ export class Widget {
       this.ackTimer = null;
       const chat = this.chat;
       if (!chat || !chat.chatId || chat.contiguous <= chat.acked || !this.conn.ready || this.resuming) return;
-      if (this.conn.send({ t: "ack", chat_id: chat.chatId, seq: chat.contiguous })) chat.acked = chat.contiguous;
+      if (this.write({ t: "ack", chat_id: chat.chatId, seq: chat.contiguous })) chat.acked = chat.contiguous;
     }, 50);
   }
 
