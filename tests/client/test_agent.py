@@ -173,7 +173,8 @@ async def test_send_error_fails_only_that_send(fake_server: Any) -> None:
     await asyncio.wait_for(starting, WAIT)
     sending = asyncio.create_task(client.send("gone", "x"))
     sent = await peer.recv_type(Send)
-    await peer.answer(sent, Error(code=ErrorCode.CHAT_ENDED, detail="over", ref="send", client_msg_id=sent.client_msg_id))
+    await peer.answer(sent, Error(code=ErrorCode.CHAT_ENDED, detail="over", ref="send",
+                                  client_msg_id=sent.client_msg_id))
     with pytest.raises(RequestFailed) as info:
         await asyncio.wait_for(sending, WAIT)
     assert info.value.code is ErrorCode.CHAT_ENDED
