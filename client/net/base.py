@@ -166,8 +166,8 @@ class ChatClient:
         """Write ``message`` (with a fresh ``req``) once ready; return the ``reply`` carrying that ``req``.
 
         An ``error`` carrying it raises RequestFailed; a drop before the answer raises ConnectionLost.
-        ``match`` is ignored (replies are found by ``req``); it is accepted for callers written
-        for the older signature.
+        ``match`` is ignored (replies are found by ``req``); it is accepted so that callers written
+        for the older signature (tests/app/test_agent_tools.py) keep working until they drop it.
         """
         if REPLIES.get(type(message)) is not reply:
             raise TypeError(f"{message.TYPE} is answered by {REPLIES.get(type(message))}, not {reply.TYPE}")
