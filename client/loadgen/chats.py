@@ -64,6 +64,13 @@ class OnDutyConn:
             self.stats.error(self.name, frame)
         return False
 
+    async def answer(self, req: str, what: str, chat_id: str | None = None) -> Frame:
+        """The answer to request ``req`` (its reply or an ``error`` carrying ``req``); an error raises Refused."""
+        frame = await self.until(lambda f: f.get("req") == req, what, chat_id)
+        if frame.get("t") == "error":
+            raise Refused(f"{self.name}: {what} refused: {frame.get('code')} {frame.get('detail', '')}".rstrip())
+        return frame
+
     async def until(self, match: Callable[[Frame], bool], what: str, chat_id: str | None = None) -> Frame:
         """Read (and take) frames until one ``match``es; a ``chat_ended`` of ``chat_id`` aborts."""
         while True:
@@ -92,14 +99,10 @@ class Agent(OnDutyConn):
         self.replies: set[asyncio.Task[None]] = set()
 
     async def login(self) -> None:
-        await self.wire.send({"t": "login", "username": self.name, "password": self.opts.password})
-        frame = await self.until(lambda f: f.get("t") in ("login_ok", "error"), "login_ok")
-        if frame["t"] == "error":
-            raise Refused(f"{self.name}: login refused: {frame.get('code')}")
-        await self.wire.send({"t": "set_duty", "on_duty": True})
-        await self.until(lambda f: f.get("t") == "agent_status" and f["on_duty"], "on duty")
-        await self.wire.send({"t": "set_presence", "presence": "available"})
-        await self.until(lambda f: f.get("t") == "agent_status" and f["presence"] == "available", "available")
+        req = await self.wire.request({"t": "login", "username": self.name, "password": self.opts.password})
+        await self.answer(req, "login")
+        await self.answer(await self.wire.request({"t": "set_duty", "on_duty": True}), "set_duty")
+        await self.answer(await self.wire.request({"t": "set_presence", "presence": "available"}), "set_presence")
 
     async def serve(self, relay: bool) -> None:
         async for frame in self.frames:
@@ -191,11 +194,8 @@ async def run_requestor(index: int, http: aiohttp.ClientSession, opts: Options, 
         wire = await connect(http, endpoint(opts.url, "/ws/requestor"), hello=True)
         conn = OnDutyConn(wire, name, stats)
         began = team.requested_at[name] = stats.clock()
-        await wire.send({"t": "request_chat", "queue": queue, "name": name})
-        frame = await conn.until(lambda f: f.get("t") in ("chat_requested", "error"), "chat_requested")
-        if frame["t"] == "error":
-            raise Refused(f"request refused: {frame.get('code')}")
-        chat_id = frame["chat_id"]
+        req = await wire.request({"t": "request_chat", "queue": queue, "name": name})
+        chat_id = (await conn.answer(req, "request_chat"))["chat_id"]
         frame = await conn.until(lambda f: f.get("t") in ("agent_joined", "chat_ended") and f["chat_id"] == chat_id,
                                  "agent_joined")
         if frame["t"] == "chat_ended":
@@ -209,8 +209,7 @@ async def run_requestor(index: int, http: aiohttp.ClientSession, opts: Options, 
             key = f"{name}.{k}"
             await conn.send_message(chat_id, key, pad(f"{key} message {k} from {name}", opts.message_size))
             await conn.until(_reply_to(key), REPLY_PREFIX + key, chat_id)
-        await wire.send({"t": "end_chat", "chat_id": chat_id})
-        await conn.until(frame_is("chat_ended", chat_id), "chat_ended")
+        await conn.answer(await wire.request({"t": "end_chat", "chat_id": chat_id}), "end_chat")
         stats.completed += 1
     except (Refused, ChatAborted, aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
         stats.failed += 1

@@ -177,8 +177,8 @@ async def onduty_pairs(opts: Options, stats: Stats, http: aiohttp.ClientSession,
         wire = await connect(http, endpoint(opts.url, "/ws/requestor"), hello=True)
         conn = OnDutyConn(wire, f"p{index}r", stats, relay.delivered)
         team.requested_at[name] = stats.clock()
-        await wire.send({"t": "request_chat", "queue": opts.queue, "name": name})
-        chat_id = (await conn.until(frame_is("chat_requested"), "chat_requested"))["chat_id"]
+        req = await wire.request({"t": "request_chat", "queue": opts.queue, "name": name})
+        chat_id = (await conn.answer(req, "request_chat"))["chat_id"]
         await conn.until(frame_is("agent_joined", chat_id), "agent_joined", chat_id)
         stats.requests += 1
         stats.routed += 1

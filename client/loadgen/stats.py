@@ -78,7 +78,8 @@ class Stats:
         code = str(frame.get("code"))
         errors[code] = errors.get(code, 0) + 1
         if sum(errors.values()) <= 5:
-            log.warning("%s: error %s %s (ref %s)", who, code, frame.get("detail"), frame.get("ref"))
+            named = frame.get("client_msg_id") or frame.get("req")  # protocol 2: which message or request
+            log.warning("%s: error %s %s (ref %s, %s)", who, code, frame.get("detail"), frame.get("ref"), named)
 
     async def settled(self) -> None:
         """Wait until every message sent was delivered (a refused one never is: bound the wait)."""

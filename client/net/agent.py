@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
@@ -39,7 +39,6 @@ from onduty.shared.messages import (
     DiscussionOffer,
     DiscussionSay,
     DiscussionUpdate,
-    Error,
     FindColleagues,
     GetCanned,
     GetImHistory,
@@ -135,30 +134,23 @@ class AgentClient(ChatClient):
     # --- requests --------------------------------------------------------------------------
 
     async def set_duty(self, on_duty: bool) -> AgentStatus:
-        """Returns the server's status once it shows the change (an earlier status frame, e.g. the
+        """Returns the server's status that answers this request (an earlier status frame, e.g. the
         one pushed at sign-in, does not count)."""
         self._want_duty = on_duty
-        return await self._request(SetDuty(on_duty=on_duty), AgentStatus,
-                                   lambda m: isinstance(m, AgentStatus) and m.on_duty == on_duty)
+        return await self._request(SetDuty(on_duty=on_duty), AgentStatus)
 
     async def set_presence(self, presence: Presence) -> AgentStatus:
         self._want_presence = presence
-        return await self._request(SetPresence(presence=presence), AgentStatus,
-                                   lambda m: isinstance(m, AgentStatus) and m.presence is presence)
+        return await self._request(SetPresence(presence=presence), AgentStatus)
 
     async def close_chat(self, chat_id: str) -> ChatClosed:
-        return await self._request(
-            CloseChat(chat_id=chat_id), ChatClosed,
-            lambda m: isinstance(m, ChatClosed) and m.chat_id == chat_id,
-        )
+        return await self._request(CloseChat(chat_id=chat_id), ChatClosed)
 
     async def list_chats(
         self, *, queue: str | None = None, query: str | None = None, before: float | None = None,
         limit: int = 50,
     ) -> list[ChatInfo]:
-        reply = await self._request(
-            ListChats(queue=queue, query=query, before=before, limit=limit), ChatList, _is(ChatList)
-        )
+        reply = await self._request(ListChats(queue=queue, query=query, before=before, limit=limit), ChatList)
         return reply.chats
 
     async def get_transcript(self, chat_id: str) -> Transcript:
@@ -167,10 +159,7 @@ class AgentClient(ChatClient):
         memos: list[Memo] = []
         while True:
             after = messages[-1].seq if messages else 0
-            page = await self._request(
-                GetTranscript(chat_id=chat_id, after_seq=after), Transcript,
-                lambda m: isinstance(m, Transcript) and m.chat.chat_id == chat_id,
-            )
+            page = await self._request(GetTranscript(chat_id=chat_id, after_seq=after), Transcript)
             messages.extend(page.messages)
             if after == 0:
                 memos = list(page.memos)
@@ -178,25 +167,22 @@ class AgentClient(ChatClient):
                 return Transcript(chat=page.chat, messages=messages, more=False, memos=memos)
 
     async def get_canned(self) -> list[CannedMessage]:
-        reply = await self._request(GetCanned(), CannedList, _is(CannedList))
+        reply = await self._request(GetCanned(), CannedList)
         return reply.items
 
     async def save_memo(self, chat_id: str, text: str) -> Memo:
-        reply = await self._request(
-            SaveMemo(chat_id=chat_id, text=text), MemoSaved,
-            lambda m: isinstance(m, MemoSaved) and m.chat_id == chat_id,
-        )
+        reply = await self._request(SaveMemo(chat_id=chat_id, text=text), MemoSaved)
         return reply.memo
 
     async def list_callbacks(self, *, queue: str | None = None, limit: int = 50) -> list[CallbackInfo]:
-        reply = await self._request(ListCallbacks(queue=queue, limit=limit), CallbackList, _is(CallbackList))
+        reply = await self._request(ListCallbacks(queue=queue, limit=limit), CallbackList)
         return reply.items
 
     # --- warm handover (seed 001) --------------------------------------------------------------
 
     async def get_partners(self) -> Partners:
         """Every queue with its routable / on-duty agents now, and my contacts with presence."""
-        return await self._request(GetPartners(), Partners, _is(Partners))
+        return await self._request(GetPartners(), Partners)
 
     async def discuss(
         self, chat_id: str, *, queue: str | None = None, colleague: str | None = None,
@@ -204,66 +190,45 @@ class AgentClient(ChatClient):
         """Offer a discussion about my chat to a queue's agent or a colleague; ``offered`` or ``nobody_available``."""
         if (queue is None) == (colleague is None):
             raise ValueError("discuss with exactly one of queue or colleague")
-        me = self.username
-        return await self._request(
-            Discuss(chat_id=chat_id, queue=queue, colleague=colleague), DiscussionUpdate,
-            lambda m: isinstance(m, DiscussionUpdate) and m.discussion.chat_id == chat_id
-            and m.discussion.sender == me
-            and m.discussion.state in (DiscussionState.OFFERED, DiscussionState.NOBODY_AVAILABLE),
-        )
+        return await self._request(Discuss(chat_id=chat_id, queue=queue, colleague=colleague), DiscussionUpdate)
 
     async def answer_discussion(self, discussion_id: str, accept: bool) -> DiscussionUpdate:
-        return await self._request(
-            AnswerDiscussion(discussion_id=discussion_id, accept=accept), DiscussionUpdate,
-            _update_of(discussion_id),
-        )
+        return await self._request(AnswerDiscussion(discussion_id=discussion_id, accept=accept), DiscussionUpdate)
 
     async def discussion_say(self, discussion_id: str, text: str) -> DiscussionMessage:
-        """Talk to the other agent of a discussion; returns the stored message (with its seq)."""
+        """Talk to the other agent of a discussion; returns the stored message (with its seq).
+
+        Not kept for a resend: a drop before the answer raises ConnectionLost (the reply and a
+        refusal both carry this request's ``req``)."""
         cmid = self._ledger.new_client_msg_id()
         return await self._request(
             DiscussionSay(discussion_id=discussion_id, client_msg_id=cmid, text=text), DiscussionMessage,
-            lambda m: isinstance(m, DiscussionMessage) and m.client_msg_id == cmid,
         )
 
     async def cancel_discussion(self, discussion_id: str) -> DiscussionUpdate:
-        return await self._request(CancelDiscussion(discussion_id=discussion_id), DiscussionUpdate,
-                                   _update_of(discussion_id))
+        return await self._request(CancelDiscussion(discussion_id=discussion_id), DiscussionUpdate)
 
     async def transfer(self, discussion_id: str) -> DiscussionUpdate:
         """Hand the chat to the receiver who accepted (else RequestFailed not_allowed); my window closes."""
-        return await self._request(
-            Transfer(discussion_id=discussion_id), DiscussionUpdate,
-            lambda m: isinstance(m, DiscussionUpdate) and m.discussion.discussion_id == discussion_id
-            and m.discussion.state is DiscussionState.TRANSFERRED,
-        )
+        return await self._request(Transfer(discussion_id=discussion_id), DiscussionUpdate)
 
     async def cold_transfer(self, chat_id: str, queue: str) -> ChatClosed:
         """The explicit fallback: the chat goes to the head of ``queue``'s line; my window closes."""
-        return await self._request(
-            ColdTransfer(chat_id=chat_id, queue=queue), ChatClosed,
-            lambda m: isinstance(m, ChatClosed) and m.chat_id == chat_id,
-        )
+        return await self._request(ColdTransfer(chat_id=chat_id, queue=queue), ChatClosed)
 
     # --- colleagues and instant messages (seed 002) -------------------------------------------
 
     async def find_colleagues(self, query: str = "", limit: int = 50) -> list[Colleague]:
-        reply = await self._request(FindColleagues(query=query, limit=limit), Directory, _is(Directory))
+        reply = await self._request(FindColleagues(query=query, limit=limit), Directory)
         return reply.colleagues
 
     async def add_contact(self, username: str) -> list[Colleague]:
         """Mutual: ``username`` gets me on their list too. Returns my new contact list."""
-        reply = await self._request(
-            AddContact(username=username), Contacts,
-            lambda m: isinstance(m, Contacts) and any(c.username == username for c in m.contacts),
-        )
+        reply = await self._request(AddContact(username=username), Contacts)
         return reply.contacts
 
     async def remove_contact(self, username: str) -> list[Colleague]:
-        reply = await self._request(
-            RemoveContact(username=username), Contacts,
-            lambda m: isinstance(m, Contacts) and all(c.username != username for c in m.contacts),
-        )
+        reply = await self._request(RemoveContact(username=username), Contacts)
         return reply.contacts
 
     async def open_channel(self, peer: str) -> Channel:
@@ -272,11 +237,12 @@ class AgentClient(ChatClient):
         A sixth open channel is refused with RequestFailed ``channel_limit``.
         """
         self._closed_offline.discard(peer)
-        return await self._request(OpenChannel(peer=peer), Channel,
-                                   lambda m: isinstance(m, Channel) and m.peer == peer)
+        return await self._request(OpenChannel(peer=peer), Channel)
 
     async def close_channel(self, peer: str) -> None:
-        """Close the channel (its history stays); done after the reconnect when offline now."""
+        """Close the channel (its history stays); done after the reconnect when offline now.
+
+        There is no reply: a refusal is logged and queued as an ``error`` event."""
         if self.ready:
             await self._write(CloseChannel(peer=peer))
         else:
@@ -284,8 +250,7 @@ class AgentClient(ChatClient):
 
     async def im_history(self, peer: str, after_seq: int = 0) -> Channel:
         """One page (up to 100 messages) of the channel's history after ``after_seq``."""
-        return await self._request(GetImHistory(peer=peer, after_seq=after_seq), Channel,
-                                   lambda m: isinstance(m, Channel) and m.peer == peer)
+        return await self._request(GetImHistory(peer=peer, after_seq=after_seq), Channel)
 
     async def im_history_all(self, peer: str, after_seq: int = 0) -> list[ImMessage]:
         """Every message of the channel after ``after_seq``, page by page."""
@@ -300,7 +265,8 @@ class AgentClient(ChatClient):
         """Send an instant message (optionally a business context card); returns once the server stored it.
 
         As with chat messages the message is kept and written again after a reconnect with the same
-        client_msg_id until ``im_sent`` confirms it; the peer gets it now or at their next sign-in.
+        client_msg_id until ``im_sent`` confirms it; the peer gets it now or at their next sign-in. A
+        refusal (an ``error`` naming that client_msg_id) raises RequestFailed.
         """
         self._check_alive()
         entry = self._ims.add_send(peer, text, context)
@@ -397,15 +363,17 @@ class AgentClient(ChatClient):
                 entry = self._ims.confirm(message)
                 if entry is not None and not entry.future.done():
                     entry.future.set_result(message)
-            case Error(ref="im_send"):
-                pending = self._ims.oldest_pending()
-                if pending is not None:
-                    self._ims.drop(pending)
-                    if not pending.future.done():
-                        pending.future.set_exception(RequestFailed(message.code, message.detail, message.ref))
             case _:
                 pass
         await super().on_message(message)
+
+    def _refuse_kept(self, client_msg_id: str, failure: RequestFailed) -> bool:
+        entry = self._ims.refuse(client_msg_id)
+        if entry is None:
+            return super()._refuse_kept(client_msg_id, failure)
+        if not entry.future.done():
+            entry.future.set_exception(failure)
+        return True
 
     async def on_state(self, event: ConnectionEvent) -> None:
         await super().on_state(event)
@@ -438,10 +406,3 @@ class AgentClient(ChatClient):
         if self._want_presence is not None and status.presence != self._want_presence:
             await self._write(SetPresence(presence=self._want_presence))
 
-
-def _is(kind: type[Message]) -> Callable[[Message], bool]:
-    return lambda m: isinstance(m, kind)
-
-
-def _update_of(discussion_id: str) -> Callable[[Message], bool]:
-    return lambda m: isinstance(m, DiscussionUpdate) and m.discussion.discussion_id == discussion_id

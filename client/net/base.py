@@ -2,9 +2,14 @@
 
 Every server message is put on the event queue (``message`` frames only once per (chat_id, seq),
 and not when it is the client's own message replayed); connection-state events go on the same
-queue. Requests that have a reply (``sent``, ``chat_list``...) are matched in order: the server
-answers each connection's frames in the order it read them, so an ``error`` whose ``ref`` is a
-request type answers the oldest outstanding request of that type.
+queue.
+
+Matching (protocol 2): every frame written carries a fresh ``req`` (:mod:`.pending`). A request
+with a reply waits for the one frame carrying its ``req``, the reply or an ``error``. A ``send`` is
+confirmed by ``sent`` and refused by an ``error``, both found by its ``client_msg_id``, which stays
+the same when the send is written again after a reconnect (with a new ``req``). An ``error`` that
+names no pending request (e.g. about an ``ack`` or ``typing``, which have no reply, or one whose
+caller stopped waiting) is logged at warning level; every ``error`` is also queued as an event.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,7 +26,8 @@ from onduty.client.net.connection import SESSION_ERRORS, Connection, Sleep
 from onduty.client.net.delivery import ChatLedger, PendingSend, Verdict
 from onduty.client.net.errors import ConnectionLost, NotConnected, RequestFailed, SessionEnded
 from onduty.client.net.events import ClientEvent, Connected, ConnectionEvent, Disconnected, GaveUp
-from onduty.shared.messages import Ack, ChatEnded, ChatMessage, EndChat, Error, Message, Sent, Typing, Welcome
+from onduty.client.net.pending import PendingRequests
+from onduty.shared.messages import REPLIES, Ack, ChatEnded, ChatMessage, EndChat, Error, Message, Sent, Typing, Welcome
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +40,6 @@ def endpoint_url(url: str, path: str) -> str:
     if parts.path in ("", "/"):
         return urlunsplit(parts._replace(path=path))
     return url
-
-
-@dataclass(eq=False)
-class _Waiter:
-    ref: str
-    """``t`` of the request, to match an ``error`` reply."""
-    match: Callable[[Message], bool]
-    future: asyncio.Future[Message]
 
 
 class ChatClient:
@@ -65,7 +62,7 @@ class ChatClient:
     ) -> None:
         self._ledger = ChatLedger()
         self._events: asyncio.Queue[ClientEvent] = asyncio.Queue(events_maxsize)
-        self._waiters: list[_Waiter] = []
+        self._requests = PendingRequests()
         self._ready = asyncio.Event()
         self._ended = asyncio.Event()
         self._ended_reason: GaveUp | None = None
@@ -159,32 +156,44 @@ class ChatClient:
         await self._write(Typing(chat_id=chat_id, active=active))
 
     async def end_chat(self, chat_id: str) -> ChatEnded:
-        return await self._request(
-            EndChat(chat_id=chat_id), ChatEnded, lambda m: isinstance(m, ChatEnded) and m.chat_id == chat_id
-        )
+        return await self._request(EndChat(chat_id=chat_id), ChatEnded)
 
     # --- for subclasses --------------------------------------------------------------------
 
-    async def _request(self, message: Message, reply: type[M], match: Callable[[Message], bool]) -> M:
-        """Write ``message`` once ready and return the first server message that ``match``es."""
+    async def _request(
+        self, message: Message, reply: type[M], match: Callable[[Message], bool] | None = None,
+    ) -> M:
+        """Write ``message`` (with a fresh ``req``) once ready; return the ``reply`` carrying that ``req``.
+
+        An ``error`` carrying it raises RequestFailed; a drop before the answer raises ConnectionLost.
+        ``match`` is ignored (replies are found by ``req``); it is accepted so that callers written
+        for the older signature (tests/app/test_agent_tools.py) keep working until they drop it.
+        """
+        if REPLIES.get(type(message)) is not reply:
+            raise TypeError(f"{message.TYPE} is answered by {REPLIES.get(type(message))}, not {reply.TYPE}")
         self._check_alive()
         async with asyncio.timeout(self._request_timeout):
             await self.wait_ready()
-        waiter = _Waiter(message.TYPE, match, asyncio.get_running_loop().create_future())
-        self._waiters.append(waiter)
+        request = self._requests.stamp(message)
+        waiter = self._requests.expect(request, reply)
         try:
-            await self._conn.send(message)
+            await self._conn.send(request)
             result = await asyncio.wait_for(waiter.future, self._request_timeout)
         except NotConnected:
             raise ConnectionLost(message.TYPE) from None
         finally:
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(waiter)
+            self._requests.discard(waiter)
         assert isinstance(result, reply)
         return result
 
     async def _write(self, message: Message) -> None:
-        """Write if a session is open; otherwise drop (used for acks and other idempotent frames)."""
+        """Write if a session is open, with a fresh ``req`` unless it has one; otherwise drop.
+
+        For frames that have no reply to wait for (acks, typing, sends kept in the ledger...): a
+        failure comes back as an ``error`` naming the ``req``, logged and queued as an event.
+        """
+        if message.req is None:
+            message = self._requests.stamp(message)
         with contextlib.suppress(NotConnected):
             await self._conn.send(message)
 
@@ -219,26 +228,27 @@ class ChatClient:
         await self._session_opened(welcome)
 
     async def on_message(self, message: Message) -> None:
-        if isinstance(message, ChatMessage):
-            await self._on_chat_message(message)
-            return
-        if isinstance(message, Sent):
-            entry = self._ledger.confirm(message)
-            if entry is not None and not entry.future.done():
-                entry.future.set_result(message)
-        elif isinstance(message, Error):
-            self._on_error(message)
+        match message:
+            case ChatMessage():
+                await self._on_chat_message(message)
+                return
+            case Sent():
+                entry = self._ledger.confirm(message)
+                if entry is not None and not entry.future.done():
+                    entry.future.set_result(message)
+            case _:
+                pass
         await self._handle(message)
-        for waiter in self._waiters:
-            if not waiter.future.done() and waiter.match(message):
-                waiter.future.set_result(message)
-                break
+        if isinstance(message, Error):
+            self._on_error(message)
+        else:
+            self._requests.answer(message)
         await self._events.put(message)
 
     async def on_state(self, event: ConnectionEvent) -> None:
         if isinstance(event, Disconnected | GaveUp):
             self._ready.clear()
-            self._fail_waiters(ConnectionLost(event.reason))
+            self._requests.fail_all(ConnectionLost(event.reason))
         if isinstance(event, GaveUp):
             self._ended_reason = event
             self._ended.set()
@@ -252,20 +262,25 @@ class ChatClient:
         await self._events.put(event)
 
     def _on_error(self, error: Error) -> None:
+        """Fail exactly the request ``error`` names: a kept send by ``client_msg_id``, a waiter by ``req``."""
         if error.code in SESSION_ERRORS:
             raise SessionEnded(f"{error.code.value}: {error.detail}".rstrip(": "), error.code)
         failure = RequestFailed(error.code, error.detail, error.ref)
-        if error.ref == "send":
-            entry = self._ledger.oldest_pending()
-            if entry is not None:
-                self._ledger.drop(entry)
-                if not entry.future.done():
-                    entry.future.set_exception(failure)
+        if error.client_msg_id is not None and self._refuse_kept(error.client_msg_id, failure):
             return
-        for waiter in self._waiters:
-            if waiter.ref == error.ref and not waiter.future.done():
-                waiter.future.set_exception(failure)
-                return
+        if self._requests.refuse(error.req, failure):
+            return
+        log.warning("%s: error %s about %s (req %s) names no pending request: %s", self._conn.url,
+                    error.code.value, error.ref or "?", error.req or "-", error.detail)
+
+    def _refuse_kept(self, client_msg_id: str, failure: RequestFailed) -> bool:
+        """Fail the kept (resent) message ``client_msg_id``; True if there was one."""
+        entry = self._ledger.refuse(client_msg_id)
+        if entry is None:
+            return False
+        if not entry.future.done():
+            entry.future.set_exception(failure)
+        return True
 
     async def _on_chat_message(self, message: ChatMessage) -> None:
         verdict = self._ledger.accept(message)
@@ -275,8 +290,3 @@ class ChatClient:
         if verdict is Verdict.NEW:
             await self._events.put(message)
         await self._write(Ack(chat_id=message.chat_id, seq=message.seq))
-
-    def _fail_waiters(self, exc: Exception) -> None:
-        for waiter in self._waiters:
-            if not waiter.future.done():
-                waiter.future.set_exception(exc)

@@ -189,7 +189,8 @@ class Connection:
             await ws.close()
 
     async def _hello(self, ws: aiohttp.ClientWebSocketResponse) -> Welcome | None:
-        await ws.send_bytes(self._codec.encode(Hello(protocol=PROTOCOL_VERSION, client=self._client_name)))
+        hello = Hello(protocol=PROTOCOL_VERSION, client=self._client_name, req=f"hello-{self.sessions + 1}")
+        await ws.send_bytes(self._codec.encode(hello))
         try:
             async with asyncio.timeout(self._hello_timeout):
                 first = await ws.receive()
@@ -203,6 +204,10 @@ class Connection:
             log.warning("%s: undecodable first frame: %s", self.url, exc)
             return None
         if isinstance(message, Welcome):
+            if message.protocol != PROTOCOL_VERSION:
+                # Replies are matched by req, which only protocol 2 echoes: nothing would ever be answered.
+                raise SessionEnded(f"the server speaks protocol {message.protocol}, not {PROTOCOL_VERSION}",
+                                   ErrorCode.UNSUPPORTED_VERSION)
             return message
         if isinstance(message, Error) and message.code in SESSION_ERRORS:
             raise SessionEnded(f"hello refused: {message.code.value} {message.detail}".strip(), message.code)

@@ -4,7 +4,8 @@ Per chat the ledger keeps the cursor (last ``seq`` received as a ``message`` fra
 resume asks only for what was missed and a replayed message is recognised and dropped. Own
 sends stay in ``pending`` until the server's ``sent`` stores them; after a reconnect they are
 written again with the same ``client_msg_id`` (the server answers with the same seq, never a
-duplicate). Own messages that come back in a resume replay are recognised by client_msg_id or
+duplicate); an ``error`` names a refused one by that ``client_msg_id`` (the ``req`` of each write
+differs). Own messages that come back in a resume replay are recognised by client_msg_id or
 by the seq ``sent`` gave them.
 
 Instant messages between agents get the same promise from :class:`ImLedger`: unconfirmed
@@ -77,12 +78,9 @@ class ChatLedger:
         self.own_seqs.setdefault(sent.chat_id, set()).add(sent.seq)
         return self.pending.pop(sent.client_msg_id, None)
 
-    def oldest_pending(self) -> PendingSend | None:
-        """The send an ``error`` with ref ``send`` answers (the server replies in order)."""
-        return next(iter(self.pending.values()), None)
-
-    def drop(self, entry: PendingSend) -> None:
-        self.pending.pop(entry.message.client_msg_id, None)
+    def refuse(self, client_msg_id: str) -> PendingSend | None:
+        """An ``error`` named this send's ``client_msg_id``: it is not kept (nor resent) any more."""
+        return self.pending.pop(client_msg_id, None)
 
     def accept(self, message: ChatMessage) -> Verdict:
         """Classify a received message and advance the chat's cursor."""
@@ -139,11 +137,9 @@ class ImLedger:
     def confirm(self, sent: ImSent) -> PendingIm | None:
         return self.pending.pop(sent.client_msg_id, None)
 
-    def oldest_pending(self) -> PendingIm | None:
-        return next(iter(self.pending.values()), None)
-
-    def drop(self, entry: PendingIm) -> None:
-        self.pending.pop(entry.message.client_msg_id, None)
+    def refuse(self, client_msg_id: str) -> PendingIm | None:
+        """An ``error`` named this ``im_send``'s ``client_msg_id``: it is not kept (nor resent) any more."""
+        return self.pending.pop(client_msg_id, None)
 
     def accept(self, message: ImMessage) -> bool:
         """True when ``message`` is new (hand it over, then ack); False for a repeat."""

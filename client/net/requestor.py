@@ -43,7 +43,8 @@ class RequestorClient(ChatClient):
         )
         self.chat_id: str | None = None
         self.resume_token: str | None = None
-        self._resuming = False
+        self._resume_req: str | None = None
+        """``req`` of this session's ``resume_chat`` until its answer came."""
 
     async def request_chat(
         self,
@@ -62,7 +63,7 @@ class RequestorClient(ChatClient):
             queue=queue, name=name, request_type=request_type, email=email, text=text,
             client_msg_id=client_msg_id, context=list(context), site_token=site_token,
         )
-        reply = await self._request(request, ChatRequested, lambda m: isinstance(m, ChatRequested))
+        reply = await self._request(request, ChatRequested)
         if client_msg_id is not None:
             self._ledger.note_own(reply.chat_id, client_msg_id)
         return reply.chat_id
@@ -71,23 +72,26 @@ class RequestorClient(ChatClient):
         if self.chat_id is None or self.resume_token is None:
             await self._became_ready()
             return
-        self._resuming = True
         after = self._ledger.cursors.get(self.chat_id, 0)
-        await self._write(ResumeChat(chat_id=self.chat_id, resume_token=self.resume_token, after_seq=after))
+        resume = self._requests.stamp(
+            ResumeChat(chat_id=self.chat_id, resume_token=self.resume_token, after_seq=after)
+        )
+        self._resume_req = resume.req
+        await self._write(resume)
 
     async def _handle(self, message: Message) -> None:
         match message:
             case ChatRequested():
                 self.chat_id = message.chat_id
                 self.resume_token = message.resume_token
-                if self._resuming:
-                    self._resuming = False
+                if self._resume_req is not None and message.req == self._resume_req:
+                    self._resume_req = None
                     await self._became_ready()
             case ChatEnded() if message.chat_id == self.chat_id:
                 # Nothing left to resume: a later reconnect starts without a chat.
                 self.chat_id = None
                 self.resume_token = None
-            case Error() if self._resuming and message.ref == ResumeChat.TYPE:
+            case Error() if self._resume_req is not None and message.req == self._resume_req:
                 code = message.code
                 raise SessionEnded(f"cannot resume the chat: {code.value}", code)
             case _:

@@ -8,6 +8,7 @@ WebSocket, and the test reads the client's frames and answers per the contract
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
@@ -48,10 +49,18 @@ class FakePeer:
         for message in messages:
             await self.ws.send_bytes(_CODEC.encode(message))
 
-    async def handshake(self) -> Hello:
+    async def answer(self, request: Message, *replies: Message) -> None:
+        """Send ``replies`` as the answer to ``request``: each carries its ``req`` (protocol 2)."""
+        assert request.req, f"{request.TYPE} was written without a req"
+        await self.send(*(dataclasses.replace(r, req=request.req) for r in replies))
+
+    async def handshake(self, protocol: int | None = None) -> Hello:
+        """Read ``hello`` and answer ``welcome`` with the version asked for (or ``protocol``)."""
         hello = await self.recv()
         assert isinstance(hello, Hello)
-        await self.send(Welcome(protocol=1, server="fake", max_frame=65536, heartbeat_s=30.0))
+        assert hello.req
+        version = hello.protocol if protocol is None else protocol
+        await self.answer(hello, Welcome(protocol=version, server="fake", max_frame=65536, heartbeat_s=30.0))
         return hello
 
     async def close(self, code: int = 1000) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from onduty.shared.messages import (
     ChatAssigned,
     ChatMessage,
     Error,
+    ListChats,
     Login,
     LoginOk,
     Send,
@@ -68,7 +70,8 @@ def agent(url: str, sleep: Recorder | None = None, **kw: Any) -> AgentClient:
 async def login(peer: Any, token: str = "tok-1") -> Login:
     await peer.handshake()
     login_msg = await peer.recv_type(Login)
-    await peer.send(LoginOk(token=token, expires_at=9e9, profile=PROFILE), STATUS)
+    await peer.answer(login_msg, LoginOk(token=token, expires_at=9e9, profile=PROFILE))
+    await peer.send(STATUS)
     return login_msg
 
 
@@ -147,8 +150,9 @@ async def test_unconfirmed_send_is_resent_with_the_same_client_msg_id(fake_serve
     again = await fake_server.accept()
     await login(again)
     resent = await again.recv_type(Send)
-    assert resent == first
-    await again.send(Sent(chat_id="c1", client_msg_id=first.client_msg_id, seq=7, at=1.0))
+    assert dataclasses.replace(resent, req=None) == dataclasses.replace(first, req=None)
+    assert resent.req != first.req  # a new request id for the new write, the same client_msg_id
+    await again.answer(resent, Sent(chat_id="c1", client_msg_id=first.client_msg_id, seq=7, at=1.0))
     assert await asyncio.wait_for(sending, WAIT) == 7
 
     # Our own message in a later replay is recognised and not shown as new.
@@ -168,8 +172,9 @@ async def test_send_error_fails_only_that_send(fake_server: Any) -> None:
     await login(peer)
     await asyncio.wait_for(starting, WAIT)
     sending = asyncio.create_task(client.send("gone", "x"))
-    await peer.recv_type(Send)
-    await peer.send(Error(code=ErrorCode.CHAT_ENDED, detail="over", ref="send"))
+    sent = await peer.recv_type(Send)
+    await peer.answer(sent, Error(code=ErrorCode.CHAT_ENDED, detail="over", ref="send",
+                                  client_msg_id=sent.client_msg_id))
     with pytest.raises(RequestFailed) as info:
         await asyncio.wait_for(sending, WAIT)
     assert info.value.code is ErrorCode.CHAT_ENDED
@@ -246,14 +251,14 @@ async def test_duty_presence_and_requests(fake_server: Any) -> None:
     await asyncio.wait_for(starting, WAIT)
 
     duty = asyncio.create_task(client.set_duty(False))
-    assert (await peer.recv_type(SetDuty)).on_duty is False
+    asked = await peer.recv_type(SetDuty)
+    assert asked.on_duty is False
     off = AgentStatus(on_duty=False, presence=Presence.AVAILABLE, routable=False, open_chats=[], capacity=1)
-    await peer.send(off)
-    assert await asyncio.wait_for(duty, WAIT) == off
+    await peer.answer(asked, off)
+    assert await asyncio.wait_for(duty, WAIT) == dataclasses.replace(off, req=asked.req)
 
     listing = asyncio.create_task(client.list_chats(limit=5))
-    await peer.recv()
-    await peer.send(Error(code=ErrorCode.NOT_ALLOWED, ref="list_chats"))
+    await peer.answer(await peer.recv_type(ListChats), Error(code=ErrorCode.NOT_ALLOWED, ref="list_chats"))
     with pytest.raises(RequestFailed):
         await asyncio.wait_for(listing, WAIT)
 

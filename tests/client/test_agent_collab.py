@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -64,9 +65,12 @@ async def test_unconfirmed_im_is_resent_with_the_same_client_msg_id(fake_server:
 
     again = await fake_server.accept()
     await login(again)
-    assert await again.recv_type(ImSend) == first
-    assert (await again.recv_type(CloseChannel)).peer == "carl"
-    await again.send(ImSent(peer="bob", client_msg_id=first.client_msg_id, seq=3, at=2.0))
+    resent = await again.recv_type(ImSend)
+    assert dataclasses.replace(resent, req=None) == dataclasses.replace(first, req=None)
+    assert resent.req != first.req
+    closed = await again.recv_type(CloseChannel)
+    assert closed.peer == "carl" and closed.req
+    await again.answer(resent, ImSent(peer="bob", client_msg_id=first.client_msg_id, seq=3, at=2.0))
     assert (await asyncio.wait_for(sending, WAIT)).seq == 3
     await client.close()
 
@@ -74,8 +78,9 @@ async def test_unconfirmed_im_is_resent_with_the_same_client_msg_id(fake_server:
 async def test_received_ims_are_acked_once_and_repeats_dropped(fake_server: Any) -> None:
     client, peer = await started(fake_server)
     await peer.send(im(1), im(2))
-    assert (await peer.recv_type(ImAck)) == ImAck(peer="bob", seq=1)
-    assert (await peer.recv_type(ImAck)) == ImAck(peer="bob", seq=2)
+    acks = [await peer.recv_type(ImAck) for _ in range(2)]
+    assert [(a.peer, a.seq) for a in acks] == [("bob", 1), ("bob", 2)]
+    assert all(a.req for a in acks) and acks[0].req != acks[1].req
     await peer.send(im(2), im(4, "new"))  # a repeat (delivered again at sign-in) and a new one
     seen = [(await next_of(client, ImMessage)).seq for _ in range(3)]
     assert seen == [1, 2, 4]
@@ -85,24 +90,28 @@ async def test_received_ims_are_acked_once_and_repeats_dropped(fake_server: Any)
 async def test_channel_limit_and_history_paging(fake_server: Any) -> None:
     client, peer = await started(fake_server)
     opening = asyncio.create_task(client.open_channel("f"))
-    await peer.recv_type(OpenChannel)
-    await peer.send(Error(code=ErrorCode.CHANNEL_LIMIT, detail="you have 5 conversations open; close one",
-                          ref="open_channel"))
+    await peer.answer(await peer.recv_type(OpenChannel),
+                      Error(code=ErrorCode.CHANNEL_LIMIT, detail="you have 5 conversations open; close one",
+                            ref="open_channel"))
     with pytest.raises(RequestFailed) as info:
         await asyncio.wait_for(opening, WAIT)
     assert info.value.code is ErrorCode.CHANNEL_LIMIT and "close one" in info.value.detail
 
     sending = asyncio.create_task(client.im_send("f", "hi"))
-    await peer.recv_type(ImSend)
-    await peer.send(Error(code=ErrorCode.CHANNEL_LIMIT, detail="close one", ref="im_send"))
+    refused = await peer.recv_type(ImSend)
+    await peer.answer(refused, Error(code=ErrorCode.CHANNEL_LIMIT, detail="close one", ref="im_send",
+                                     client_msg_id=refused.client_msg_id))
     with pytest.raises(RequestFailed):
         await asyncio.wait_for(sending, WAIT)
+    assert client._ims.pending == {}
 
     paging = asyncio.create_task(client.im_history_all("bob"))
-    assert (await peer.recv_type(GetImHistory)).after_seq == 0
-    await peer.send(Channel(peer="bob", messages=[im(1), im(2)], more=True))
-    assert (await peer.recv_type(GetImHistory)).after_seq == 2
-    await peer.send(Channel(peer="bob", messages=[im(3)], more=False))
+    first = await peer.recv_type(GetImHistory)
+    assert first.after_seq == 0
+    await peer.answer(first, Channel(peer="bob", messages=[im(1), im(2)], more=True))
+    second = await peer.recv_type(GetImHistory)
+    assert second.after_seq == 2 and second.req != first.req
+    await peer.answer(second, Channel(peer="bob", messages=[im(3)], more=False))
     assert [m.seq for m in await asyncio.wait_for(paging, WAIT)] == [1, 2, 3]
     await client.close()
 
@@ -110,8 +119,9 @@ async def test_channel_limit_and_history_paging(fake_server: Any) -> None:
 async def test_contacts_and_presence_are_kept(fake_server: Any) -> None:
     client, peer = await started(fake_server)
     adding = asyncio.create_task(client.add_contact("bob"))
-    assert (await peer.recv_type(AddContact)).username == "bob"
-    await peer.send(Contacts(contacts=[colleague("bob")]))
+    add = await peer.recv_type(AddContact)
+    assert add.username == "bob"
+    await peer.answer(add, Contacts(contacts=[colleague("bob")]))
     assert [c.username for c in await asyncio.wait_for(adding, WAIT)] == ["bob"]
     await peer.send(ContactStatus(username="bob", presence=ContactPresence.BUSY))
     await next_of(client, ContactStatus)
@@ -124,20 +134,21 @@ async def test_discussion_requests(fake_server: Any) -> None:
     info = DiscussionInfo(discussion_id="d1", chat_id="c1", sender="ann", sender_name="Ann",
                           state=DiscussionState.OFFERED, receiver="carl", receiver_name="Carl", queue="cic")
     asking = asyncio.create_task(client.discuss("c1", queue="cic"))
-    assert (await peer.recv_type(Discuss)) == Discuss(chat_id="c1", queue="cic")
-    await peer.send(DiscussionUpdate(discussion=info, text="Waiting for Carl to accept."))
+    discuss = await peer.recv_type(Discuss)
+    assert discuss == Discuss(chat_id="c1", queue="cic", req=discuss.req)
+    await peer.answer(discuss, DiscussionUpdate(discussion=info, text="Waiting for Carl to accept."))
     assert (await asyncio.wait_for(asking, WAIT)).discussion.state is DiscussionState.OFFERED
     assert "d1" in client.discussions
 
     saying = asyncio.create_task(client.discussion_say("d1", "order 4711"))
     said = await peer.recv_type(DiscussionSay)
-    await peer.send(DiscussionMessage(discussion_id="d1", seq=1, sender="ann", sender_name="Ann",
-                                      text="order 4711", at=1.0, client_msg_id=said.client_msg_id))
+    await peer.answer(said, DiscussionMessage(discussion_id="d1", seq=1, sender="ann", sender_name="Ann",
+                                              text="order 4711", at=1.0, client_msg_id=said.client_msg_id))
     assert (await asyncio.wait_for(saying, WAIT)).seq == 1
 
     moving = asyncio.create_task(client.transfer("d1"))
-    await peer.recv_type(Transfer)
-    await peer.send(Error(code=ErrorCode.NOT_ALLOWED, detail="the receiver has not accepted yet", ref="transfer"))
+    await peer.answer(await peer.recv_type(Transfer),
+                      Error(code=ErrorCode.NOT_ALLOWED, detail="the receiver has not accepted yet", ref="transfer"))
     with pytest.raises(RequestFailed):
         await asyncio.wait_for(moving, WAIT)
 

@@ -1,13 +1,22 @@
-"""Load generator helpers: percentiles, statistics, the report and its verdict, workload options."""
+"""Load generator helpers: percentiles, statistics, the report and its verdict, workload options, req matching."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
+from typing import Any
 
+import aiohttp
 import pytest
 
 from onduty.client.loadgen import Dist, Stats, failed, pad, parse_args, percentile, queue_of_agent
+from onduty.client.loadgen.chats import Agent, Team
+from onduty.client.loadgen.wire import Refused, connect, endpoint
+from onduty.shared.errors import ErrorCode
+from onduty.shared.messages import Error, Login, LoginOk, SetDuty, SetPresence
+
+from .test_agent import PROFILE, STATUS, WAIT
 
 
 def test_percentile() -> None:
@@ -126,3 +135,27 @@ def test_queues_padding_and_args() -> None:
     assert (opts.mode, opts.target, opts.rate, opts.poisson, opts.think, opts.time_scale) == (
         "relay", "socketio", 50.0, True, Dist(4.0, True), 60.0,
     )
+
+
+async def test_the_agent_login_takes_only_the_answers_that_carry_its_req(fake_server: Any) -> None:
+    opts, _ = parse_args(["--url", fake_server.url])
+    async with aiohttp.ClientSession() as http, asyncio.timeout(WAIT):
+        connecting = asyncio.create_task(connect(http, endpoint(fake_server.url, "/ws/agent"), hello=True))
+        peer = await fake_server.accept()
+        hello = await peer.handshake()
+        wire = await connecting
+        assert (hello.protocol, bool(hello.req)) == (2, True)
+        agent = Agent(wire, "a1", opts, Stats(), random.Random(1), Team())
+        signing_in = asyncio.create_task(agent.login())
+        login = await peer.recv_type(Login)
+        await peer.send(Error(code=ErrorCode.RATE_LIMITED, ref="ack", req="other"))  # not about the login
+        await peer.answer(login, LoginOk(token="t", expires_at=9e9, profile=PROFILE))
+        duty = await peer.recv_type(SetDuty)
+        # A status pushed before the answer (still off duty) is not the answer to set_duty.
+        await peer.send(STATUS)
+        await peer.answer(duty, STATUS)
+        presence = await peer.recv_type(SetPresence)
+        await peer.answer(presence, Error(code=ErrorCode.INVALID_VALUE, ref="set_presence"))
+        with pytest.raises(Refused, match="set_presence refused: invalid_value"):
+            await signing_in
+        await asyncio.gather(wire.close(), peer.wait_closed())

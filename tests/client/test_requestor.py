@@ -54,8 +54,8 @@ async def test_request_resume_and_dedupe(fake_server: Any) -> None:
     request = await peer.recv_type(RequestChat)
     assert request.text == "help"
     assert request.client_msg_id
+    await peer.answer(request, ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
     await peer.send(
-        ChatRequested(chat_id="c9", queue="q", resume_token="rt"),
         Sent(chat_id="c9", client_msg_id=request.client_msg_id, seq=1, at=1.0),
         AgentJoined(chat_id="c9", agent_name="Ann"),
         reply(2),
@@ -67,11 +67,11 @@ async def test_request_resume_and_dedupe(fake_server: Any) -> None:
     again = await fake_server.accept()
     await again.handshake()
     resume = await again.recv_type(ResumeChat)
-    assert resume == ResumeChat(chat_id="c9", resume_token="rt", after_seq=2)
+    assert resume == ResumeChat(chat_id="c9", resume_token="rt", after_seq=2, req=resume.req)
     own = ChatMessage(chat_id="c9", seq=1, sender=Role.REQUESTOR, sender_name="Rob", text="help", at=1.0,
                       client_msg_id=request.client_msg_id)
-    await again.send(ChatRequested(chat_id="c9", queue="q", resume_token="rt"),
-                     AgentJoined(chat_id="c9", agent_name="Ann"), own, reply(2), reply(3))
+    await again.answer(resume, ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
+    await again.send(AgentJoined(chat_id="c9", agent_name="Ann"), own, reply(2), reply(3))
     await asyncio.wait_for(client.wait_ready(), WAIT)
 
     shown: list[int] = []
@@ -86,8 +86,9 @@ async def test_request_resume_and_dedupe(fake_server: Any) -> None:
     assert shown == [2, 3]  # seq 1 is our own text, seq 2 came twice
 
     ending = asyncio.create_task(client.end_chat("c9"))
-    assert (await again.recv_type(EndChat)).chat_id == "c9"
-    await again.send(ChatEnded(chat_id="c9", reason=EndReason.REQUESTOR_LEFT))
+    end = await again.recv_type(EndChat)
+    assert end.chat_id == "c9"
+    await again.answer(end, ChatEnded(chat_id="c9", reason=EndReason.REQUESTOR_LEFT))
     assert (await asyncio.wait_for(ending, WAIT)).reason is EndReason.REQUESTOR_LEFT
     assert client.chat_id is None
     await client.close()
@@ -96,8 +97,7 @@ async def test_request_resume_and_dedupe(fake_server: Any) -> None:
 async def test_send_survives_a_drop_while_waiting(fake_server: Any) -> None:
     client, peer = await started(fake_server)
     requesting = asyncio.create_task(client.request_chat("q", "Rob"))
-    await peer.recv_type(RequestChat)
-    await peer.send(ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
+    await peer.answer(await peer.recv_type(RequestChat), ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
     await asyncio.wait_for(requesting, WAIT)
     sending = asyncio.create_task(client.send("c9", "still there?"))
     first = await peer.recv_type(Send)
@@ -107,9 +107,10 @@ async def test_send_survives_a_drop_while_waiting(fake_server: Any) -> None:
     await again.handshake()
     resume = await again.recv_type(ResumeChat)
     assert resume.after_seq == 0
-    await again.send(ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
-    assert await again.recv_type(Send) == first
-    await again.send(Sent(chat_id="c9", client_msg_id=first.client_msg_id, seq=1, at=2.0))
+    await again.answer(resume, ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
+    resent = await again.recv_type(Send)
+    assert (resent.client_msg_id, resent.text) == (first.client_msg_id, first.text)
+    await again.answer(resent, Sent(chat_id="c9", client_msg_id=first.client_msg_id, seq=1, at=2.0))
     assert await asyncio.wait_for(sending, WAIT) == 1
     await client.close()
 
@@ -117,21 +118,18 @@ async def test_send_survives_a_drop_while_waiting(fake_server: Any) -> None:
 async def test_request_error_and_lost_chat(fake_server: Any) -> None:
     client, peer = await started(fake_server)
     requesting = asyncio.create_task(client.request_chat("nope", "Rob"))
-    await peer.recv_type(RequestChat)
-    await peer.send(Error(code=ErrorCode.UNKNOWN_QUEUE, ref="request_chat"))
+    await peer.answer(await peer.recv_type(RequestChat), Error(code=ErrorCode.UNKNOWN_QUEUE, ref="request_chat"))
     with pytest.raises(RequestFailed):
         await asyncio.wait_for(requesting, WAIT)
 
     requesting = asyncio.create_task(client.request_chat("q", "Rob"))
-    await peer.recv_type(RequestChat)
-    await peer.send(ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
+    await peer.answer(await peer.recv_type(RequestChat), ChatRequested(chat_id="c9", queue="q", resume_token="rt"))
     await asyncio.wait_for(requesting, WAIT)
     await peer.close(code=1001)
 
     again = await fake_server.accept()
     await again.handshake()
-    await again.recv_type(ResumeChat)
-    await again.send(Error(code=ErrorCode.UNKNOWN_CHAT, ref="resume_chat"))
+    await again.answer(await again.recv_type(ResumeChat), Error(code=ErrorCode.UNKNOWN_CHAT, ref="resume_chat"))
     await again.wait_closed()  # the client closes its end and stops
 
     async def gave_up() -> GaveUp:
