@@ -103,12 +103,13 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
 
     async def healthz(request: web.Request) -> web.Response:
         hub = request.app[HUB]
+        healthy = hub.store.healthy
         return web.json_response({
-            "status": "ok",
+            "status": "ok" if healthy else "store_failing",
             "agents_online": len(hub.agents),
             "open_chats": len(hub.sessions),
             "connections": len(request.app[PEERS]),
-        })
+        }, status=200 if healthy else 503)
 
     app.cleanup_ctx.append(hub_ctx)
     app.on_shutdown.append(close_peers)

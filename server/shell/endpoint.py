@@ -8,6 +8,7 @@ its traceback and reported as ``internal`` while the connection goes on.
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine
 from typing import Any
@@ -19,11 +20,13 @@ from onduty.server.shell.hub import Hub
 from onduty.server.shell.peer import ANSWERING, Answer, Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
+from onduty.server.store import SeqOutOfRange, StoreError, StoreRefused
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.limits import SUPPORTED_PROTOCOLS
 from onduty.shared.messages import REPLIES, Hello, Message, Send, Sent, Welcome
 from onduty.shared.types import Role
 
+log = logging.getLogger(__name__)
 SERVER_NAME = "onduty/0.1"
 MAX_IN_FLIGHT = 256
 """Sends of one connection being stored at once; the next frame waits when this many are."""
@@ -79,7 +82,7 @@ class Endpoint(ABC):
                 if not isinstance(message, Send) and self._in_flight:
                     # anything but another send waits for the sends before it (e.g. "bye", then end_chat)
                     await asyncio.gather(*self._in_flight, return_exceptions=True)
-                await self.dispatch(message)
+                await stored(self.dispatch(message))
         except ProtocolError as exc:
             self.peer.log.info("refused %s: %s", exc.ref or ref or "frame", exc)
             answer.answered = True
@@ -117,7 +120,7 @@ class Endpoint(ABC):
 
         async def run() -> None:
             try:
-                await work
+                await stored(work)
             except ProtocolError as exc:
                 self.peer.log.info("refused %s: %s", ref, exc)
                 self.peer.error(exc.code, exc.detail, ref, req=req, client_msg_id=cmid)
@@ -166,3 +169,19 @@ def _cmid(message: Message | None) -> str | None:
     """The ``client_msg_id`` of a refused ``send``, ``im_send``, ``discussion_say`` or ``request_chat``."""
     value = getattr(message, "client_msg_id", None)
     return value if isinstance(value, str) else None
+
+
+async def stored(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work``; the store's refusals and failures become typed errors for the peer.
+
+    A failed write stored nothing, so the peer is told ``unavailable`` (try again later) and
+    nothing is confirmed that is not on disk; the store retries transient failures itself."""
+    try:
+        await work
+    except SeqOutOfRange as exc:
+        raise ProtocolError(ErrorCode.INVALID_VALUE, f"seq {exc.seq} is beyond the last ({exc.last_seq})") from None
+    except StoreRefused as exc:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, str(exc)[:200]) from None
+    except StoreError as exc:
+        log.error("store failed: %s", exc, exc_info=exc.__cause__ or exc)
+        raise ProtocolError(ErrorCode.UNAVAILABLE, "the server cannot store right now; try again later") from None

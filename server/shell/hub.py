@@ -51,7 +51,7 @@ from onduty.shared.messages import (
     QueueStatus,
     Waiting,
 )
-from onduty.shared.types import AgentProfile, ChatInfo, ChatState, EndReason, FileRef, Role
+from onduty.shared.types import AgentProfile, ChatInfo, ChatState, EndReason, FileRef, Presence, Role
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,8 @@ class Hub:
         self._status_flush: asyncio.Handle | None = None
         self._last_status_flush = float("-inf")
         self._acks: dict[tuple[str, Role], int] = {}
+        self._saved_state: dict[str, tuple[bool, Presence]] = {}
+        """Duty and presence per agent as last written to the store (they survive a restart)."""
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -122,6 +124,13 @@ class Hub:
             self.apply(ev.ChatRestored(now, record.chat_id, record.queue, record.state, record.agent,
                                        record.requested_at, record.assigned_at, record.ended_at, record.end_reason))
             restored += 1
+        for state in (await self.store.agent_states()).values():
+            agent = await self.store.get_agent(state.username) if state.on_duty else None
+            if agent is not None:
+                self.names[agent.username] = agent.display_name
+                self.apply(ev.AgentRestored(now, agent.username, agent.queues, agent.capacity, state.on_duty,
+                                            state.presence))
+                self._saved_state[agent.username] = (state.on_duty, state.presence)
         log.info("hub started", extra={"restored_chats": restored})
         self._loop = asyncio.get_running_loop()
         self._timer = self._loop.create_task(self._run_timer(), name="router-timer")
@@ -218,6 +227,10 @@ class Hub:
             case AgentStatusChanged() as status:
                 if (conn := self.agents.get(status.username)) is not None:
                     conn.peer.send(agent_status(status))
+                duty = (status.on_duty, status.presence)
+                if self._saved_state.get(status.username, (False, Presence.AVAILABLE)) != duty:
+                    self._saved_state[status.username] = duty
+                    self.background(self.store.save_agent_state(status.username, *duty, now), "agent state")
                 self.collab.presence_changed(status.username)
             case DiscussionChanged() as change:
                 self.handovers.changed(change)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from onduty.shared.messages import (
     AgentJoined,
+    AgentStatus,
     ChatAssigned,
     ChatMessage,
     ChatRequested,
@@ -56,3 +57,28 @@ async def test_restart_keeps_chats_messages_sessions_and_the_waiting_line(harnes
     await rita2.expect(AgentJoined)
     replay = [await rita2.expect(ChatMessage), await rita2.expect(ChatMessage)]
     assert [(m.seq, m.client_msg_id) for m in replay] == [(1, "first"), (2, "a1")]
+
+
+async def test_an_agent_back_within_its_grace_after_a_restart_is_still_on_duty(harness: Harness) -> None:
+    ann, ok = await agent_on_duty(harness, "ann")
+    await harness.stop()
+    await harness.start()
+    await harness.advance(30.0)  # within agent_grace_s (60)
+    again = await harness.connect("/ws/agent")
+    await again.send(Login(username="ann", token=ok.token))
+    await again.expect(LoginOk)
+    status = await again.until(AgentStatus)
+    assert status.on_duty and status.routable  # no set_duty needed: chats are routed to ann again
+    rita, _chat = await request(harness)
+    assert (await again.expect(ChatAssigned)).chat.requestor.name == "Rita Requestor"
+
+
+async def test_an_agent_back_after_its_grace_is_off_duty(harness: Harness) -> None:
+    ann, ok = await agent_on_duty(harness, "ann")
+    await harness.stop()
+    await harness.start()
+    await harness.advance(61.0)
+    again = await harness.connect("/ws/agent")
+    await again.send(Login(username="ann", token=ok.token))
+    await again.expect(LoginOk)
+    assert (await again.until(AgentStatus)).on_duty is False
