@@ -46,8 +46,8 @@ class CaseStore(Protocol):
     async def case_by_token(self, token_hash: str) -> int | None: ...
 
     async def list_cases(self, queues: Sequence[str], owner: str | None, states: Sequence[CaseState],
-                         limit: int = 100) -> list[tuple[Case, Timeline]]:
-        """Cases with the timelines their SLA clocks need, newest first."""
+                         limit: int = 100, before: int | None = None) -> list[tuple[Case, Timeline]]:
+        """Cases with the timelines their SLA clocks need, newest first (older than case ``before``, if given)."""
 
     async def open_cases(self) -> list[tuple[Case, Timeline]]:
         """Cases not closed, with their timelines (for the SLA watch)."""

@@ -185,12 +185,13 @@ async def test_warm_handover_of_a_live_chat_to_a_cic_expert(
         await until(windows.released, lambda: chat_id not in windows.windows)
         moved = await next_of(carl, ChatAssigned)
         assert moved.transferred_from == "Ann Agent" and moved.chat.queue == "cic"
+        # the discussion's end is told at once; the chat's history follows from the store
+        done = await next_of(carl, DiscussionUpdate, lambda u: u.discussion.state is DiscussionState.TRANSFERRED)
+        assert done.discussion.discussion_id == d
         seen = [(await next_of(carl, ChatMessage)).text for _ in range(3)]
         assert seen == ["My order 4711 has a wrong price", LOOKING, "Let me hand you over to Carl, our CIC expert."]
         joined = await next_of(rita, AgentJoined)
         assert (joined.agent_name, joined.transferred) == ("Carl Expert", True)
-        done = await next_of(carl, DiscussionUpdate, lambda u: u.discussion.state is DiscussionState.TRANSFERRED)
-        assert done.discussion.discussion_id == d
         await until(session.changed, lambda: session.view.tray_state() is TrayState.AVAILABLE)  # capacity freed
     finally:
         await rita.close()

@@ -86,7 +86,7 @@ IDS = st.one_of(
     ANY_TEXT.map(percent),
     st.integers(min_value=-(2**80), max_value=2**80).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
-    st.sampled_from(["%00", "%ff", "%ED%A0%80", "..", "%2e%2e", "1%2F2", "0", "1", "007", "-0", "1_000"]),
+    st.sampled_from(["%00", "%ff", "%ED%A0%80", "%2e%2e", "1%2F2", "0", "1", "007", "-0", "1_000"]),
 )
 ID_ROUTES = [
     ("GET", "/api/cases/{}"),

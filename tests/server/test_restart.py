@@ -60,7 +60,7 @@ async def test_restart_keeps_chats_messages_sessions_and_the_waiting_line(harnes
 
 
 async def test_an_agent_back_within_its_grace_after_a_restart_is_still_on_duty(harness: Harness) -> None:
-    ann, ok = await agent_on_duty(harness, "ann")
+    _ann, ok = await agent_on_duty(harness, "ann")
     await harness.stop()
     await harness.start()
     await harness.advance(30.0)  # within agent_grace_s (60)
@@ -69,12 +69,12 @@ async def test_an_agent_back_within_its_grace_after_a_restart_is_still_on_duty(h
     await again.expect(LoginOk)
     status = await again.until(AgentStatus)
     assert status.on_duty and status.routable  # no set_duty needed: chats are routed to ann again
-    rita, _chat = await request(harness)
+    await request(harness)
     assert (await again.expect(ChatAssigned)).chat.requestor.name == "Rita Requestor"
 
 
 async def test_an_agent_back_after_its_grace_is_off_duty(harness: Harness) -> None:
-    ann, ok = await agent_on_duty(harness, "ann")
+    _ann, ok = await agent_on_duty(harness, "ann")
     await harness.stop()
     await harness.start()
     await harness.advance(61.0)

@@ -107,9 +107,9 @@ async def test_a_refused_send_fails_its_own_bubble_even_when_answered_first(
     await next_event(ann, ChatMessage, lambda m: m.text == "second")
     await expect(state(page, "second")).to_have_text("Sent")
     await expect(page.locator(".od-own .od-state")).to_have_text(["Sent", "Sent", "Sent"])
-    stored = shop.hub.sessions[chat_id].messages
-    assert [m.text for _, m in sorted(stored.items())] == ["Hello", "first", "second"]
-    assert [m.client_msg_id for m in stored.values() if m.text == "second"] == held.refused
+    stored = await shop.hub.store.messages_after(chat_id, 0, limit=100)
+    assert [m.text for m in stored] == ["Hello", "first", "second"]
+    assert [m.client_msg_id for m in stored if m.text == "second"] == held.refused
 
     # on the wire: protocol 2 on both connections, a fresh req on every frame, the retried send with the
     # refused one's client_msg_id
@@ -140,4 +140,4 @@ async def test_a_send_stored_after_the_chat_ended_still_turns_sent(
     # the widget keeps the connection until its send is answered
     held.released.set()
     await expect(state(page, "last words")).to_have_text("Sent")
-    assert [m.text for _, m in sorted(shop.hub.sessions[chat_id].messages.items())] == ["Hello", "last words"]
+    assert [m.text for m in await shop.hub.store.messages_after(chat_id, 0, limit=100)] == ["Hello", "last words"]

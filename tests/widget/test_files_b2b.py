@@ -62,7 +62,7 @@ async def test_files_both_ways(shop: Shop, new_page: Callable[..., Any], tmp_pat
     refused = page.locator(".od-own", has_text="setup.exe")
     await expect(refused.locator(".od-msg-error")).to_contain_text("The file was not accepted: .exe not accepted")
     await expect(refused.locator(".od-state")).to_have_text("Not sent")
-    assert [m.file.name for m in shop.hub.sessions[chat_id].messages.values() if m.file] == [
+    assert [m.file.name for m in await shop.hub.store.messages_after(chat_id, 0, limit=100) if m.file] == [
         "invoice.pdf", "manual.txt",
     ]
 

@@ -15,9 +15,9 @@ from .conftest import Shop, next_event
 from .steps import open_widget, request_chat, say
 
 
-def texts_of(shop: Shop, chat_id: str) -> list[str]:
-    session = shop.hub.sessions[chat_id]
-    return [session.messages[seq].text for seq in sorted(session.messages)]
+async def texts_of(shop: Shop, chat_id: str) -> list[str]:
+    """What the server stored for the chat, in seq order."""
+    return [m.text for m in await shop.hub.store.messages_after(chat_id, 0, limit=1000)]
 
 
 async def test_reload_and_network_drop_resume_without_loss_or_duplicates(
@@ -62,5 +62,5 @@ async def test_reload_and_network_drop_resume_without_loss_or_duplicates(
     # and once more after all that: a reload shows the same, the server stored each message once
     await page.reload()
     await expect(log).to_have_text(["Q1", "A1", "Q2", "A2", "A3", "A4 while you were away", "Q3 written offline"])
-    assert texts_of(shop, chat_id) == ["Q1", "A1", "Q2", "A2", "A3", "A4 while you were away", "Q3 written offline"]
+    assert await texts_of(shop, chat_id) == ["Q1", "A1", "Q2", "A2", "A3", "A4 while you were away", "Q3 written offline"]
     assert list(ann.open_chats) == [chat_id]  # the same chat, the same agent
