@@ -62,5 +62,6 @@ async def test_reload_and_network_drop_resume_without_loss_or_duplicates(
     # and once more after all that: a reload shows the same, the server stored each message once
     await page.reload()
     await expect(log).to_have_text(["Q1", "A1", "Q2", "A2", "A3", "A4 while you were away", "Q3 written offline"])
-    assert await texts_of(shop, chat_id) == ["Q1", "A1", "Q2", "A2", "A3", "A4 while you were away", "Q3 written offline"]
+    expected = ["Q1", "A1", "Q2", "A2", "A3", "A4 while you were away", "Q3 written offline"]
+    assert await texts_of(shop, chat_id) == expected
     assert list(ann.open_chats) == [chat_id]  # the same chat, the same agent
