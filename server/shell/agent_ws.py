@@ -9,9 +9,10 @@ from onduty.server.auth import Passwords, new_token, token_hash
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
 from onduty.server.shell.endpoint import Endpoint
-from onduty.server.shell.hub import AgentConn, Hub, agent_status
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession, chat_info, to_wire
+from onduty.server.shell.views import agent_status
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import ChatRecord, SessionRecord, StoredMessage
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
@@ -59,8 +60,8 @@ from onduty.shared.types import AgentProfile, ChatInfo, Presence, Role
 
 
 class AgentEndpoint(Endpoint):
-    def __init__(self, hub: Hub, peer: Peer, config: ServerConfig, passwords: Passwords) -> None:
-        super().__init__(hub, peer, config)
+    def __init__(self, shell: Shell, peer: Peer, config: ServerConfig, passwords: Passwords) -> None:
+        super().__init__(shell, peer, config)
         self.passwords = passwords
         self.profile: AgentProfile | None = None
         self.token: str | None = None
@@ -73,98 +74,98 @@ class AgentEndpoint(Endpoint):
         profile = self.profile
         if profile is None:
             raise ProtocolError(ErrorCode.NOT_AUTHENTICATED, "log in first", close=CloseCode.POLICY_VIOLATION)
-        hub, user, now = self.hub, profile.username, self.hub.clock()
+        shell, user, now = self.shell, profile.username, self.shell.clock()
         match message:
             case SetDuty(on_duty=on_duty):
-                hub.apply(ev.DutySet(now, user, on_duty))
+                shell.routing.submit(ev.DutySet(now, user, on_duty))
                 self._reply_status(user)
             case SetPresence(presence=presence):
                 if presence is Presence.OFFLINE:
                     raise ProtocolError(ErrorCode.INVALID_VALUE, "offline is derived; sign out instead")
-                hub.apply(ev.PresenceSet(now, user, presence))
+                shell.routing.submit(ev.PresenceSet(now, user, presence))
                 self._reply_status(user)
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
                 session = self._held(chat_id)
-                hub.agent_replied(session, user)
+                shell.routing.submit(ev.AgentReplied(now, chat_id, user))
                 await self.pipeline(self.post(session, Role.AGENT, profile.display_name, text, client_msg_id),
                                     "send", client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
-                hub.ack(self._held(chat_id), Role.AGENT, seq)
+                shell.ack(self._held(chat_id), Role.AGENT, seq)
             case Typing(chat_id=chat_id, active=active):
-                hub.typing(self._held(chat_id), Role.AGENT, profile.display_name, active)
+                shell.typing(self._held(chat_id), Role.AGENT, profile.display_name, active)
             case GetCanned():
-                self.peer.send(CannedList(items=await hub.store.list_canned(profile.queues)))
+                self.peer.send(CannedList(items=await shell.store.list_canned(profile.queues)))
             case SaveMemo(chat_id=chat_id, text=text):
                 await self._readable(chat_id)
                 if not text.strip():
                     raise ProtocolError(ErrorCode.BAD_REQUEST, "the memo is empty")
-                memo = await hub.store.add_memo(chat_id, user, text, now)
-                hub.audit(now, "memo", chat_id, user, memo_id=str(memo.memo_id))
+                memo = await shell.store.add_memo(chat_id, user, text, now)
+                shell.writes.audit(now, "memo", chat_id, user, memo_id=str(memo.memo_id))
                 self.peer.send(MemoSaved(chat_id=chat_id, memo=memo))
             case ListCallbacks(queue=queue, limit=limit):
                 queues = self._queues(queue)
-                items = await hub.store.list_callbacks(queues, limit=max(1, min(limit, 200)))
+                items = await shell.store.list_callbacks(queues, limit=max(1, min(limit, 200)))
                 self.peer.send(CallbackList(items=items))
             case EndChat(chat_id=chat_id):
-                hub.apply(ev.AgentEnded(now, chat_id, user))
-                if not self.answered() and (ended := hub.ended_frame(chat_id)) is not None:
+                shell.routing.submit(ev.AgentEnded(now, chat_id, user))
+                if not self.answered() and (ended := shell.ended_frame(chat_id)) is not None:
                     self.peer.send(ended)
             case CloseChat(chat_id=chat_id):
-                hub.apply(ev.AgentClosed(now, chat_id, user))
+                shell.routing.submit(ev.AgentClosed(now, chat_id, user))
             case ListChats(queue=queue, query=query, before=before, limit=limit):
                 queues = self._queues(queue)
-                records = await hub.store.list_chats(queues, query=query, before=before,
+                records = await shell.store.list_chats(queues, query=query, before=before,
                                                      limit=max(1, min(limit, 200)))
                 self.peer.send(ChatList(chats=[self._info(r) for r in records]))
             case GetTranscript(chat_id=chat_id, after_seq=after_seq):
                 record = await self._readable(chat_id)
-                history = await hub.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
+                history = await shell.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
                 page = transcript_page(history)
-                memos = await hub.store.memos(chat_id) if after_seq <= 0 else []
+                memos = await shell.store.memos(chat_id) if after_seq <= 0 else []
                 self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(history),
                                           memos=memos[-50:]))
             case GetPartners():
-                self.peer.send(await hub.handovers.partners(user))
+                self.peer.send(await shell.handovers.partners(user))
             case Discuss(chat_id=chat_id, queue=queue, colleague=colleague):
                 self._held(chat_id)
-                hub.handovers.discuss(user, chat_id, queue, colleague)
+                shell.handovers.discuss(user, chat_id, queue, colleague)
             case AnswerDiscussion(discussion_id=d, accept=accept):
-                hub.apply(ev.DiscussionAnswered(now, d, user, accept))
+                shell.routing.submit(ev.DiscussionAnswered(now, d, user, accept))
             case DiscussionSay(discussion_id=d, client_msg_id=client_msg_id, text=text):
-                await hub.handovers.say(user, profile.display_name, d, client_msg_id, text)
+                await shell.handovers.say(user, profile.display_name, d, client_msg_id, text)
             case CancelDiscussion(discussion_id=d):
-                hub.apply(ev.DiscussionCancelled(now, d, user))
+                shell.routing.submit(ev.DiscussionCancelled(now, d, user))
             case Transfer(discussion_id=d):
-                hub.apply(ev.TransferRequested(now, d, user))
+                shell.routing.submit(ev.TransferRequested(now, d, user))
             case ColdTransfer(chat_id=chat_id, queue=queue):
                 self._held(chat_id)
-                if await hub.ensure_queue(queue) is None:
+                if await shell.queues.ensure(queue) is None:
                     raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, queue)
-                hub.apply(ev.ColdTransferRequested(now, chat_id, user, queue))
+                shell.routing.submit(ev.ColdTransferRequested(now, chat_id, user, queue))
             case FindColleagues(query=query, limit=limit):
-                self.peer.send(await hub.collab.find(query, limit))
+                self.peer.send(await shell.collab.find(query, limit))
             case AddContact(username=other):
-                await hub.collab.add_contact(user, other)
+                await shell.collab.add_contact(user, other)
             case RemoveContact(username=other):
-                await hub.collab.remove_contact(user, other)
+                await shell.collab.remove_contact(user, other)
             case OpenChannel(peer=other):
-                self.peer.send(await hub.collab.open(user, other))
+                self.peer.send(await shell.collab.open(user, other))
             case CloseChannel(peer=other):
-                await hub.collab.close(user, other)
+                await shell.collab.close(user, other)
             case ImSend(peer=other, client_msg_id=client_msg_id, text=text, context=context):
                 if context is not None and context.kind == "chat":
                     await self._readable(context.id)  # a card passes on read access: only one's own to give
-                self.peer.send(await hub.collab.send(user, profile.display_name, other, client_msg_id, text,
+                self.peer.send(await shell.collab.send(user, profile.display_name, other, client_msg_id, text,
                                                      context))
             case ImAck(peer=other, seq=seq):
-                await hub.collab.ack(user, other, seq)
+                await shell.collab.ack(user, other, seq)
             case GetImHistory(peer=other, after_seq=after_seq):
-                self.peer.send(await hub.collab.history(user, other, after_seq))
+                self.peer.send(await shell.collab.history(user, other, after_seq))
             case Logout():
                 if self.token is not None:
-                    await hub.store.delete_session(token_hash(self.token))
+                    await shell.store.delete_session(token_hash(self.token))
                 self._signed_out = True
-                hub.agent_offline(user, self.peer, signed_out=True)
+                shell.agent_offline(user, self.peer, signed_out=True)
                 self.profile = None
                 self.peer.close(CloseCode.NORMAL, "signed out")
             case _:
@@ -173,7 +174,7 @@ class AgentEndpoint(Endpoint):
     def _reply_status(self, user: str) -> None:
         """One ``agent_status`` answers set_duty / set_presence: the router's, or (no change) the current one."""
         if not self.answered():
-            self.peer.send(agent_status(self.hub.router.agent_status(user)))
+            self.peer.send(agent_status(self.shell.routing.agent_status(user)))
 
     def _queues(self, queue: str | None) -> list[str]:
         """``queue`` if it is one of the agent's, else all of them."""
@@ -186,12 +187,12 @@ class AgentEndpoint(Endpoint):
         """A chat of one of the agent's queues (open or archived), one it holds, one offered to it in a
         discussion, or one a colleague sent it as a business context card."""
         assert self.profile is not None
-        record = await self.hub.store.get_chat(chat_id)
+        record = await self.shell.store.get_chat(chat_id)
         if record is None:
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
-        user, router = self.profile.username, self.hub.router
+        user, router = self.profile.username, self.shell.routing
         if not router.may_read(user, chat_id, record.queue) and not router.may_read(
-            user, chat_id, record.queue, shared_with_me=await self.hub.store.chat_shared_with(user, chat_id)
+            user, chat_id, record.queue, shared_with_me=await self.shell.store.chat_shared_with(user, chat_id)
         ):
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
         return record
@@ -199,20 +200,23 @@ class AgentEndpoint(Endpoint):
     def _held(self, chat_id: str) -> ChatSession:
         """The open chat, if this agent holds it (the router's rule)."""
         assert self.profile is not None
-        self.hub.router.held(chat_id, self.profile.username)
-        return self.hub.sessions[chat_id]
+        self.shell.routing.held(chat_id, self.profile.username)
+        session = self.shell.delivery.session(chat_id)
+        if session is None:  # held but no longer delivered: it was closed in the meantime
+            raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
+        return session
 
     def _info(self, record: ChatRecord) -> ChatInfo:
-        session = self.hub.sessions.get(record.chat_id)
+        session = self.shell.delivery.session(record.chat_id)
         if session is not None:
-            return self.hub.chat_info(session)
+            return self.shell.chat_info(session)
         agent = record.agent
-        return chat_info(record, None, self.hub.names.get(agent, agent) if agent else None, record.last_seq)
+        return chat_info(record, None, self.shell.presence.name(agent) if agent else None, record.last_seq)
 
     async def _login(self, message: Login) -> None:
         if self.profile is not None:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "already signed in")
-        store, now = self.hub.store, self.hub.clock()
+        store, now = self.shell.store, self.shell.clock()
         agent = await store.get_agent(message.username)
         if message.token is not None:
             session = await store.get_session(token_hash(message.token))
@@ -236,7 +240,7 @@ class AgentEndpoint(Endpoint):
             token, expires_at = new_token(), now + self.config.token_ttl_s
             await store.add_session(SessionRecord(token_hash(token), agent.username, expires_at))
         for queue in agent.queues:
-            await self.hub.ensure_queue(queue)
+            await self.shell.queues.ensure(queue)
         self.profile = AgentProfile(
             username=agent.username, display_name=agent.display_name, region=agent.region, lob=agent.lob,
             queues=list(agent.queues), capacity=agent.capacity, phone=agent.phone, email=agent.email,
@@ -246,12 +250,12 @@ class AgentEndpoint(Endpoint):
         self.peer.log.info("signed in")
         self.peer.send(LoginOk(token=token, expires_at=expires_at, profile=self.profile))
         self.peer.send(CannedList(items=await store.list_canned(self.profile.queues)))
-        self.hub.agent_online(AgentConn(self.peer, self.profile), message.cursors)
-        await self.hub.collab.signed_in(agent.username)
+        self.shell.agent_online(self.profile, self.peer, message.cursors)
+        await self.shell.collab.signed_in(agent.username)
 
     def gone(self) -> None:
         if self.profile is not None:
-            self.hub.agent_offline(self.profile.username, self.peer, signed_out=False)
+            self.shell.agent_offline(self.profile.username, self.peer, signed_out=False)
 
 
 def transcript_page(history: list[StoredMessage]) -> list[ChatMessage]:

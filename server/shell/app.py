@@ -15,11 +15,12 @@ from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.cases_api import add_case_routes
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.files import add_file_routes
-from onduty.server.shell.hub import Clock, Hub
+from onduty.server.shell.http_api import add_json_errors
 from onduty.server.shell.origins import origin_allowed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
 from onduty.server.shell.widget import add_widget_routes
+from onduty.server.shell.wiring import Clock, Shell, build_shell
 from onduty.server.store import Store, open_store
 from onduty.server.store.url import default_url
 from onduty.shared.codec import Codec
@@ -29,7 +30,7 @@ from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES, Error
 
 log = logging.getLogger(__name__)
 
-HUB = web.AppKey("hub", Hub)
+SHELL = web.AppKey("shell", Shell)
 PEERS: web.AppKey[set[Peer]] = web.AppKey("peers")
 
 
@@ -48,11 +49,11 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
 
     async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
         await the_store.open()
-        hub = Hub(config, the_store, agent_codec, clock)
-        await hub.start()
-        app[HUB] = hub
+        shell = build_shell(config, the_store, agent_codec, clock)
+        await shell.start()
+        app[SHELL] = shell
         yield
-        await hub.stop()
+        await shell.stop()
         await the_store.close()
 
     async def close_peers(app: web.Application) -> None:
@@ -61,14 +62,14 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
             peer.close(CloseCode.GOING_AWAY, "server shutting down")
 
     async def serve(request: web.Request, codec: Codec, kind: str,
-                    make: Callable[[Hub, Peer], Endpoint]) -> web.StreamResponse:
+                    make: Callable[[Shell, Peer], Endpoint]) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=config.heartbeat_s, max_msg_size=config.max_frame)
         await ws.prepare(request)
         peer = Peer(ws, codec, config.outbox_frames, kind)
         peer.start()
         app[PEERS].add(peer)
         try:
-            await make(request.app[HUB], peer).run(ws)
+            await make(request.app[SHELL], peer).run(ws)
         finally:
             app[PEERS].discard(peer)
             await peer.finish()
@@ -76,14 +77,14 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
 
     async def agent_ws(request: web.Request) -> web.StreamResponse:
         return await serve(request, agent_codec, "agent",
-                           lambda hub, peer: AgentEndpoint(hub, peer, config, passwords))
+                           lambda shell, peer: AgentEndpoint(shell, peer, config, passwords))
 
     async def requestor_ws(request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if origin is not None and not origin_allowed(origin, request, config.allowed_origins):
             return await refuse_origin(request, origin)
         return await serve(request, requestor_codec, "requestor",
-                           lambda hub, peer: RequestorEndpoint(hub, peer, config))
+                           lambda shell, peer: RequestorEndpoint(shell, peer, config))
 
     async def refuse_origin(request: web.Request, origin: str) -> web.StreamResponse:
         """A browser cannot read a refused upgrade's status, so a page on an origin that is not
@@ -102,12 +103,12 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
         return ws
 
     async def healthz(request: web.Request) -> web.Response:
-        hub = request.app[HUB]
-        healthy = hub.store.healthy
+        shell = request.app[SHELL]
+        healthy = shell.store.healthy
         return web.json_response({
             "status": "ok" if healthy else "store_failing",
-            "agents_online": len(hub.agents),
-            "open_chats": len(hub.sessions),
+            "agents_online": shell.presence.count(),
+            "open_chats": shell.delivery.count(),
             "connections": len(request.app[PEERS]),
         }, status=200 if healthy else 503)
 
@@ -116,7 +117,8 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     app.router.add_get("/ws/agent", agent_ws)
     app.router.add_get("/ws/requestor", requestor_ws)
     app.router.add_get("/healthz", healthz)
-    add_file_routes(app, config, lambda request: request.app[HUB])
-    add_case_routes(app, config, lambda request: request.app[HUB])
+    add_file_routes(app, config, lambda request: request.app[SHELL])
+    add_case_routes(app, config, lambda request: request.app[SHELL])
     add_widget_routes(app)
+    add_json_errors(app)
     return app

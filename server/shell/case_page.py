@@ -22,7 +22,7 @@ from aiohttp import web
 from onduty.server import inbound
 from onduty.server.auth import token_hash
 from onduty.server.core.cases import CaseRuleError, CaseState, InfoKind
-from onduty.server.shell.hub import Hub
+from onduty.server.shell.wiring import Shell
 from onduty.server.store.base import case_store
 from onduty.server.store.records import CaseDetail
 
@@ -106,7 +106,7 @@ def _missing() -> web.Response:
                  "your latest e-mail about the case.</p>", 404)
 
 
-def add_case_page_routes(app: web.Application, hub_of: Callable[[web.Request], Hub]) -> None:
+def add_case_page_routes(app: web.Application, shell_of: Callable[[web.Request], Shell]) -> None:
     """``GET`` and ``POST /case/{token}``; every other path or method under ``/case/`` gets the
     "Case not found" page (404) or, for a case link, 405: HTML for the customer, never a 500."""
 
@@ -114,7 +114,7 @@ def add_case_page_routes(app: web.Application, hub_of: Callable[[web.Request], H
         token = request.match_info["token"]
         if not TOKEN.fullmatch(token):
             return None
-        store = case_store(hub_of(request).store)
+        store = case_store(shell_of(request).store)
         number = await store.case_by_token(token_hash(token))
         return None if number is None else await store.case_detail(number)
 
@@ -126,7 +126,7 @@ def add_case_page_routes(app: web.Application, hub_of: Callable[[web.Request], H
         return render_case(detail, notice=notice)
 
     async def answer(request: web.Request) -> web.StreamResponse:
-        hub = hub_of(request)
+        shell = shell_of(request)
         detail = await detail_for(request)
         if detail is None:
             return _missing()
@@ -144,7 +144,7 @@ def add_case_page_routes(app: web.Application, hub_of: Callable[[web.Request], H
             error = f"Please write an answer of 1 to {MAX_ANSWER} characters."
             return render_case(detail, error=error, draft=text[:MAX_ANSWER], status=400)
         try:
-            case, _ = await case_store(hub.store).customer_answer(detail.case.number, text, hub.clock())
+            case, _ = await case_store(shell.store).customer_answer(detail.case.number, text, shell.clock())
         except CaseRuleError as exc:
             log.info("case answer refused", extra={"case": detail.case.number, "detail": str(exc)})
             return render_case(detail, error="This case is closed; it takes no more answers.", status=409)

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from onduty.server import inbound
 from onduty.server.shell.http_api import refused
-from onduty.server.shell.hub import Hub
+from onduty.server.shell.wiring import Shell
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class HasApp(Protocol):
     def app(self) -> web.Application: ...
 
 
-HubOf = Callable[[HasApp], Hub]
+ShellOf = Callable[[HasApp], Shell]
 
 
 @dataclass(frozen=True, slots=True)

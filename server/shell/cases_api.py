@@ -41,7 +41,7 @@ from onduty.server.shell.case_page import add_case_page_routes
 from onduty.server.shell.case_requests import (
     ApiError,
     AppRef,
-    HubOf,
+    ShellOf,
     checked,
     enum_field,
     line_field,
@@ -52,9 +52,9 @@ from onduty.server.shell.case_requests import (
 )
 from onduty.server.shell.case_views import Policies, case_clocks, case_json, detail_json, policy_for
 from onduty.server.shell.http_api import add_json_errors, bearer_token, signed_in_agent
-from onduty.server.shell.hub import Hub
 from onduty.server.shell.mailer import Mail, Mailer, MailStatus, public_base
 from onduty.server.shell.sla_watch import SLA_WATCH, SlaWatch
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import AgentRecord, StoreError
 from onduty.server.store.base import CaseStore, case_store
 from onduty.server.store.records import NewCase
@@ -72,22 +72,22 @@ MAX_LIMIT = 500
 # ---- routes ---------------------------------------------------------------------------------------------
 
 
-def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -> None:
+def add_case_routes(app: web.Application, config: ServerConfig, shell_of: ShellOf) -> None:
     """The cases API, the customer page ``/case/{token}`` and the SLA watch (started with the app)."""
     mailer = Mailer(config)
 
-    async def agent(request: web.Request) -> tuple[Hub, CaseStore, AgentRecord]:
-        hub = hub_of(request)
+    async def agent(request: web.Request) -> tuple[Shell, CaseStore, AgentRecord]:
+        shell = shell_of(request)
         token = bearer_token(request)
         if not token:
             refuse(401, ApiError.NOT_AUTHENTICATED, "send Authorization: Bearer <token>")
-        record = await signed_in_agent(hub, token)
+        record = await signed_in_agent(shell, token)
         if record is None:
             refuse(401, ApiError.NOT_AUTHENTICATED, "the token is unknown or expired: sign in again")
-        return hub, case_store(hub.store), record
+        return shell, case_store(shell.store), record
 
-    async def own_case(request: web.Request) -> tuple[Hub, CaseStore, AgentRecord, Case]:
-        hub, store, me = await agent(request)
+    async def own_case(request: web.Request) -> tuple[Shell, CaseStore, AgentRecord, Case]:
+        shell, store, me = await agent(request)
         try:
             number = inbound.ident(request.match_info["number"], "case number")
         except inbound.InvalidValue as exc:
@@ -97,17 +97,17 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             refuse(404, ApiError.UNKNOWN_CASE, f"no case {number}")
         if case.head.queue not in me.queues:
             refuse(403, ApiError.NOT_ALLOWED, f"case {number} is not in your queues")
-        return hub, store, me, case
+        return shell, store, me, case
 
-    async def full(hub: Hub, store: CaseStore, number: int, status: int = 200) -> web.Response:
+    async def full(shell: Shell, store: CaseStore, number: int, status: int = 200) -> web.Response:
         detail = await store.case_detail(number)
         assert detail is not None  # cases are never deleted
         policy = await policy_for(store, detail.case.head.queue, config)
-        sla = clocks(detail.timeline, detail.case.head.priority, policy, hub.clock())
+        sla = clocks(detail.timeline, detail.case.head.priority, policy, shell.clock())
         return web.json_response(detail_json(detail, sla), status=status)
 
     async def list_cases(request: web.Request) -> web.Response:
-        hub, store, me = await agent(request)
+        shell, store, me = await agent(request)
         q = request.query
         scope = q.get("scope", "queues")
         if scope not in ("mine", "queues"):
@@ -137,10 +137,10 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             # that much of the computed filter is pushed into SQL
             states = sorted(set(states or CaseState) & OPEN_STATES)
             if not states:
-                return web.json_response({"cases": [], "now": hub.clock(), "truncated": False})
+                return web.json_response({"cases": [], "now": shell.clock(), "truncated": False})
         owner = me.username if scope == "mine" else None
         computed = due_before is not None or sla_filter is not None or sort_due
-        policies, now, out = Policies(store, config), hub.clock(), list[dict[str, Any]]()
+        policies, now, out = Policies(store, config), shell.clock(), list[dict[str, Any]]()
         scanned, before, truncated = 0, None, False
         while True:
             size = min(SCAN_BATCH, MAX_SCAN - scanned) if computed else limit
@@ -170,22 +170,22 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         return web.json_response({"cases": out[:limit], "now": now, "truncated": truncated})
 
     async def create(request: web.Request) -> web.Response:
-        hub, store, me = await agent(request)
+        shell, store, me = await agent(request)
         body = await read_body(request, frozenset({"chat_id", "title", "description", "priority", "queue",
                                                "requestor"}))
-        now = hub.clock()
+        now = shell.clock()
         priority = enum_field(body, "priority", Priority, Priority.MEDIUM)
         description = text_field(body, "description", default="")
         chat_id = line_field(body, "chat_id", 64) if body.get("chat_id") is not None else None
         if chat_id is not None:
-            chat = await hub.store.get_chat(chat_id)
+            chat = await shell.store.get_chat(chat_id)
             if chat is None:
                 refuse(404, ApiError.UNKNOWN_CHAT, f"no chat {chat_id}")
             if chat.queue not in me.queues:
                 refuse(403, ApiError.NOT_ALLOWED, "not a chat of your queues")
             if (other := await store.case_of_chat(chat_id)) is not None:
                 refuse(409, ApiError.ALREADY_LINKED, f"chat {chat_id} is part of case {other}", case=other)
-            first = next((m.text for m in await hub.store.messages_after(chat_id, 0, 50)
+            first = next((m.text for m in await shell.store.messages_after(chat_id, 0, 50)
                           if m.sender.value == "requestor" and m.text.strip()), "")
             default_title = first.strip().splitlines()[0][:120] if first.strip() else f"Chat with {chat.requestor_name}"
             new = NewCase(
@@ -212,28 +212,28 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         except StoreError as exc:
             refuse(409, ApiError.CONFLICT, str(exc))
         log.info("case created", extra={"case": case.number, "agent": me.username, "chat": new.chat_id})
-        return await full(hub, store, case.number, status=201)
+        return await full(shell, store, case.number, status=201)
 
     async def get(request: web.Request) -> web.Response:
-        hub, store, _me, case = await own_case(request)
-        return await full(hub, store, case.number)
+        shell, store, _me, case = await own_case(request)
+        return await full(shell, store, case.number)
 
     async def by_chat(request: web.Request) -> web.Response:
-        hub, store, me = await agent(request)
-        chat = await hub.store.get_chat(checked(request.match_info["chat_id"], "chat_id", 64))
+        shell, store, me = await agent(request)
+        chat = await shell.store.get_chat(checked(request.match_info["chat_id"], "chat_id", 64))
         if chat is None or chat.queue not in me.queues:
             refuse(404, ApiError.UNKNOWN_CHAT, "no such chat in your queues")
         number = await store.case_of_chat(chat.chat_id)
         if number is None:
             refuse(404, ApiError.UNKNOWN_CASE, f"chat {chat.chat_id} is not part of a case")
-        return await full(hub, store, number)
+        return await full(shell, store, number)
 
     async def change(request: web.Request) -> web.Response:
-        hub, store, me, case = await own_case(request)
+        shell, store, me, case = await own_case(request)
         body = await read_body(request, frozenset({"state", "priority", "owner"}))
         if not body:
             refuse(400, ApiError.BAD_REQUEST, "send state, priority and/or owner")
-        now, steps = hub.clock(), list[Callable[[CaseHead], tuple[CaseHead, list[Change]]]]()
+        now, steps = shell.clock(), list[Callable[[CaseHead], tuple[CaseHead, list[Change]]]]()
         if "state" in body:
             steps.append(partial(rules.set_state, new=enum_field(body, "state", CaseState), actor=me.username, at=now))
         if "priority" in body:
@@ -243,7 +243,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             owner = body["owner"]
             if owner is not None:
                 owner = line_field(body, "owner", 64)
-                target = await hub.store.get_agent(owner)
+                target = await shell.store.get_agent(owner)
                 if target is None or case.head.queue not in target.queues:
                     refuse(400, ApiError.INVALID_VALUE, f"owner must be an agent of queue {case.head.queue} or null")
             steps.append(partial(rules.set_owner, new=owner, actor=me.username, at=now))
@@ -256,36 +256,36 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             return head, changes
 
         await apply_rules(store.change_case(case.number, all_steps, now))
-        return await full(hub, store, case.number)
+        return await full(shell, store, case.number)
 
     async def attach(request: web.Request) -> web.Response:
-        hub, store, me, case = await own_case(request)
+        shell, store, me, case = await own_case(request)
         chat_id = line_field(await read_body(request, frozenset({"chat_id"})), "chat_id", 64)
-        chat = await hub.store.get_chat(chat_id)
+        chat = await shell.store.get_chat(chat_id)
         if chat is None:
             refuse(404, ApiError.UNKNOWN_CHAT, f"no chat {chat_id}")
         if chat.queue not in me.queues:
             refuse(403, ApiError.NOT_ALLOWED, "not a chat of your queues")
         if (other := await store.case_of_chat(chat_id)) is not None:
             refuse(409, ApiError.ALREADY_LINKED, f"chat {chat_id} is part of case {other}", case=other)
-        await apply_rules(store.link_chat(case.number, chat_id, me.username, hub.clock()))
-        return await full(hub, store, case.number)
+        await apply_rules(store.link_chat(case.number, chat_id, me.username, shell.clock()))
+        return await full(shell, store, case.number)
 
     async def external_info(request: web.Request) -> web.Response:
-        hub, store, me, case = await own_case(request)
+        shell, store, me, case = await own_case(request)
         body = await read_body(request, frozenset({"text", "mode"}))
         text, mode = text_field(body, "text"), enum_field(body, "mode", SendMode)
         updated, info = await apply_rules(store.add_external_info(case.number, mode, me.username, me.display_name,
-                                                             text, hub.clock()))
-        mail = await _mail_customer(hub, store, updated, text, mode)
+                                                             text, shell.clock()))
+        mail = await _mail_customer(shell, store, updated, text, mode)
         await store.set_info_mail(info.info_id, mail.value)
         log.info("external info sent", extra={"case": case.number, "mode": mode.value, "mail": mail.value})
-        return await full(hub, store, case.number, status=201)
+        return await full(shell, store, case.number, status=201)
 
-    async def _mail_customer(hub: Hub, store: CaseStore, case: Case, text: str, mode: SendMode) -> MailStatus:
+    async def _mail_customer(shell: Shell, store: CaseStore, case: Case, text: str, mode: SendMode) -> MailStatus:
         if not case.requestor.email:
             return MailStatus.NO_ADDRESS
-        token, now = new_token(), hub.clock()
+        token, now = new_token(), shell.clock()
         await store.add_case_token(case.number, token_hash(token), now)
         ask = "\n\nPlease answer on the case page:" if mode is SendMode.SAVE_REPLY else "\n\nYour case page:"
         body = f"Hello {case.requestor.name},\n\n{text}{ask}\n{public_base(config)}/case/{token}\n"
@@ -294,7 +294,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
         return await mailer.send(Mail(case.requestor.email, subject[:200], body), now)
 
     async def interaction(request: web.Request) -> web.Response:
-        hub, store, me, case = await own_case(request)
+        shell, store, me, case = await own_case(request)
         body = await read_body(request, frozenset({"type", "direction", "contact", "summary", "started_at",
                                                "ended_at"}))
         started, ended = time_field(body, "started_at"), time_field(body, "ended_at")
@@ -302,33 +302,33 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
             refuse(400, ApiError.INVALID_VALUE, "ended_at is before started_at")
         record = Interaction(0, enum_field(body, "type", InteractionType), enum_field(body, "direction", Direction),
                              line_field(body, "contact", 254), text_field(body, "summary"), started, ended, me.username,
-                             hub.clock())
+                             shell.clock())
         await apply_rules(store.add_interaction(case.number, record))
-        return await full(hub, store, case.number, status=201)
+        return await full(shell, store, case.number, status=201)
 
     async def memo(request: web.Request) -> web.Response:
-        hub, store, me, case = await own_case(request)
+        shell, store, me, case = await own_case(request)
         text = text_field(await read_body(request, frozenset({"text"})), "text")
-        await apply_rules(store.add_case_memo(case.number, me.username, text, hub.clock()))
-        return await full(hub, store, case.number, status=201)
+        await apply_rules(store.add_case_memo(case.number, me.username, text, shell.clock()))
+        return await full(shell, store, case.number, status=201)
 
     async def customer_link(request: web.Request) -> web.Response:
-        hub, store, me, case = await own_case(request)
+        shell, store, me, case = await own_case(request)
         token = new_token()
-        await store.add_case_token(case.number, token_hash(token), hub.clock())
+        await store.add_case_token(case.number, token_hash(token), shell.clock())
         log.info("customer link made", extra={"case": case.number, "agent": me.username})
         return web.json_response({"url": f"{public_base(config)}/case/{token}"}, status=201)
 
     async def watch_ctx(app: web.Application) -> AsyncIterator[None]:
-        hub = hub_of(AppRef(app))
-        if not isinstance(hub.store, CaseStore):
+        shell = shell_of(AppRef(app))
+        if not isinstance(shell.store, CaseStore):
             log.error("this store keeps no case records: the cases API will answer with errors")
             yield
             return
-        made = await convert_callbacks(hub.store, hub.clock())
+        made = await convert_callbacks(shell.store, shell.clock())
         if made:
             log.info("callback requests turned into cases at startup", extra={"cases": made})
-        watch = app[SLA_WATCH] = SlaWatch(hub)
+        watch = app[SLA_WATCH] = SlaWatch(shell)
         task = asyncio.get_running_loop().create_task(watch.run(), name="sla-watch")
         yield
         task.cancel()
@@ -346,7 +346,7 @@ def add_case_routes(app: web.Application, config: ServerConfig, hub_of: HubOf) -
     app.router.add_post(f"/api/cases/{number}/interactions", interaction)
     app.router.add_post(f"/api/cases/{number}/memos", memo)
     app.router.add_post(f"/api/cases/{number}/customer-link", customer_link)
-    add_case_page_routes(app, hub_of)
+    add_case_page_routes(app, shell_of)
     add_json_errors(app)
     app.cleanup_ctx.append(watch_ctx)
 

@@ -16,10 +16,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from onduty.server.config import ServerConfig
-from onduty.server.shell.hub import Hub
 from onduty.server.shell.peer import ANSWERING, Answer, Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import SeqOutOfRange, StoreError, StoreRefused
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.limits import SUPPORTED_PROTOCOLS
@@ -37,8 +37,8 @@ _FRAME_ERRORS = {
 
 
 class Endpoint(ABC):
-    def __init__(self, hub: Hub, peer: Peer, config: ServerConfig, limit: TokenBucket | None = None) -> None:
-        self.hub = hub
+    def __init__(self, shell: Shell, peer: Peer, config: ServerConfig, limit: TokenBucket | None = None) -> None:
+        self.shell = shell
         self.peer = peer
         self.config = config
         self.limit = limit
@@ -134,7 +134,7 @@ class Endpoint(ABC):
 
     async def post(self, session: ChatSession, role: Role, name: str, text: str, client_msg_id: str) -> None:
         """Store a chat message, then confirm it to this connection with ``sent``."""
-        stored, _new = await self.hub.post(session, role, name, text, client_msg_id)
+        stored, _new = await self.shell.post(session, role, name, text, client_msg_id)
         self.peer.send(Sent(chat_id=session.chat_id, client_msg_id=client_msg_id, seq=stored.seq, at=stored.at))
 
     def _hello(self, message: Message) -> None:

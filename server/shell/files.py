@@ -29,9 +29,10 @@ from aiohttp import BodyPartReader, web
 from onduty.server import inbound
 from onduty.server.auth import token_hash
 from onduty.server.config import ServerConfig
+from onduty.server.core import events as ev
 from onduty.server.shell.http_api import add_json_errors, bearer_token, refused, signed_in_agent
-from onduty.server.shell.hub import Hub
 from onduty.server.shell.origins import cors_headers
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import FileRecord
 from onduty.shared.errors import ErrorCode
 from onduty.shared.types import ChatState, Role
@@ -86,26 +87,26 @@ def safe_name(name: str) -> str:
     return base[:255]
 
 
-def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable[[web.Request], Hub]) -> None:
+def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callable[[web.Request], Shell]) -> None:
     files_dir = config.files_dir
 
-    async def caller(request: web.Request, hub: Hub, chat_id: str, cors: dict[str, str]) -> Caller:
+    async def caller(request: web.Request, shell: Shell, chat_id: str, cors: dict[str, str]) -> Caller:
         token = bearer_token(request)
         if not token:
             refuse(401, ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <token>", cors)
-        agent = await signed_in_agent(hub, token)
+        agent = await signed_in_agent(shell, token)
         if agent is not None:
             return Caller(Role.AGENT, agent.display_name, agent.username)
-        record = await hub.store.get_chat(chat_id)
+        record = await shell.store.get_chat(chat_id)
         if record is not None and hmac.compare_digest(record.resume_token_hash, token_hash(token)):
             return Caller(Role.REQUESTOR, record.requestor_name)
         refuse(403, ErrorCode.NOT_ALLOWED, "this token does not give access to that chat", cors)
 
     async def upload(request: web.Request) -> web.Response:
         cors = cors_headers(request, config.allowed_origins)
-        hub, chat_id = hub_of(request), checked(request.match_info["chat_id"], "chat_id", cors, 64)
-        who = await caller(request, hub, chat_id, cors)
-        session, view = hub.sessions.get(chat_id), hub.router.chat(chat_id)
+        shell, chat_id = shell_of(request), checked(request.match_info["chat_id"], "chat_id", cors, 64)
+        who = await caller(request, shell, chat_id, cors)
+        session, view = shell.delivery.session(chat_id), shell.routing.chat(chat_id)
         if session is None or view is None or view.state in (ChatState.ENDED, ChatState.CLOSED):
             refuse(409, ErrorCode.CHAT_ENDED, "the chat is not running", cors)
         if who.role is Role.AGENT and view.agent != who.username:
@@ -122,24 +123,24 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
                 if not isinstance(part, BodyPartReader):
                     refuse(400, ErrorCode.BAD_REQUEST, "nested multipart is not accepted", cors)
                 if part.name == "file" and stored is None:
-                    stored = await receive(part, who, chat_id, hub.clock(), cors)
+                    stored = await receive(part, who, chat_id, shell.clock(), cors)
                 elif part.name == "caption":
                     caption = await part_text(part, "caption", inbound.MAX_TEXT, cors)
                 elif part.name == "client_msg_id":
                     client_msg_id = await part_text(part, "client_msg_id", 64, cors) or None
             if stored is None:
                 refuse(400, ErrorCode.BAD_REQUEST, "no 'file' field", cors)
-            await hub.store.add_file(stored)
+            await shell.store.add_file(stored)
         except BaseException:
             if stored is not None:
                 await asyncio.to_thread(_unlink, files_dir / stored.file_id)
             raise
         if who.role is Role.AGENT:
-            hub.agent_replied(session, who.username or "")
-        message, new = await hub.post(session, who.role, who.name, caption, client_msg_id, stored.ref())
+            shell.routing.submit(ev.AgentReplied(shell.clock(), chat_id, who.username or ""))
+        message, new = await shell.post(session, who.role, who.name, caption, client_msg_id, stored.ref())
         if not new:  # a resent upload: the first one stands
             await asyncio.to_thread(_unlink, files_dir / stored.file_id)
-        hub.audit(message.at, "file", chat_id, who.username, file_id=stored.file_id, size=str(stored.size))
+        shell.writes.audit(message.at, "file", chat_id, who.username, file_id=stored.file_id, size=str(stored.size))
         file = message.file or stored.ref()
         return web.json_response(
             {"chat_id": chat_id, "seq": message.seq, "at": message.at,
@@ -178,15 +179,15 @@ def add_file_routes(app: web.Application, config: ServerConfig, hub_of: Callable
                           sha256=digest.hexdigest(), uploaded_by=who.username or "requestor", at=now)
 
     async def download(request: web.Request) -> web.StreamResponse:
-        hub = hub_of(request)
+        shell = shell_of(request)
         cors = cors_headers(request, config.allowed_origins)
-        record = await hub.store.get_file(checked(request.match_info["file_id"], "file_id", cors, 64))
+        record = await shell.store.get_file(checked(request.match_info["file_id"], "file_id", cors, 64))
         if record is None:
             refuse(404, ErrorCode.UNKNOWN_CHAT, "no such file", cors)
-        who = await caller(request, hub, record.chat_id, cors)
+        who = await caller(request, shell, record.chat_id, cors)
         if who.role is Role.AGENT:
-            chat = await hub.store.get_chat(record.chat_id)
-            agent = await hub.store.get_agent(who.username or "")
+            chat = await shell.store.get_chat(record.chat_id)
+            agent = await shell.store.get_agent(who.username or "")
             if chat is None or agent is None or chat.queue not in agent.queues:
                 refuse(403, ErrorCode.NOT_ALLOWED, "not a chat of your queues", cors)
         headers = {

@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler
 
 from onduty.server.auth import token_hash
 from onduty.server.inbound import InvalidValue
-from onduty.server.shell.hub import Hub
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import AgentRecord
 
 log = logging.getLogger(__name__)
@@ -56,12 +56,12 @@ def bearer_token(request: web.Request) -> str:
     return auth[7:].strip() if auth[:7].lower() == "bearer " else ""
 
 
-async def signed_in_agent(hub: Hub, token: str) -> AgentRecord | None:
+async def signed_in_agent(shell: Shell, token: str) -> AgentRecord | None:
     """The agent whose unexpired session token this is, if any."""
-    session = await hub.store.get_session(token_hash(token))
-    if session is None or session.expires_at <= hub.clock():
+    session = await shell.store.get_session(token_hash(token))
+    if session is None or session.expires_at <= shell.clock():
         return None
-    return await hub.store.get_agent(session.username)
+    return await shell.store.get_agent(session.username)
 
 
 @web.middleware

@@ -11,10 +11,11 @@ from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
 from onduty.server.shell.case_callbacks import case_from_callback
 from onduty.server.shell.endpoint import Endpoint
-from onduty.server.shell.hub import Hub, waiting
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
+from onduty.server.shell.views import waiting
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import ChatRecord, QueueRecord
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
@@ -41,42 +42,42 @@ PHONE = re.compile(r"\+?[0-9 ()./-]{5,40}")
 class RequestorEndpoint(Endpoint):
     session: ChatSession | None = None
 
-    def __init__(self, hub: Hub, peer: Peer, config: ServerConfig) -> None:
+    def __init__(self, shell: Shell, peer: Peer, config: ServerConfig) -> None:
         limit = None
         if config.requestor_rate_per_s > 0:
             limit = TokenBucket(config.requestor_rate_per_s, config.requestor_rate_burst)
-        super().__init__(hub, peer, config, limit)
+        super().__init__(shell, peer, config, limit)
 
     async def dispatch(self, message: Message) -> None:
-        hub = self.hub
+        shell = self.shell
         match message:
             case GetQueueInfo(queue=name):
-                queue = await hub.ensure_queue(name)
+                queue = await shell.queues.ensure(name)
                 if queue is None:
                     raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, name)
-                self.peer.send(hub.queue_info(queue))
+                self.peer.send(shell.queues.info(queue))
             case RequestChat():
                 await self._request(message)
             case LeaveCallback():
                 await self._callback(message)
             case Typing(chat_id=chat_id, active=active):
                 session = self._own(chat_id)
-                hub.typing(session, Role.REQUESTOR, session.record.requestor_name, active)
+                shell.typing(session, Role.REQUESTOR, session.record.requestor_name, active)
             case ResumeChat(chat_id=chat_id, resume_token=resume_token, after_seq=after_seq):
                 await self._resume(chat_id, resume_token, after_seq)
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
                 session = self._own(chat_id)
-                hub.router.check_writable(chat_id)
+                shell.routing.check_writable(chat_id)
                 name = session.record.requestor_name
                 await self.pipeline(self.post(session, Role.REQUESTOR, name, text, client_msg_id), "send",
                                     client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
-                hub.ack(self._own(chat_id), Role.REQUESTOR, seq)
+                shell.ack(self._own(chat_id), Role.REQUESTOR, seq)
             case EndChat(chat_id=chat_id):
                 self._own(chat_id)
-                if hub.router.chat_state(chat_id) is not None:
-                    hub.apply(ev.RequestorEnded(hub.clock(), chat_id))
-                if not self.answered() and (ended := hub.ended_frame(chat_id)) is not None:
+                if shell.routing.chat(chat_id) is not None:
+                    shell.routing.submit(ev.RequestorEnded(shell.clock(), chat_id))
+                if not self.answered() and (ended := shell.ended_frame(chat_id)) is not None:
                     self.peer.send(ended)
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
@@ -87,7 +88,7 @@ class RequestorEndpoint(Endpoint):
         return self.session
 
     def _check_free(self) -> None:
-        if self.session is not None and self.session.chat_id in self.hub.sessions:
+        if self.session is not None and self.shell.delivery.session(self.session.chat_id) is not None:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "this connection already has an open chat")
 
     async def _identity(self, queue: QueueRecord, site_token: str | None) -> SiteClaims | None:
@@ -95,17 +96,17 @@ class RequestorEndpoint(Endpoint):
             if not queue.anonymous:
                 raise ProtocolError(ErrorCode.SITE_TOKEN_REQUIRED, f"{queue.name} needs a signed-in user")
             return None
-        site = await self.hub.store.get_site(read_site_token(site_token).site)
+        site = await self.shell.store.get_site(read_site_token(site_token).site)
         if site is None:
             raise ProtocolError(ErrorCode.BAD_SITE_TOKEN, "unknown site")
-        return verify_site_token(site_token, site.secret, self.hub.clock())
+        return verify_site_token(site_token, site.secret, self.shell.clock())
 
     async def _request(self, m: RequestChat) -> None:
         self._check_free()
         if m.email is not None and m.email.strip() and not EMAIL.fullmatch(m.email.strip()):
             raise ProtocolError(ErrorCode.INVALID_VALUE, "that is not an e-mail address")
-        hub = self.hub
-        queue = await hub.ensure_queue(m.queue)
+        shell = self.shell
+        queue = await shell.queues.ensure(m.queue)
         if queue is None:
             raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, m.queue)
         claims = await self._identity(queue, m.site_token)
@@ -114,30 +115,30 @@ class RequestorEndpoint(Endpoint):
         record = ChatRecord(
             chat_id=uuid.uuid4().hex[:16], queue=queue.name, state=ChatState.WAITING,
             requestor_name=claims.name if claims else m.name, request_type=m.request_type,
-            requested_at=hub.clock(), resume_token_hash=token_hash(resume_token),
+            requested_at=shell.clock(), resume_token_hash=token_hash(resume_token),
             requestor_email=(m.email or "").strip() or None,
             requestor_id=claims.subject if claims else None, site=claims.site if claims else None,
             context=tuple(m.context),
         )
-        await hub.store.create_chat(record)
-        session = self.session = hub.sessions[record.chat_id] = ChatSession(record)
-        hub.attach(session, Role.REQUESTOR, self.peer, 0)
+        await shell.store.create_chat(record)
+        session = self.session = shell.delivery.open(record)
+        shell.delivery.attach(session.chat_id, Role.REQUESTOR, self.peer, 0)
         self.peer.log.extra = {**(self.peer.log.extra or {}), "chat": record.chat_id}
         self.peer.send(ChatRequested(chat_id=record.chat_id, queue=queue.name, resume_token=resume_token))
         if m.text:
-            stored, _new = await hub.post(session, Role.REQUESTOR, record.requestor_name, m.text, m.client_msg_id)
+            stored, _new = await shell.post(session, Role.REQUESTOR, record.requestor_name, m.text, m.client_msg_id)
             if m.client_msg_id is not None:
                 self.peer.send(Sent(chat_id=record.chat_id, client_msg_id=m.client_msg_id, seq=stored.seq,
                                     at=stored.at))
-        hub.audit(record.requested_at, "requested", record.chat_id, None, queue=queue.name,
+        shell.writes.audit(record.requested_at, "requested", record.chat_id, None, queue=queue.name,
                   request_type=m.request_type.value, verified=str(claims is not None))
-        hub.apply(ev.ChatRequested(hub.clock(), record.chat_id, queue.name, prefer))
+        shell.routing.submit(ev.ChatRequested(shell.clock(), record.chat_id, queue.name, prefer))
 
     async def _previous_agent(self, m: RequestChat, queue: str) -> str | None:
         """The agent of the requestor's earlier chat in this queue ("chat again with the same agent")."""
         if m.previous_chat_id is None:
             return None
-        record = await self.hub.store.get_chat(m.previous_chat_id)
+        record = await self.shell.store.get_chat(m.previous_chat_id)
         if record is None or m.previous_token is None or not hmac.compare_digest(
             record.resume_token_hash, token_hash(m.previous_token)
         ):
@@ -145,8 +146,8 @@ class RequestorEndpoint(Endpoint):
         return record.agent if record.queue == queue else None
 
     async def _callback(self, m: LeaveCallback) -> None:
-        hub = self.hub
-        queue = await hub.ensure_queue(m.queue)
+        shell = self.shell
+        queue = await shell.queues.ensure(m.queue)
         if queue is None:
             raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, m.queue)
         claims = await self._identity(queue, m.site_token)
@@ -162,20 +163,20 @@ class RequestorEndpoint(Endpoint):
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, "not a chat of this connection")
         info = CallbackInfo(
             callback_id=0, queue=queue.name, name=claims.name if claims else m.name, phone=phone, email=email,
-            text=m.text, request_type=m.request_type, created_at=hub.clock(), context=list(m.context),
+            text=m.text, request_type=m.request_type, created_at=shell.clock(), context=list(m.context),
             chat_id=m.chat_id, verified_id=claims.subject if claims else None,
         )
-        callback_id = await hub.store.add_callback(info, claims.site if claims else None)
-        await case_from_callback(hub.store, info, callback_id, hub.clock())
-        hub.audit(info.created_at, "callback", m.chat_id, None, queue=queue.name, callback_id=str(callback_id))
+        callback_id = await shell.store.add_callback(info, claims.site if claims else None)
+        await case_from_callback(shell.store, info, callback_id, shell.clock())
+        shell.writes.audit(info.created_at, "callback", m.chat_id, None, queue=queue.name, callback_id=str(callback_id))
         self.peer.log.info("callback request stored", extra={"callback_id": callback_id})
-        hub.callback_added(queue.name)
+        shell.queues.callback_added(queue.name)
         self.peer.send(CallbackSaved(callback_id=callback_id, queue=queue.name))
 
     async def _resume(self, chat_id: str, resume_token: str, after_seq: int | None) -> None:
         self._check_free()
-        hub = self.hub
-        session = hub.sessions.get(chat_id)
+        shell = self.shell
+        session = shell.delivery.session(chat_id)
         if session is None or not hmac.compare_digest(session.record.resume_token_hash, token_hash(resume_token)):
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, "no open chat with that id and token")
         old = session.peer(Role.REQUESTOR)
@@ -183,23 +184,23 @@ class RequestorEndpoint(Endpoint):
             session.detach(Role.REQUESTOR)
             old.error(ErrorCode.REPLACED, "the chat was resumed on another connection")
             old.close(CloseCode.NORMAL, ErrorCode.REPLACED.value)
-        hub.apply(ev.RequestorReconnected(hub.clock(), chat_id))
+        shell.routing.submit(ev.RequestorReconnected(shell.clock(), chat_id))
         self.session = session
         self.peer.send(ChatRequested(chat_id=chat_id, queue=session.record.queue, resume_token=resume_token))
-        view = hub.router.chat(chat_id)
-        if (position := hub.router.waiting(chat_id)) is not None:
+        view = shell.routing.chat(chat_id)
+        if (position := shell.routing.waiting(chat_id)) is not None:
             self.peer.send(waiting(position))
-        elif (ended := hub.ended_frame(chat_id)) is not None:
+        elif (ended := shell.ended_frame(chat_id)) is not None:
             self.peer.send(ended)
         elif view is not None and view.agent is not None:
-            self.peer.send(AgentJoined(chat_id=chat_id, agent_name=hub.names.get(view.agent, view.agent)))
-        after = after_seq if after_seq is not None else await hub.store.acked(chat_id, Role.REQUESTOR)
-        hub.attach(session, Role.REQUESTOR, self.peer, after)
+            self.peer.send(AgentJoined(chat_id=chat_id, agent_name=shell.presence.name(view.agent)))
+        after = after_seq if after_seq is not None else await shell.store.acked(chat_id, Role.REQUESTOR)
+        shell.delivery.attach(session.chat_id, Role.REQUESTOR, self.peer, after)
 
     def gone(self) -> None:
         session = self.session
         if session is None or session.peer(Role.REQUESTOR) is not self.peer:
             return
         session.detach(Role.REQUESTOR, self.peer)
-        if self.hub.router.chat_state(session.chat_id) is not None:
-            self.hub.apply(ev.RequestorDisconnected(self.hub.clock(), session.chat_id))
+        if self.shell.routing.chat(session.chat_id) is not None:
+            self.shell.routing.submit(ev.RequestorDisconnected(self.shell.clock(), session.chat_id))

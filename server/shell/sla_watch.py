@@ -7,13 +7,16 @@ import logging
 
 from aiohttp import web
 
-from onduty.server.core.sla import ClockKind
+from onduty.server.core.cases import Case
+from onduty.server.core.sla import ClockKind, Timeline
 from onduty.server.shell.case_views import Policies, case_clocks
-from onduty.server.shell.hub import Hub
-from onduty.server.store.base import case_store
+from onduty.server.shell.wiring import Shell
+from onduty.server.store.base import CaseStore, case_store
 
 log = logging.getLogger(__name__)
 SWEEP_S = 30.0
+SWEEP_PAGE = 500
+"""Open cases read from the store at a time."""
 
 
 # ---- SLA watch ----------------------------------------------------------------------------------------
@@ -22,16 +25,25 @@ SWEEP_S = 30.0
 class SlaWatch:
     """Records SLA warnings and breaches of open cases (each once per case and clock)."""
 
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+    def __init__(self, shell: Shell) -> None:
+        self._shell = shell
 
     async def sweep(self) -> list[tuple[int, ClockKind, str]]:
         """Look at every open case now; return what was newly recorded as (case, clock, kind)."""
-        hub = self._hub
-        store, now = case_store(hub.store), hub.clock()
-        policies = Policies(store, hub.config)
+        shell = self._shell
+        store, now = case_store(shell.store), shell.clock()
+        policies = Policies(store, shell.config)
         recorded = []
-        for case, timeline in await store.open_cases():
+        after = 0
+        while page := await store.open_cases(after, SWEEP_PAGE):
+            after = page[-1][0].number
+            recorded += await self._sweep_page(store, policies, page, now)
+        return recorded
+
+    async def _sweep_page(self, store: CaseStore, policies: Policies, page: list[tuple[Case, Timeline]],
+                          now: float) -> list[tuple[int, ClockKind, str]]:
+        recorded = []
+        for case, timeline in page:
             for c in case_clocks(case, timeline, await policies.get(case.head.queue), now):
                 kind, at = ("breach", c.breached_at) if c.breached_at is not None else ("warning", now)
                 if (c.breached_at is None and not c.warning) or at is None:

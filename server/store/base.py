@@ -15,7 +15,7 @@ Guarantees every implementation keeps (``tests/store`` checks them for each one)
    in a given order are applied in that order, also across transactions; in particular the
    writes for one chat never overtake each other. This is the order in which the coroutines
    start running, not the order in which they were created: a write handed to a task (the
-   hub's fire-and-forget ``background``) starts on a later event-loop turn than one awaited
+   shell's fire-and-forget ``Writes.background``) starts on a later event-loop turn than one awaited
    at once, and tasks start in the order they were created.
 2. **Acknowledged means durable.** A write is acknowledged when its awaitable completes without
    raising; by then it is committed durably (SQLite: ``synchronous = FULL``, the default, so it

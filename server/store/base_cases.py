@@ -49,8 +49,9 @@ class CaseStore(Protocol):
                          limit: int = 100, before: int | None = None) -> list[tuple[Case, Timeline]]:
         """Cases with the timelines their SLA clocks need, newest first (older than case ``before``, if given)."""
 
-    async def open_cases(self) -> list[tuple[Case, Timeline]]:
-        """Cases not closed, with their timelines (for the SLA watch)."""
+    async def open_cases(self, after: int = 0, limit: int = 500) -> list[tuple[Case, Timeline]]:
+        """Up to ``limit`` cases not closed, numbered above ``after``, in number order, with their timelines
+        (the SLA watch pages through them)."""
 
     # ---- communication ---------------------------------------------------------------------
 

@@ -158,9 +158,10 @@ def list_cases(conn: sqlite3.Connection, queues: Sequence[str], owner: str | Non
     return [_case(r) for r in rows]
 
 
-def open_cases(conn: sqlite3.Connection) -> list[Case]:
-    """Every case not Closed (what the SLA watch looks at)."""
-    rows = conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE state != 'closed' ORDER BY id")
+def open_cases(conn: sqlite3.Connection, after: int, limit: int) -> list[Case]:
+    """A page of the cases not Closed (what the SLA watch looks at), by number."""
+    rows = conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE state != 'closed' AND id > ? ORDER BY id LIMIT ?",
+                        (after, max(1, limit)))
     return [_case(r) for r in rows]
 
 

@@ -65,9 +65,9 @@ class CaseStoreMixin:
             return [(c, sql_cases.timeline(conn, c)) for c in found]
         return await self._read(op)
 
-    async def open_cases(self) -> list[tuple[Case, Timeline]]:
+    async def open_cases(self, after: int = 0, limit: int = 500) -> list[tuple[Case, Timeline]]:
         def op(conn: sqlite3.Connection) -> list[tuple[Case, Timeline]]:
-            return [(c, sql_cases.timeline(conn, c)) for c in sql_cases.open_cases(conn)]
+            return [(c, sql_cases.timeline(conn, c)) for c in sql_cases.open_cases(conn, after, limit)]
         return await self._read(op)
 
     # ---- communication ---------------------------------------------------------------------

@@ -120,3 +120,11 @@ async def test_sla_settings(store: SqliteStore) -> None:
     assert await store.remove_holiday("EMEA", date(2027, 12, 25))
     with pytest.raises(StoreError):
         await store.set_target("nope", ClockKind.IRT, Priority.LOW, Target(1))
+
+
+async def test_open_cases_come_in_pages_by_number(store: SqliteStore) -> None:
+    numbers = [(await store.create_case(new_case(chat_id=None), f"tok{i}")).number for i in range(5)]
+    first = await store.open_cases(0, 2)
+    rest = await store.open_cases(first[-1][0].number, 10)
+    assert [c.number for c, _ in first + rest] == numbers
+    assert await store.open_cases(numbers[-1], 10) == []

@@ -36,10 +36,11 @@ from onduty.client.desk.credentials import SERVICE, account
 from onduty.client.net import AgentClient
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
-from onduty.server.shell.app import HUB, make_app
-from onduty.server.shell.hub import AgentConn
+from onduty.server.shell.app import SHELL, make_app
+from onduty.server.shell.peer import Peer
 from onduty.server.store import AgentRecord, QueueRecord
 from onduty.server.store.sqlite import SqliteStore
+from onduty.shared.types import AgentProfile
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -228,14 +229,16 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     online: asyncio.Queue[str] = asyncio.Queue()
-    hub = app[HUB]
-    original = hub.agent_online
+    shell = app[SHELL]
+    presence = shell.presence
+    original = presence.connect
 
-    def spy(conn: AgentConn, cursors: dict[str, int]) -> None:
-        original(conn, cursors)
-        online.put_nowait(conn.profile.username)
+    def spy(profile: AgentProfile, peer: Peer) -> Peer | None:
+        replaced = original(profile, peer)
+        online.put_nowait(profile.username)
+        return replaced
 
-    hub.agent_online = spy  # type: ignore[method-assign]
+    presence.connect = spy  # type: ignore[method-assign]
     yield LiveServer(f"ws://127.0.0.1:{runner.addresses[0][1]}", online)
     await asyncio.wait_for(runner.cleanup(), WAIT)
 

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestServer
 
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
-from onduty.server.shell.app import HUB, make_app
-from onduty.server.shell.hub import Hub
+from onduty.server.shell.app import SHELL, make_app
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import AgentRecord, QueueRecord, SiteRecord
 from onduty.server.store.sqlite import SqliteStore
 from onduty.shared.codec import Codec
@@ -152,9 +152,9 @@ class Harness:
             await self.session.close()
 
     @property
-    def hub(self) -> Hub:
+    def shell(self) -> Shell:
         assert self.app is not None
-        return self.app[HUB]
+        return self.app[SHELL]
 
     def url(self, path: str) -> str:
         assert self.server is not None
@@ -173,4 +173,4 @@ class Harness:
     async def advance(self, seconds: float) -> None:
         """Move the injected clock and let the router's timer look at it."""
         self.clock.advance(seconds)
-        self.hub.wake()
+        self.shell.routing.wake()

@@ -41,7 +41,7 @@ async def test_typing_is_relayed_both_ways_and_never_stored(harness: Harness) ->
     seen = await rita.expect(PeerTyping)
     assert (seen.sender, seen.name, seen.active) == (Role.AGENT, "Ann Agent", False)
 
-    assert [m.seq for m in await harness.hub.store.messages_after(chat_id, 0)] == [1]
+    assert [m.seq for m in await harness.shell.store.messages_after(chat_id, 0)] == [1]
 
 
 async def test_typing_in_someone_elses_chat_is_refused(harness: Harness) -> None:
@@ -54,7 +54,7 @@ async def test_typing_in_someone_elses_chat_is_refused(harness: Harness) -> None
 
 
 async def test_canned_messages_of_my_queues_come_after_sign_in_and_on_request(harness: Harness) -> None:
-    store = harness.hub.store
+    store = harness.shell.store
     await store.set_canned(CannedMessage("cim-emea", "ps-lookingforexpert", DEMO_CANNED[0][1]))
     await store.set_canned(CannedMessage("cic", "ps-gotocic", "CIC only"))
     wire = await harness.connect("/ws/agent")
@@ -84,7 +84,7 @@ async def test_memo_is_stored_with_the_chat_and_shown_in_its_transcript(harness:
     transcript = await ann.expect(Transcript)
     assert [m.text for m in transcript.memos] == [text]
     assert [m.seq for m in transcript.messages] == [1]  # a memo is not a chat message
-    kinds = [e.kind for e in await harness.hub.store.audit_log(chat_id)]
+    kinds = [e.kind for e in await harness.shell.store.audit_log(chat_id)]
     assert "memo" in kinds
 
 
@@ -99,4 +99,4 @@ async def test_memos_are_refused_outside_my_queues_and_when_empty(harness: Harne
     assert (await ann.until(Error)).code is ErrorCode.BAD_REQUEST
     await ann.send(SaveMemo(chat_id="nope", text="x"))
     assert (await ann.until(Error)).code is ErrorCode.UNKNOWN_CHAT
-    assert await harness.hub.store.memos(requested.chat_id) == []
+    assert await harness.shell.store.memos(requested.chat_id) == []

@@ -73,7 +73,7 @@ async def test_agent_ending_keeps_window_until_closed(harness: Harness) -> None:
     await ann.expect(ChatEnded)
     await rita.send(Send(chat_id=requested.chat_id, client_msg_id="late", text="one more thing"))
     assert (await rita.expect(Error)).code == "chat_ended"
-    status = harness.hub.router.agent_status("ann")
+    status = harness.shell.routing.agent_status("ann")
     assert status.chats == (requested.chat_id,) and not status.routable
 
 

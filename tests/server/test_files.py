@@ -87,7 +87,7 @@ async def test_a_resent_upload_is_stored_once(harness: Harness) -> None:
     for _ in range(2):
         async with await upload(harness, chat_id, resume_token, "a.txt", b"same", client_msg_id="f1") as resp:
             assert (await resp.json())["seq"] == 2
-    assert [m.seq for m in await harness.hub.store.messages_after(chat_id, 0)] == [1, 2]
+    assert [m.seq for m in await harness.shell.store.messages_after(chat_id, 0)] == [1, 2]
     assert len(list((harness.config.data_dir / "files").iterdir())) == 1
 
 
@@ -106,7 +106,7 @@ async def test_wrong_types_oversized_files_and_ended_chats_are_refused(tmp_path:
         await rita.expect(ChatEnded)
         async with await upload(h, chat_id, resume_token, "late.txt", b"x") as resp:
             assert resp.status == 409
-        assert [m.seq for m in await h.hub.store.messages_after(chat_id, 0)] == [1]
+        assert [m.seq for m in await h.shell.store.messages_after(chat_id, 0)] == [1]
         assert list((h.config.data_dir / "files").iterdir()) == []
     finally:
         await h.close()

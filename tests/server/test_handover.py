@@ -102,9 +102,9 @@ async def test_discuss_accept_transfer_keeps_one_sequence_for_the_requestor(harn
     assert got == [(2, Role.AGENT), (5, Role.AGENT)] and last.sender_name == "Carl Agent"
     assert [m for m in bob.seen if isinstance(m, (ChatAssigned, DiscussionOffer))] == []
 
-    kinds = [e.kind for e in await harness.hub.store.audit_log(chat_id)]
+    kinds = [e.kind for e in await harness.shell.store.audit_log(chat_id)]
     assert kinds.index("discussion_offered") < kinds.index("discussion_accepted") < kinds.index("transferred")
-    record = await harness.hub.store.get_chat(chat_id)
+    record = await harness.shell.store.get_chat(chat_id)
     assert record is not None and (record.agent, record.queue) == ("carl", "cic")
 
 

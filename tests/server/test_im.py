@@ -58,7 +58,7 @@ async def test_directory_search_and_mutual_contacts(harness: Harness) -> None:
 
     await carl.send(RemoveContact(username="ann"))
     assert (await ann.until(Contacts, lambda c: not c.contacts)).contacts == []
-    assert await harness.hub.store.contacts_of("ann") == []
+    assert await harness.shell.store.contacts_of("ann") == []
 
     await ann.send(AddContact(username="ann"))
     assert (await ann.until(Error)).code is ErrorCode.INVALID_VALUE
@@ -67,7 +67,7 @@ async def test_directory_search_and_mutual_contacts(harness: Harness) -> None:
 
 
 async def test_contacts_see_presence_change_live(harness: Harness) -> None:
-    await harness.hub.store.add_contact("ann", "bob", 0.0)
+    await harness.shell.store.add_contact("ann", "bob", 0.0)
     bob = await signed_in(harness, "bob")
     ann, _ = await agent_on_duty(harness, "ann")
     seen = await bob.until(ContactStatus, lambda s: s.presence is ContactPresence.ONLINE)
@@ -81,7 +81,7 @@ async def test_contacts_see_presence_change_live(harness: Harness) -> None:
 
 
 async def test_messages_reach_an_offline_colleague_at_sign_in_once(harness: Harness) -> None:
-    await harness.hub.store.add_contact("ann", "carl", 0.0)
+    await harness.shell.store.add_contact("ann", "carl", 0.0)
     ann = await signed_in(harness, "ann")
     card = BusinessContext(kind="incident", id="4711", title="Printer on fire", fields={"priority": "very high"})
     await ann.send(ImSend(peer="carl", client_msg_id="m1", text="Can you look at this?", context=card))
@@ -112,7 +112,7 @@ async def test_messages_reach_an_offline_colleague_at_sign_in_once(harness: Harn
 
 
 async def test_five_channels_then_a_clear_refusal(harness: Harness) -> None:
-    store = harness.hub.store
+    store = harness.shell.store
     for name in ("p1", "p2", "p3", "p4", "p5", "p6"):
         from onduty.server.store import AgentRecord
 
@@ -132,7 +132,7 @@ async def test_five_channels_then_a_clear_refusal(harness: Harness) -> None:
 
 
 async def test_busy_and_away_count_as_busy(harness: Harness) -> None:
-    await harness.hub.store.add_contact("ann", "bob", 0.0)
+    await harness.shell.store.add_contact("ann", "bob", 0.0)
     bob = await signed_in(harness, "bob")
     ann = await signed_in(harness, "ann")
     assert (await bob.until(ContactStatus)).presence is ContactPresence.ONLINE
@@ -141,7 +141,7 @@ async def test_busy_and_away_count_as_busy(harness: Harness) -> None:
 
 
 async def test_a_chat_card_lets_the_colleague_read_that_transcript(harness: Harness) -> None:
-    await harness.hub.store.add_contact("ann", "carl", 0.0)
+    await harness.shell.store.add_contact("ann", "carl", 0.0)
     ann, _ = await agent_on_duty(harness, "ann")
     _rita, requested = await request(harness)
     await ann.until(ChatAssigned)
@@ -156,7 +156,7 @@ async def test_a_chat_card_lets_the_colleague_read_that_transcript(harness: Harn
 
 
 async def test_a_chat_card_can_only_pass_on_what_the_sender_may_read(harness: Harness) -> None:
-    await harness.hub.store.add_contact("carl", "bob", 0.0)
+    await harness.shell.store.add_contact("carl", "bob", 0.0)
     ann, _ = await agent_on_duty(harness, "ann")
     _rita, requested = await request(harness)  # cim-emea: not carl's queue
     await ann.until(ChatAssigned)
@@ -164,4 +164,4 @@ async def test_a_chat_card_can_only_pass_on_what_the_sender_may_read(harness: Ha
     card = BusinessContext(kind="chat", id=requested.chat_id, title="not mine")
     await carl.send(ImSend(peer="bob", client_msg_id="x1", text="look", context=card))
     assert (await carl.until(Error)).code is ErrorCode.NOT_ALLOWED
-    assert await harness.hub.store.im_history("carl", "bob", 0) == []
+    assert await harness.shell.store.im_history("carl", "bob", 0) == []

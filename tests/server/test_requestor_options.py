@@ -98,7 +98,7 @@ async def test_a_callback_needs_a_real_phone_number_or_address(
     rita = await harness.connect("/ws/requestor")
     await rita.send(LeaveCallback(queue="cim-emea", name="Rita", text="x", phone=phone, email=email))
     assert (await rita.expect(Error)).code is code
-    assert await harness.hub.store.list_callbacks(["cim-emea"]) == []
+    assert await harness.shell.store.list_callbacks(["cim-emea"]) == []
 
 
 async def test_after_try_again_later_the_requestor_can_leave_an_email_for_that_chat(harness: Harness) -> None:
@@ -109,7 +109,7 @@ async def test_after_try_again_later_the_requestor_can_leave_an_email_for_that_c
     await rita.send(LeaveCallback(queue="cim-emea", name="Rita", text="mail me", email="rita@example.com",
                                   chat_id=requested.chat_id))
     await rita.expect(CallbackSaved)
-    stored = await harness.hub.store.list_callbacks(["cim-emea"])
+    stored = await harness.shell.store.list_callbacks(["cim-emea"])
     assert [(c.chat_id, c.email) for c in stored] == [(requested.chat_id, "rita@example.com")]
 
 
@@ -120,7 +120,7 @@ async def test_b2b_callbacks_need_a_valid_site_token_and_carry_the_verified_user
     token = sign_site_token("site-secret", "shop", "BP-1", "Bea Buyer", harness.clock() + 600)
     await rita.send(LeaveCallback(queue="shop-b2b", name="anon", text="x", email="a@example.com", site_token=token))
     await rita.expect(CallbackSaved)
-    [stored] = await harness.hub.store.list_callbacks(["shop-b2b"])
+    [stored] = await harness.shell.store.list_callbacks(["shop-b2b"])
     assert (stored.name, stored.verified_id) == ("Bea Buyer", "BP-1")
 
 

@@ -101,7 +101,7 @@ async def test_a_second_sign_in_replaces_the_first_connection(harness: Harness) 
     # the transport before the client's reply, so the aiohttp client reports 1000 or 1006.
     assert await first.closed() in (1000, 1006)
     # The chat goes on over the new connection; the old one going away changes nothing.
-    assert harness.hub.router.agent_status("ann").connected
+    assert harness.shell.routing.agent_status("ann").connected
     await rita.expect(AgentJoined)
     seq = await _say(rita, requested.chat_id, "r1", "still there?")
     assert (await second.until(ChatMessage, lambda m: m.seq == seq)).text == "still there?"

@@ -45,7 +45,7 @@ async def test_lost_agent_keeps_chat_for_grace_then_it_goes_back_to_the_line(har
     await rita.expect(AgentJoined)
     await ann.close()
     await harness.advance(59)
-    assert harness.hub.router.chat_agent(requested.chat_id) == "ann"
+    assert (view := harness.shell.routing.chat(requested.chat_id)) is not None and view.agent == "ann"
     await harness.advance(1)
     assert (await rita.expect(ChatRequeued)).chat_id == requested.chat_id
     assert (await rita.expect(Waiting)).position == 1
@@ -62,6 +62,6 @@ async def test_requestor_who_does_not_come_back_leaves_the_line(harness: Harness
     await rita.close()
     await harness.advance(60)
     ann, _ = await agent_on_duty(harness, "ann")
-    assert harness.hub.router.chat_state(requested.chat_id) is None
-    assert harness.hub.router.agent_status("ann").chats == ()
+    assert harness.shell.routing.chat(requested.chat_id) is None
+    assert harness.shell.routing.agent_status("ann").chats == ()
     await ann.close()

@@ -38,7 +38,7 @@ async def test_the_store_is_a_store_of_every_role(store: Store) -> None:
 
 
 async def test_writes_for_one_chat_are_applied_in_the_order_they_start(with_queue: Store) -> None:
-    """Fire-and-forget writes (tasks, as the hub's ``background``) are applied in task order."""
+    """Fire-and-forget writes (tasks, as the shell's ``background``) are applied in task order."""
     store = with_queue
     await store.add_agent(AgentRecord("bob", "Bob", "eu", "x", ("q1",), "h"))
     tasks = [

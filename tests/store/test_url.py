@@ -9,7 +9,7 @@ import pytest
 
 from onduty.server.cli import main
 from onduty.server.config import ServerConfig, load_config
-from onduty.server.shell.app import HUB, make_app
+from onduty.server.shell.app import SHELL, make_app
 from onduty.server.store import StoreError, StoreUrlError, open_store
 from onduty.server.store.sqlite import SqliteStore
 from onduty.server.store.url import default_url, sqlite_url
@@ -70,7 +70,7 @@ def test_bad_urls_are_refused_with_a_clear_message(url: str, message: str) -> No
 def test_make_app_builds_its_store_from_the_setting(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere" / "chat.db"
     app = make_app(ServerConfig(data_dir=tmp_path / "data", store=sqlite_url(target)))
-    assert HUB not in app  # built, not opened: the store opens with the app
+    assert SHELL not in app  # built, not opened: the store opens with the app
     with pytest.raises(StoreUrlError):
         make_app(ServerConfig(data_dir=tmp_path / "data", store="redis://x"))
 

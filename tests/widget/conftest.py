@@ -25,8 +25,8 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from onduty.client.net.agent import AgentClient
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
-from onduty.server.shell.app import HUB, make_app
-from onduty.server.shell.hub import Hub
+from onduty.server.shell.app import SHELL, make_app
+from onduty.server.shell.wiring import Shell
 from onduty.server.store import AgentRecord, QueueRecord, SiteRecord
 from onduty.server.store.sqlite import SqliteStore
 from onduty.shared.messages import Message
@@ -86,8 +86,8 @@ class Shop:
     agents: list[AgentClient] = field(default_factory=list)
 
     @property
-    def hub(self) -> Hub:
-        return self.app[HUB]
+    def shell(self) -> Shell:
+        return self.app[SHELL]
 
     @property
     def base(self) -> str:
@@ -98,7 +98,7 @@ class Shop:
 
     def advance(self, seconds: float) -> None:
         self.clock.offset += seconds
-        self.hub.wake()
+        self.shell.routing.wake()
 
     async def agent(self, username: str, *, on_duty: bool = True) -> AgentClient:
         client = AgentClient(self.base, username, password=PASSWORD, request_timeout=WAIT)

@@ -39,11 +39,11 @@ def record_frames(page: Page) -> list[dict[str, Any]]:
 
 
 class HeldStore:
-    """Wraps the hub's ``append_message``: a message with text in ``hold`` waits until released; one with text
+    """Wraps the shell's ``append_message``: a message with text in ``hold`` waits until released; one with text
     in ``refuse`` is refused once as ``unavailable`` (the database failed: nothing stored)."""
 
     def __init__(self, shop: Shop, hold: str, refuse: str | None = None) -> None:
-        self.original: Callable[..., Awaitable[tuple[StoredMessage, bool]]] = shop.hub.store.append_message
+        self.original: Callable[..., Awaitable[tuple[StoredMessage, bool]]] = shop.shell.store.append_message
         self.hold, self.refuse = hold, refuse
         self.entered, self.released = asyncio.Event(), asyncio.Event()
         self.refused: list[str | None] = []
@@ -90,7 +90,7 @@ async def test_a_refused_send_fails_its_own_bubble_even_when_answered_first(
     await say(page, "second")
     await expect(page.locator(".od-own .od-state")).to_have_text(["Sent", "Sending", "Sending"])
     held = HeldStore(shop, hold="first", refuse="second")
-    monkeypatch.setattr(shop.hub.store, "append_message", held.append_message)
+    monkeypatch.setattr(shop.shell.store, "append_message", held.append_message)
     await page.context.set_offline(False)
     await held.wait_entered()
     await expect(state(page, "second")).to_have_class(re.compile(r"\bod-state-failed\b"))
@@ -107,7 +107,7 @@ async def test_a_refused_send_fails_its_own_bubble_even_when_answered_first(
     await next_event(ann, ChatMessage, lambda m: m.text == "second")
     await expect(state(page, "second")).to_have_text("Sent")
     await expect(page.locator(".od-own .od-state")).to_have_text(["Sent", "Sent", "Sent"])
-    stored = await shop.hub.store.messages_after(chat_id, 0, limit=100)
+    stored = await shop.shell.store.messages_after(chat_id, 0, limit=100)
     assert [m.text for m in stored] == ["Hello", "first", "second"]
     assert [m.client_msg_id for m in stored if m.text == "second"] == held.refused
 
@@ -129,7 +129,7 @@ async def test_a_send_stored_after_the_chat_ended_still_turns_sent(
     page: Page = await new_page()
     ann, chat_id = await started_chat(shop, page)
     held = HeldStore(shop, hold="last words")
-    monkeypatch.setattr(shop.hub.store, "append_message", held.append_message)
+    monkeypatch.setattr(shop.shell.store, "append_message", held.append_message)
 
     await say(page, "last words")
     await held.wait_entered()
@@ -140,4 +140,4 @@ async def test_a_send_stored_after_the_chat_ended_still_turns_sent(
     # the widget keeps the connection until its send is answered
     held.released.set()
     await expect(state(page, "last words")).to_have_text("Sent")
-    assert [m.text for m in await shop.hub.store.messages_after(chat_id, 0, limit=100)] == ["Hello", "last words"]
+    assert [m.text for m in await shop.shell.store.messages_after(chat_id, 0, limit=100)] == ["Hello", "last words"]

@@ -62,7 +62,7 @@ async def test_files_both_ways(shop: Shop, new_page: Callable[..., Any], tmp_pat
     refused = page.locator(".od-own", has_text="setup.exe")
     await expect(refused.locator(".od-msg-error")).to_contain_text("The file was not accepted: .exe not accepted")
     await expect(refused.locator(".od-state")).to_have_text("Not sent")
-    assert [m.file.name for m in await shop.hub.store.messages_after(chat_id, 0, limit=100) if m.file] == [
+    assert [m.file.name for m in await shop.shell.store.messages_after(chat_id, 0, limit=100) if m.file] == [
         "invoice.pdf", "manual.txt",
     ]
 
@@ -90,7 +90,7 @@ async def test_b2b_valid_forged_and_missing_site_token(shop: Shop, new_page: Cal
         "We could not verify your sign-in (it may have expired). Please reload the page or sign in again."
     )
     assert await page.locator(".od-composer").count() == 0
-    assert shop.hub.sessions == {}
+    assert shop.shell.delivery.count() == 0
 
     # valid: the agent sees the verified user and the business partner
     page = await new_page()

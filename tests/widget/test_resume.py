@@ -17,7 +17,7 @@ from .steps import open_widget, request_chat, say
 
 async def texts_of(shop: Shop, chat_id: str) -> list[str]:
     """What the server stored for the chat, in seq order."""
-    return [m.text for m in await shop.hub.store.messages_after(chat_id, 0, limit=1000)]
+    return [m.text for m in await shop.shell.store.messages_after(chat_id, 0, limit=1000)]
 
 
 async def test_reload_and_network_drop_resume_without_loss_or_duplicates(

@@ -21,7 +21,7 @@ GUIDE = b"%PDF-1.4\n% packing guide\n" + b"0" * 180_000
 
 
 async def test_screenshot_mid_chat(shop: Shop, new_page: Callable[..., Any], tmp_path: Path) -> None:
-    await shop.hub.store.add_agent(
+    await shop.shell.store.add_agent(
         AgentRecord("jana", "Jana Novak", "EMEA", "CIM", ("cim-emea",), Passwords(1, 64).hash(PASSWORD))
     )
     jana = await shop.agent("jana")

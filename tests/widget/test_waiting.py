@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
-from onduty.shared.types import Presence
+from onduty.shared.types import ChatState, Presence
 
 from .conftest import Shop
 from .steps import open_widget, request_chat
@@ -36,7 +36,7 @@ async def test_waiting_line_live_position_and_drop_with_callback(shop: Shop, new
     await expect(second.locator(".od-position")).to_have_text("You are next in line.")
 
     # the queue's limit passes: "all agents are busy", and the callback form instead
-    chat_id = next(iter(shop.hub.sessions))
+    chat_id = next(r.chat_id for r in await shop.shell.store.open_chats() if r.state is ChatState.WAITING)
     shop.advance(121)
     await expect(second.locator(".od-callout-title")).to_have_text("All agents are busy")
     await expect(second.locator(".od-callout")).to_contain_text("please try again later")
@@ -86,7 +86,7 @@ async def test_nobody_on_duty_offers_callback_at_once_german_keyboard_narrow(
     await form.get_by_label("Wobei können wir Ihnen helfen?").fill("Rückruf wegen Lieferung")
     await form.get_by_label("E-Mail").press("Enter")
     await expect(page.locator(".od-callout-thanks")).to_have_text("Vielen Dank. Unser Team meldet sich bei Ihnen.")
-    assert shop.hub.sessions == {}
+    assert shop.shell.delivery.count() == 0
     callbacks = await ann.list_callbacks(queue="cim-emea")
     assert [(c.email, c.text) for c in callbacks] == [("rita@example.org", "Rückruf wegen Lieferung")]
 

@@ -1,0 +1,174 @@
+"""The shell's parts wired together: the ports, the store, and the few steps that span them.
+
+:func:`build_shell` is the one place that knows the in-process implementations. A
+:class:`Shell` holds no state of its own: chat state is routing's, connections are
+presence's and delivery's, everything durable is the store's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from onduty.server.config import ServerConfig
+from onduty.server.core import RouterConfig
+from onduty.server.core import events as ev
+from onduty.server.shell.collab import Collaboration
+from onduty.server.shell.delivery import LocalDelivery
+from onduty.server.shell.handover import Handovers
+from onduty.server.shell.peer import Peer
+from onduty.server.shell.performer import Performer
+from onduty.server.shell.ports import Delivery, Presence, Routing
+from onduty.server.shell.presence import LocalPresence
+from onduty.server.shell.queues import Queues
+from onduty.server.shell.routing import LocalRouting
+from onduty.server.shell.sessions import ChatSession
+from onduty.server.shell.views import agent_status, ended_frame, open_chat_info
+from onduty.server.shell.writes import Writes
+from onduty.server.store import Store, StoredMessage
+from onduty.shared.codec import Codec
+from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
+from onduty.shared.messages import ChatAssigned, ChatEnded, PeerTyping
+from onduty.shared.types import AgentProfile, ChatInfo, FileRef, Role
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Shell:
+    config: ServerConfig
+    store: Store
+    clock: Clock
+    routing: Routing
+    delivery: Delivery
+    presence: Presence
+    writes: Writes
+    queues: Queues
+    collab: Collaboration
+    handovers: Handovers
+    performer: Performer
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Configure every queue, restore every open chat and who was On Duty, start the timers."""
+        now = self.clock()
+        await self.queues.load()
+        restored = 0
+        for record in await self.store.open_chats():
+            if record.agent is not None:
+                agent = await self.store.get_agent(record.agent)
+                if agent is not None:
+                    self.presence.learn(agent.username, agent.display_name)
+                    self.routing.submit(ev.AgentConfigured(now, agent.username, agent.queues, agent.capacity))
+            self.delivery.open(record, record.last_seq)
+            self.routing.submit(ev.ChatRestored(now, record.chat_id, record.queue, record.state, record.agent,
+                                                record.requested_at, record.assigned_at, record.ended_at,
+                                                record.end_reason))
+            restored += 1
+        for state in (await self.store.agent_states()).values():
+            agent = await self.store.get_agent(state.username) if state.on_duty else None
+            if agent is not None:
+                self.presence.learn(agent.username, agent.display_name)
+                self.performer.saved_state[agent.username] = (state.on_duty, state.presence)
+                self.routing.submit(ev.AgentRestored(now, agent.username, agent.queues, agent.capacity,
+                                                     state.on_duty, state.presence))
+        log.info("shell started", extra={"restored_chats": restored})
+        await self.routing.start()
+
+    async def stop(self) -> None:
+        self.queues.stop()
+        await self.routing.stop()
+        await self.writes.drain()
+
+    # --- agents ----------------------------------------------------------------------------
+
+    def agent_online(self, profile: AgentProfile, peer: Peer, cursors: dict[str, int]) -> None:
+        """A signed-in agent connection: replaces an older one, resumes its chats."""
+        username = profile.username
+        old = self.presence.connect(profile, peer)
+        if old is not None:
+            self._detach_chats(username, old)
+            old.error(ErrorCode.REPLACED, "signed in on another connection")
+            old.close(CloseCode.NORMAL, ErrorCode.REPLACED.value)
+        now = self.clock()
+        self.routing.submit(ev.AgentConfigured(now, username, tuple(profile.queues), profile.capacity))
+        self.routing.submit(ev.AgentConnected(now, username))
+        peer.send(agent_status(self.routing.agent_status(username)))
+        for chat_id in self.routing.agent_chats(username):
+            session = self.delivery.session(chat_id)
+            if session is None or session.peer(Role.AGENT) is peer:
+                continue
+            info = self.chat_info(session)
+            waited = max(0.0, (info.assigned_at or info.created_at) - info.created_at)
+            assigned = ChatAssigned(chat=info, waited_s=waited, resumed=True)
+            self.delivery.attach(chat_id, Role.AGENT, peer, cursors.get(chat_id, 0), assigned)
+        for queue in profile.queues:
+            peer.send(self.queues.status(queue))
+        self.handovers.resend(username)
+
+    def agent_offline(self, username: str, peer: Peer, signed_out: bool) -> None:
+        """The agent's connection ended; nothing changes when a newer one replaced it already."""
+        if not self.presence.disconnect(username, peer):
+            return
+        self._detach_chats(username, peer)
+        self.routing.submit(ev.AgentDisconnected(self.clock(), username, signed_out))
+
+    def _detach_chats(self, username: str, peer: Peer) -> None:
+        for chat_id in self.routing.agent_chats(username):
+            self.delivery.detach(chat_id, Role.AGENT, peer)
+
+    # --- chats -----------------------------------------------------------------------------
+
+    async def post(self, session: ChatSession, sender: Role, sender_name: str, text: str,
+                   client_msg_id: str | None, file: FileRef | None = None) -> tuple[StoredMessage, bool]:
+        """Store a message (durably), then deliver it; a resent client_msg_id is not stored twice."""
+        message, new = await self.store.append_message(
+            session.chat_id, sender, sender_name, text, self.clock(), client_msg_id, file
+        )
+        if new:
+            self.delivery.stored(message)
+        return message, new
+
+    def typing(self, session: ChatSession, sender: Role, name: str, active: bool) -> None:
+        """Relay a typing indicator to the other side, if attached; never stored."""
+        other = Role.REQUESTOR if sender is Role.AGENT else Role.AGENT
+        self.delivery.to_party(session.chat_id, other,
+                               PeerTyping(chat_id=session.chat_id, sender=sender, name=name, active=active))
+
+    def ack(self, session: ChatSession, party: Role, seq: int) -> None:
+        """Record a delivery cursor. An ack beyond the chat's last message is refused: a later
+        resume would skip what it claims."""
+        if seq > session.last_seq:
+            raise ProtocolError(ErrorCode.INVALID_VALUE, f"ack of seq {seq}: the chat's last is {session.last_seq}")
+        self.writes.ack(session.chat_id, party, seq)
+
+    def chat_info(self, session: ChatSession) -> ChatInfo:
+        return open_chat_info(self.routing, self.presence, session)
+
+    def ended_frame(self, chat_id: str) -> ChatEnded | None:
+        return ended_frame(self.routing, chat_id)
+
+
+def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock) -> Shell:
+    """The in-process shell: one routing owner, presence and delivery for this process's connections."""
+    routing = LocalRouting(
+        RouterConfig(
+            agent_grace_s=config.agent_grace_s,
+            requestor_grace_s=config.requestor_grace_s,
+            discussion_timeout_s=config.discussion_timeout_s,
+        ),
+        clock,
+    )
+    presence = LocalPresence()
+    writes = Writes(store)
+    delivery = LocalDelivery(presence, codec, store, writes)
+    queues = Queues(store, routing, delivery, clock, config.queue_status_interval_s)
+    collab = Collaboration(routing, delivery, presence, store, clock)
+    handovers = Handovers(routing, delivery, presence, store, writes, collab, clock)
+    performer = Performer(routing, delivery, presence, store, writes, queues, handovers, collab, clock)
+    routing.bind(performer)
+    return Shell(config, store, clock, routing, delivery, presence, writes, queues, collab, handovers, performer)
