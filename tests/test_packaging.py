@@ -32,7 +32,8 @@ def test_wheel_holds_only_the_onduty_namespace(tmp_path: Path) -> None:
     top = {n.split("/")[0] for n in names}
     assert top == {"onduty", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
     for module in (
-        "onduty/shared/codec.py", "onduty/shared/messages.py", "onduty/server/core/router.py",
+        "onduty/shared/codec.py", "onduty/shared/messages/__init__.py", "onduty/shared/messages/registry.py",
+        "onduty/server/core/router.py",
         "onduty/server/shell/app.py", "onduty/server/store/sqlite.py", "onduty/server/cli.py",
         "onduty/client/net/__init__.py", "onduty/client/loadgen/cli.py",
     ):

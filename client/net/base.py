@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -160,14 +160,10 @@ class ChatClient:
 
     # --- for subclasses --------------------------------------------------------------------
 
-    async def _request(
-        self, message: Message, reply: type[M], match: Callable[[Message], bool] | None = None,
-    ) -> M:
+    async def _request(self, message: Message, reply: type[M]) -> M:
         """Write ``message`` (with a fresh ``req``) once ready; return the ``reply`` carrying that ``req``.
 
         An ``error`` carrying it raises RequestFailed; a drop before the answer raises ConnectionLost.
-        ``match`` is ignored (replies are found by ``req``); it is accepted so that callers written
-        for the older signature (tests/app/test_agent_tools.py) keep working until they drop it.
         """
         if REPLIES.get(type(message)) is not reply:
             raise TypeError(f"{message.TYPE} is answered by {REPLIES.get(type(message))}, not {reply.TYPE}")

@@ -132,7 +132,7 @@ async def test_agent_tools_against_the_server(
         carl = RequestorClient(live_server.url, request_timeout=WAIT)
         await carl.start()
         await carl._request(LeaveCallback(queue="cim-emea", name="Carl Caller", text="Call me", phone="+49 89 1234567"),
-                            CallbackSaved, lambda m: isinstance(m, CallbackSaved))
+                            CallbackSaved)
         await carl.close()
         await until(session.changed, lambda: session.view.callbacks == 1)
         assert "Callback requests (1)…" in action_texts(app.tray.menu)

@@ -1,0 +1,105 @@
+"""Which messages each side may send, and the reply of each request.
+
+The codec compiles ``ALL_MESSAGES`` and decodes what a side accepts (``SERVER_MESSAGES`` on a client,
+``AGENT_MESSAGES`` / ``REQUESTOR_MESSAGES`` on the server's two endpoints); the tuples' order is the
+order of the protocol tests and docs."""
+
+from __future__ import annotations
+
+from onduty.shared.messages.agent import (
+    AgentStatus,
+    CallbackList,
+    CannedList,
+    ChatAssigned,
+    ChatClosed,
+    ChatList,
+    CloseChat,
+    GetCanned,
+    GetTranscript,
+    ListCallbacks,
+    ListChats,
+    Login,
+    LoginOk,
+    Logout,
+    MemoSaved,
+    QueueStatus,
+    SaveMemo,
+    SetDuty,
+    SetPresence,
+    Transcript,
+)
+from onduty.shared.messages.base import Message
+from onduty.shared.messages.chat import Ack, ChatEnded, ChatMessage, EndChat, PeerTyping, Send, Sent, Typing
+from onduty.shared.messages.colleagues import (
+    AddContact,
+    Channel,
+    CloseChannel,
+    Contacts,
+    ContactStatus,
+    Directory,
+    FindColleagues,
+    GetImHistory,
+    ImAck,
+    ImMessage,
+    ImSend,
+    ImSent,
+    OpenChannel,
+    RemoveContact,
+)
+from onduty.shared.messages.handover import (
+    AnswerDiscussion,
+    CancelDiscussion,
+    ColdTransfer,
+    Discuss,
+    DiscussionMessage,
+    DiscussionOffer,
+    DiscussionSay,
+    DiscussionUpdate,
+    GetPartners,
+    Partners,
+    Transfer,
+)
+from onduty.shared.messages.requestor import (
+    AgentJoined,
+    CallbackSaved,
+    ChatRequested,
+    ChatRequeued,
+    GetQueueInfo,
+    LeaveCallback,
+    QueueInfo,
+    RequestChat,
+    ResumeChat,
+    Waiting,
+)
+from onduty.shared.messages.session import Error, Hello, Welcome
+
+AGENT_MESSAGES: tuple[type[Message], ...] = (
+    Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
+    GetCanned, SaveMemo, ListCallbacks, GetPartners, Discuss, AnswerDiscussion, DiscussionSay, CancelDiscussion,
+    Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
+    GetImHistory,
+)
+REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
+    Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat,
+)
+CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
+SERVER_MESSAGES: tuple[type[Message], ...] = (
+    Welcome, Error, LoginOk, AgentStatus, ChatAssigned, ChatClosed, QueueStatus, ChatList, Transcript,
+    CannedList, MemoSaved, CallbackList, Partners, DiscussionOffer, DiscussionUpdate, DiscussionMessage, Directory,
+    Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
+    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
+)
+ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
+
+REPLIES: dict[type[Message], type[Message] | None] = {
+    Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,
+    Ack: None, Typing: None, EndChat: ChatEnded, CloseChat: ChatClosed, ListChats: ChatList,
+    GetTranscript: Transcript, GetCanned: CannedList, SaveMemo: MemoSaved, ListCallbacks: CallbackList,
+    GetPartners: Partners, Discuss: DiscussionUpdate, AnswerDiscussion: DiscussionUpdate,
+    DiscussionSay: DiscussionMessage, CancelDiscussion: DiscussionUpdate, Transfer: DiscussionUpdate,
+    ColdTransfer: ChatClosed, FindColleagues: Directory, AddContact: Contacts, RemoveContact: Contacts,
+    OpenChannel: Channel, CloseChannel: None, ImSend: ImSent, ImAck: None, GetImHistory: Channel,
+    GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
+}
+"""The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
+on success, only an ``error`` (with ``req``) on failure."""
