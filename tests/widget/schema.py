@@ -1,4 +1,4 @@
-"""The widget's copy of the wire schema (widget/src/schema.json), derived from shared/messages.py.
+"""The widget's copy of the wire schema (widget/src/schema.json), derived from shared/messages/.
 
 DESIGN.md: one schema, the widget's JS mirrors it. ``expected()`` describes every message of the
 requestor endpoint and every value type inside them the way the widget checks frames; the test

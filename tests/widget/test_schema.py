@@ -1,4 +1,4 @@
-"""The widget bundles a copy of the wire schema; it must say what shared/messages.py says."""
+"""The widget bundles a copy of the wire schema; it must say what shared/messages/ says."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 // The wire protocol of /ws/requestor (docs/protocol.md): one msgpack map per binary frame,
-// {t: type, ...fields}. schema.json is generated from shared/messages.py (tests check it),
+// {t: type, ...fields}. schema.json is generated from shared/messages/ (tests check it),
 // so frames are checked here against the same schema the server decodes with.
 // Protocol 2: every request carries a fresh `req` (nextReq()); the server echoes it in the one frame
 // that answers it and in any `error` about it, so replies are matched by `req`, never by order.
