@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,10 @@ class ServerConfig:
     port: int = 8765
     data_dir: Path = field(default_factory=default_data_dir)
     allowed_origins: tuple[str, ...] = ()
-    """Origins (``https://shop.example.com``) allowed on the requestor endpoint besides our own."""
+    """Origins (``https://shop.example.com``) allowed on the requestor endpoint besides our own; ``*``: any.
+
+    Each is compared exactly with the browser's ``Origin`` header, so it must be written as a browser
+    sends it (:func:`check_origin`); in the environment the list is comma-separated."""
     heartbeat_s: float = 20.0
     max_frame: int = 64 * 1024
     outbox_frames: int = 2048
@@ -67,6 +71,10 @@ class ServerConfig:
     store: str = ""
     """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
 
+    def __post_init__(self) -> None:
+        for origin in self.allowed_origins:
+            check_origin(origin)
+
     @property
     def db_path(self) -> Path:
         return self.data_dir / "onduty.sqlite3"
@@ -83,13 +91,73 @@ class ServerConfig:
 
 
 class ConfigError(ValueError):
-    """A configuration value is missing, unknown or of the wrong type."""
+    """A configuration value is missing, unknown, of the wrong type or not in its format."""
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ServerConfig)}
 
+ORIGIN_FORMAT = "a comma-separated list of scheme://host[:port] (http or https), or *"
+_ORIGIN = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-f:.]+\]|[^/:?#@\[\]]+)(?::(?P<port>[0-9]*))?")
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+_DEFAULT_PORT = {"http": 80, "https": 443}
 
-def _coerce(name: str, value: Any) -> Any:
+
+def check_origin(origin: str, setting: str = "allowed_origins") -> str:
+    """``origin`` if it is one a browser can send (``https://shop.example.com``, ``http://10.0.0.5:8080``)
+    or ``*``; else :class:`ConfigError` saying what is wrong.
+
+    The server compares origins as strings with the ``Origin`` header, which browsers serialise as
+    lowercase ``scheme://host`` plus ``:port`` only when it is not the scheme's default; a value in
+    any other spelling would never match, so it is refused rather than silently refusing every page."""
+    if origin == "*":
+        return origin
+
+    def bad(reason: str) -> ConfigError:
+        return ConfigError(f"{setting}: {origin!r} is not an origin: {reason}; expected {ORIGIN_FORMAT}")
+
+    if origin[:1] in ('[', '"', "'"):
+        raise bad("give the origins comma-separated, not as a JSON list or quoted")
+    if any(c.isspace() for c in origin):
+        raise bad("separate origins with commas, not spaces")
+    if "," in origin:
+        raise bad("one origin per list item")
+    if origin != origin.lower():
+        raise bad("write it in lowercase, as browsers send it")
+    m = _ORIGIN.fullmatch(origin)
+    if m is None:
+        if "://" not in origin:
+            raise bad("it needs a scheme, e.g. https://shop.example.com")
+        raise bad("an origin has no user, path, query or fragment (not even a trailing /)")
+    scheme, host, port = m["scheme"], m["host"], m["port"]
+    if scheme not in _DEFAULT_PORT:
+        raise bad("the scheme must be http or https")
+    if not host.startswith("[") and not all(_LABEL.fullmatch(label) for label in host.split(".")):
+        raise bad(f"{host!r} is not a host name (write a non-ASCII name in its xn-- form)")
+    if port is not None:
+        if not port.isdigit() or not 1 <= int(port) <= 65535 or port.startswith("0"):
+            raise bad("the port must be a number from 1 to 65535")
+        if int(port) == _DEFAULT_PORT[scheme]:
+            raise bad(f"leave out the default port :{port} (browsers do)")
+    return origin
+
+
+def parse_origins(value: Any, setting: str = "allowed_origins") -> tuple[str, ...]:
+    """``allowed_origins`` from a comma-separated string (environment, TOML) or a TOML array of strings.
+
+    Blanks around each origin and empty items (a trailing comma) are dropped."""
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list | tuple) and all(isinstance(i, str) for i in value):
+        items = list(value)
+    else:
+        raise ConfigError(f"{setting}: {value!r} is not {ORIGIN_FORMAT}")
+    return tuple(check_origin(item.strip(), setting) for item in items if item.strip())
+
+
+def _coerce(name: str, value: Any, setting: str | None = None) -> Any:
+    """``value`` as the type of setting ``name``; ``setting`` names where it came from in an error."""
+    if name == "allowed_origins":
+        return parse_origins(value, setting or name)
     default = ServerConfig()
     current = getattr(default, name)
     try:
@@ -106,7 +174,7 @@ def _coerce(name: str, value: Any) -> Any:
             return tuple(str(i).strip() for i in items if str(i).strip())
         return str(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name}: {value!r} is not a valid {type(current).__name__}") from exc
+        raise ConfigError(f"{setting or name}: {value!r} is not a valid {type(current).__name__}") from exc
 
 
 def load_config(
@@ -125,10 +193,10 @@ def load_config(
         for key, value in section.items():
             if key not in _FIELDS:
                 raise ConfigError(f"{config_file}: unknown setting {key!r}")
-            values[key] = _coerce(key, value)
+            values[key] = _coerce(key, value, f"{config_file}: {key}")
     for key, value in (env if env is not None else os.environ).items():
         if key.startswith("ONDUTY_") and (name := key[7:].lower()) in _FIELDS:
-            values[name] = _coerce(name, value)
+            values[name] = _coerce(name, value, key)
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = _coerce(key, value)
