@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -71,14 +72,28 @@ def sign_site_token(secret: str, site: str, subject: str, name: str, expires_at:
     return f"{payload}.{_b64(mac)}"
 
 
+SITE_CLAIM_LIMITS = {"site": 64, "sub": 256, "name": 128}
+"""Longest text per payload key: what the wire schema lets agents receive (``RequestorInfo``)."""
+
+
 def read_site_token(token: str) -> SiteClaims:
     """Parse without verifying (to find the site whose secret checks it)."""
     try:
         payload_part, _mac = token.split(".")
         data = json.loads(_unb64(payload_part))
-        return SiteClaims(str(data["site"]), str(data["sub"]), str(data["name"]), float(data["exp"]))
+        texts = {key: data[key] for key in SITE_CLAIM_LIMITS}
+        exp = data["exp"]
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ProtocolError(ErrorCode.BAD_SITE_TOKEN, "not a site token") from None
+    for key, limit in SITE_CLAIM_LIMITS.items():
+        value = texts[key]
+        if not isinstance(value, str) or not value.strip():
+            raise ProtocolError(ErrorCode.BAD_SITE_TOKEN, f"{key} must be a non-empty JSON string")
+        if len(value) > limit:
+            raise ProtocolError(ErrorCode.BAD_SITE_TOKEN, f"{key} is longer than {limit} characters")
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+        raise ProtocolError(ErrorCode.BAD_SITE_TOKEN, "exp must be a JSON number (Unix seconds)")
+    return SiteClaims(texts["site"], texts["sub"], texts["name"], float(exp))
 
 
 def verify_site_token(token: str, secret: str, now: float) -> SiteClaims:

@@ -81,7 +81,7 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
 
     async def requestor_ws(request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
-        if origin is not None and not origin_allowed(origin, request, config.allowed_origins):
+        if origin is not None and not origin_allowed(origin, request, config):
             return await refuse_origin(request, origin)
         return await serve(request, requestor_codec, "requestor",
                            lambda shell, peer: RequestorEndpoint(shell, peer, config))

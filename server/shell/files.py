@@ -103,7 +103,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callab
         refuse(403, ErrorCode.NOT_ALLOWED, "this token does not give access to that chat", cors)
 
     async def upload(request: web.Request) -> web.Response:
-        cors = cors_headers(request, config.allowed_origins)
+        cors = cors_headers(request, config)
         shell, chat_id = shell_of(request), checked(request.match_info["chat_id"], "chat_id", cors, 64)
         who = await caller(request, shell, chat_id, cors)
         session, view = shell.delivery.session(chat_id), shell.routing.chat(chat_id)
@@ -180,7 +180,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callab
 
     async def download(request: web.Request) -> web.StreamResponse:
         shell = shell_of(request)
-        cors = cors_headers(request, config.allowed_origins)
+        cors = cors_headers(request, config)
         record = await shell.store.get_file(checked(request.match_info["file_id"], "file_id", cors, 64))
         if record is None:
             refuse(404, ErrorCode.UNKNOWN_CHAT, "no such file", cors)
@@ -201,7 +201,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callab
         return web.FileResponse(files_dir / record.file_id, headers=headers)
 
     async def preflight(request: web.Request) -> web.Response:
-        cors = cors_headers(request, config.allowed_origins)
+        cors = cors_headers(request, config)
         if not cors:
             refuse(403, ErrorCode.ORIGIN_NOT_ALLOWED, "this origin may not use the files API")
         return web.Response(status=204, headers=cors)

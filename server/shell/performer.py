@@ -51,6 +51,8 @@ class Performer:
         self.clock = clock
         self.saved_state: dict[str, tuple[bool, PresenceState]] = {}
         """Duty and presence per agent as last written to the store (they survive a restart)."""
+        self.statuses_told: dict[str, int] = {}
+        """``agent_status`` frames delivered per agent (a sign-in tells its status exactly once)."""
 
     def __call__(self, d: Decision) -> None:
         now = self.clock()
@@ -79,7 +81,8 @@ class Performer:
                 log.info("chat closed", extra={"chat": chat_id, "agent": agent,
                                                "queue": session.record.queue if session is not None else None})
             case AgentStatusChanged() as status:
-                self.delivery.to_agent(status.username, agent_status(status))
+                if self.delivery.to_agent(status.username, agent_status(status)):
+                    self.statuses_told[status.username] = self.statuses_told.get(status.username, 0) + 1
                 duty = (status.on_duty, status.presence)
                 if self.saved_state.get(status.username, (False, PresenceState.AVAILABLE)) != duty:
                     self.saved_state[status.username] = duty
@@ -120,6 +123,8 @@ class Performer:
         )
         self.writes.audit(now, "ended", chat_id, agent, reason=reason.value)
         state = ChatState.ENDED if agent is not None else ChatState.CLOSED
+        if (session := self.delivery.session(chat_id)) is not None:
+            session.ended = reason
         self.delivery.to_chat(chat_id, ChatEnded(chat_id=chat_id, reason=reason, text=END_TEXT[reason], state=state))
 
     def _queue_of(self, chat_id: str) -> str | None:

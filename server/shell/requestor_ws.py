@@ -14,7 +14,7 @@ from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
-from onduty.server.shell.views import waiting
+from onduty.server.shell.views import END_TEXT, waiting
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import ChatRecord, QueueRecord
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
@@ -22,6 +22,7 @@ from onduty.shared.messages import (
     Ack,
     AgentJoined,
     CallbackSaved,
+    ChatEnded,
     ChatRequested,
     EndChat,
     GetQueueInfo,
@@ -33,7 +34,7 @@ from onduty.shared.messages import (
     Sent,
     Typing,
 )
-from onduty.shared.types import CallbackInfo, ChatState, Role
+from onduty.shared.types import CallbackInfo, ChatState, EndReason, Role
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()./-]{5,40}")
@@ -77,8 +78,8 @@ class RequestorEndpoint(Endpoint):
                 self._own(chat_id)
                 if shell.routing.chat(chat_id) is not None:
                     shell.routing.submit(ev.RequestorEnded(shell.clock(), chat_id))
-                if not self.answered() and (ended := shell.ended_frame(chat_id)) is not None:
-                    self.peer.send(ended)
+                if not self.answered():
+                    self.peer.send(shell.ended_frame(chat_id) or self._closed_frame(chat_id))
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
 
@@ -86,6 +87,11 @@ class RequestorEndpoint(Endpoint):
         if self.session is None or self.session.chat_id != chat_id:
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
         return self.session
+
+    def _closed_frame(self, chat_id: str) -> ChatEnded:
+        """How the connection's chat ended, once routing has let go of it (closed, e.g. dropped from the line)."""
+        reason = self.session.ended if self.session is not None and self.session.ended else EndReason.REQUESTOR_LEFT
+        return ChatEnded(chat_id=chat_id, reason=reason, text=END_TEXT[reason], state=ChatState.CLOSED)
 
     def _check_free(self) -> None:
         if self.session is not None and self.shell.delivery.session(self.session.chat_id) is not None:

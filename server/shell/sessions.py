@@ -16,7 +16,7 @@ from onduty.server.shell.peer import Peer
 from onduty.server.store import Store
 from onduty.server.store.records import ChatRecord, StoredMessage
 from onduty.shared.messages import ChatMessage
-from onduty.shared.types import ChatInfo, RequestorInfo, Role
+from onduty.shared.types import ChatInfo, EndReason, RequestorInfo, Role
 
 REPLAY_PAGE = 200
 """Messages read from the store per round of a replay."""
@@ -36,6 +36,8 @@ class ChatSession:
     record: ChatRecord
     last_seq: int = 0
     parties: dict[Role, Attachment] = field(default_factory=dict)
+    ended: EndReason | None = None
+    """How the chat ended, as its parties were told (for a late ``end_chat`` once routing has closed it)."""
     _early: dict[int, StoredMessage] = field(default_factory=dict)
     """Stored messages that finished before an earlier seq did: delivered once the gap is filled."""
 

@@ -88,16 +88,18 @@ class Shell:
 
     def agent_online(self, profile: AgentProfile, peer: Peer, cursors: dict[str, int]) -> None:
         """A signed-in agent connection: replaces an older one, resumes its chats."""
-        username = profile.username
+        username, now = profile.username, self.clock()
+        # configured before the new connection is known, so that it is told its status once, below
+        self.routing.submit(ev.AgentConfigured(now, username, tuple(profile.queues), profile.capacity))
         old = self.presence.connect(profile, peer)
         if old is not None:
             self._detach_chats(username, old)
             old.error(ErrorCode.REPLACED, "signed in on another connection")
             old.close(CloseCode.NORMAL, ErrorCode.REPLACED.value)
-        now = self.clock()
-        self.routing.submit(ev.AgentConfigured(now, username, tuple(profile.queues), profile.capacity))
+        told = self.performer.statuses_told.get(username, 0)
         self.routing.submit(ev.AgentConnected(now, username))
-        peer.send(agent_status(self.routing.agent_status(username)))
+        if self.performer.statuses_told.get(username, 0) == told:  # nothing changed for routing: say it anyway
+            peer.send(agent_status(self.routing.agent_status(username)))
         for chat_id in self.routing.agent_chats(username):
             session = self.delivery.session(chat_id)
             if session is None or session.peer(Role.AGENT) is peer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgpack
 import pytest
 
@@ -142,3 +144,19 @@ async def test_b2b_queue_needs_a_valid_site_token(harness: Harness) -> None:
     await wire.expect(AgentJoined)
     assigned = await ann.expect(ChatAssigned)
     assert (assigned.chat.requestor.name, assigned.chat.requestor.verified_id) == ("Bea Buyer", "BP-1")
+
+
+@pytest.mark.parametrize("public_url", ["https://chat.example.com", "https://chat.example.com:443/", "HTTPS://Chat.Example.com"])
+async def test_the_public_url_is_our_own_origin_behind_a_tls_proxy(tmp_path: Path, public_url: str) -> None:
+    # Behind a proxy that terminates TLS the request reaches us as http://127.0.0.1:PORT, while the page with our
+    # own widget is https://chat.example.com: that origin is ours without listing it in allowed_origins.
+    h = Harness(tmp_path / "data", public_url=public_url)
+    await h.seed()
+    await h.start()
+    try:
+        wire = await h.connect("/ws/requestor", origin="https://chat.example.com")
+        await wire.close()
+        refused = await h.connect("/ws/requestor", hello=False, origin="https://chat.example.com:8443")
+        assert (await refused.expect(Error)).code is ErrorCode.ORIGIN_NOT_ALLOWED
+    finally:
+        await h.close()
