@@ -36,7 +36,8 @@ class Welcome(Message):
 @dataclass(frozen=True, slots=True)
 class Error(Message):
     """Something the peer sent was refused. ``ref`` is the ``t`` of that message, if known; ``req`` its
-    request id; ``client_msg_id`` that of a refused ``send``, ``im_send`` or ``discussion_say`` (protocol 2)."""
+    request id; ``client_msg_id`` that of a refused ``send``, ``im_send``, ``discussion_say`` or
+    ``request_chat`` (protocol 2)."""
 
     TYPE: ClassVar[str] = "error"
     code: ErrorCode
