@@ -26,7 +26,7 @@ from onduty.server.shell.routing import LocalRouting
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.views import agent_status, ended_frame, open_chat_info
 from onduty.server.shell.writes import Writes
-from onduty.server.store import Store, StoredMessage
+from onduty.server.store import AgentRecord, Store, StoredMessage
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import ChatAssigned, ChatEnded, PeerTyping
@@ -57,22 +57,29 @@ class Shell:
         """Configure every queue, restore every open chat and who was On Duty, start the timers."""
         now = self.clock()
         await self.queues.load()
-        restored = 0
-        for record in await self.store.open_chats():
-            if record.agent is not None:
-                agent = await self.store.get_agent(record.agent)
+        agents: dict[str, AgentRecord | None] = {}
+
+        async def agent_of(username: str) -> AgentRecord | None:
+            """Each agent read from the store once, however many open chats it holds."""
+            if username not in agents:
+                agent = agents[username] = await self.store.get_agent(username)
                 if agent is not None:
                     self.presence.learn(agent.username, agent.display_name)
-                    self.routing.submit(ev.AgentConfigured(now, agent.username, agent.queues, agent.capacity))
+            return agents[username]
+
+        restored = 0
+        for record in await self.store.open_chats():
+            first_of_agent = record.agent is not None and record.agent not in agents
+            if first_of_agent and record.agent and (agent := await agent_of(record.agent)) is not None:
+                self.routing.submit(ev.AgentConfigured(now, agent.username, agent.queues, agent.capacity))
             self.delivery.open(record, record.last_seq)
             self.routing.submit(ev.ChatRestored(now, record.chat_id, record.queue, record.state, record.agent,
                                                 record.requested_at, record.assigned_at, record.ended_at,
                                                 record.end_reason))
             restored += 1
         for state in (await self.store.agent_states()).values():
-            agent = await self.store.get_agent(state.username) if state.on_duty else None
+            agent = await agent_of(state.username) if state.on_duty else None
             if agent is not None:
-                self.presence.learn(agent.username, agent.display_name)
                 self.performer.saved_state[agent.username] = (state.on_duty, state.presence)
                 self.routing.submit(ev.AgentRestored(now, agent.username, agent.queues, agent.capacity,
                                                      state.on_duty, state.presence))

@@ -116,7 +116,8 @@ async def test_delivery_reaches_queue_members_once_each_and_chat_parties_in_seq_
     presence.connect(profile("ann", "cim-emea"), as_peer(ann))
     presence.connect(profile("bob", "cim-apj"), as_peer(bob))
     store = NoStore()
-    delivery = LocalDelivery(presence, CODEC, store, Writes(store))  # type: ignore[arg-type]
+    writes = Writes(store)  # type: ignore[arg-type]
+    delivery = LocalDelivery(presence, CODEC, store, writes)  # type: ignore[arg-type]
 
     carl = FakePeer(CODEC)
     presence.connect(profile("carl", "cim-emea"), as_peer(carl))
@@ -129,8 +130,7 @@ async def test_delivery_reaches_queue_members_once_each_and_chat_parties_in_seq_
     delivery.open(record("c1"))
     delivery.attach("c1", Role.REQUESTOR, as_peer(rita), 0)
     delivery.attach("c1", Role.AGENT, as_peer(ann), 0)
-    for task in list(delivery._writes._pending):  # the (empty) replays finish: delivery goes live
-        await task
+    await writes.drain()  # the (empty) replays finish: delivery goes live
     two = StoredMessage("c1", 2, Role.AGENT, "Ann", "second", 2.0, None, None)
     one = StoredMessage("c1", 1, Role.REQUESTOR, "Rita", "first", 1.0, None, None)
     delivery.stored(two)  # stored out of order: held back until seq 1 is there

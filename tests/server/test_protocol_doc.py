@@ -32,6 +32,7 @@ from onduty.shared.messages import (
     ChatRequested,
     CloseChat,
     Contacts,
+    ContactStatus,
     Discuss,
     DiscussionOffer,
     DiscussionUpdate,
@@ -55,6 +56,7 @@ from onduty.shared.messages import (
     Typing,
     Welcome,
 )
+from onduty.shared.types import ContactPresence
 
 from .conftest import agent_on_duty, request
 from .harness import CODEC, PASSWORD, Harness, Wire
@@ -230,10 +232,8 @@ async def test_a_reconnect_sends_every_documented_frame_in_order(quiet: Harness)
     await ann.until(DiscussionUpdate)
     await carl.until(DiscussionOffer)
     await ann.close()
-    for _ in range(100):
-        if not h.shell.presence.is_connected("ann"):
-            break
-        await asyncio.sleep(0.01)
+    # carl, ann's contact, is told when the server has seen ann go: the IM below waits for her sign-in
+    await carl.until(ContactStatus, lambda s: s.username == "ann" and s.presence is ContactPresence.OFFLINE)
     await carl.send(ImSend(peer="ann", client_msg_id="im1", text="ping"))
     await carl.until(ImSent)
 
