@@ -1,4 +1,4 @@
-"""The persistence contract the shell and the CLI use; SQLite implements it, PostgreSQL will.
+"""The persistence contract the shell and the CLI use; SQLite and PostgreSQL implement it.
 
 :class:`Store` is the combination of smaller protocols split by role: :class:`Lifecycle`,
 :class:`ChatStore` (chats, messages, delivery cursors, audit, memos, files),
@@ -20,8 +20,11 @@ Guarantees every implementation keeps (``tests/store`` checks them for each one)
 2. **Acknowledged means durable.** A write is acknowledged when its awaitable completes without
    raising; by then it is committed durably (SQLite: ``synchronous = FULL``, the default, so it
    survives a power cut; with ``sqlite_synchronous = NORMAL`` it survives a crash of the
-   process, not necessarily of the machine). A write whose awaitable raised stored nothing. A
-   write whose caller was cancelled may still be applied.
+   process, not necessarily of the machine; PostgreSQL: committed with the database's
+   ``synchronous_commit``, on by default). A write whose awaitable raised stored nothing (PostgreSQL:
+   except when the connection was lost during the COMMIT itself, when the outcome cannot be known; a
+   resent message is then deduplicated by its ``client_msg_id``). A write whose caller was cancelled
+   may still be applied.
 3. **Reads see acknowledged writes.** A read started after a write was acknowledged sees it.
 4. **Failures.** Every error is a :class:`~onduty.server.store.errors.StoreError`:
    ``StoreRefused`` (the data does not allow it; retrying fails again) or ``StoreUnavailable``

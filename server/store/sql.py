@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from typing import Any, Protocol
 
 from onduty.server.store.errors import SeqOutOfRange, StoreRefused
 from onduty.server.store.records import (
@@ -34,6 +35,12 @@ _MESSAGE_SELECT = (
     " f.name AS file_name, f.size AS file_size, f.content_type AS file_type"
     " FROM messages m LEFT JOIN files f ON f.file_id = m.file_id"
 )
+
+
+class Row(Protocol):
+    """A result row read by column name: ``sqlite3.Row`` here, a dict row on PostgreSQL."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def _contains(haystack: str | None, needle: str | None) -> bool:
@@ -65,7 +72,7 @@ def context_from_json(text: str) -> tuple[BusinessContext, ...]:
     )
 
 
-def _chat(row: sqlite3.Row) -> ChatRecord:
+def chat_record(row: Row) -> ChatRecord:
     return ChatRecord(
         chat_id=row["chat_id"],
         queue=row["queue"],
@@ -87,7 +94,7 @@ def _chat(row: sqlite3.Row) -> ChatRecord:
     )
 
 
-def _message(row: sqlite3.Row) -> StoredMessage:
+def message_record(row: Row) -> StoredMessage:
     return StoredMessage(
         chat_id=row["chat_id"],
         seq=row["seq"],
@@ -102,7 +109,7 @@ def _message(row: sqlite3.Row) -> StoredMessage:
     )
 
 
-def _queue(row: sqlite3.Row) -> QueueRecord:
+def queue_record(row: Row) -> QueueRecord:
     return QueueRecord(
         name=row["name"],
         title=row["title"],
@@ -112,7 +119,7 @@ def _queue(row: sqlite3.Row) -> QueueRecord:
     )
 
 
-def _agent(row: sqlite3.Row, queues: tuple[str, ...]) -> AgentRecord:
+def agent_record(row: Row, queues: tuple[str, ...]) -> AgentRecord:
     return AgentRecord(
         username=row["username"],
         display_name=row["display_name"],
@@ -145,11 +152,11 @@ def add_queue(conn: sqlite3.Connection, q: QueueRecord) -> None:
 
 def get_queue(conn: sqlite3.Connection, name: str) -> QueueRecord | None:
     row = conn.execute("SELECT * FROM queues WHERE name = ?", (name,)).fetchone()
-    return None if row is None else _queue(row)
+    return None if row is None else queue_record(row)
 
 
 def list_queues(conn: sqlite3.Connection) -> list[QueueRecord]:
-    return [_queue(r) for r in conn.execute("SELECT * FROM queues ORDER BY name")]
+    return [queue_record(r) for r in conn.execute("SELECT * FROM queues ORDER BY name")]
 
 
 def add_agent(conn: sqlite3.Connection, a: AgentRecord) -> None:
@@ -188,13 +195,13 @@ def get_agent(conn: sqlite3.Connection, username: str) -> AgentRecord | None:
     row = conn.execute("SELECT * FROM agents WHERE username = ?", (username,)).fetchone()
     if row is None:
         return None
-    return _agent(row, tuple(_agent_queues(conn, username).get(username, ())))
+    return agent_record(row, tuple(_agent_queues(conn, username).get(username, ())))
 
 
 def list_agents(conn: sqlite3.Connection) -> list[AgentRecord]:
     queues = _agent_queues(conn, None)
     rows = conn.execute("SELECT * FROM agents ORDER BY username").fetchall()
-    return [_agent(r, tuple(queues.get(r["username"], ()))) for r in rows]
+    return [agent_record(r, tuple(queues.get(r["username"], ()))) for r in rows]
 
 
 def set_password(conn: sqlite3.Connection, username: str, password_hash: str) -> None:
@@ -255,7 +262,7 @@ def create_chat(conn: sqlite3.Connection, c: ChatRecord) -> None:
 
 def get_chat(conn: sqlite3.Connection, chat_id: str) -> ChatRecord | None:
     row = conn.execute(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
-    return None if row is None else _chat(row)
+    return None if row is None else chat_record(row)
 
 
 def update_chat(
@@ -270,27 +277,36 @@ def update_chat(
     queue: str | None = None,
 ) -> None:
     """Set ``state``; other columns only where given, ``agent`` cleared when waiting."""
-    sets = ["state = ?"]
-    args: list[object] = [state.value]
-    if queue is not None:
-        sets.append("queue = ?")
-        args.append(queue)
-    if state is ChatState.WAITING:
-        sets.append("agent = NULL")
-    elif agent is not None:
-        sets.append("agent = ?")
-        args.append(agent)
-    for column, value in (("assigned_at", assigned_at), ("ended_at", ended_at), ("closed_at", closed_at)):
-        if value is not None:
-            sets.append(f"{column} = ?")
-            args.append(value)
-    if end_reason is not None:
-        sets.append("end_reason = ?")
-        args.append(end_reason.value)
+    sets, args = chat_changes(state, agent, assigned_at, ended_at, closed_at, end_reason, queue, "?")
     args.append(chat_id)
     cur = conn.execute(f"UPDATE chats SET {', '.join(sets)} WHERE chat_id = ?", args)
     if cur.rowcount == 0:
         raise StoreRefused(f"unknown chat {chat_id!r}")
+
+
+def chat_changes(
+    state: ChatState, agent: str | None, assigned_at: float | None, ended_at: float | None,
+    closed_at: float | None, end_reason: EndReason | None, queue: str | None, mark: str,
+) -> tuple[list[str], list[object]]:
+    """The ``SET`` terms and their arguments of ``update_chat`` (``mark``: the driver's placeholder)."""
+    sets = [f"state = {mark}"]
+    args: list[object] = [state.value]
+    if queue is not None:
+        sets.append(f"queue = {mark}")
+        args.append(queue)
+    if state is ChatState.WAITING:
+        sets.append("agent = NULL")
+    elif agent is not None:
+        sets.append(f"agent = {mark}")
+        args.append(agent)
+    for column, value in (("assigned_at", assigned_at), ("ended_at", ended_at), ("closed_at", closed_at)):
+        if value is not None:
+            sets.append(f"{column} = {mark}")
+            args.append(value)
+    if end_reason is not None:
+        sets.append(f"end_reason = {mark}")
+        args.append(end_reason.value)
+    return sets, args
 
 
 _OPEN_STATES = tuple(s.value for s in ChatState if s is not ChatState.CLOSED)
@@ -304,7 +320,7 @@ def open_chats(conn: sqlite3.Connection) -> list[ChatRecord]:
         " ORDER BY requested_at, chat_id",
         _OPEN_STATES,
     )
-    return [_chat(r) for r in rows]
+    return [chat_record(r) for r in rows]
 
 
 def list_chats(
@@ -329,7 +345,7 @@ def list_chats(
         f"SELECT {_CHAT_COLUMNS} FROM chats WHERE {' AND '.join(where)}"
         " ORDER BY requested_at DESC, chat_id DESC LIMIT ?"
     )
-    return [_chat(r) for r in conn.execute(sql, args)]
+    return [chat_record(r) for r in conn.execute(sql, args)]
 
 
 # ---- messages, cursors, audit -------------------------------------------------------
@@ -352,7 +368,7 @@ def append_message(
             (chat_id, sender.value, client_msg_id),
         ).fetchone()
         if row is not None:
-            return _message(row), False
+            return message_record(row), False
     if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
         raise StoreRefused(f"unknown chat {chat_id!r}")
     row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE chat_id = ?", (chat_id,)).fetchone()
@@ -370,7 +386,7 @@ def messages_after(conn: sqlite3.Connection, chat_id: str, after_seq: int, limit
         f"{_MESSAGE_SELECT} WHERE m.chat_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
         (chat_id, after_seq, limit),
     )
-    return [_message(r) for r in rows]
+    return [message_record(r) for r in rows]
 
 
 def ack(conn: sqlite3.Connection, chat_id: str, party: Role, seq: int) -> None:

@@ -34,6 +34,7 @@ from onduty.server.core.sla import BusinessHours, ClockKind, Target, Timeline, U
 from onduty.server.store import sql
 from onduty.server.store.errors import StoreRefused
 from onduty.server.store.records import CaseDetail, FileRecord, LinkedChat, NewCase, Rule
+from onduty.server.store.sql import Row
 from onduty.server.store.sql_chatdata import memos
 from onduty.shared.types import CallbackInfo, RequestType
 
@@ -43,7 +44,7 @@ _CASE_COLUMNS = (
 )
 
 
-def _case(r: sqlite3.Row) -> Case:
+def case_record(r: Row) -> Case:
     return Case(
         number=r["id"], title=r["title"], description=r["description"],
         head=CaseHead(CaseState(r["state"]), Priority(r["priority"]), r["owner"], r["queue"]),
@@ -55,7 +56,7 @@ def _case(r: sqlite3.Row) -> Case:
 
 def get_case(conn: sqlite3.Connection, number: int) -> Case | None:
     row = conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id = ?", (number,)).fetchone()
-    return None if row is None else _case(row)
+    return None if row is None else case_record(row)
 
 
 def _must(conn: sqlite3.Connection, number: int) -> Case:
@@ -155,14 +156,14 @@ def list_cases(conn: sqlite3.Connection, queues: Sequence[str], owner: str | Non
         args.extend(s.value for s in states)
     rows = conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
                         (*args, limit))
-    return [_case(r) for r in rows]
+    return [case_record(r) for r in rows]
 
 
 def open_cases(conn: sqlite3.Connection, after: int, limit: int) -> list[Case]:
     """A page of the cases not Closed (what the SLA watch looks at), by number."""
     rows = conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE state != 'closed' AND id > ? ORDER BY id LIMIT ?",
                         (after, max(1, limit)))
-    return [_case(r) for r in rows]
+    return [case_record(r) for r in rows]
 
 
 def timeline(conn: sqlite3.Connection, case: Case) -> Timeline:
@@ -180,7 +181,7 @@ def timelines(conn: sqlite3.Connection, cases: Sequence[Case]) -> dict[int, Time
 # ---- communication -----------------------------------------------------------------------------
 
 
-def _info(r: sqlite3.Row) -> ExternalInfo:
+def info_record(r: Row) -> ExternalInfo:
     return ExternalInfo(r["id"], InfoKind(r["kind"]), r["author"], r["author_name"], r["text"], r["at"], r["mail"])
 
 
@@ -216,7 +217,7 @@ def customer_answer(conn: sqlite3.Connection, number: int, text: str, at: float)
 
 def external_infos(conn: sqlite3.Connection, number: int) -> list[ExternalInfo]:
     rows = conn.execute("SELECT * FROM external_infos WHERE case_id = ? ORDER BY id", (number,))
-    return [_info(r) for r in rows]
+    return [info_record(r) for r in rows]
 
 
 def add_interaction(conn: sqlite3.Connection, number: int, i: Interaction) -> Interaction:

@@ -11,7 +11,7 @@ import sqlite3
 
 from onduty.server.store.errors import SeqOutOfRange, StoreRefused
 from onduty.server.store.records import ImRecord
-from onduty.server.store.sql import exists
+from onduty.server.store.sql import Row, exists
 from onduty.shared.types import BusinessContext, DiscussionState
 
 
@@ -86,7 +86,7 @@ def contacts_of(conn: sqlite3.Connection, owner: str) -> list[str]:
 # ---- instant messages -------------------------------------------------------------------
 
 
-def _im(row: sqlite3.Row) -> ImRecord:
+def im_record(row: Row) -> ImRecord:
     context = None
     if row["context"] is not None:
         c = json.loads(row["context"])
@@ -108,7 +108,7 @@ def add_im(
         (a, b, sender, client_msg_id),
     ).fetchone()
     if row is not None:
-        return _im(row), False
+        return im_record(row), False
     seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM im_messages WHERE a = ? AND b = ?",
                            (a, b)).fetchone()[0])
     ctx = None if context is None else json.dumps(
@@ -126,7 +126,7 @@ def im_history(conn: sqlite3.Connection, x: str, y: str, after_seq: int, limit: 
         f"SELECT {_IM_COLUMNS} FROM im_messages WHERE a = ? AND b = ? AND seq > ? ORDER BY seq LIMIT ?",
         (a, b, after_seq, limit),
     )
-    return [_im(r) for r in rows]
+    return [im_record(r) for r in rows]
 
 
 def im_last_seq(conn: sqlite3.Connection, x: str, y: str) -> int:
@@ -155,7 +155,7 @@ def im_unread(conn: sqlite3.Connection, owner: str, limit: int) -> list[ImRecord
         " ORDER BY m.a, m.b, m.seq LIMIT ?",
         (owner, owner, owner, owner, limit),
     )
-    return [_im(r) for r in rows]
+    return [im_record(r) for r in rows]
 
 
 def chat_shared_with(conn: sqlite3.Connection, viewer: str, chat_id: str) -> bool:

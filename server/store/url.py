@@ -3,8 +3,11 @@
 Supported: ``sqlite:///PATH`` -- the SQLite file at the absolute PATH (percent-escapes decoded;
 ``sqlite:///C:/data/onduty.sqlite3`` on Windows), optionally ``?synchronous=NORMAL`` to override
 the ``sqlite_synchronous`` setting. Without a URL the store is the data folder's SQLite file.
-PostgreSQL (``postgresql://...``) comes with the next issue; until then it is refused like any
-scheme this release does not know.
+
+``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAM=VALUE...]`` (or ``postgres://``) -- the PostgreSQL
+database DB; the URL is libpq's, so its parameters (``sslmode``, ``connect_timeout``, ``options``...)
+and a password file (``~/.pgpass``, ``PGPASSFILE``) work as for psql. Needs the driver: ``pip install
+onduty[postgres]``.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from onduty.server.config import ServerConfig
 from onduty.server.store.base import Store
 from onduty.server.store.errors import StoreUrlError
 
-__all__ = ["SCHEMES", "StoreUrlError", "default_url", "open_store", "sqlite_url"]
+__all__ = ["SCHEMES", "StoreUrlError", "default_url", "open_store", "redact", "sqlite_url"]
 
-SCHEMES = ("sqlite",)
+SCHEMES = ("sqlite", "postgresql")
 _WINDOWS_DRIVE = re.compile(r"^/[A-Za-z]:[/\\]")
 
 
@@ -41,12 +44,39 @@ def open_store(url: str, config: ServerConfig) -> Store:
     """
     parts = urllib.parse.urlsplit(url.strip())
     if not parts.scheme or "://" not in url:
-        raise StoreUrlError(f"store {url!r} is not a URL; use sqlite:///PATH")
+        raise StoreUrlError(f"store {url!r} is not a URL; use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         return _sqlite(url, parts, config)
-    hint = " (PostgreSQL is not supported by this release yet)" if scheme.startswith("postgres") else ""
-    raise StoreUrlError(f"store {url!r}: unknown scheme {scheme!r}{hint}; supported: {', '.join(SCHEMES)}")
+    if scheme in ("postgresql", "postgres"):
+        return _postgresql(url.strip(), parts)
+    raise StoreUrlError(f"store {url!r}: unknown scheme {scheme!r}; supported: {', '.join(SCHEMES)}")
+
+
+def _postgresql(url: str, parts: urllib.parse.SplitResult) -> Store:
+    shown = redact(url)
+    if parts.fragment:
+        raise StoreUrlError(f"store {shown!r}: a PostgreSQL URL has no #fragment")
+    if parts.path.strip("/") == "":
+        raise StoreUrlError(f"store {shown!r}: name the database, postgresql://USER@HOST:PORT/DB")
+    try:
+        from onduty.server.store.pg import PostgresStore  # only the chosen implementation's driver is loaded
+    except ImportError as exc:
+        raise StoreUrlError(f"store {shown!r}: the PostgreSQL driver is not installed ({exc.name}); "
+                            "install it with: pip install 'onduty[postgres]'") from exc
+    try:
+        return PostgresStore(url)
+    except Exception as exc:  # psycopg.ProgrammingError for a URL libpq cannot parse
+        raise StoreUrlError(f"store {shown!r}: {str(exc).strip()}") from exc
+
+
+def redact(url: str) -> str:
+    """``url`` without the password it may carry (for messages and logs)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _sqlite(url: str, parts: urllib.parse.SplitResult, config: ServerConfig) -> Store:

@@ -1,4 +1,4 @@
-"""Case records in the SQLite store: links to chats, rules applied inside the write, SLA settings."""
+"""Case records in the store (each implementation): links to chats, rules applied inside the write, SLA settings."""
 
 from __future__ import annotations
 
@@ -9,23 +9,33 @@ from functools import partial
 
 import pytest
 
+from onduty.server.config import ServerConfig
 from onduty.server.core import cases as rules
 from onduty.server.core.cases import CaseRuleError, CaseState, Priority, Requestor, SendMode
 from onduty.server.core.sla import ALWAYS, ClockKind, Target, Unit, parse_weekly
-from onduty.server.store import ChatRecord, QueueRecord, StoreError
+from onduty.server.store import ChatRecord, QueueRecord, Store, StoreError, open_store
 from onduty.server.store.schema import MIGRATIONS
 from onduty.server.store.schema_cases import CASES
 from onduty.server.store.sql_cases import NewCase
-from onduty.server.store.sqlite import SqliteStore
 from onduty.shared.types import BusinessContext, CallbackInfo, ChatState, RequestType, Role
+from tests.store.backends import BACKENDS
 
 T = 1_800_000_000.0
 
 
-@pytest.fixture
-async def store(tmp_path: pathlib.Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "cases.db")
-    await s.open()
+@pytest.fixture(params=sorted(BACKENDS))
+async def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Store]:
+    with BACKENDS[request.param](tmp_path) as url:
+        s = open_store(url, ServerConfig(data_dir=tmp_path))
+        await s.open()
+        try:
+            await _seed(s)
+            yield s
+        finally:
+            await s.close()
+
+
+async def _seed(s: Store) -> None:
     await s.add_queue(QueueRecord("cim-emea", "CIM EMEA", "EMEA"))
     await s.create_chat(ChatRecord(
         "c1", "cim-emea", ChatState.CLOSED, "Rita", RequestType.INFORMATIONAL, T, "rt",
@@ -33,8 +43,6 @@ async def store(tmp_path: pathlib.Path) -> AsyncIterator[SqliteStore]:
     ))
     await s.append_message("c1", Role.REQUESTOR, "Rita", "my order is stuck", T + 1, "m1")
     await s.add_memo("c1", "ann", "Requestor: Rita", T + 2)
-    yield s
-    await s.close()
 
 
 def new_case(chat_id: str | None = "c1", **kw: object) -> NewCase:
@@ -51,7 +59,7 @@ async def test_cases_are_migration_3() -> None:
     assert MIGRATIONS[2] is CASES
 
 
-async def test_a_case_from_a_chat_carries_its_transcript_memos_and_context(store: SqliteStore) -> None:
+async def test_a_case_from_a_chat_carries_its_transcript_memos_and_context(store: Store) -> None:
     case = await store.create_case(new_case(), "tok")
     assert (case.number, case.head.state, case.head.owner) == (1, CaseState.NEW, None)
     detail = await store.case_detail(case.number)
@@ -68,7 +76,7 @@ async def test_a_case_from_a_chat_carries_its_transcript_memos_and_context(store
     assert await store.get_case(2) is None  # the refused case left nothing behind
 
 
-async def test_rules_are_applied_inside_the_write(store: SqliteStore) -> None:
+async def test_rules_are_applied_inside_the_write(store: Store) -> None:
     case = await store.create_case(new_case(chat_id=None), "tok")
     changed, changes = await store.change_case(
         case.number, partial(rules.set_state, new=CaseState.CLOSED, actor="ann", at=T + 20), T + 20)
@@ -80,7 +88,7 @@ async def test_rules_are_applied_inside_the_write(store: SqliteStore) -> None:
         await store.change_case(99, partial(rules.set_priority, new=Priority.LOW, actor="ann", at=T), T)
 
 
-async def test_external_info_sets_the_first_response_once_and_the_answer_reopens(store: SqliteStore) -> None:
+async def test_external_info_sets_the_first_response_once_and_the_answer_reopens(store: Store) -> None:
     case = await store.create_case(new_case(chat_id=None), "tok")
     after, info = await store.add_external_info(case.number, SendMode.SAVE, "ann", "Ann", "We look into it", T + 60)
     assert (after.first_response_at, after.head.state, info.text) == (T + 60, CaseState.NEW, "We look into it")
@@ -92,7 +100,7 @@ async def test_external_info_sets_the_first_response_once_and_the_answer_reopens
     assert [s for _, s in timeline.states] == [CaseState.NEW, CaseState.AWAITING_INFO, CaseState.IN_PROCESS]
 
 
-async def test_callbacks_without_a_case(store: SqliteStore) -> None:
+async def test_callbacks_without_a_case(store: Store) -> None:
     cb = CallbackInfo(0, "cim-emea", "Carla", "+49 30 1234", None, "call me", RequestType.SALES_ORDER, T)
     callback_id = await store.add_callback(cb, "shop")
     [(found_id, found)] = await store.callbacks_without_case()
@@ -103,7 +111,7 @@ async def test_callbacks_without_a_case(store: SqliteStore) -> None:
         await store.create_case(new_case(chat_id=None, callback_id=callback_id), "tok2")
 
 
-async def test_sla_settings(store: SqliteStore) -> None:
+async def test_sla_settings(store: Store) -> None:
     hours, targets = await store.sla_settings("cim-emea")
     assert hours.tz == "Europe/Berlin" and targets == {}
     await store.add_holiday("EMEA", date(2027, 12, 25), "Christmas")
@@ -122,7 +130,7 @@ async def test_sla_settings(store: SqliteStore) -> None:
         await store.set_target("nope", ClockKind.IRT, Priority.LOW, Target(1))
 
 
-async def test_open_cases_come_in_pages_by_number(store: SqliteStore) -> None:
+async def test_open_cases_come_in_pages_by_number(store: Store) -> None:
     numbers = [(await store.create_case(new_case(chat_id=None), f"tok{i}")).number for i in range(5)]
     first = await store.open_cases(0, 2)
     rest = await store.open_cases(first[-1][0].number, 10)

@@ -14,8 +14,8 @@ from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
 from onduty.server.shell.app import SHELL, make_app
 from onduty.server.shell.wiring import Shell
-from onduty.server.store import AgentRecord, QueueRecord, SiteRecord
-from onduty.server.store.sqlite import SqliteStore
+from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, open_store
+from onduty.server.store.url import default_url
 from onduty.shared.codec import Codec
 from onduty.shared.limits import PROTOCOL_VERSION
 from onduty.shared.messages import (
@@ -119,7 +119,7 @@ class Harness:
     async def seed(self) -> None:
         """Queues cim-emea (120 s) and cic, agents ann and bob (cim-emea), carl (cic), a site."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore(self.config.db_path)
+        store = open_store(default_url(self.config), self.config)  # the configured store (SQLite by default)
         await store.open()
         pw = Passwords(1, 64).hash(PASSWORD)
         await store.add_queue(QueueRecord("cim-emea", "CIM EMEA", "EMEA", 120.0))

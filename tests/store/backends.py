@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from onduty.server.config import ServerConfig
@@ -11,11 +12,20 @@ from onduty.server.store import Store, open_store
 from onduty.server.store.records import ChatRecord
 from onduty.server.store.url import sqlite_url
 from onduty.shared.types import ChatState, RequestType
+from tests.pg.databases import temporary_database
 
-BACKENDS: dict[str, Callable[[pathlib.Path], str]] = {
-    "sqlite": lambda tmp: sqlite_url(tmp / "onduty.db"),
+
+@contextmanager
+def _sqlite(tmp: pathlib.Path) -> Iterator[str]:
+    yield sqlite_url(tmp / "onduty.db")
+
+
+BACKENDS: dict[str, Callable[[pathlib.Path], AbstractContextManager[str]]] = {
+    "sqlite": _sqlite,
+    "postgresql": lambda tmp: temporary_database(),
 }
-"""Implementation name -> the URL of an empty database for one test (given that test's tmp_path)."""
+"""Implementation name -> the URL of an empty database for one test (given that test's tmp_path),
+for as long as the context lasts (a PostgreSQL database is dropped afterwards)."""
 
 
 @dataclass(frozen=True, slots=True)

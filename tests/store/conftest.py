@@ -3,14 +3,14 @@
 ``backend`` is parametrized over :data:`BACKENDS`, each a way to get a store URL for a fresh,
 empty database of this test; stores are built through :func:`open_store`, exactly as the server
 builds them, and typed as the :class:`Store` protocol, so a test can use nothing else. A second
-implementation joins by adding an entry (PostgreSQL: a URL to a throw-away database).
+implementation joins by adding an entry (PostgreSQL: a throw-away database, :mod:`tests.pg.databases`).
 Tests of one implementation's internals live in ``test_sqlite_*.py`` and use ``db_path``.
 """
 
 from __future__ import annotations
 
 import pathlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -22,9 +22,10 @@ from tests.store.backends import make_chat as _make_chat
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def backend(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Backend:
+def backend(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[Backend]:
     name: str = request.param
-    return Backend(name, BACKENDS[name](tmp_path), ServerConfig(data_dir=tmp_path))
+    with BACKENDS[name](tmp_path) as url:
+        yield Backend(name, url, ServerConfig(data_dir=tmp_path))
 
 
 @pytest.fixture

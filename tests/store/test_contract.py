@@ -170,3 +170,20 @@ async def test_every_refusal_is_a_store_error(with_queue: Store) -> None:
         await store.update_chat("ghost", state=ChatState.ACTIVE)
     assert issubclass(StoreRefused, StoreError)
     assert store.healthy
+
+
+async def test_a_message_sent_twice_in_one_batch_is_stored_once(with_queue: Store) -> None:
+    """A resend racing its original (both queued before either commits) still gets the original's seq."""
+    store = with_queue
+    results = await asyncio.gather(
+        store.append_message("c1", Role.REQUESTOR, "R", "one", 1.0, "m-1"),
+        store.append_message("c1", Role.REQUESTOR, "R", "two", 2.0, None),
+        store.append_message("c1", Role.REQUESTOR, "R", "one again", 3.0, "m-1"),
+        store.append_message("ghost", Role.REQUESTOR, "R", "lost", 4.0, "m-2"),
+        return_exceptions=True,
+    )
+    first, second, again, refused = results
+    assert isinstance(first, tuple) and isinstance(second, tuple) and isinstance(again, tuple)
+    assert (first[0].seq, first[1], second[0].seq, again) == (1, True, 2, (first[0], False))
+    assert isinstance(refused, StoreRefused)
+    assert [m.text for m in await store.messages_after("c1", 0)] == ["one", "two"]
