@@ -1,7 +1,8 @@
 """``onduty-server``: run the server and administer queues, agents and sites.
 
 Every subcommand takes ``--data DIR`` (default: the per-user data folder),
-``--store URL`` (default: the data folder's SQLite file) and ``--config FILE``.
+``--store URL`` (``sqlite:///PATH`` or ``postgresql://USER@HOST:PORT/DB``; default: the data
+folder's SQLite file) and ``--config FILE``; ``store copy`` takes its two stores as ``--from`` / ``--to``.
 Passwords are read from standard input, never from arguments.
 Bad input gets one clear line on stderr and exit status 2.
 """
@@ -25,6 +26,7 @@ from aiohttp import web
 from onduty.server import inbound
 from onduty.server.auth import Passwords
 from onduty.server.cli_cases import add_sla_parser, sla_command
+from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
 from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
@@ -78,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data folder (SQLite database); default: per-user data folder")
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="TOML configuration file")
     common.add_argument("--store", default=argparse.SUPPRESS, metavar="URL",
-                        help="where data is kept: sqlite:///PATH (env ONDUTY_STORE); default: the data folder's file")
+                        help="where data is kept: sqlite:///PATH or postgresql://USER@HOST:PORT/DB (env ONDUTY_STORE);"
+                             " default: the data folder's SQLite file")
     parser = argparse.ArgumentParser(prog="onduty-server", description=__doc__.split("\n")[0], parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -137,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     cblist.add_argument("--limit", type=int, default=50)
 
     add_sla_parser(sub, common)
+    add_store_parser(sub, common)
     lg = sub.add_parser("loadgen-setup", parents=[common],
                         help=f"create loadgen-1..N agents (password {LOADGEN_PASSWORD!r}) for onduty-loadgen")
     lg.add_argument("--agents", type=int, required=True)
@@ -272,6 +276,7 @@ async def _demo(config: ServerConfig) -> None:
     finally:
         await store.close()
     url = f"ws://{config.host}:{config.port}"
+    bin_dir = Path(sys.executable).parent  # the commands sit beside this interpreter (.venv/bin), maybe off PATH
     print(
         "OnDuty demo\n"
         f"  data folder : {config.data_dir}\n"
@@ -282,8 +287,8 @@ async def _demo(config: ServerConfig) -> None:
         f"  widget      : http://{config.host}:{config.port}/widget/\n"
         f"  health      : http://{config.host}:{config.port}/healthz\n"
         "  try a load run in another terminal:\n"
-        f"    onduty-server --data {config.data_dir} loadgen-setup --agents 5\n"
-        f"    onduty-loadgen --url {url} --agents 5 --requestors 20 --messages 5\n",
+        f"    {bin_dir / 'onduty-server'} --data {config.data_dir} loadgen-setup --agents 5\n"
+        f"    {bin_dir / 'onduty-loadgen'} --url {url} --agents 5 --requestors 20 --messages 5\n",
         flush=True,
     )
 
@@ -292,7 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = _config(args)
-        if args.command == "run":
+        if args.command == "store":
+            asyncio.run(store_command(args))
+        elif args.command == "run":
             configure_logging(args.log_level.upper())
             if args.demo:
                 asyncio.run(_demo(config))

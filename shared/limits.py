@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROTOCOL_VERSION = 2
-"""Bumped on any incompatible change of a message; exchanged in ``hello``/``welcome``."""
+PROTOCOL_VERSION = 3
+"""Bumped on any incompatible change of a message; exchanged in ``hello``/``welcome``. Protocol 3 adds
+``welcome.limits`` (a field a protocol 2 decoder, which refuses unknown keys, must never see)."""
 
-SUPPORTED_PROTOCOLS = (1, 2)
-"""What the server still speaks. Protocol 1 (no request ids) is served until release 0.3 (docs/protocol.md)."""
+SUPPORTED_PROTOCOLS = (1, 2, 3)
+"""What the server still speaks. Protocol 1 (no request ids) is served until release 0.3, protocol 2 (no
+``welcome.limits``) for tray apps rolled out before protocol 3 (docs/protocol.md)."""
+
+MAX_TEXT = 8000
+"""Characters of one chat message, instant message, memo or callback text (the ``Text`` type's limit)."""
 
 MAX_INT = 2**53 - 1
 """Every integer field is 0 <= n <= MAX_INT (what JavaScript represents exactly, and SQLite stores)."""

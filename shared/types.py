@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated
 
+from onduty.shared.limits import MAX_TEXT
+
 
 @dataclass(frozen=True, slots=True)
 class Max:
@@ -20,12 +22,15 @@ class Max:
 @dataclass(frozen=True, slots=True)
 class Omit:
     """The field is left out of a frame while it is None: fields added in protocol 2 (``req``,
-    ``error.client_msg_id``), so that a protocol-1 decoder, which refuses unknown keys, never sees them."""
+    ``error.client_msg_id``) or 3 (``welcome.limits``), so that an older decoder, which refuses unknown keys,
+    never sees them. ``since`` is the protocol that added the field."""
+
+    since: int = 2
 
 
 Name = Annotated[str, Max(128)]
 Ident = Annotated[str, Max(64)]
-Text = Annotated[str, Max(8000)]
+Text = Annotated[str, Max(MAX_TEXT)]
 Token = Annotated[str, Max(1024)]
 
 
@@ -101,6 +106,17 @@ class FileRef:
     name: Annotated[str, Max(255)]
     size: int
     content_type: Annotated[str, Max(128)]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentLimits:
+    """What the server accepts from people (``welcome.limits``, protocol 3): clients check a text or a file
+    against it before sending, so nothing is cut or sent in vain. ``file_types`` are lowercase name
+    extensions with their dot (``.pdf``)."""
+
+    max_text: int
+    max_file_bytes: int
+    file_types: Annotated[list[str], Max(64)] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

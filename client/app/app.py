@@ -17,12 +17,14 @@ from typing import Any
 from onduty.client.app.cases.cases_ui import CasesUi, install_cases
 from onduty.client.app.chat.callbacks import CallbacksDialog
 from onduty.client.app.chat.history import HistoryDialog
+from onduty.client.app.chat.placement import rect
 from onduty.client.app.chat.windows import ChatWindows
 from onduty.client.app.colleagues.collab_windows import CollabWindows
 from onduty.client.app.prompts import Confirm, ask
 from onduty.client.app.qt.core import QObject, Qt, QTimer, Signal
-from onduty.client.app.qt.widgets import QDialog, QSystemTrayIcon
+from onduty.client.app.qt.widgets import QApplication, QDialog, QSystemTrayIcon
 from onduty.client.app.session import AgentSession
+from onduty.client.app.tray.icons import app_icon
 from onduty.client.app.tray.main_window import MainWindow
 from onduty.client.app.tray.settings_dialog import SettingsDialog
 from onduty.client.app.tray.signin import SignInDialog
@@ -30,6 +32,7 @@ from onduty.client.app.tray.tray import Tray
 from onduty.client.desk.credentials import TokenStore
 from onduty.client.desk.settings import Settings, SettingsError, SettingsPaths, save_user
 from onduty.client.desk.state import AgentView
+from onduty.client.desk.window_place import PlaceStore, Rect
 from onduty.client.net import AgentClient, ClientError, SessionEnded
 from onduty.client.net.events import GaveUp
 from onduty.shared.errors import ErrorCode
@@ -95,6 +98,7 @@ class AgentApp(QObject):
             self.sign_in()
 
     def _make_shell(self) -> None:
+        QApplication.setWindowIcon(app_icon())  # every window's (the window manager's default otherwise)
         if self._tray_available():
             self.tray = Tray(self, self)
             self.tray.show()
@@ -158,13 +162,13 @@ class AgentApp(QObject):
         client = self._client_factory(server, user, password=password, request_timeout=SIGN_IN_TIMEOUT_S)
         dialog = self.sign_in_dialog
         try:
-            await client.start()
+            await client.start(fail_fast=True)  # a refused port or an unknown host: said at once
         except SessionEnded as exc:
             await client.close()
             text = SIGN_IN_ERRORS.get(exc.code, f"The server refused the sign-in: {exc.reason}") \
-                if exc.code is not None else f"Cannot reach the server: {exc.reason}"
+                if exc.code is not None else exc.reason
             if dialog is not None:
-                dialog.failed(text)
+                dialog.failed(text, dialog.server if exc.code is None else None)
             return
         except (TimeoutError, ClientError):
             await client.close()
@@ -194,6 +198,7 @@ class AgentApp(QObject):
             None, "No keyring",
             "This computer has no usable keyring (secret service), so OnDuty cannot keep your sign-in safely.\n\n"
             "Keep it for this run only? You will sign in again after quitting. (No signs you out.)",
+            default_yes=True,  # Enter keeps you signed in
         )
         if agreed:
             self._tokens.keep_for_this_run()
@@ -203,7 +208,8 @@ class AgentApp(QObject):
     def _begin(self, client: AgentClient) -> None:
         session = AgentSession(client, self.settings, self)
         self.session = session
-        self.windows = ChatWindows(session, self._confirm, self.notify, self)
+        self.windows = ChatWindows(session, self._confirm, self.notify, PlaceStore(self._paths.places_file),
+                                   self._tray_rect, self)
         self.windows.opened.connect(self.cases.hook_chat_window)
         self.collab = CollabWindows(session, self._confirm, self.notify, parent=self)
         session.changed.connect(self.refresh)
@@ -215,6 +221,9 @@ class AgentApp(QObject):
         session.start()
         self.refresh()
         self.signed_in.emit(session)
+
+    def _tray_rect(self) -> Rect | None:
+        return rect(self.tray.icon.geometry()) if self.tray is not None else None
 
     def _token_changed(self, token: str) -> None:
         if self._tokens.get(self.settings.server, self.settings.user) != token:
@@ -264,6 +273,11 @@ class AgentApp(QObject):
         if open_chats:
             parts.append(f"{len(open_chats)} chat(s) are still running; they go back to the waiting line.")
         return self._confirm(self.window, f"{doing}?", " ".join(parts) + f"\n\n{doing} now?")
+
+    def reconnect_now(self) -> None:
+        """While the connection is lost: try again at once instead of waiting for the backoff."""
+        if self.session is not None:
+            self.session.reconnect_now()
 
     def sign_out(self) -> None:
         if self.session is None or not self._may_leave("Sign out"):

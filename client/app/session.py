@@ -43,12 +43,13 @@ from onduty.shared.messages import (
     ImMessage,
     LoginOk,
     MemoSaved,
+    Partners,
     PeerTyping,
     QueueStatus,
     Sent,
     Transcript,
 )
-from onduty.shared.types import BusinessContext, CallbackInfo, ChatInfo, Presence
+from onduty.shared.types import BusinessContext, CallbackInfo, ChatInfo, ContentLimits, Presence
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class AgentSession(QObject):
     chat_removed = Signal(str)
     """The server closed the chat: its window goes away."""
     canned_changed = Signal()
+    titles_changed = Signal()
+    """The queues' titles became known or changed: redraw what names a queue."""
     notice = Signal(str)
     """Something the agent should read (a failed action)."""
     token_changed = Signal(str)
@@ -96,6 +99,7 @@ class AgentSession(QObject):
         self._stopping = False
         self.handovers = Handovers(self, self)
         self.colleagues = Colleagues(self, self)
+        self.handovers.partners_changed.connect(self._got_partners)
         self.recent: list[BusinessContext] = []
         """Business context cards of what the agent opened lately (chats, transcripts), newest first."""
 
@@ -122,6 +126,17 @@ class AgentSession(QObject):
         if self._pump is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._pump, OFF_DUTY_WAIT_S)
+
+    def reconnect_now(self) -> None:
+        self.client.reconnect_now()
+
+    def queue_title(self, queue: str) -> str:
+        return self.view.queue_title(queue)
+
+    def limits(self) -> ContentLimits | None:
+        """What the server accepts (text length, file size and types), from its welcome; None before one."""
+        welcome = self.client.welcome
+        return welcome.limits if welcome is not None else None
 
     # --- actions (from widgets) ------------------------------------------------------------
 
@@ -267,6 +282,9 @@ class AgentSession(QObject):
                 self.view.profile = event.profile
                 self.token_changed.emit(event.token)
                 self._set_link(Link.ONLINE, "")
+                # The queues' titles, for everything that names a queue; without them the names are shown.
+                self.run(self.client.get_partners(), self._got_partners,
+                         on_error=lambda exc: log.info("no queue titles: %r", exc))
             case AgentStatus():
                 self.view.status = event
                 for chat_id in [c for c in self._closing if c not in event.open_chats]:
@@ -303,6 +321,13 @@ class AgentSession(QObject):
                 pass
             case _:
                 pass
+
+    def _got_partners(self, partners: Partners) -> None:
+        titles = {q.queue: q.title for q in partners.queues if q.title}
+        if titles != self.view.queue_titles:
+            self.view.queue_titles = titles
+            self.titles_changed.emit()
+            self.changed.emit()
 
     def _refused(self, error: Error) -> None:
         """Every server ``error`` is logged; one refusing an action nobody waits for is shown as well.

@@ -27,6 +27,10 @@ class Backend(Protocol):
         """Run ``coro`` on the loop; ``on_done`` gets its result; a failure goes to ``on_error`` or a notice."""
         ...
 
+    def queue_title(self, queue: str) -> str:
+        """The queue's title ("CIM EMEA"), or its name while the title is not known."""
+        ...
+
 
 class CaseBackend(Protocol):
     """What the case views need: the client, who I am, and a way to run a request without awaiting it."""

@@ -62,6 +62,11 @@ class SettingsPaths:
     user_file: Path
     preset_file: Path
 
+    @property
+    def places_file(self) -> Path:
+        """Where the chat windows' last place is kept: beside the user's settings."""
+        return self.user_file.with_name("windows.json")
+
     @classmethod
     def for_platform(cls, platform: str = sys.platform) -> SettingsPaths:
         return cls(user_file=user_config_file(), preset_file=preset_file(platform))

@@ -50,6 +50,12 @@ class AgentView:
     profile: AgentProfile | None = None
     status: AgentStatus | None = None
     queues: dict[str, QueueStatus] = field(default_factory=dict)
+    queue_titles: dict[str, str] = field(default_factory=dict)
+    """Every queue's title ("CIM EMEA") by its name (``cim-emea``), from the server's ``partners``."""
+
+    def queue_title(self, queue: str) -> str:
+        """What the agent reads for a queue: its title, or its name while the title is not known."""
+        return self.queue_titles.get(queue) or queue
 
     @property
     def online(self) -> bool:
@@ -108,13 +114,14 @@ class AgentView:
             lines.append(f"Open chats: {len(self.status.open_chats)} of {self.status.capacity}")
         if self.queues:
             lines.append(f"Waiting in my queues: {self.waiting}")
-            for name in sorted(self.queues):
+            for name in sorted(self.queues, key=self.queue_title):
                 q = self.queues[name]
                 colleagues = self.colleagues_on_duty(q)
                 lines.append(
-                    f"  {name}: {q.waiting} waiting, {colleagues} colleague{'s' if colleagues != 1 else ''} on duty"
+                    f"  {self.queue_title(name)}: {q.waiting} waiting, "
+                    f"{colleagues} colleague{'s' if colleagues != 1 else ''} on duty"
                     + (f", {q.callbacks} callback{'s' if q.callbacks != 1 else ''}" if q.callbacks else "")
                 )
         elif self.profile is not None:
-            lines.append("Queues: " + ", ".join(self.profile.queues))
+            lines.append("Queues: " + ", ".join(map(self.queue_title, self.profile.queues)))
         return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import string
 from collections.abc import Sequence
 
+from onduty.client.desk.context_card import context_line
 from onduty.shared.types import AgentProfile, BusinessContext, ChatInfo, RequestType
 
 REQUEST_TYPE_LABELS: dict[RequestType, str] = {
@@ -41,11 +42,6 @@ def requestor_line(chat: ChatInfo) -> str:
     r = chat.requestor
     extra = [x for x in (r.verified_id, r.email) if x]
     return f"{r.name} ({', '.join(extra)})" if extra else r.name
-
-
-def context_line(context: BusinessContext) -> str:
-    head = f"{context.kind} {context.id}".strip()
-    return f"{head}: {context.title}" if context.title else head
 
 
 def memo(chat: ChatInfo, profile: AgentProfile, first_message: str = "", action: str = ACTION_PLACEHOLDER) -> str:

@@ -1,4 +1,7 @@
-"""Reconnect delays: exponential growth, a cap, and random jitter so clients do not reconnect in step."""
+"""Reconnect delays: exponential growth, a cap, and random jitter so clients do not reconnect in step.
+
+The cap is 2 s: a client is back within about 2 s of the server (after a restart, say), and with the
+jitter the delays at the cap spread over 1 to 2 s, so a thousand clients do not come back at once."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ class ExponentialBackoff:
 
     base: float = 0.5
     factor: float = 2.0
-    cap: float = 30.0
+    cap: float = 2.0
     jitter: float = 0.5
     rng: random.Random = field(default_factory=random.Random, compare=False)
 

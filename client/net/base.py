@@ -75,12 +75,15 @@ class ChatClient:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, fail_fast: bool = False) -> None:
         """Connect and wait (up to ``request_timeout``) until the session is ready.
 
         Raises SessionEnded when the server refused it, TimeoutError when it took too long (the
-        client keeps trying in the background until :meth:`close`).
+        client keeps trying in the background until :meth:`close`). With ``fail_fast`` a first attempt
+        that fails (a refused port, an unknown host...) raises SessionEnded at once, saying why; once a
+        session got through, the client reconnects after drops as always.
         """
+        self._conn.fail_fast = fail_fast
         self._conn.start()
         async with asyncio.timeout(self._request_timeout):
             await self.wait_ready()
@@ -99,6 +102,10 @@ class ChatClient:
             ready.cancel()
             ended.cancel()
         self._check_alive()
+
+    def reconnect_now(self) -> None:
+        """While waiting to reconnect, try again at once ("Reconnect now")."""
+        self._conn.retry_now()
 
     async def close(self) -> None:
         """Close for good (no reconnect). Unconfirmed sends fail with SessionEnded."""

@@ -5,7 +5,9 @@ Each session: open the WebSocket, ``hello`` -> ``welcome``, then the handler's o
 through a bounded per-session outbox drained by one writer task, so a caller never writes to the
 socket itself and frames of a dead session are never sent on the next one. When a session ends
 the connection waits ``backoff(attempt)`` (injected, with the ``sleep`` used to wait) and tries
-again until the handler raises :class:`SessionEnded` or :meth:`Connection.close` is called.
+again until the handler raises :class:`SessionEnded` or :meth:`Connection.close` is called;
+:meth:`Connection.retry_now` ends the wait at once ("Reconnect now"). With ``fail_fast`` the first failure
+before any session got through ends the connection instead (a sign-in says at once what is wrong).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import aiohttp
 from onduty.client.net.backoff import Backoff, ExponentialBackoff
 from onduty.client.net.errors import NotConnected, SessionEnded
 from onduty.client.net.events import Connected, ConnectionEvent, Disconnected, GaveUp, Reconnecting
+from onduty.client.net.unreachable import why_unreachable
 from onduty.shared.codec import Codec
 from onduty.shared.errors import ErrorCode, ProtocolError
 from onduty.shared.limits import PROTOCOL_VERSION
@@ -87,6 +90,10 @@ class Connection:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._established = False
+        self._ever_established = False
+        self._wake = asyncio.Event()
+        self.fail_fast = False
+        """Give up after the first failed attempt while no session ever got through (set before start)."""
         self.sessions = 0
         """Number of sessions that reached ``welcome``; identifies the current one."""
 
@@ -101,6 +108,11 @@ class Connection:
     def established(self) -> None:
         """The handler finished its handshake: the next drop starts the backoff from the beginning."""
         self._established = True
+        self._ever_established = True
+
+    def retry_now(self) -> None:
+        """Cut the wait before the next attempt short ("Reconnect now"); no-op while connected."""
+        self._wake.set()
 
     def stop_after_session(self) -> None:
         """Do not reconnect when the current session ends (e.g. the server closes after a logout)."""
@@ -139,11 +151,13 @@ class Connection:
                     if self._closing:
                         break
                     attempt = 1 if self._established else attempt + 1
+                    if self.fail_fast and not self._ever_established:
+                        raise SessionEnded(reason)
                     if self._max_attempts is not None and attempt > self._max_attempts:
-                        raise SessionEnded(f"gave up after {attempt - 1} reconnect attempts")
+                        raise SessionEnded(f"gave up after {attempt - 1} reconnect attempts: {reason}")
                     delay = self._backoff(attempt)
                     await self._handler.on_state(Reconnecting(attempt, delay))
-                    await self._sleep(delay)
+                    await self._pause(delay)
             await self._handler.on_state(GaveUp("closed by the client"))
         except SessionEnded as exc:
             log.info("%s: giving up: %s", self.url, exc.reason)
@@ -151,6 +165,18 @@ class Connection:
         except asyncio.CancelledError:
             await self._handler.on_state(GaveUp("closed by the client"))
             raise
+
+    async def _pause(self, delay: float) -> None:
+        """Sleep ``delay`` (with the injected sleep), or less if :meth:`retry_now` is called meanwhile."""
+        self._wake.clear()
+        sleeping = asyncio.ensure_future(self._sleep(delay))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeping, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, woken):
+                task.cancel()
+            await asyncio.gather(sleeping, woken, return_exceptions=True)
 
     async def _session(self, http: aiohttp.ClientSession) -> tuple[str, int | None]:
         """Run one session to its end; returns why it ended. Raises SessionEnded to stop for good."""
@@ -165,7 +191,7 @@ class Connection:
                 raise SessionEnded(f"server refused the upgrade: HTTP {exc.status}", code) from None
             return f"upgrade failed: HTTP {exc.status}", None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return f"connect failed: {exc!r}", None
+            return why_unreachable(exc, self.url), None
         self._ws = ws
         try:
             welcome = await self._hello(ws)

@@ -22,9 +22,9 @@ from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import SeqOutOfRange, StoreError, StoreRefused
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
-from onduty.shared.limits import SUPPORTED_PROTOCOLS
+from onduty.shared.limits import MAX_TEXT, SUPPORTED_PROTOCOLS
 from onduty.shared.messages import REPLIES, Hello, Message, Send, Sent, Welcome
-from onduty.shared.types import Role
+from onduty.shared.types import ContentLimits, Role
 
 log = logging.getLogger(__name__)
 SERVER_NAME = "onduty/0.1"
@@ -152,9 +152,17 @@ class Endpoint(ABC):
         self._greeted = True
         self.peer.protocol = message.protocol
         if message.protocol < max(SUPPORTED_PROTOCOLS):
-            self.peer.log.info("protocol %d client (served until release 0.3)", message.protocol)
+            self.peer.log.info("protocol %d client (rolled out before the server was upgraded)", message.protocol)
         self.peer.send(Welcome(protocol=message.protocol, server=SERVER_NAME, max_frame=self.config.max_frame,
-                               heartbeat_s=self.config.heartbeat_s))
+                               heartbeat_s=self.config.heartbeat_s, limits=self._limits(message.protocol)))
+
+    def _limits(self, protocol: int) -> ContentLimits | None:
+        """What people may send, for ``welcome.limits``; None (left out) below protocol 3, whose decoders
+        refuse the field."""
+        if protocol < 3:
+            return None
+        types = [t.lower() for t in self.config.file_types][:64]
+        return ContentLimits(max_text=MAX_TEXT, max_file_bytes=self.config.max_file_bytes, file_types=types)
 
     @abstractmethod
     async def dispatch(self, message: Message) -> None:

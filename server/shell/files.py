@@ -35,6 +35,7 @@ from onduty.server.shell.origins import cors_headers
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import FileRecord
 from onduty.shared.errors import ErrorCode
+from onduty.shared.sizes import human_size
 from onduty.shared.types import ChatState, Role
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def safe_name(name: str) -> str:
 
 
 def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callable[[web.Request], Shell]) -> None:
+    too_big = f"files may be at most {human_size(config.max_file_bytes)}"  # e.g. 10 MB, not 10485760 bytes
     files_dir = config.files_dir
 
     async def caller(request: web.Request, shell: Shell, chat_id: str, cors: dict[str, str]) -> Caller:
@@ -113,7 +115,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callab
             refuse(403, ErrorCode.NOT_ALLOWED, f"chat {chat_id} is not yours", cors)
         length = request.content_length
         if length is not None and length > config.max_file_bytes + CHUNK:
-            refuse(413, ErrorCode.FILE_REJECTED, f"files may be at most {config.max_file_bytes} bytes", cors)
+            refuse(413, ErrorCode.FILE_REJECTED, too_big, cors)
         if not request.content_type.startswith("multipart/"):
             refuse(400, ErrorCode.BAD_REQUEST, "send multipart/form-data with a 'file' field", cors)
         caption, client_msg_id, stored = "", None, None
@@ -166,7 +168,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callab
             while chunk := await part.read_chunk(CHUNK):
                 size += len(chunk)
                 if size > config.max_file_bytes:
-                    refuse(413, ErrorCode.FILE_REJECTED, f"files may be at most {config.max_file_bytes} bytes", cors)
+                    refuse(413, ErrorCode.FILE_REJECTED, too_big, cors)
                 digest.update(chunk)
                 await asyncio.to_thread(out.write, chunk)
             await asyncio.to_thread(_sync_close, out)

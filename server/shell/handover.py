@@ -2,7 +2,7 @@
 
 The router decides (:mod:`onduty.server.core.handover`); this module performs its
 ``DiscussionChanged`` and ``Transferred`` decisions, stores each step (discussions table and
-audit trail) and relays the agents' talk during the discussion.
+audit trail) and relays the agents' talk during the discussion. Each agent's wording: :mod:`.handover_texts`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from onduty.server.core import events as ev
 from onduty.server.core.decisions import DiscussionChanged, Transferred
 from onduty.server.shell.collab import Collaboration
+from onduty.server.shell.handover_texts import receiver_text, sender_text
 from onduty.server.shell.ports import Delivery, Presence, Routing
 from onduty.server.shell.views import open_chat_info
 from onduty.server.shell.writes import Writes
@@ -124,7 +125,6 @@ class Handovers:
             state=state, receiver=receiver, receiver_name=names.name(receiver) if receiver else None,
             queue=queue, expires_at=expires_at,
         )
-        text = self._text(info)
         for party in (sender, receiver):
             if party is None or (only is not None and party != only):
                 continue
@@ -133,19 +133,5 @@ class Handovers:
                 offer = DiscussionOffer(discussion=info, chat=open_chat_info(self.routing, self.presence, session))
                 self.delivery.to_agent(party, offer)
             else:
+                text = sender_text(info) if party == sender else receiver_text(info)
                 self.delivery.to_agent(party, DiscussionUpdate(discussion=info, text=text))
-
-    def _text(self, d: DiscussionInfo) -> str:
-        who = d.receiver_name or "the colleague"
-        where = f" in {d.queue}" if d.queue else ""
-        return {
-            S.OFFERED: f"Waiting for {who} to accept.",
-            S.ACCEPTED: f"{who} accepted: you can transfer the chat now.",
-            S.TRANSFERRED: f"The chat was transferred to {who}.",
-            S.DECLINED: f"{who} declined. Try another queue or colleague.",
-            S.EXPIRED: f"Nobody available: {who} did not accept in time. Try another queue.",
-            S.NOBODY_AVAILABLE: f"Nobody available{where} right now. Try another queue or colleague.",
-            S.CANCELLED: f"{d.sender_name} withdrew the request.",
-            S.RECEIVER_LEFT: f"{who} went offline.",
-            S.CHAT_ENDED: "The chat ended.",
-        }[d.state]

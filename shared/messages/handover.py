@@ -92,7 +92,7 @@ class DiscussionOffer(Message):
 
 @dataclass(frozen=True, slots=True)
 class DiscussionUpdate(Message):
-    """To both agents of a discussion, at every change of its state."""
+    """To both agents of a discussion, at every change of its state; ``text`` in each one's own words."""
 
     TYPE: ClassVar[str] = "discussion_update"
     discussion: DiscussionInfo

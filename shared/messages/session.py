@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar
 
 from onduty.shared.errors import ErrorCode
 from onduty.shared.messages.base import Message
-from onduty.shared.types import Ident, Max, Name, Omit
+from onduty.shared.types import ContentLimits, Ident, Max, Name, Omit
 
 # --- client -> server -----------------------------------------------------------------------------
 
@@ -26,11 +26,14 @@ class Hello(Message):
 
 @dataclass(frozen=True, slots=True)
 class Welcome(Message):
+    """The answer to ``hello``; ``limits`` only in protocol 3 (an older client's decoder would refuse it)."""
+
     TYPE: ClassVar[str] = "welcome"
     protocol: int
     server: Name
     max_frame: int
     heartbeat_s: float
+    limits: Annotated[ContentLimits | None, Omit(since=3)] = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,9 +116,12 @@ class Answers:
     def __init__(self, answer: bool = True) -> None:
         self.answer = answer
         self.asked: list[str] = []
+        self.defaults: dict[str, bool] = {}
+        """Each question's default answer (what Enter would have said): True for Yes."""
 
-    def __call__(self, parent: QWidget | None, title: str, question: str) -> bool:
+    def __call__(self, parent: QWidget | None, title: str, question: str, *, default_yes: bool = False) -> bool:
         self.asked.append(title)
+        self.defaults[title] = default_yes
         return self.answer
 
 

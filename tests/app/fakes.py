@@ -29,6 +29,9 @@ class FakeClient:
         return request
 
 
+QUEUE_TITLES = {"cim-emea": "CIM EMEA", "cic": "CIC"}
+
+
 class FakeBackend:
     """``run`` drops the coroutine (nothing is sent) and keeps what was asked in ``calls``."""
 
@@ -36,6 +39,9 @@ class FakeBackend:
         self.calls: list[tuple[Any, ...]] = []
         self.client = FakeClient(username, self.calls)
         self.done: list[Callable[[Any], None]] = []
+
+    def queue_title(self, queue: str) -> str:
+        return QUEUE_TITLES.get(queue, queue)
 
     def run(self, coro: Any, on_done: Callable[[Any], None] | None = None, what: str = "",
             on_error: Callable[[BaseException], None] | None = None) -> None:

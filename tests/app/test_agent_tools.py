@@ -144,8 +144,9 @@ async def test_agent_tools_against_the_server(
         # Past chats: searchable, with the transcript and the memo.
         app.show_history()
         history = dialog_of(HistoryDialog)
-        await until(history.results.model().rowsInserted, lambda: history.results.count() >= 1)
-        history.results.setCurrentRow(0)
+        await until(history.results.model().rowsInserted, lambda: history.results.rowCount() >= 1)
+        assert history.results.item(0, 2).text() == "CIM EMEA"  # the queue's title, not its name
+        history.results.selectRow(0)
         await until(history.view.textChanged, lambda: "while you were away" in history.view.toPlainText())
         assert "Internal memo" in history.view.toPlainText()
 

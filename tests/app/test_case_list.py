@@ -165,6 +165,7 @@ async def test_install_cases_adds_the_menu_entry_the_chat_hook_and_the_sla_warni
     await until(panel.updated, lambda: panel.case is not None)
     assert cases_ui.open_for_chat(chat_id) is panel  # asked again: the same panel
 
+    app.tray.menu.aboutToShow.emit()  # the agent opens the menu (rebuilt since, e.g. with the queues' titles)
     find_action(app.tray.menu, MENU_TEXT).trigger()
     window = cases_ui.list_window
     assert window is not None and window.isVisible()

@@ -13,10 +13,13 @@ from onduty.client.desk.canned import CannedIndex
 from onduty.client.desk.settings import DEFAULT_GREETING
 from onduty.client.desk.templates import greeting, memo
 from onduty.shared.messages import ChatEnded, Sent
-from onduty.shared.types import EndReason, Role
+from onduty.shared.types import ContentLimits, EndReason, Role
 
 from .conftest import Answers
 from .factories import CANNED, PROFILE, chat, message
+from .fakes import QUEUE_TITLES
+
+LIMITS = ContentLimits(max_text=8000, max_file_bytes=1000, file_types=[".pdf", ".txt"])
 
 
 class Actions:
@@ -54,6 +57,12 @@ class Actions:
     def download(self, file_id: str, on_done: Any) -> None:
         self.calls.append(("download", file_id))
 
+    def limits(self) -> ContentLimits | None:
+        return LIMITS
+
+    def queue_title(self, queue: str) -> str:
+        return QUEUE_TITLES.get(queue, queue)
+
 
 def make(qtbot: Any, answers: Answers) -> tuple[ChatWindow, ChatModel, Actions]:
     model = ChatModel(chat(), waited_s=75.0)
@@ -84,11 +93,12 @@ def test_messages_are_kept_in_seq_order_and_own_ones_get_sent(qtbot: Any) -> Non
 
 def test_window_shows_who_asks_about_what_and_how_long_they_waited(qtbot: Any, answers: Answers) -> None:
     window, _, _ = make(qtbot, answers)
-    text = window.header.text()
-    for part in ("Rita Requestor (rita@example.com)", "cim-emea", "Processor assignment", "waited 1 min 15 s",
-                 "incident 4711: Printer on fire", "priority: very high"):
+    text = window.header.text() + window.about.text()
+    for part in ("Rita Requestor (rita@example.com)", "CIM EMEA", "Processor assignment", "waited 1 min 15 s"):
         assert part in text
-    assert window.windowTitle() == "Chat with Rita Requestor · cim-emea"
+    assert "Incident 4711: Printer on fire" in window.context_card.summary.text()
+    assert "very high" in window.context_card.details.text()
+    assert window.windowTitle() == "Chat with Rita Requestor · CIM EMEA"
     assert window.isVisible()
     assert not window.banner.isVisible()
 

@@ -79,10 +79,11 @@ async def test_sign_in_go_on_duty_handle_a_chat_and_take_the_next(
         await until(windows.opened, lambda: chat_id in windows.windows)
         window = windows.windows[chat_id]
         assert window.isVisible()
-        header = window.header.text()
-        for part in ("Rita Requestor", "cim-emea", "Processor assignment", "incident 4711", "Printer on fire",
-                     "priority: very high", "waited"):
+        header = window.header.text() + window.about.text()
+        for part in ("Rita Requestor", "CIM EMEA", "Processor assignment", "waited"):  # the queue's title
             assert part in header
+        assert "Incident 4711: Printer on fire" in window.context_card.summary.text()
+        assert "very high" in window.context_card.details.text()
         model = window.model
         await until(model.rowsInserted, lambda: any("assign a processor" in ln.text for ln in model.lines))
         assert session.view.tray_state() is TrayState.IN_CHAT
@@ -159,6 +160,7 @@ async def test_without_a_keyring_the_app_asks_and_keeps_the_token_for_this_run_o
         dialog.sign_in_button.click()
         assert await asyncio.wait_for(asked, WAIT) is agrees
         assert answers.asked == ["No keyring"]
+        assert answers.defaults["No keyring"] is True  # Enter keeps the sign-in, it does not sign out
         if agrees:
             assert app.session is not None
             assert tokens.get(live_server.url, "ann") == app.session.client.token

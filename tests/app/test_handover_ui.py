@@ -154,7 +154,7 @@ def test_receiver_window_shows_the_chat_and_its_history_and_answers(qtbot: Any, 
     window.present()
     panel = window.panel
     assert "Ann Agent asks you to take a chat" in panel.title.text()
-    assert "Rita Requestor" in panel.title.text() and "incident 4711" in panel.title.text()
+    assert "Rita Requestor" in panel.title.text() and "Incident 4711" in panel.title.text()
     assert panel.accept_button.isEnabled() and panel.decline_button.isEnabled()
     assert not panel.transfer_button.isVisible()
     model.set_transcript(Transcript(chat=chat(), messages=[message(1, "My printer is on fire")]))
@@ -193,6 +193,9 @@ def make_chat_window(qtbot: Any, answers: Answers) -> tuple[ChatWindow, Handover
     class Actions:
         def __getattr__(self, name: str) -> Any:
             return lambda *args: sent.append(args[1]) if name == "send_text" else ""
+
+        def limits(self) -> None:
+            return None  # the server said nothing: the schema's text limit, no file check
 
     canned = CannedIndex.for_queue(CANNED, "cim-emea")
     window = ChatWindow(model, Actions(), canned, answers)  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ def test_memo_follows_the_template() -> None:
         "",
         ">> Requestor: Rita Requestor (rita@example.com)",
         "",
-        ">> Request Type: Processor assignment/ re-assignment - incident 4711: Printer on fire",
+        ">> Request Type: Processor assignment/ re-assignment - Incident 4711: Printer on fire",
         "",
         f">> Action Taken: {ACTION_PLACEHOLDER}",
         "",

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 
+from onduty.client.app.app import AgentApp
 from onduty.client.app.tray.main_window import MainWindow
+from onduty.client.app.tray.settings_dialog import SettingsDialog
 from onduty.client.app.tray.tray import OpenChat, Tray, action_texts, build_menu, checked_texts, find_action
+from onduty.client.desk.credentials import TokenStore
+from onduty.client.desk.settings import Settings, SettingsPaths
 from onduty.client.desk.state import AgentView, Link, TrayState
 from onduty.shared.types import Presence
 
+from .conftest import Answers, MemoryKeyring
 from .factories import PROFILE, queue, status
 
 
@@ -56,6 +61,11 @@ def test_tooltip_lists_state_queues_waiting_and_colleagues() -> None:
         "Waiting in my queues: 2",
         "  cic: 0 waiting, 0 colleagues on duty",
         "  cim-emea: 2 waiting, 2 colleagues on duty, 1 callback",
+    ]
+    v.queue_titles = {"cim-emea": "CIM EMEA", "cic": "Customer Interaction Center"}  # once the server said them
+    assert v.tooltip().splitlines()[2:] == [
+        "  CIM EMEA: 2 waiting, 2 colleagues on duty, 1 callback",
+        "  Customer Interaction Center: 0 waiting, 0 colleagues on duty",
     ]
     lost = view(Link.RECONNECTING)
     lost.link_detail = "next try in 4 s"
@@ -136,3 +146,18 @@ def test_fallback_window_has_the_same_controls(qtbot: Any) -> None:
     assert "Disconnected" in window.windowTitle()
     window.close()  # closing the only window means Quit (which asks first)
     assert actions.calls[-1] == ("quit", None)
+
+
+def test_every_window_has_the_app_icon_and_titles_say_onduty_once(
+    qtbot: Any, memory_keyring: MemoryKeyring, paths: SettingsPaths, answers: Answers, close_windows: None,
+) -> None:
+    app = AgentApp(Settings(server="ws://127.0.0.1:9", user="ann"), paths, TokenStore(memory_keyring),
+                   confirm=answers, tray_available=lambda: True)
+    app.start()
+    assert not QApplication.windowIcon().isNull()
+    dialog = app.sign_in_dialog
+    assert dialog is not None and not dialog.windowIcon().isNull()
+    settings = SettingsDialog(Settings(), "agent.toml")
+    qtbot.addWidget(settings)
+    for window in (dialog, settings):  # Qt adds " — OnDuty" (the display name) itself
+        assert "OnDuty" not in window.windowTitle()

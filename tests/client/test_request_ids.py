@@ -14,6 +14,7 @@ import pytest
 
 from onduty.client.net import AgentClient, RequestFailed, RequestorClient, SessionEnded
 from onduty.shared.errors import ErrorCode
+from onduty.shared.limits import PROTOCOL_VERSION
 from onduty.shared.messages import (
     REPLIES,
     AgentStatus,
@@ -169,7 +170,7 @@ async def test_a_welcome_for_protocol_1_ends_the_client(fake_server: Any) -> Non
     starting = asyncio.create_task(client.start())
     peer = await fake_server.accept()
     hello = await peer.handshake(protocol=1)
-    assert hello.protocol == 2
+    assert hello.protocol == PROTOCOL_VERSION == 3
     await peer.wait_closed()  # the client closes at once instead of logging in
     async with asyncio.timeout(WAIT):
         with pytest.raises(SessionEnded) as ended:

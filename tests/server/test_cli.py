@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
 
-from onduty.server.cli import main
+from onduty.server.cli import _demo, main
+from onduty.server.config import ServerConfig
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = "") -> int:
@@ -75,3 +77,15 @@ def test_canned_messages_are_added_edited_listed_and_removed(
     capsys.readouterr()
     assert run(monkeypatch, "--data", data, "canned", "list", "--queue", "cic") == 0
     assert capsys.readouterr().out == ""
+
+
+async def test_the_demo_prints_a_load_run_the_user_can_paste(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A newcomer runs scripts/run, where the commands are in .venv/bin and not on PATH: the hint names them there.
+
+    await _demo(ServerConfig(data_dir=tmp_path, argon2_time_cost=1, argon2_memory_kib=64))
+    out = capsys.readouterr().out
+    bin_dir = Path(sys.executable).parent
+    assert f"{bin_dir / 'onduty-server'} --data {tmp_path} loadgen-setup --agents 5" in out
+    assert f"{bin_dir / 'onduty-loadgen'} --url ws://" in out

@@ -101,7 +101,10 @@ async def test_wrong_types_oversized_files_and_ended_chats_are_refused(tmp_path:
         for name, data, status in [("evil.exe", b"MZ", 415), ("big.txt", b"x" * 1001, 413), ("noext", b"x", 415)]:
             async with await upload(h, chat_id, resume_token, name, data) as resp:
                 assert resp.status == status, name
-                assert (await resp.json())["code"] == "file_rejected"
+                body = await resp.json()
+                assert body["code"] == "file_rejected"
+                if status == 413:
+                    assert body["detail"] == "files may be at most 1000 B"  # in units people read
         await rita.send(EndChat(chat_id=chat_id))
         await rita.expect(ChatEnded)
         async with await upload(h, chat_id, resume_token, "late.txt", b"x") as resp:

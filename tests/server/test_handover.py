@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from onduty.shared.errors import ErrorCode
 from onduty.shared.messages import (
     AgentJoined,
@@ -106,6 +108,30 @@ async def test_discuss_accept_transfer_keeps_one_sequence_for_the_requestor(harn
     assert kinds.index("discussion_offered") < kinds.index("discussion_accepted") < kinds.index("transferred")
     record = await harness.shell.store.get_chat(chat_id)
     assert record is not None and (record.agent, record.queue) == ("carl", "cic")
+
+
+async def test_each_side_of_a_handover_reads_its_own_wording(harness: Harness) -> None:
+    ann, _ = await agent_on_duty(harness, "ann")
+    _rita, requested = await request(harness)
+    await ann.expect(ChatAssigned)
+    carl, _ = await agent_on_duty(harness, "carl")
+    await ann.send(Discuss(chat_id=requested.chat_id, colleague="carl"))
+    offer = await carl.until(DiscussionOffer)
+
+    def state(s: DiscussionState) -> Callable[[DiscussionUpdate], bool]:
+        return lambda u: u.discussion.state is s
+
+    await carl.send(AnswerDiscussion(discussion_id=offer.discussion.discussion_id, accept=True))
+    accepted = DiscussionState.ACCEPTED
+    assert (await ann.until(DiscussionUpdate, state(accepted))).text == \
+        "Carl Agent accepted: you can transfer the chat now."
+    assert (await carl.until(DiscussionUpdate, state(accepted))).text == \
+        "You accepted. Ann Agent can transfer the chat to you now."
+
+    await ann.send(Transfer(discussion_id=offer.discussion.discussion_id))
+    moved = DiscussionState.TRANSFERRED
+    assert (await ann.until(DiscussionUpdate, state(moved))).text == "The chat was transferred to Carl Agent."
+    assert (await carl.until(DiscussionUpdate, state(moved))).text == "Ann Agent transferred the chat to you."
 
 
 async def test_nobody_accepting_comes_back_and_the_requestor_never_hears_of_it(harness: Harness) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from onduty.server.auth import verify_site_token
 from onduty.shared.errors import CloseCode, ErrorCode
+from onduty.shared.limits import MAX_TEXT
 from onduty.shared.messages import (
     Ack,
     AddContact,
@@ -56,7 +57,7 @@ from onduty.shared.messages import (
     Typing,
     Welcome,
 )
-from onduty.shared.types import ContactPresence
+from onduty.shared.types import ContactPresence, ContentLimits
 
 from .conftest import agent_on_duty, request
 from .harness import CODEC, PASSWORD, Harness, Wire
@@ -416,3 +417,31 @@ async def test_set_duty_is_answered_once_for_the_doc_of_section_3(harness: Harne
     await wire.send(SetDuty(on_duty=True, req="d1"))
     got = await quiet_for(wire)
     assert [m.req for m in got if isinstance(m, AgentStatus)] == ["d1"]
+
+
+# --- hello: welcome.limits (protocol 3) --------------------------------------------------------
+
+
+async def test_a_protocol_3_welcome_says_what_the_server_accepts(tmp_path: Path) -> None:
+    h = Harness(tmp_path / "data", max_file_bytes=2_000_000, file_types=(".pdf", ".PNG"))
+    await h.seed()
+    await h.start()
+    try:
+        for path in ("/ws/agent", "/ws/requestor"):
+            wire = await h.connect(path, hello=False)
+            await wire.send(Hello(protocol=3, client="x"))
+            welcome = await wire.expect(Welcome)
+            assert welcome.protocol == 3
+            assert welcome.limits == ContentLimits(max_text=MAX_TEXT, max_file_bytes=2_000_000,
+                                                   file_types=[".pdf", ".png"])
+    finally:
+        await h.close()
+    assert "S welcome{protocol: 3, server, max_frame, heartbeat_s, limits}" in first_block(section("### 1. Hello"))
+
+
+async def test_a_protocol_2_welcome_has_no_key_a_protocol_2_decoder_would_refuse(harness: Harness) -> None:
+    for protocol in (1, 2):
+        wire = await harness.connect("/ws/requestor", hello=False)
+        await wire.send(Hello(protocol=protocol, client="rolled out before protocol 3"))
+        frame = await wire.ws.receive(timeout=5)
+        assert set(msgpack.unpackb(frame.data)) == {"t", "protocol", "server", "max_frame", "heartbeat_s"}

@@ -90,7 +90,7 @@ async def test_a_protocol_1_client_gets_no_protocol_2_fields(harness: Harness) -
 
 async def test_an_unknown_protocol_version_is_refused(harness: Harness) -> None:
     wire = await harness.connect("/ws/requestor", hello=False)
-    await wire.send(Hello(protocol=3, req="h"))
+    await wire.send(Hello(protocol=4, req="h"))
     error = await wire.expect(Error)
     assert (error.code, error.req) == (ErrorCode.UNSUPPORTED_VERSION, "h")
     assert await wire.closed() == 1008

@@ -83,8 +83,9 @@ def presence(f: dataclasses.Field[Any], hint: Any) -> str:
         shown = f"`{value.value!r}`"
     else:
         shown = f"`{value!r}`"
-    omitted = typing.get_origin(hint) is typing.Annotated and any(isinstance(e, Omit) for e in hint.__metadata__)
-    return f"optional, default {shown}" + ("; left out while nil (protocol 2 only)" if omitted else "")
+    omit = next((e for e in hint.__metadata__ if isinstance(e, Omit)), None) \
+        if typing.get_origin(hint) is typing.Annotated else None
+    return f"optional, default {shown}" + (f"; left out while nil (protocol {omit.since} and later)" if omit else "")
 
 
 def expected_rows(cls: type) -> list[list[str]]:

@@ -38,6 +38,8 @@ CHROMIUM_ARGS = [
 ]
 WIDGET_SRC = ROOT / "widget"
 WIDGET_OUT = ROOT / "server" / "static" / "widget"
+CONTEXT_FIELDS = ROOT / "shared" / "context_fields.json"
+"""Bundled into the widget (the business context's one definition)."""
 PASSWORD = "correct horse"
 SITE_SECRET = "shop-site-secret"
 WAIT = 10.0
@@ -49,7 +51,8 @@ def _widget_stale() -> bool:
     if not bundle.exists():
         return True
     built = bundle.stat().st_mtime
-    sources = [*(WIDGET_SRC / "src").iterdir(), *(WIDGET_SRC / "demo").iterdir(), WIDGET_SRC / "build.mjs"]
+    sources = [*(WIDGET_SRC / "src").iterdir(), *(WIDGET_SRC / "demo").iterdir(), WIDGET_SRC / "build.mjs",
+               CONTEXT_FIELDS]
     return any(p.stat().st_mtime > built for p in sources)
 
 

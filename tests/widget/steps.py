@@ -18,7 +18,7 @@ async def request_chat(page: Page, message: str, *, name: str = "Rita Requestor"
                        request_type: str = "sales_order") -> None:
     """Fill in the pre-chat form and start the chat."""
     form = page.locator("form.od-form")
-    await form.locator("select[name=request_type]").select_option(request_type)
+    await form.locator(f"input[name=request_type][value={request_type}]").check()
     await form.locator("input[name=name]").fill(name)
     await form.locator("input[name=email]").fill(email)
     await form.locator("textarea[name=message]").fill(message)

@@ -55,13 +55,14 @@ async def test_files_both_ways(shop: Shop, new_page: Callable[..., Any], tmp_pat
     await download.save_as(saved)
     assert saved.read_bytes() == MANUAL
 
-    # a type the server does not take: the requestor is told why
+    # a type the server does not take: the requestor is told why, before anything is sent
     await page.locator(".od-file-input").set_input_files(
         files=[{"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}]
     )
     refused = page.locator(".od-own", has_text="setup.exe")
-    await expect(refused.locator(".od-msg-error")).to_contain_text("The file was not accepted: .exe not accepted")
-    await expect(refused.locator(".od-state")).to_have_text("Not sent")
+    await expect(refused.locator(".od-msg-error")).to_contain_text(
+        "setup.exe cannot be sent: .exe files are not accepted. Accepted: .pdf .png")
+    await expect(refused.locator(".od-state")).to_contain_text("Not sent")
     assert [m.file.name for m in await shop.shell.store.messages_after(chat_id, 0, limit=100) if m.file] == [
         "invoice.pdf", "manual.txt",
     ]

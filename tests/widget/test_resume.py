@@ -48,7 +48,7 @@ async def test_reload_and_network_drop_resume_without_loss_or_duplicates(
     context = page.context
     await context.set_offline(True)
     await page.evaluate("window.OnDuty.reconnect()")
-    await expect(page.locator(".od-banner")).to_have_text("Connection lost. Reconnecting…")
+    await expect(page.locator(".od-banner")).to_contain_text("Connection lost. Reconnecting…")
     await say(page, "Q3 written offline")
     await expect(page.locator(".od-own .od-state").last).to_have_text("Sending")
     await ann.send(chat_id, "A4 while you were away")

@@ -71,7 +71,7 @@ async def test_nobody_on_duty_offers_callback_at_once_german_keyboard_narrow(
     heading = page.locator(".od-callout-title")
     await expect(heading).to_have_text("Derzeit ist kein Mitarbeiter im Dienst")
     await expect(heading).to_be_focused()
-    assert await page.locator("select[name=request_type]").count() == 0  # no chat form to type into
+    assert await page.locator("input[name=request_type]").count() == 0  # no chat form to type into
     box = await page.locator(".od-panel").bounding_box()
     assert box is not None and box["width"] == 375 and box["x"] == 0
 

@@ -3,7 +3,9 @@
 // - a message is known by its seq; a second copy of a seq (a replay) is dropped;
 // - our own messages wait in `pending` (kept in sessionStorage) until `sent` or a replay names
 //   their client_msg_id, and are written again with the same client_msg_id after a reconnect;
-// - `contiguous` is the highest seq with every seq up to it known: resume_chat{after_seq} uses it.
+// - `contiguous` is the highest seq with every seq up to it known: resume_chat{after_seq} uses it;
+// - an own message without a seq yet (sending, or failed) stays where it was written: after the messages
+//   known then (`after`), before those that come later; one restored after a reload goes last.
 
 const STORE_PREFIX = "onduty:";
 
@@ -63,7 +65,7 @@ export class Chat {
   }
 
   key(item) {
-    return item.seq != null ? [item.seq, 0] : item.notice ? [item.after, item.order] : [Infinity, item.order];
+    return item.seq != null ? [item.seq, 0] : [item.after, item.order];
   }
 
   insert(item) {
@@ -85,9 +87,12 @@ export class Chat {
     return i;
   }
 
-  /** A local message before the server stored it. */
-  addOwn(clientMsgId, text, at, file) {
-    const item = { own: true, client_msg_id: clientMsgId, seq: null, text, at, file: file || null, state: "sending" };
+  /** A local message before the server stored it (`restored`: from before a reload, its place unknown). */
+  addOwn(clientMsgId, text, at, file, restored = false) {
+    const item = {
+      own: true, client_msg_id: clientMsgId, seq: null, text, at, file: file || null, state: "sending",
+      after: restored ? Infinity : this.maxSeq,
+    };
     this.byClientId.set(clientMsgId, item);
     this.pending.set(clientMsgId, { client_msg_id: clientMsgId, text, file: Boolean(file) });
     this.insert(item);
@@ -141,6 +146,14 @@ export class Chat {
     this.bySeq.set(m.seq, item);
     this.insert(item);
     return { item, isNew: true };
+  }
+
+  /** Forget an own message that was never stored (a failed upload the requestor dismissed). */
+  remove(item) {
+    const at = this.items.indexOf(item);
+    if (at >= 0) this.items.splice(at, 1);
+    this.byClientId.delete(item.client_msg_id);
+    this.pending.delete(item.client_msg_id);
   }
 
   notice(text, kind) {

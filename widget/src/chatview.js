@@ -1,29 +1,37 @@
-// The chat screen: waiting line status, the message log (role=log, a polite live region),
-// the peer's typing indicator, the after-chat actions and the composer.
+// The chat screen: waiting line status, the messages (a list that is a polite live region: new ones are read out),
+// the peer's typing indicator, the after-chat actions and the composer with its length counter (the server's
+// limit: a message over it is refused with the reason, never cut).
 import { clear, formatClock, formatSize, formatTime, h, linkify } from "./dom.js";
 import { icon } from "./icons.js";
-import { LIMITS } from "./protocol.js";
 
 export class ChatView {
-  /** handlers: {send(text), attach(files), typing(), endChat(), download(item), retry(item)} */
-  constructor(t, lang, handlers) {
+  /** handlers: {send(text), attach(files), typing(), endChat(), download(item), retry(item), dismiss(item)};
+   * limits: the server's (limits.js), updated at every welcome */
+  constructor(t, lang, handlers, limits) {
     this.t = t;
     this.lang = lang;
     this.handlers = handlers;
+    this.limits = limits;
     this.waiting = h("div", { class: "od-waiting", role: "status", hidden: true });
-    this.log = h("ol", { class: "od-log", role: "log", "aria-live": "polite", "aria-label": t("title"), tabindex: "0" });
+    // A list (not role=log, which would take the <li>s out of their list) that announces what is added.
+    this.log = h("ol", {
+      class: "od-log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t("title"), tabindex: "0",
+    });
     this.typingEl = h("p", { class: "od-typing", "aria-hidden": "true" });
     this.actions = h("div", { class: "od-after", hidden: true });
     this.input = h("textarea", {
-      class: "od-input", rows: 1, maxlength: LIMITS.text, "aria-label": t("composer"), placeholder: t("composer"),
+      class: "od-input", rows: 1, dir: "auto", "aria-label": t("composer"), placeholder: t("composer"),
+      "aria-describedby": "od-count",
     });
+    this.counter = h("p", { class: "od-count", id: "od-count", "aria-live": "polite", hidden: true });
     this.fileInput = h("input", { type: "file", multiple: true, class: "od-file-input", tabindex: "-1", "aria-hidden": "true" });
     this.attachBtn = h("button", { type: "button", class: "od-icon od-attach", "aria-label": t("attach"), title: t("attach") },
       icon("attach"));
     this.sendBtn = h("button", { type: "submit", class: "od-icon od-send", "aria-label": t("send"), title: t("send") },
       icon("send"));
     this.composer = h("form", { class: "od-composer" }, this.attachBtn, this.input, this.sendBtn, this.fileInput);
-    this.el = h("div", { class: "od-chat" }, this.waiting, this.log, this.typingEl, this.actions, this.composer);
+    this.el = h("div", { class: "od-chat" }, this.waiting, this.log, this.typingEl, this.actions, this.counter,
+      this.composer);
     this.typingTimer = null;
     this.waitTimer = null;
 
@@ -39,6 +47,7 @@ export class ChatView {
     });
     this.input.addEventListener("input", () => {
       this.autosize();
+      this.showCount();
       if (this.input.value) handlers.typing(true);
     });
     this.attachBtn.addEventListener("click", () => this.fileInput.click());
@@ -52,9 +61,27 @@ export class ChatView {
   submit() {
     const text = this.input.value.trim();
     if (!text || this.input.disabled) return;
+    const refusal = this.limits.textRefusal(this.t, text, this.lang);
+    if (refusal) {
+      this.showCount(refusal);
+      this.input.focus();
+      return; // the text stays, for the requestor to shorten
+    }
     this.input.value = "";
     this.autosize();
+    this.showCount();
     this.handlers.send(text);
+  }
+
+  /** The counter near the limit, or `refusal` (why the message was not sent). */
+  showCount(refusal) {
+    const count = this.limits.count(this.t, this.input.value.trim(), this.lang);
+    const text = refusal || count?.text || "";
+    this.counter.textContent = text;
+    this.counter.hidden = !text;
+    this.counter.classList.toggle("od-count-over", Boolean(refusal || count?.over));
+    if (this.counter.classList.contains("od-count-over")) this.input.setAttribute("aria-invalid", "true");
+    else this.input.removeAttribute("aria-invalid");
   }
 
   autosize() {
@@ -123,6 +150,11 @@ export class ChatView {
     this.scroll();
   }
 
+  remove(item) {
+    if (item.el) item.el.remove();
+    item.el = null;
+  }
+
   update(item) {
     if (!item.el) return;
     const el = item.notice ? this.noticeEl(item) : this.messageEl(item);
@@ -149,7 +181,8 @@ export class ChatView {
       item.at ? h("time", { datetime: new Date(item.at * 1000).toISOString() }, formatTime(item.at, this.lang)) : null);
     const bubble = h("div", { class: "od-bubble" });
     if (item.file) bubble.append(this.fileEl(item));
-    if (item.text) bubble.append(h("p", { class: "od-text" }, linkify(item.text)));
+    // dir="auto": each message is laid out in its own direction (Arabic or Hebrew right to left), whatever the page's
+    if (item.text) bubble.append(h("p", { class: "od-text", dir: "auto" }, linkify(item.text)));
     if (item.error) bubble.append(h("p", { class: "od-msg-error" }, item.error));
     const li = h("li", { class: `od-msg ${item.own ? "od-own" : "od-peer"}`, "data-seq": item.seq ?? "" }, meta, bubble);
     if (item.own) li.append(this.stateEl(item));
@@ -160,12 +193,12 @@ export class ChatView {
     const f = item.file;
     const label = `${f.name} (${formatSize(f.size)})`;
     if (!f.file_id) {
-      return h("div", { class: "od-file" }, icon("file"), h("span", { class: "od-file-name" }, label));
+      return h("div", { class: "od-file" }, icon("file"), h("span", { class: "od-file-name", dir: "auto" }, label));
     }
     return h("button", {
       type: "button", class: "od-file", title: this.t("download", { name: f.name }),
       "aria-label": this.t("download", { name: label }), onclick: () => this.handlers.download(item),
-    }, icon("file"), h("span", { class: "od-file-name" }, label), icon("download", "od-file-dl"));
+    }, icon("file"), h("span", { class: "od-file-name", dir: "auto" }, label), icon("download", "od-file-dl"));
   }
 
   stateEl(item) {
@@ -179,6 +212,10 @@ export class ChatView {
     const el = h("div", { class: `od-state od-state-${item.state}` }, icon(name), h("span", {}, text));
     if (item.state === "failed" && item.retry) {
       el.append(h("button", { type: "button", class: "od-link", onclick: () => this.handlers.retry(item) }, t("retry")));
+    }
+    if (item.state === "failed" && item.file) {
+      el.append(h("button", { type: "button", class: "od-link od-dismiss", onclick: () => this.handlers.dismiss(item) },
+        t("dismiss")));
     }
     return el;
   }
@@ -198,12 +235,23 @@ export class ChatView {
 
   // --- after the chat ---------------------------------------------------------------
 
-  showActions(buttons) {
+  /** Buttons under the log (after the chat, or to confirm ending it); `question` heads them and labels the group,
+   * and then the first button takes the focus. */
+  showActions(buttons, question) {
     clear(this.actions);
+    if (question) this.actions.append(h("p", { class: "od-question", id: "od-question" }, question));
     for (const b of buttons) {
       this.actions.append(h("button", { type: "button", class: b.primary ? "od-primary" : "od-secondary", onclick: b.run },
         b.icon ? icon(b.icon) : null, b.label));
     }
+    if (question) {
+      this.actions.setAttribute("role", "group");
+      this.actions.setAttribute("aria-labelledby", "od-question");
+    } else {
+      this.actions.removeAttribute("role");
+      this.actions.removeAttribute("aria-labelledby");
+    }
     this.actions.hidden = buttons.length === 0;
+    if (question) this.actions.querySelector("button")?.focus();
   }
 }

@@ -1,12 +1,7 @@
 // What the host page tells the widget: data- attributes on the <script> tag, an optional
 // window.OnDutySettings object set before the script runs, and later the window.OnDuty API.
+import { SHOP_SETTINGS, YES_NO_SETTINGS } from "./context.js";
 import { REQUEST_TYPES } from "./protocol.js";
-
-/** Business context fields a web shop passes (seed 004), by their names in settings / data- attributes. */
-export const SHOP_FIELDS = [
-  "businessPartnerId", "webShopId", "catalogId", "catalogVariantId", "catalogArea", "productId", "productTitle",
-  "loginPage", "basketId",
-];
 
 function dataAttr(script, name) {
   const value = script?.dataset?.[name];
@@ -38,15 +33,15 @@ function serverOrigin(script, settings) {
 
 /**
  * Settings from the script tag and window.OnDutySettings (the object wins). Shape:
- * {server, queue, lang, open, siteToken, prefill: {name, email, requestType, message},
+ * {server, queue, lang, open, siteToken, title, brandColor, prefill: {name, email, requestType, message},
  *  shop: {businessPartnerId, ..., basket: [{productId, title, quantity}]}, context: [BusinessContext]}
  */
 export function readConfig(script, settings = {}) {
   const d = (name) => dataAttr(script, name);
   const shop = {};
-  for (const key of SHOP_FIELDS) {
+  for (const key of SHOP_SETTINGS) {
     const value = settings.shop?.[key] ?? d(key);
-    if (value !== undefined) shop[key] = key === "loginPage" ? truthy(value) : String(value);
+    if (value !== undefined) shop[key] = YES_NO_SETTINGS.has(key) ? truthy(value) : String(value);
   }
   const basket = settings.shop?.basket ?? parseJson(d("basket"), "basket");
   if (Array.isArray(basket)) shop.basket = basket;
@@ -65,6 +60,7 @@ export function readConfig(script, settings = {}) {
     open: truthy(settings.open ?? d("open")) ?? false,
     siteToken: settings.siteToken ?? d("siteToken"),
     title: settings.title ?? d("title"),
+    brandColor: settings.brandColor ?? d("brandColor"),
     prefill,
     shop,
     context: Array.isArray(context) ? context : [],

@@ -1,14 +1,18 @@
 // One WebSocket to /ws/requestor that comes back after a drop: hello first, then the owner's
-// onReady (resume or request), reconnects with exponential backoff and jitter (0.5 s doubling to
-// 30 s, as the Python client), and stops for good when the server says so.
+// onReady(welcome) (resume or request), reconnects with exponential backoff and jitter (0.5 s doubling
+// to 2 s, times a random factor in [0.5, 1], as the Python client: back within about 2 s of the server, and
+// a thousand widgets do not come back at once), at once on retryNow() ("Reconnect now", the browser back
+// online), and stops for good when the server says so.
 import { CLIENT_NAME, PROTOCOL_VERSION, SchemaError, decode, encode, nextReq } from "./protocol.js";
 
 const STOP_ERRORS = new Set(["unsupported_version", "replaced", "origin_not_allowed"]);
+const BACKOFF_BASE_S = 0.5;
+const BACKOFF_CAP_S = 2;
 
 export class Connection {
   /**
    * @param {string} url ws(s)://host/ws/requestor
-   * @param {{onReady: () => void, onMessage: (m: object) => void, onState: (s: string, info?: object) => void}} handler
+   * @param {{onReady: (welcome: object) => void, onMessage: (m: object) => void, onState: (s: string, info?: object) => void}} handler
    */
   constructor(url, handler) {
     this.url = url;
@@ -92,7 +96,7 @@ export class Connection {
       if (message.t === "welcome") {
         this.ready = true;
         this.handler.onState("connected");
-        this.handler.onReady();
+        this.handler.onReady(message);
         return;
       }
       if (message.t === "error" && STOP_ERRORS.has(message.code)) {
@@ -127,7 +131,7 @@ export class Connection {
   }
 
   schedule() {
-    const base = Math.min(30, 0.5 * 2 ** this.attempt);
+    const base = Math.min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** this.attempt);
     const delay = base * (0.5 + Math.random() * 0.5);
     this.attempt += 1;
     this.handler.onState("reconnecting", { delay, attempt: this.attempt });

@@ -73,10 +73,17 @@ export function linkify(text) {
   return frag;
 }
 
+/** 999 B, 4.9 KB, 10 MB, 1.5 GB: one decimal below 10 and only when it is not 0 (binary units, as the server). */
 export function formatSize(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const shown = unit === 0 || value >= 10 ? String(Math.round(value)) : String(Math.round(value * 10) / 10);
+  return `${shown} ${units[unit]}`;
 }
 
 export function formatTime(at, lang) {

@@ -27,6 +27,35 @@ function field(label, control, hint) {
   };
 }
 
+/** A required choice as a group of radio buttons (each option's whole text shows, none is chosen for the
+ * visitor); `value()` is the chosen value or "". */
+function choice(legend, name, options, chosen) {
+  const id = `od-f${++uid}`;
+  const error = h("p", { class: "od-field-error", id: `${id}-err`, hidden: true });
+  const radios = options.map(({ value }) => h("input", {
+    type: "radio", name, value, id: `${id}-${value}`, required: true, "aria-describedby": `${id}-err`,
+  }));
+  for (const radio of radios) radio.checked = radio.value === chosen;
+  const wrap = h("fieldset", { class: "od-field od-choice" },
+    h("legend", {}, legend),
+    radios.map((radio, i) => h("label", { class: "od-option", for: radio.id }, radio, h("span", {}, options[i].label))),
+    error);
+  return {
+    wrap,
+    control: radios[0],
+    value: () => radios.find((r) => r.checked)?.value || "",
+    focus: () => (radios.find((r) => r.checked) || radios[0]).focus(),
+    invalid(text) {
+      error.textContent = text || "";
+      error.hidden = !text;
+      for (const radio of radios) {
+        if (text) radio.setAttribute("aria-invalid", "true");
+        else radio.removeAttribute("aria-invalid");
+      }
+    },
+  };
+}
+
 function formError() {
   return h("p", { class: "od-form-error", role: "alert", hidden: true });
 }
@@ -40,11 +69,9 @@ function showError(el, text) {
  * values: {name, email, requestType, message}; notes: texts shown above the fields (queue info,
  * "signed in", "chat again with"); onSubmit({requestType, name, email, message}).
  */
-export function preChatForm(t, values, notes, onSubmit) {
-  const select = h("select", { name: "request_type", required: true },
-    REQUEST_TYPES.map((value) => h("option", { value }, t(value))));
-  if (values.requestType) select.value = values.requestType;
-  const type = field(t("requestType"), select);
+export function preChatForm(t, values, notes, onSubmit, limits) {
+  const type = choice(t("requestType"), "request_type", REQUEST_TYPES.map((value) => ({ value, label: t(value) })),
+    values.requestType);
   const name = field(t("name"), h("input", {
     name: "name", type: "text", autocomplete: "name", maxlength: LIMITS.name, required: true,
   }));
@@ -52,7 +79,7 @@ export function preChatForm(t, values, notes, onSubmit) {
     name: "email", type: "email", autocomplete: "email", maxlength: LIMITS.email, inputmode: "email",
   }));
   const message = field(t("message"), h("textarea", {
-    name: "message", rows: 3, maxlength: LIMITS.text, required: true,
+    name: "message", rows: 3, dir: "auto", required: true,
   }));
   name.control.value = values.name || "";
   email.control.value = values.email || "";
@@ -65,14 +92,19 @@ export function preChatForm(t, values, notes, onSubmit) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const v = {
-      requestType: select.value,
+      requestType: type.value(),
       name: name.control.value.trim(),
       email: email.control.value.trim(),
       message: message.control.value.trim(),
     };
+    type.invalid(v.requestType ? "" : t("chooseRequestType"));
     name.invalid(v.name ? "" : t("required"));
     email.invalid(!v.email || EMAIL_RE.test(v.email) ? "" : t("invalidEmail"));
-    message.invalid(v.message ? "" : t("required"));
+    message.invalid(v.message ? limits.textRefusal(t, v.message) || "" : t("required"));
+    if (!v.requestType) {
+      type.focus();
+      return;
+    }
     const bad = [name, email, message].find((f) => f.control.getAttribute("aria-invalid"));
     if (bad) {
       bad.control.focus();
@@ -87,7 +119,8 @@ export function preChatForm(t, values, notes, onSubmit) {
   return {
     el: form,
     focus() {
-      (name.control.value ? message.control : name.control).focus();
+      if (!type.value()) type.focus();
+      else (name.control.value ? message.control : name.control).focus();
     },
     setError(text) {
       submit.disabled = false;
@@ -97,7 +130,7 @@ export function preChatForm(t, values, notes, onSubmit) {
 }
 
 /** title/text: why the callback form is offered; values prefill; onSubmit({name, phone, email, message}). */
-export function callbackForm(t, title, text, values, onSubmit) {
+export function callbackForm(t, title, text, values, onSubmit, limits) {
   const name = field(t("name"), h("input", {
     name: "name", type: "text", autocomplete: "name", maxlength: LIMITS.name, required: true,
   }));
@@ -107,7 +140,7 @@ export function callbackForm(t, title, text, values, onSubmit) {
   const email = field(t("callbackEmail"), h("input", {
     name: "email", type: "email", autocomplete: "email", maxlength: LIMITS.email, inputmode: "email",
   }));
-  const message = field(t("callbackMessage"), h("textarea", { name: "message", rows: 3, maxlength: LIMITS.text }));
+  const message = field(t("callbackMessage"), h("textarea", { name: "message", rows: 3, dir: "auto" }));
   name.control.value = values.name || "";
   email.control.value = values.email || "";
   message.control.value = values.message || "";
@@ -127,9 +160,11 @@ export function callbackForm(t, title, text, values, onSubmit) {
     };
     name.invalid(v.name ? "" : t("required"));
     email.invalid(!v.email || EMAIL_RE.test(v.email) ? "" : t("invalidEmail"));
+    message.invalid(limits.textRefusal(t, v.message) || "");
     const none = !v.phone && !v.email;
     showError(error, none ? t("callbackNeedOne") : "");
     if (!v.name) return name.control.focus();
+    if (message.control.getAttribute("aria-invalid")) return message.control.focus();
     if (email.control.getAttribute("aria-invalid")) return email.control.focus();
     if (none) return phone.control.focus();
     submit.disabled = true;

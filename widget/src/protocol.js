@@ -1,12 +1,12 @@
 // The wire protocol of /ws/requestor (docs/protocol.md): one msgpack map per binary frame,
 // {t: type, ...fields}. schema.json is generated from shared/messages/ (tests check it),
 // so frames are checked here against the same schema the server decodes with.
-// Protocol 2: every request carries a fresh `req` (nextReq()); the server echoes it in the one frame
+// Protocol 3 (2 and later): every request carries a fresh `req` (nextReq()); the server echoes it in the one frame
 // that answers it and in any `error` about it, so replies are matched by `req`, never by order.
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import SCHEMA from "./schema.json";
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const CLIENT_NAME = "onduty-widget/0.1";
 export const REQUEST_TYPES = ["informational", "navigational", "sales_order", "administrative"];
 
@@ -15,7 +15,8 @@ const decoder = new Decoder({ maxStrLength: 65536, maxBinLength: 0, maxArrayLeng
 
 export class SchemaError extends Error {}
 
-function chars(s) {
+/** Characters as the server counts them (code points, as Python's len()). */
+export function chars(s) {
   let n = 0;
   for (const _ of s) n += 1; // code points, as Python's len()
   return n;

@@ -70,6 +70,14 @@ export class Panel {
     });
   }
 
+  /** The shop's colours (brand.js: {accent, ink, text}) instead of the built-in blue. */
+  setBrand(colors) {
+    if (!colors) return;
+    this.frame.style.setProperty("--od-accent", colors.accent);
+    this.frame.style.setProperty("--od-accent-ink", colors.ink);
+    this.frame.style.setProperty("--od-accent-text", colors.text);
+  }
+
   setLang(lang) {
     this.frame.setAttribute("lang", lang);
   }
@@ -120,8 +128,13 @@ export class Panel {
     this.body.append(el);
   }
 
-  setBanner(text, kind) {
-    this.banner.textContent = text || "";
+  /** A status line over the chat; `action` {label, run} adds a button (e.g. "Reconnect now"). */
+  setBanner(text, kind, action) {
+    clear(this.banner);
+    if (text) this.banner.append(text);
+    if (text && action) {
+      this.banner.append(h("button", { type: "button", class: "od-link od-banner-action", onclick: action.run }, action.label));
+    }
     this.banner.hidden = !text;
     this.banner.className = `od-banner${kind ? ` od-banner-${kind}` : ""}`;
   }

@@ -1,6 +1,7 @@
 // The controller: turns the requestor's actions and the server's messages into screens.
 // Screens: checking -> form | closed (callback) -> chat (waiting, chatting, ended) -> busy (callback)
 // -> thanks. All network traffic goes through Connection; chat bookkeeping lives in Chat.
+import { brandColors } from "./brand.js";
 import { Chat, Store } from "./chat.js";
 import { ChatView } from "./chatview.js";
 import { businessContext } from "./context.js";
@@ -8,6 +9,7 @@ import { h } from "./dom.js";
 import { FileError, downloadFile, saveBlob, uploadFile } from "./files.js";
 import { callbackForm, preChatForm } from "./forms.js";
 import { pickLanguage, translator } from "./i18n.js";
+import { Limits } from "./limits.js";
 import { newId, nextReq } from "./protocol.js";
 import { Connection } from "./connection.js";
 import { transcriptText } from "./transcript.js";
@@ -42,6 +44,10 @@ export class Widget {
       transcript: () => this.transcript(),
     });
     this.panel.setLang(this.lang);
+    const brand = brandColors(config.brandColor);
+    if (config.brandColor && !brand) console.warn("onduty: ignored brandColor: not a colour like #2e7d32");
+    this.panel.setBrand(brand);
+    this.limits = new Limits();
     this.view = new ChatView(t, this.lang, {
       send: (text) => this.send(text),
       attach: (files) => files.forEach((f) => this.upload(f)),
@@ -49,11 +55,15 @@ export class Widget {
       endChat: () => this.endChat(),
       download: (item) => this.download(item),
       retry: (item) => this.retry(item),
-    });
+      dismiss: (item) => this.dismiss(item),
+    }, this.limits);
     const ws = new URL("/ws/requestor", config.server);
     ws.protocol = ws.protocol === "https:" ? "wss:" : "ws:";
     this.conn = new Connection(ws.href, {
-      onReady: () => this.ready(),
+      onReady: (welcome) => {
+        this.limits.update(welcome);
+        this.ready();
+      },
       onMessage: (m) => this.message(m),
       onState: (s, info) => this.connState(s, info),
     });
@@ -93,7 +103,7 @@ export class Widget {
     const chat = (this.chat = new Chat({ chatId: snapshot.chatId, token: snapshot.token, queue: snapshot.queue }));
     this.view.reset();
     this.showChat();
-    for (const p of snapshot.pending || []) this.render(chat.addOwn(p.client_msg_id, p.text, null));
+    for (const p of snapshot.pending || []) this.render(chat.addOwn(p.client_msg_id, p.text, null, null, true));
     this.conn.ensure();
   }
 
@@ -143,7 +153,7 @@ export class Widget {
       this.config.siteToken ? t("signedInAs") : null,
       this.chatAgain ? t("chatAgainWith", { agent: this.chatAgain.agentName }) : null,
     ];
-    this.form = preChatForm(t, values, notes, (v) => this.start(v));
+    this.form = preChatForm(t, values, notes, (v) => this.start(v), this.limits);
     this.panel.setAgent(null, "");
     this.setScreen("form", this.form.el, () => this.form.focus());
   }
@@ -154,7 +164,7 @@ export class Widget {
     const values = { name: p.name, email: p.email, message: message ?? this.config.prefill.message };
     const title = t(kind === "busy" ? "busyTitle" : "closedTitle");
     const text = t(kind === "busy" ? "busyText" : "closedText");
-    this.form = callbackForm(t, title, text, values, (v) => this.leaveCallback(v, chatId));
+    this.form = callbackForm(t, title, text, values, (v) => this.leaveCallback(v, chatId), this.limits);
     const again = h("button", { type: "button", class: "od-secondary od-try-again", onclick: () => this.check() },
       t("tryAgain"));
     this.panel.setAgent(null, "");
@@ -244,7 +254,9 @@ export class Widget {
     }
     const live = this.chat && this.chat.chatId && this.chat.state !== "ended";
     if (state === "connected") this.panel.setBanner(null);
-    else if (state === "reconnecting" && (live || this.requests.length)) this.panel.setBanner(this.t("reconnecting"), "warn");
+    else if (state === "reconnecting" && (live || this.requests.length)) {
+      this.panel.setBanner(this.t("reconnecting"), "warn", { label: this.t("reconnectNow"), run: () => this.conn.retryNow() });
+    }
     else if (state === "stopped") {
       const stopped = { replaced: "replaced", origin_not_allowed: "originRefused" }[info?.reason] || "genericError";
       this.panel.setBanner(this.t(stopped), "error");
@@ -531,6 +543,12 @@ export class Widget {
   }
 
   retry(item) {
+    if (item.file) {
+      this.chat.remove(item);
+      this.view.remove(item);
+      this.upload(item.blob, item.client_msg_id); // the same client_msg_id: the server stores it once
+      return;
+    }
     item.state = "sending";
     item.error = null;
     this.chat.pending.set(item.client_msg_id, { client_msg_id: item.client_msg_id, text: item.text });
@@ -564,7 +582,7 @@ export class Widget {
     this.view.showActions([
       { label: this.t("endChat"), primary: true, run: () => this.endChat() },
       { label: this.t("cancelWaiting"), run: () => this.view.showActions([]) },
-    ]);
+    ], this.t("confirmEnd"));
   }
 
   endChat() {
@@ -578,23 +596,43 @@ export class Widget {
     this.write({ t: "end_chat", chat_id: chat.chatId });
   }
 
-  async upload(file) {
+  /** Upload a file, after checking it against the server's limits (a refused one is never sent). A failed
+   * upload stays where it was in the chat, with the reason, Dismiss and (unless refused) Retry. */
+  async upload(file, id = newId()) {
     const chat = this.chat;
     if (!chat || !chat.chatId || chat.state === "ended") return;
-    const id = newId();
     const item = chat.addOwn(id, "", Date.now() / 1000, { name: file.name, size: file.size, content_type: file.type });
+    item.blob = file;
+    const refusal = this.limits.fileRefusal(this.t, file);
+    if (refusal) {
+      this.failUpload(item, refusal, false);
+      return;
+    }
     this.render(item);
     try {
       const reply = await uploadFile(this.config.server, chat, file, id);
       item.file = reply.file;
+      item.blob = null;
       const moved = chat.confirm(id, reply.seq, reply.at);
       this.render(moved || item);
     } catch (err) {
-      chat.pending.delete(id);
-      item.state = "failed";
-      item.error = err instanceof FileError && err.detail ? this.t("fileRejected", { detail: err.detail }) : this.t("fileFailed");
-      this.render(item);
+      const rejected = err instanceof FileError && err.code === "file_rejected";
+      const reason = err instanceof FileError && err.detail ? this.t("fileRejected", { detail: err.detail }) : this.t("fileFailed");
+      this.failUpload(item, reason, !rejected);
     }
+  }
+
+  failUpload(item, reason, retry) {
+    this.chat.pending.delete(item.client_msg_id);
+    item.state = "failed";
+    item.error = reason;
+    item.retry = retry;
+    this.render(item);
+  }
+
+  dismiss(item) {
+    this.chat.remove(item);
+    this.view.remove(item);
   }
 
   async download(item) {

@@ -16,7 +16,8 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
-from onduty.client.desk.templates import REQUEST_TYPE_LABELS, context_line
+from onduty.client.desk.context_card import context_line
+from onduty.client.desk.templates import REQUEST_TYPE_LABELS
 from onduty.shared.types import CallbackInfo
 
 COLUMNS = ("Left at", "Queue", "Name", "Phone", "E-mail", "Request", "Message")
@@ -24,14 +25,15 @@ COLUMNS = ("Left at", "Queue", "Name", "Phone", "E-mail", "Request", "Message")
 
 class CallbackSource(Protocol):
     def callbacks(self, on_done: Callable[[list[CallbackInfo]], None]) -> None: ...
+    def queue_title(self, queue: str) -> str: ...
 
 
-def row_of(cb: CallbackInfo) -> tuple[str, ...]:
+def row_of(cb: CallbackInfo, queue_title: Callable[[str], str]) -> tuple[str, ...]:
     request = REQUEST_TYPE_LABELS.get(cb.request_type, cb.request_type.value)
     if cb.context:
         request += " · " + context_line(cb.context[0])
-    return (datetime.fromtimestamp(cb.created_at).strftime("%Y-%m-%d %H:%M"), cb.queue, cb.name, cb.phone or "",
-            cb.email or "", request, " ".join(cb.text.split()))
+    left_at = datetime.fromtimestamp(cb.created_at).strftime("%Y-%m-%d %H:%M")
+    return (left_at, queue_title(cb.queue), cb.name, cb.phone or "", cb.email or "", request, " ".join(cb.text.split()))
 
 
 class CallbacksDialog(QDialog):
@@ -61,7 +63,7 @@ class CallbacksDialog(QDialog):
     def show_callbacks(self, items: list[CallbackInfo]) -> None:
         self.table.setRowCount(len(items))
         for r, cb in enumerate(items):
-            for c, text in enumerate(row_of(cb)):
+            for c, text in enumerate(row_of(cb, self._source.queue_title)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(cb.text if c == len(COLUMNS) - 1 else text)
                 self.table.setItem(r, c, item)

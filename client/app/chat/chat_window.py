@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from onduty.client.app.chat.compose import MessageEdit
+from onduty.client.app.chat.context_card import ContextCard
 from onduty.client.app.chat.memo import MemoDialog
 from onduty.client.app.chat.message_view import MessageList
 from onduty.client.app.chat.models import ChatLine, ChatModel
@@ -30,14 +31,13 @@ from onduty.client.app.qt.widgets import (
     QWidget,
 )
 from onduty.client.desk.canned import CannedIndex
-from onduty.client.desk.templates import REQUEST_TYPE_LABELS, context_line, requestor_line
+from onduty.client.desk.outgoing import file_refusal, text_limit
+from onduty.client.desk.templates import REQUEST_TYPE_LABELS, requestor_line
 from onduty.client.net.files import Downloaded
+from onduty.shared.types import ContentLimits
 
 if TYPE_CHECKING:
     from onduty.client.app.handover.handover_bar import HandoverBar
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
 
 class ChatActions(Protocol):
     """What a chat window asks of the session."""
@@ -51,6 +51,8 @@ class ChatActions(Protocol):
     def save_memo(self, chat_id: str, text: str) -> None: ...
     def upload(self, chat_id: str, data: bytes, name: str, content_type: str) -> None: ...
     def download(self, file_id: str, on_done: Callable[[Downloaded], None]) -> None: ...
+    def limits(self) -> ContentLimits | None: ...
+    def queue_title(self, queue: str) -> str: ...
 
 
 def _save(path: Path, got: Downloaded) -> None:
@@ -81,6 +83,11 @@ class ChatWindow(QWidget):
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.setObjectName("chatHeader")
+        self.about = QLabel()
+        """The queue, the request type and how long the requestor waited."""
+        self.about.setTextFormat(Qt.TextFormat.RichText)
+        self.about.setWordWrap(True)
+        self.context_card = ContextCard()
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setObjectName("banner")
@@ -91,6 +98,7 @@ class ChatWindow(QWidget):
         self.typing_label.setObjectName("typing")
         self.input = MessageEdit()
         self.input.set_canned(canned)
+        self.input.limit = text_limit(actions.limits())
         self.input.submitted.connect(lambda text: self._actions.send_text(self.chat_id, text))
         self.input.typing_changed.connect(lambda active: self._actions.typing(self.chat_id, active))
 
@@ -120,19 +128,25 @@ class ChatWindow(QWidget):
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addWidget(self.typing_label)
         bottom_layout.addWidget(self.input)
+        bottom_layout.addWidget(self.input.counter)
         bottom_layout.addLayout(tools)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.messages)
         split.addWidget(bottom)
-        split.setStretchFactor(0, 4)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setCollapsible(0, False)
+        split.setCollapsible(1, False)
+        self._top = QHBoxLayout()
+        self._top.addWidget(self.about, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
+        layout.addLayout(self._top)
+        layout.addWidget(self.context_card)
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
         self._layout = layout
         self.setStyleSheet(
-            "#chatHeader { background: #f6f8fb; border: 1px solid #dde3ea; border-radius: 6px; padding: 8px; }"
             "#typing { color: #5f6368; font-style: italic; }"
         )
         QShortcut(QKeySequence("Ctrl+G"), self, self.greet)
@@ -144,9 +158,12 @@ class ChatWindow(QWidget):
         self.input.setFocus()
 
     def set_handover(self, bar: HandoverBar) -> None:
-        """Discuss…, Cold transfer…, the discussion panel and the warning go above the messages."""
+        """Discuss… and Cold transfer… go beside the queue line; the discussion panel and the warning above
+        the messages."""
         self.handover = bar
-        self._layout.insertWidget(2, bar)
+        for button in (bar.discuss_button, bar.cold_button):
+            self._top.addWidget(button)
+        self._layout.insertWidget(self._layout.indexOf(self.banner) + 1, bar)
         self.input.guard = bar.check_outgoing
         bar.set_running(self.model.running)
 
@@ -159,19 +176,15 @@ class ChatWindow(QWidget):
     def refresh(self) -> None:
         info = self.model.info
         name = info.requestor.name
-        self.setWindowTitle(f"Chat with {name} · {info.queue}" + ("" if self.model.running else " (ended)"))
-        rows = [
-            f"<span style='font-size:15pt; font-weight:600'>{html.escape(requestor_line(info))}</span>",
-            f"Queue <b>{html.escape(info.queue)}</b> · "
+        queue = self._actions.queue_title(info.queue)
+        self.setWindowTitle(f"Chat with {name} · {queue}" + ("" if self.model.running else " (ended)"))
+        self.header.setText(f"<span style='font-size:14pt; font-weight:600'>{html.escape(requestor_line(info))}</span>")
+        self.about.setText(
+            f"<b>{html.escape(queue)}</b> · "
             f"{html.escape(REQUEST_TYPE_LABELS.get(info.request_type, info.request_type.value))} · "
-            f"waited {waited(self.model.waited_s)}",
-        ]
-        for ctx in info.context:
-            fields = "".join(
-                f"<br>&nbsp;&nbsp;{html.escape(k)}: {html.escape(v)}" for k, v in sorted(ctx.fields.items())
-            )
-            rows.append(f"<b>{html.escape(context_line(ctx))}</b>{fields}")
-        self.header.setText("<br>".join(rows))
+            f"waited {waited(self.model.waited_s)}"
+        )
+        self.context_card.show_context(info.context)
         self._show_banner()
         typing = self.model.peer_typing
         self.typing_label.setText(f"{typing} is typing…" if typing else "")
@@ -228,11 +241,15 @@ class ChatWindow(QWidget):
             self.attach(Path(path))
 
     def attach(self, path: Path) -> None:
-        data = path.read_bytes()
-        if len(data) > MAX_UPLOAD_BYTES:
-            self.banner.setText(f"{path.name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        """Upload a file, unless the server's limits refuse it: then the banner says why and nothing is read."""
+        refusal = file_refusal(path.name, path.stat().st_size, self._actions.limits())
+        if refusal is not None:
+            self.banner.setText(refusal)
+            self.banner.setStyleSheet("background:#fdecea; color:#b3261e; border:1px solid #f5c2bd; "
+                                      "border-radius:4px; padding:6px;")
             self.banner.show()
             return
+        data = path.read_bytes()
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         self._actions.upload(self.chat_id, data, path.name, content_type)
 

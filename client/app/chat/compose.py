@@ -2,20 +2,25 @@
 
 Choosing a canned message (from the popup, or Enter on an exact shortcut) puts its text in the
 input, where the agent can edit it before sending. Typing starts a ``typing`` signal that stops
-after a pause or when the message is sent.
+after a pause or when the message is sent. ``counter`` (placed by the window) shows the length near the
+server's limit (``limit``); a message over it is refused there with the reason and stays in the input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from onduty.client.app.qt.core import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from onduty.client.app.qt.core import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from onduty.client.app.qt.gui import QKeyEvent, QStandardItem, QStandardItemModel, QTextCursor
-from onduty.client.app.qt.widgets import QCompleter, QPlainTextEdit, QWidget
+from onduty.client.app.qt.widgets import QCompleter, QLabel, QPlainTextEdit, QWidget
 from onduty.client.desk.canned import CannedIndex, shortcut_of
+from onduty.client.desk.outgoing import length_note, text_refusal
+from onduty.shared.limits import MAX_TEXT
 
 SHORTCUT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 TYPING_IDLE_MS = 4000
+INPUT_LINES = 3
+"""The input's height at first, in lines (the splitter above it gives it more)."""
 _POPUP_KEYS = {Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Escape, Qt.Key.Key_Tab, Qt.Key.Key_Backtab}
 
 
@@ -37,6 +42,12 @@ class MessageEdit(QPlainTextEdit):
         self.completer.setMaxVisibleItems(8)
         self.completer.activated[QModelIndex].connect(self._chosen)  # type: ignore[index]
         self.typing = False
+        self.limit = MAX_TEXT
+        """The server's text limit (``welcome.limits.max_text``)."""
+        self.counter = QLabel()
+        self.counter.setObjectName("lengthCounter")
+        self.counter.setWordWrap(True)
+        self.counter.hide()
         self.guard: Callable[[str], bool] | None = None
         """Asked before a message is submitted; False keeps it in the input (e.g. a warning was shown)."""
         self._idle = QTimer(self)
@@ -44,6 +55,12 @@ class MessageEdit(QPlainTextEdit):
         self._idle.setInterval(typing_idle_ms)
         self._idle.timeout.connect(self.stop_typing)
         self.textChanged.connect(self._text_changed)
+
+    def sizeHint(self) -> QSize:
+        """Three lines high: the conversation above keeps the window's height."""
+        frame = self.contentsMargins()
+        margins = frame.top() + frame.bottom() + 2 * int(self.document().documentMargin())
+        return QSize(super().sizeHint().width(), self.fontMetrics().lineSpacing() * INPUT_LINES + margins)
 
     def set_canned(self, index: CannedIndex) -> None:
         self._index = index
@@ -95,6 +112,10 @@ class MessageEdit(QPlainTextEdit):
         if self.insert_canned(text.strip()):
             return
         if text.strip():
+            refusal = text_refusal(text.strip(), self.limit)
+            if refusal is not None:
+                self._show_count(refusal)
+                return
             if self.guard is not None and not self.guard(text.strip()):
                 return
             self.submitted.emit(text.strip())
@@ -104,7 +125,16 @@ class MessageEdit(QPlainTextEdit):
     def _chosen(self, index: QModelIndex | QPersistentModelIndex) -> None:
         self.insert_canned(str(index.data(SHORTCUT_ROLE)))
 
+    def _show_count(self, refusal: str | None = None) -> None:
+        text = self.toPlainText().strip()
+        note = refusal or length_note(text, self.limit)
+        over = refusal is not None or len(text) > self.limit
+        self.counter.setText(note)
+        self.counter.setStyleSheet("color: #b3261e" if over else "color: #5f6368")
+        self.counter.setVisible(bool(note))
+
     def _text_changed(self) -> None:
+        self._show_count()
         text = self.toPlainText()
         if text.strip():
             if not self.typing:

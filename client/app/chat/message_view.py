@@ -1,12 +1,25 @@
-"""The message list of a chat window: bubbles with sender, time and delivery state."""
+"""The message list of a chat window: bubbles with sender, time and delivery state.
+
+Each message's text is laid out in its own direction (:mod:`onduty.client.desk.text_direction`): an Arabic or
+Hebrew message reads from the right of its bubble, an English one from the left.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from onduty.client.app.chat.models import ChatLine, LineState, Roles
-from onduty.client.app.qt.core import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from onduty.client.app.qt.gui import QColor, QFont, QFontMetrics, QPainter, QPen
+from onduty.client.app.qt.core import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from onduty.client.app.qt.gui import QColor, QFont, QFontMetrics, QPainter, QPen, QTextOption
 from onduty.client.app.qt.widgets import (
     QAbstractItemView,
     QListView,
@@ -15,7 +28,10 @@ from onduty.client.app.qt.widgets import (
     QStyleOptionViewItem,
     QWidget,
 )
-from onduty.client.desk.templates import context_line
+from onduty.client.desk.context_card import context_line
+from onduty.client.desk.context_card import fields as context_fields
+from onduty.client.desk.text_direction import is_right_to_left
+from onduty.shared.sizes import human_size
 from onduty.shared.types import BusinessContext
 
 Index = QModelIndex | QPersistentModelIndex
@@ -29,15 +45,6 @@ def clock(at: float | None) -> str:
     return datetime.fromtimestamp(at).strftime("%H:%M") if at is not None else ""
 
 
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024 or unit == "MB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
 def header_text(line: ChatLine) -> str:
     parts = [line.sender_name, clock(line.at)]
     if line.mine:
@@ -45,8 +52,18 @@ def header_text(line: ChatLine) -> str:
     return "  ·  ".join(p for p in parts if p)
 
 
+def text_option(text: str) -> QTextOption:
+    """Word wrap, in the text's own direction; the default alignment is the leading edge, so right to left
+    lines start at the right of the bubble."""
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    rtl = is_right_to_left(text)
+    option.setTextDirection(Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight)
+    return option
+
+
 def card_text(context: BusinessContext) -> str:
-    fields = "".join(f"\n   {k}: {v}" for k, v in sorted(context.fields.items()))
+    fields = "".join(f"\n   {label}: {value}" for label, value in context_fields(context))
     return f"▣ {context_line(context)}{fields}\n(double-click to open)"
 
 
@@ -120,7 +137,8 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         linked = line.file is not None or line.context is not None
         painter.setPen(QColor("#1a56b0") if linked else QColor("#202124"))
-        painter.drawText(body_rect, int(Qt.TextFlag.TextWordWrap), body_text(line))
+        body = body_text(line)
+        painter.drawText(QRectF(body_rect), body, text_option(body))
         painter.restore()
 
 

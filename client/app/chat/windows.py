@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from onduty.client.app.chat.chat_window import ChatWindow
+from onduty.client.app.chat.placement import TrayRect, place_new, place_of
 from onduty.client.app.handover.handover_bar import HandoverBar
 from onduty.client.app.prompts import Confirm
 from onduty.client.app.qt.core import QObject, Signal
@@ -14,6 +15,7 @@ from onduty.client.app.tray.tray import OpenChat
 from onduty.client.desk.announce import HANDOVER_SHORTCUTS
 from onduty.client.desk.canned import CannedIndex
 from onduty.client.desk.templates import REQUEST_TYPE_LABELS
+from onduty.client.desk.window_place import PlaceStore
 
 Notify = Callable[[str, str], None]
 
@@ -23,15 +25,19 @@ class ChatWindows(QObject):
     """The :class:`ChatWindow` that just popped up."""
     released = Signal(str)
 
-    def __init__(self, session: AgentSession, confirm: Confirm, notify: Notify, parent: QObject | None = None) -> None:
+    def __init__(self, session: AgentSession, confirm: Confirm, notify: Notify, places: PlaceStore,
+                 tray: TrayRect = lambda: None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session = session
+        self._places = places
+        self._tray = tray
         self._confirm = confirm
         self._notify = notify
         self.windows: dict[str, ChatWindow] = {}
         session.chat_opened.connect(self.open)
         session.chat_removed.connect(self.release)
         session.canned_changed.connect(self._canned_changed)
+        session.titles_changed.connect(self._titles_changed)
 
     def open(self, chat_id: str) -> ChatWindow | None:
         model = self._session.chats.get(chat_id)
@@ -42,11 +48,12 @@ class ChatWindows(QObject):
             canned = CannedIndex.for_queue(self._session.client.canned, model.info.queue)
             window = ChatWindow(model, self._session, canned, self._confirm)
             window.set_handover(self._handover_bar(chat_id, canned))
+            place_new(window, self._places, self._tray, list(self.windows.values()))
             self.windows[chat_id] = window
             info = model.info
             if self._session.settings.notifications:
-                self._notify(f"Chat from {info.requestor.name}",
-                             f"{info.queue} · {REQUEST_TYPE_LABELS.get(info.request_type, info.request_type.value)}")
+                kind = REQUEST_TYPE_LABELS.get(info.request_type, info.request_type.value)
+                self._notify(f"Chat from {info.requestor.name}", f"{self._session.queue_title(info.queue)} · {kind}")
         window.present()
         QApplication.alert(window)
         self.opened.emit(window)
@@ -73,12 +80,14 @@ class ChatWindows(QObject):
         return ids[-1] if ids else None
 
     def open_chats(self) -> list[OpenChat]:
-        return [OpenChat(cid, f"{w.model.info.requestor.name} · {w.model.info.queue}", w.model.running)
+        title = self._session.queue_title
+        return [OpenChat(cid, f"{w.model.info.requestor.name} · {title(w.model.info.queue)}", w.model.running)
                 for cid, w in self.windows.items()]
 
     def release(self, chat_id: str) -> None:
         window = self.windows.pop(chat_id, None)
         if window is not None:
+            self._places.save(place_of(window))  # the next chat window opens where the agent left this one
             window.release()
             self.released.emit(chat_id)
 
@@ -89,3 +98,7 @@ class ChatWindows(QObject):
     def _canned_changed(self) -> None:
         for window in self.windows.values():
             window.input.set_canned(CannedIndex.for_queue(self._session.client.canned, window.model.info.queue))
+
+    def _titles_changed(self) -> None:
+        for window in self.windows.values():
+            window.refresh()

@@ -3,7 +3,6 @@ contacts window, the IM window, the business context picker and the transcripts 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from onduty.client.app.chat.history import transcript_html
@@ -17,7 +16,8 @@ from onduty.client.app.qt.core import QObject, Qt, QUrl
 from onduty.client.app.qt.gui import QDesktopServices
 from onduty.client.app.qt.widgets import QApplication, QDialog, QTextBrowser, QVBoxLayout, QWidget
 from onduty.client.app.session import AgentSession
-from onduty.client.desk.templates import chat_card, context_line
+from onduty.client.desk.context_card import context_line, details_html
+from onduty.client.desk.templates import chat_card
 from onduty.shared.messages import Transcript
 from onduty.shared.types import BusinessContext, DiscussionState
 
@@ -91,10 +91,10 @@ class CollabWindows(QObject):
     def open_card(self, card: BusinessContext) -> None:
         """A chat card opens that chat's transcript; any other kind shows its fields."""
         if card.kind == "chat":
-            self._session.transcript(card.id, lambda t: self._show(card, transcript_html(t), t))
+            title = self._session.queue_title
+            self._session.transcript(card.id, lambda t: self._show(card, transcript_html(t, title), t))
             return
-        fields = "".join(f"<br>{html.escape(k)}: {html.escape(v)}" for k, v in sorted(card.fields.items()))
-        self._show(card, f"<h3>{html.escape(context_line(card))}</h3><p>{fields}</p>", None)
+        self._show(card, details_html([card]), None)
 
     def _show(self, card: BusinessContext, body: str, _transcript: Transcript | None) -> None:
         dialog = QDialog(self.im)

@@ -14,7 +14,7 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
-from onduty.client.desk.templates import context_line
+from onduty.client.desk.context_card import context_line
 from onduty.shared.types import BusinessContext
 
 

@@ -40,6 +40,7 @@ class ChannelView(QWidget):
         layout.addWidget(self.earlier)
         layout.addWidget(self.messages, 1)
         layout.addLayout(row)
+        layout.addWidget(self.input.counter)  # near the 8000-character limit, and why a message was refused
 
 
 class ImWindow(QWidget):

@@ -28,7 +28,8 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
-from onduty.client.desk.templates import REQUEST_TYPE_LABELS, context_line, requestor_line
+from onduty.client.desk.context_card import details_html
+from onduty.client.desk.templates import REQUEST_TYPE_LABELS, requestor_line
 from onduty.shared.types import DiscussionState
 
 STATE_STYLES: dict[DiscussionState, str] = {
@@ -45,6 +46,7 @@ class DiscussionActions(Protocol):
     def cancel(self, discussion_id: str) -> None: ...
     def transfer(self, discussion_id: str) -> None: ...
     def load_transcript(self, discussion_id: str) -> None: ...
+    def queue_title(self, queue: str) -> str: ...
 
 
 def talk_html(model: DiscussionModel) -> str:
@@ -129,13 +131,13 @@ class DiscussionPanel(QWidget):
         m = self.model
         info = m.info
         if m.is_sender:
-            where = f" ({html.escape(info.queue)})" if info.queue else ""
+            where = f" ({html.escape(self._actions.queue_title(info.queue))})" if info.queue else ""
             self.title.setText(f"<b>Discussion with {html.escape(m.partner_name)}</b>{where}")
             self.transfer_button.setText(f"Transfer to {m.partner_name}" if info.receiver_name else "Transfer")
         else:
             self.title.setText(self._offer_html())
             if m.transcript is not None:
-                self.history.setHtml(transcript_html(m.transcript))
+                self.history.setHtml(transcript_html(m.transcript, self._actions.queue_title))
             else:
                 self.history.setHtml("<p style='color:#5f6368'>Loading the chat's history…</p>")
         label = STATE_LABELS.get(info.state, info.state.value)
@@ -155,12 +157,10 @@ class DiscussionPanel(QWidget):
                 "a chat</span>"]
         chat = m.chat
         if chat is not None:
-            rows.append(f"Requestor <b>{html.escape(requestor_line(chat))}</b> · queue {html.escape(chat.queue)} · "
+            queue = self._actions.queue_title(chat.queue)
+            rows.append(f"Requestor <b>{html.escape(requestor_line(chat))}</b> · {html.escape(queue)} · "
                         f"{html.escape(REQUEST_TYPE_LABELS.get(chat.request_type, chat.request_type.value))}")
-            rows += [html.escape(context_line(c)) + "".join(
-                f"<br>&nbsp;&nbsp;{html.escape(k)}: {html.escape(v)}" for k, v in sorted(c.fields.items()))
-                for c in chat.context]
-        return "<br>".join(rows)
+        return "<br>".join(rows) + (details_html(chat.context) if chat is not None and chat.context else "")
 
     def say(self) -> None:
         text = self.input.text().strip()

@@ -35,6 +35,9 @@ class Handovers(QObject):
 
     # --- reading -----------------------------------------------------------------------------
 
+    def queue_title(self, queue: str) -> str:
+        return self._backend.queue_title(queue)
+
     def for_chat(self, chat_id: str) -> DiscussionModel | None:
         """The discussion I started about ``chat_id``: the open one, else the latest."""
         mine = [d for d in self.discussions.values() if d.is_sender and d.info.chat_id == chat_id]

@@ -15,12 +15,14 @@ from onduty.client.app.handover.partner_picker import PartnerPicker
 from onduty.client.app.prompts import Confirm
 from onduty.client.app.qt.core import Qt
 from onduty.client.app.qt.gui import QKeySequence, QShortcut
-from onduty.client.app.qt.widgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from onduty.client.app.qt.widgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from onduty.client.desk.announce import announces_transfer
 
 WARNING = ("No expert has accepted this chat yet. Do not tell the requestor about a transfer before the "
            "receiving expert confirmed the area (Discuss…, then wait for Accept).")
 HELD = " Press Enter again to send it anyway."
+PANEL_MAX_PX = 230
+"""The discussion panel's height at most: the chat below it stays readable."""
 SENT_ANYWAY = "You announced a transfer before a receiving expert accepted it."
 
 
@@ -52,14 +54,8 @@ class HandoverBar(QWidget):
         self.panel: DiscussionPanel | None = None
         self._panel_box = QVBoxLayout()
         self._panel_box.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.discuss_button)
-        row.addWidget(self.cold_button)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self)  # the chat window puts the two buttons beside its header
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
         layout.addWidget(self.warning)
         layout.addLayout(self._panel_box)
         handovers.updated.connect(self._updated)
@@ -110,7 +106,7 @@ class HandoverBar(QWidget):
             return
         if self.panel is None:
             self.panel = DiscussionPanel(model, self._handovers, self)
-            self.panel.setMaximumHeight(300)
+            self.panel.setMaximumHeight(PANEL_MAX_PX)
             self._panel_box.addWidget(self.panel)
         elif self.panel.model is not model and (model.open or not self.panel.model.open):
             self.panel.set_model(model)

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QStandardItem,
     QStandardItemModel,
     QTextCursor,
+    QTextOption,
 )
 
 __all__ = [
@@ -59,4 +60,5 @@ __all__ = [
     "QStandardItem",
     "QStandardItemModel",
     "QTextCursor",
+    "QTextOption",
 ]

@@ -54,6 +54,11 @@ def dot_icon(color: str, size: int = 16) -> QIcon:
     return QIcon(pixmap)
 
 
+def app_icon() -> QIcon:
+    """The application's and every window's icon: the bubble in its Available look (as the installers' icon)."""
+    return state_icon(TrayState.AVAILABLE, 256)
+
+
 def state_icon(state: TrayState, size: int = 64) -> QIcon:
     icon = QIcon()
     for px in (16, 22, 24, 32, 48, size):

@@ -61,7 +61,7 @@ class MainWindow(QWidget):
         state = view.tray_state()
         self.icon.setPixmap(state_pixmap(state, 40))
         self.status.setText(view.tooltip())
-        self.setWindowTitle(f"OnDuty: {view.headline()}")
+        self.setWindowTitle(view.headline())  # Qt adds " — OnDuty": "Off Duty — OnDuty"
         connected = state not in (TrayState.SIGNED_OUT, TrayState.DISCONNECTED)
         self.duty_button.setText("Go Off Duty" if view.on_duty else "Go On Duty")
         self.duty_button.setEnabled(connected)

@@ -15,6 +15,7 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from onduty.client.desk.address import AddressError, server_address
 from onduty.client.desk.settings import Settings
 
 
@@ -25,7 +26,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, where: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
-        self.setWindowTitle("OnDuty settings")
+        self.setWindowTitle("Settings")  # Qt adds " — OnDuty", the display name
         self.setMinimumWidth(520)
         self.server = QLineEdit(settings.server)
         self.server.setReadOnly(settings.server_locked)
@@ -44,6 +45,10 @@ class SettingsDialog(QDialog):
         form.addRow("Greeting", self.greeting)
         form.addRow("", self.auto_greeting)
         form.addRow("", self.notifications)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b3261e")
+        self.error.hide()
         note = QLabel(f"Saved in {where}. A new server or username applies at the next sign-in.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #5f6368")
@@ -52,6 +57,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(note)
         layout.addWidget(buttons)
 
@@ -64,5 +70,14 @@ class SettingsDialog(QDialog):
         )
 
     def accept(self) -> None:
+        """Save, with the server address in its one form (http(s) as ws(s)); a wrong one is said, not saved."""
+        if not self._settings.server_locked:
+            try:
+                self.server.setText(server_address(self.server.text()))
+            except AddressError as exc:
+                self.error.setText(str(exc))
+                self.error.show()
+                self.server.setFocus()
+                return
         self.saved.emit(self.value())
         super().accept()

@@ -1,23 +1,27 @@
 """The sign-in dialog: server address (fixed when IT's preset locks it), username, password.
 
-The dialog does not talk to the server: it emits ``submitted`` and the application answers with
-:meth:`SignInDialog.failed` or closes it. The password lives only in the field and the request.
+The dialog does not talk to the server: it checks the address (``http(s)://`` becomes ``ws(s)://``), emits
+``submitted`` and the application answers with :meth:`SignInDialog.failed` or closes it. The password lives
+only in the field and the request; a failed sign-in keeps it (selected, so typing replaces it).
 """
 
 from __future__ import annotations
 
 from onduty.client.app.qt.core import Qt, Signal
 from onduty.client.app.qt.widgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from onduty.client.desk.address import AddressError, server_address
 from onduty.client.desk.settings import Settings
 
 
 class SignInDialog(QDialog):
     submitted = Signal(str, str, str)
     """server, username, password"""
+    refused = Signal(str)
+    """The dialog shows why the sign-in did not happen (the text)."""
 
     def __init__(self, settings: Settings, message: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Sign in to OnDuty")
+        self.setWindowTitle("Sign in")  # Qt adds " — OnDuty", the display name
         self.setMinimumWidth(380)
         self.server = QLineEdit(settings.server)
         self.server.setPlaceholderText("ws://host:8765")
@@ -55,10 +59,16 @@ class SignInDialog(QDialog):
     def _submit(self) -> None:
         if self.busy:
             return  # Enter in a field also presses the default button
-        server, user, password = self.server.text().strip(), self.user.text().strip(), self.password.text()
-        if not (server and user and password):
-            self.failed("Enter the server address, your username and your password.")
+        user, password = self.user.text().strip(), self.password.text()
+        try:
+            server = server_address(self.server.text())
+        except AddressError as exc:
+            self.failed(str(exc), self.server)
             return
+        if not (user and password):
+            self.failed("Enter your username and your password.", self.user if not user else self.password)
+            return
+        self.server.setText(server)
         self.set_busy(True)
         self.submitted.emit(server, user, password)
 
@@ -69,9 +79,12 @@ class SignInDialog(QDialog):
         if busy:
             self.message.hide()
 
-    def failed(self, text: str) -> None:
+    def failed(self, text: str, field: QLineEdit | None = None) -> None:
+        """Say what is wrong; the focus goes to ``field`` (default: the password, selected)."""
         self.set_busy(False)
-        self.password.clear()
-        self.password.setFocus()
+        focus = field or self.password
+        focus.setFocus()
+        focus.selectAll()
         self.message.setText(text)
         self.message.show()
+        self.refused.emit(text)
