@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="port (default 8765)")
     run.add_argument("--demo", action="store_true",
                      help="create the demo queues and a demo agent (printing its password) before starting")
+    run.add_argument("--cluster", metavar="URL",
+                     help="join the cluster on this Redis (redis://HOST:PORT/DB, env ONDUTY_CLUSTER); needs --store"
+                          " postgresql://... shared by the nodes; default: one process on its own")
+    run.add_argument("--node-id", metavar="NAME", help="this node's name in the cluster (default HOSTNAME:PORT)")
     run.add_argument("--log-level", default="INFO")
 
     queue = sub.add_parser("queue", parents=[common], help="manage queues").add_subparsers(dest="action", required=True)
@@ -150,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace) -> ServerConfig:
     overrides = {"data_dir": getattr(args, "data", None), "host": getattr(args, "host", None),
-                 "port": getattr(args, "port", None), "store": getattr(args, "store", None)}
+                 "port": getattr(args, "port", None), "store": getattr(args, "store", None),
+                 "cluster": getattr(args, "cluster", None), "node_id": getattr(args, "node_id", None)}
     return load_config(getattr(args, "config", None), overrides=overrides)
 
 
@@ -293,6 +298,17 @@ async def _demo(config: ServerConfig) -> None:
     )
 
 
+async def _run_node(config: ServerConfig) -> None:
+    try:
+        from onduty.server.cluster.node import ClusterError, run_node
+    except ImportError as exc:
+        raise UsageError(f"--cluster needs the cluster extra (pip install 'onduty[cluster]'): {exc}") from exc
+    try:
+        await run_node(config)
+    except ClusterError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -305,8 +321,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_demo(config))
             logging.getLogger(__name__).info("starting", extra={"host": config.host, "port": config.port,
                                                                "data": str(config.data_dir)})
-            # a deep listen backlog: hundreds of agents reconnect at once after a network blip
-            web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024)
+            if config.cluster:
+                asyncio.run(_run_node(config))
+            else:
+                # a deep listen backlog: hundreds of agents reconnect at once after a network blip
+                web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024)
         else:
             asyncio.run(_admin(args, config))
     except (UsageError, ConfigError, StoreError, inbound.InvalidValue) as exc:

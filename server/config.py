@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -70,10 +71,27 @@ class ServerConfig:
     sqlite_synchronous: str = "FULL"
     store: str = ""
     """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
+    cluster: str = ""
+    """Redis URL (``redis://HOST:PORT/DB``) of the cluster this node joins; empty: one process on its own.
+    Needs a PostgreSQL ``store`` shared by the nodes (docs/it-rollout.md, "Several nodes")."""
+    node_id: str = ""
+    """This node's name in the cluster (shown by ``/healthz``); empty: the host name and port."""
+    lease_s: float = 5.0
+    """How long the routing owner's lease lasts without renewal: a standby takes over at most this long
+    after the owner died."""
 
     def __post_init__(self) -> None:
         for origin in self.allowed_origins:
             check_origin(origin)
+        if not self.lease_s > 0:
+            raise ConfigError(f"lease_s: {self.lease_s!r} must be a positive number of seconds")
+        if self.cluster and not self.cluster.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"cluster: {self.cluster!r} is not a Redis URL (redis://HOST:PORT/DB)")
+
+    @property
+    def node(self) -> str:
+        """This node's name: ``node_id``, else ``HOSTNAME:PORT``."""
+        return self.node_id or f"{socket.gethostname()}:{self.port}"
 
     @property
     def db_path(self) -> Path:

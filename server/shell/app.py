@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -30,12 +31,31 @@ from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES, Error
 
 log = logging.getLogger(__name__)
 
+class Ownership(Protocol):
+    """How a cluster node owns routing (server/cluster/node.py); None for one process on its own."""
+
+    async def own(self, store: Store) -> None:
+        """The store is open: take routing (the fencing epoch) before the shell restores and starts."""
+
+    def guard(self) -> None:
+        """Raise ProtocolError unless the node is sure it still owns routing."""
+
+    def health(self) -> dict[str, Any]:
+        """What ``/healthz`` tells of the node's part in the cluster (``role``, ``node``, ``epoch``)."""
+
+    def ready(self) -> bool:
+        """May a load balancer send clients here now?"""
+
+
 SHELL = web.AppKey("shell", Shell)
 PEERS: web.AppKey[set[Peer]] = web.AppKey("peers")
 
 
-def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = time.time) -> web.Application:
-    """The whole server; the store defaults to the one ``config.store`` names (the data folder's SQLite file)."""
+def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = time.time,
+             ownership: Ownership | None = None,
+             started: Callable[[Shell], Awaitable[None]] | None = None) -> web.Application:
+    """The whole server; the store defaults to the one ``config.store`` names (the data folder's SQLite file).
+    ``ownership``: a cluster node's hold on routing; ``started``: called once the shell runs."""
     if store is None:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         store = open_store(default_url(config), config)
@@ -49,9 +69,13 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
 
     async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
         await the_store.open()
-        shell = build_shell(config, the_store, agent_codec, clock)
+        if ownership is not None:
+            await ownership.own(the_store)
+        shell = build_shell(config, the_store, agent_codec, clock, None if ownership is None else ownership.guard)
         await shell.start()
         app[SHELL] = shell
+        if started is not None:
+            await started(shell)
         yield
         await shell.stop()
         await the_store.close()
@@ -102,21 +126,32 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
         await ws.close(code=CloseCode.POLICY_VIOLATION, message=ErrorCode.ORIGIN_NOT_ALLOWED.value.encode())
         return ws
 
+    def role() -> dict[str, Any]:
+        return {"role": "owner", "node": config.node, "epoch": None} if ownership is None else ownership.health()
+
     async def healthz(request: web.Request) -> web.Response:
         shell = request.app[SHELL]
         healthy = shell.store.healthy
         return web.json_response({
             "status": "ok" if healthy else "store_failing",
+            **role(),
             "agents_online": shell.presence.count(),
             "open_chats": shell.delivery.count(),
             "connections": len(request.app[PEERS]),
         }, status=200 if healthy else 503)
+
+    async def readyz(request: web.Request) -> web.Response:
+        """For a load balancer: 200 while this node takes clients (its store commits, and in a
+        cluster it is sure it owns routing), else 503."""
+        ready = request.app[SHELL].store.healthy and (ownership is None or ownership.ready())
+        return web.json_response({"ready": ready, **role()}, status=200 if ready else 503)
 
     app.cleanup_ctx.append(hub_ctx)
     app.on_shutdown.append(close_peers)
     app.router.add_get("/ws/agent", agent_ws)
     app.router.add_get("/ws/requestor", requestor_ws)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     add_file_routes(app, config, lambda request: request.app[SHELL])
     add_case_routes(app, config, lambda request: request.app[SHELL])
     add_widget_routes(app)

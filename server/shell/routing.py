@@ -18,14 +18,20 @@ from onduty.server.core import events as ev
 from onduty.server.core.decisions import AgentStatusChanged, Decision, Position, QueueStatusChanged
 from onduty.server.core.model import ChatView, Discussion
 from onduty.server.shell.ports import Perform
+from onduty.shared.errors import ProtocolError
+
+Guard = Callable[[], None]
+"""Called before every event: raises ProtocolError when this process may not decide now (a
+cluster node not sure it still holds the routing lease); None in one process."""
 
 log = logging.getLogger(__name__)
 
 
 class LocalRouting:
-    def __init__(self, config: RouterConfig, clock: Callable[[], float]) -> None:
+    def __init__(self, config: RouterConfig, clock: Callable[[], float], guard: Guard | None = None) -> None:
         self._router = Router(config)
         self._clock = clock
+        self._guard = guard
         self._perform: Perform | None = None
         self._wake = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
@@ -46,6 +52,8 @@ class LocalRouting:
 
     def submit(self, event: ev.Event) -> None:
         """ProtocolError (a refused event) propagates unchanged; nothing was decided then."""
+        if self._guard is not None:
+            self._guard()
         for decision in self._router.apply(event):
             self._do(decision)
         self._wake.set()
@@ -71,6 +79,9 @@ class LocalRouting:
             if deadline is not None and deadline <= self._clock():
                 try:
                     self.submit(ev.Tick(self._clock()))
+                except ProtocolError as exc:  # the guard: wait until whoever may decide again wakes us
+                    log.warning("deadlines wait: %s", exc.detail)
+                    await self._wake.wait()
                 except Exception:  # our bug; the timer must outlive it or no line ever drops again
                     log.exception("deadline handling failed")
 

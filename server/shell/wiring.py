@@ -22,7 +22,7 @@ from onduty.server.shell.performer import Performer
 from onduty.server.shell.ports import Delivery, Presence, Routing
 from onduty.server.shell.presence import LocalPresence
 from onduty.server.shell.queues import Queues
-from onduty.server.shell.routing import LocalRouting
+from onduty.server.shell.routing import Guard, LocalRouting
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.views import agent_status, ended_frame, open_chat_info
 from onduty.server.shell.writes import Writes
@@ -162,8 +162,10 @@ class Shell:
         return ended_frame(self.routing, chat_id)
 
 
-def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock) -> Shell:
-    """The in-process shell: one routing owner, presence and delivery for this process's connections."""
+def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock, guard: Guard | None = None) -> Shell:
+    """The in-process shell: one routing owner, presence and delivery for this process's connections.
+    ``guard`` (a cluster's routing owner) may refuse routing events while the node is not sure it
+    still owns routing."""
     routing = LocalRouting(
         RouterConfig(
             agent_grace_s=config.agent_grace_s,
@@ -171,6 +173,7 @@ def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock) 
             discussion_timeout_s=config.discussion_timeout_s,
         ),
         clock,
+        guard,
     )
     presence = LocalPresence()
     writes = Writes(store)

@@ -35,5 +35,10 @@ class StoreUnavailable(StoreError):
     """The database could not carry out the operation; nothing of it was stored."""
 
 
+class Fenced(StoreUnavailable):
+    """This node no longer owns routing: another node took the lease (a newer epoch); nothing of
+    the write was stored, and this node must stop deciding anything."""
+
+
 class StoreUrlError(StoreError, ValueError):
     """A store URL (``--store`` / ``ONDUTY_STORE``) is malformed or names a scheme this release cannot open."""

@@ -37,7 +37,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from onduty.server.store.errors import StoreError, StoreUnavailable
+from onduty.server.store.errors import Fenced, StoreError, StoreUnavailable
 from onduty.server.store.pg_batch import Conn, Outcome, Write, as_store_error, run_batch
 from onduty.server.store.pg_cases import CasesMixin
 from onduty.server.store.pg_chats import ChatsMixin
@@ -91,6 +91,9 @@ class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin):
         self._retry_at = 0.0
         self._commits = 0
         self._writes = 0
+        self._epoch: int | None = None
+        self.on_fenced: Callable[[Fenced], None] | None = None
+        """Called once when a batch was refused because another node owns routing now."""
 
     @property
     def stats(self) -> BatchStats:
@@ -99,6 +102,38 @@ class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin):
     @property
     def healthy(self) -> bool:
         return self._healthy
+
+    @property
+    def epoch(self) -> int | None:
+        """The routing epoch this store's writes are fenced with (None: not fenced)."""
+        return self._epoch
+
+    async def take_routing(self, node: str, now: float) -> int:
+        """This node owns routing from now on: bump the cluster's epoch (waiting for any batch of
+        the previous owner that is committing), fence every later write of this store with it,
+        and return it. The epoch only grows, whatever happens to Redis."""
+        async def bump(conn: Conn) -> int:
+            cur = await conn.execute(
+                "UPDATE routing_owner SET epoch = epoch + 1, node = %s, since = %s WHERE id = 1 RETURNING epoch",
+                (node, now))
+            row = await cur.fetchone()
+            assert row is not None  # the migration inserts the one row
+            return int(row["epoch"])
+
+        epoch: int = await self._read(bump)
+        self._epoch = epoch
+        log.info("routing owned by %s with epoch %d", node, epoch)
+        return epoch
+
+    async def routing_owner(self) -> tuple[int, str]:
+        """The epoch and node that own routing now (as the database has it)."""
+        async def read(conn: Conn) -> tuple[int, str]:
+            cur = await conn.execute("SELECT epoch, node FROM routing_owner WHERE id = 1")
+            row = await cur.fetchone()
+            assert row is not None
+            return int(row["epoch"]), str(row["node"])
+
+        return await self._read(read)
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -194,6 +229,11 @@ class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin):
             batch, self._pending = self._pending, []
             try:
                 results = await self._commit([p.write for p in batch])
+            except Fenced as exc:
+                self._fail(batch, exc)
+                if self.on_fenced is not None:
+                    self.on_fenced(exc)
+                continue
             except Exception as exc:
                 self._fail(batch, exc)
                 continue
@@ -264,7 +304,7 @@ class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin):
         for attempt, pause in enumerate((*_CONFLICT_BACKOFF_S, None)):
             conn = await self._connection()
             try:
-                return await run_batch(conn, writes)
+                return await run_batch(conn, writes, self._epoch)
             except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as exc:
                 if pause is None:
                     raise

@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import DictRow
 
-from onduty.server.store.errors import StoreError, StoreRefused, StoreUnavailable
+from onduty.server.store.errors import Fenced, StoreError, StoreRefused, StoreUnavailable
 from onduty.server.store.records import StoredMessage
 from onduty.shared.types import FileRef, Role
 
@@ -146,15 +146,36 @@ async def _careful(conn: Conn, writes: Sequence[Write]) -> list[Outcome]:
     return outcomes
 
 
-async def run_batch(conn: Conn, writes: Sequence[Write]) -> list[Outcome]:
-    """Run ``writes`` as one committed transaction; an outcome per write, in order.
+_EPOCH = "SELECT epoch, node FROM routing_owner WHERE id = 1 FOR SHARE"
 
-    Raises (a ``psycopg.Error``) when the transaction itself failed: then nothing was stored.
+
+async def check_epoch(conn: Conn, epoch: int) -> None:
+    """Fencing: refuse the transaction unless routing is still owned with ``epoch``. The row stays
+    share-locked until the transaction ends, so a node taking over waits for this batch to commit
+    and every later batch of this node sees the new epoch."""
+    cur = await conn.execute(_EPOCH)
+    row = await cur.fetchone()
+    if row is None or row["epoch"] != epoch:
+        current = None if row is None else row["epoch"]
+        raise Fenced(f"routing is owned by {row['node'] if row else '?'} with epoch {current}, not epoch {epoch}"
+                     " any more: nothing of this batch was stored")
+
+
+async def run_batch(conn: Conn, writes: Sequence[Write], epoch: int | None = None) -> list[Outcome]:
+    """Run ``writes`` as one committed transaction; an outcome per write, in order. With ``epoch``
+    (a cluster's routing owner), the whole batch is refused with :class:`Fenced` once another node
+    owns routing.
+
+    Raises (a ``psycopg.Error``, or Fenced) when the transaction itself failed: then nothing was stored.
     """
     try:
         async with conn.transaction():
+            if epoch is not None:
+                await check_epoch(conn, epoch)
             return await _fast(conn, writes)
     except _Raised:
         pass
     async with conn.transaction():
+        if epoch is not None:
+            await check_epoch(conn, epoch)
         return await _careful(conn, writes)

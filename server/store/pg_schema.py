@@ -405,7 +405,19 @@ SELECT f.i,
  ORDER BY f.i;
 $$;"""
 
-MIGRATIONS: tuple[str, ...] = (_TABLES, _APPEND)
+_ROUTING_LEASE = """
+-- The fencing token of the cluster's routing owner (docs/it-rollout.md, "Several nodes"): a node
+-- that takes the lease in Redis bumps the epoch here; every batch of its writes checks it.
+CREATE TABLE routing_owner (
+    id integer PRIMARY KEY CHECK (id = 1),
+    epoch bigint NOT NULL,
+    node text NOT NULL,
+    since double precision NOT NULL
+);
+INSERT INTO routing_owner (id, epoch, node, since) VALUES (1, 0, '', 0);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_TABLES, _APPEND, _ROUTING_LEASE)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes the recorded version from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,207 @@
+"""One node of a cluster: a standby until it takes the routing lease, then the routing owner.
+
+This release runs several nodes as **one owner and hot standbys** (docs/it-rollout.md, "Several
+nodes"): the node holding the lease serves every client; the others answer ``/healthz`` (role
+``standby``) and ``/readyz`` 503, so a load balancer sends clients only to the owner, and refuse
+WebSocket upgrades with 503. When the owner dies, a standby takes the lease once it expires
+(``lease_s``), bumps the fencing epoch in PostgreSQL, restores routing from the store (the same
+path as a restart: open chats, the waiting lines in order) and starts serving; clients reconnect
+and resume from their cursors.
+
+A node that learns it no longer owns routing (another node holds the lease, or the store refused
+a batch with :class:`~onduty.server.store.errors.Fenced`) exits with :data:`STEPPED_DOWN` at
+once, without another write or frame; its service manager starts it again as a standby.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from onduty.server.cluster.lease import Lease, Renewal
+from onduty.server.config import ConfigError, ServerConfig
+from onduty.server.shell.app import make_app
+from onduty.server.shell.wiring import Shell
+from onduty.server.store import Store, open_store
+from onduty.server.store.errors import Fenced
+from onduty.server.store.pg import PostgresStore
+from onduty.server.store.url import default_url
+from onduty.shared.errors import ErrorCode, ProtocolError
+
+log = logging.getLogger(__name__)
+
+STEPPED_DOWN = 3
+"""Exit status of a node that lost routing to another node (restart it: it comes back as a standby)."""
+
+
+class ClusterError(Exception):
+    """The cluster cannot be joined (Redis unreachable at start, a store that cannot be shared)."""
+
+
+class Ownership:
+    """A node's hold on routing while it is the owner (the ``Ownership`` of ``make_app``)."""
+
+    def __init__(self, lease: Lease, step_down: Callable[[str], None], clock: Callable[[], float] = time.time) -> None:
+        self._lease = lease
+        self._step_down = step_down
+        self._clock = clock
+        self.epoch: int | None = None
+        self.renew_now = asyncio.Event()
+
+    async def own(self, store: Store) -> None:
+        if not isinstance(store, PostgresStore):
+            raise ClusterError("a cluster needs a PostgreSQL store shared by its nodes (--store postgresql://...)")
+        store.on_fenced = self._fenced
+        self.epoch = await store.take_routing(self._lease.node, self._clock())
+
+    def _fenced(self, exc: Fenced) -> None:
+        self._step_down(f"the store refused a batch: {exc}")
+
+    def guard(self) -> None:
+        if not self._lease.sure():
+            self.renew_now.set()
+            raise ProtocolError(ErrorCode.UNAVAILABLE,
+                                "the server is confirming that it still routes chats; try again in a moment")
+
+    def health(self) -> dict[str, Any]:
+        return {"role": "owner", "node": self._lease.node, "epoch": self.epoch}
+
+    def ready(self) -> bool:
+        return self._lease.sure()
+
+
+def _standby_app(node: str, lease: Lease) -> web.Application:
+    """What a standby serves: health for monitoring and the load balancer, 503 for clients."""
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            owner = await lease.holder()
+        except RedisError:
+            owner = None
+        return web.json_response({"status": "ok", "role": "standby", "node": node, "epoch": None, "owner": owner})
+
+    async def readyz(request: web.Request) -> web.Response:
+        return web.json_response({"ready": False, "role": "standby", "node": node, "epoch": None}, status=503)
+
+    async def refuse(request: web.Request) -> web.Response:
+        return web.json_response({"code": ErrorCode.UNAVAILABLE.value,
+                                  "detail": "this node is a standby; connect to the one that routes chats"},
+                                 status=503)
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_route("*", "/{tail:.*}", refuse)
+    return app
+
+
+async def _serve(app: web.Application, config: ServerConfig) -> web.AppRunner:
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, config.host, config.port, backlog=1024, reuse_address=True).start()
+    return runner
+
+
+def _exit_stepped_down(reason: str) -> None:
+    log.error("this node no longer owns routing (%s): exiting with status %d to come back as a standby",
+              reason, STEPPED_DOWN)
+    logging.shutdown()
+    os._exit(STEPPED_DOWN)  # no other write or frame of a deposed owner; nothing of ours is pending
+
+
+async def run_node(config: ServerConfig, step_down: Callable[[str], None] = _exit_stepped_down) -> None:
+    """Join the cluster ``config.cluster`` and serve until SIGINT/SIGTERM (or ``step_down``)."""
+    if not default_url(config).startswith("postgresql"):
+        raise ConfigError("--cluster needs a PostgreSQL store shared by the nodes: --store postgresql://...")
+    redis = Redis.from_url(config.cluster, socket_timeout=config.lease_s / 2, socket_connect_timeout=config.lease_s / 2)
+    try:
+        await redis.ping()
+    except (RedisError, OSError) as exc:
+        await redis.aclose()
+        raise ClusterError(f"cannot reach the cluster's Redis at {config.cluster}: {exc}") from exc
+    lease = Lease(redis, config.node, config.lease_s)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await _standby_then_own(config, lease, stop, step_down)
+    finally:
+        await redis.aclose()
+
+
+async def _standby_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Event,
+                            step_down: Callable[[str], None]) -> None:
+    runner = await _serve(_standby_app(config.node, lease), config)
+    log.info("standing by for the routing lease", extra={"node": config.node, "cluster": config.cluster})
+    poll = config.lease_s / 5
+    try:
+        while not stop.is_set():
+            try:
+                if await lease.try_acquire():
+                    break
+            except (RedisError, OSError) as exc:
+                log.warning("cannot reach Redis while standing by: %s", exc)
+            await _wait(stop, poll)
+        else:
+            return
+    finally:
+        await runner.cleanup()
+    log.info("took the routing lease", extra={"node": config.node})
+    ownership = Ownership(lease, step_down)
+    shells: list[Shell] = []
+
+    async def started(shell: Shell) -> None:
+        shells.append(shell)
+
+    # renewing from now on: restoring a large store may take longer than the lease
+    renewing = asyncio.create_task(_renew(lease, ownership, config, step_down, shells), name="lease-renewal")
+    try:
+        store = open_store(default_url(config), config)
+        runner = await _serve(make_app(config, store, ownership=ownership, started=started), config)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()  # the shell stops and the store finishes its writes first
+    finally:
+        renewing.cancel()
+        await asyncio.gather(renewing, return_exceptions=True)
+        await lease.release()
+        log.info("gave the routing lease up", extra={"node": config.node})
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _renew(lease: Lease, ownership: Ownership, config: ServerConfig, step_down: Callable[[str], None],
+                 shells: list[Shell]) -> None:
+    """Renew the lease every quarter of its time (at once when the guard asked); step down when
+    another node holds it. While Redis cannot be reached the guard refuses routing events."""
+    while True:
+        await _wait(ownership.renew_now, config.lease_s / 4)
+        ownership.renew_now.clear()
+        was_sure = lease.sure()
+        result = await lease.renew()
+        if result is Renewal.LOST:
+            step_down("another node holds the routing lease")
+            return
+        if result is Renewal.RETAKEN:
+            log.warning("the routing lease was gone from Redis (restarted?): taken again")
+        if result in (Renewal.HELD, Renewal.RETAKEN) and not was_sure:
+            log.info("routing lease confirmed again")
+            for shell in shells:
+                shell.routing.wake()
