@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
@@ -93,7 +93,7 @@ class AgentClient(ChatClient):
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         username: str,
         *,
         password: str | None = None,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,7 +49,7 @@ class ChatClient:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         client_name: str,
         headers: Mapping[str, str] | None = None,
@@ -68,7 +68,8 @@ class ChatClient:
         self._ended_reason: GaveUp | None = None
         self._request_timeout = request_timeout
         self._conn = Connection(
-            endpoint_url(url, self.ENDPOINT), self, client_name=client_name, headers=headers,
+            [endpoint_url(u, self.ENDPOINT) for u in ((url,) if isinstance(url, str) else url)], self,
+            client_name=client_name, headers=headers,
             backoff=backoff, sleep=sleep, max_attempts=max_attempts, heartbeat=heartbeat,
         )
         self.welcome: Welcome | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol
 
 import aiohttp
@@ -61,7 +61,7 @@ class Connection:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         handler: SessionHandler,
         *,
         client_name: str = "onduty-client",
@@ -74,7 +74,11 @@ class Connection:
         heartbeat: float | None = 30.0,
         codec: Codec | None = None,
     ) -> None:
-        self.url = url
+        self.urls: tuple[str, ...] = (url,) if isinstance(url, str) else tuple(url)
+        """The server's URLs: several nodes of a cluster without a load balancer in front, tried in turn."""
+        if not self.urls:
+            raise ValueError("no server URL")
+        self._current = 0
         self._handler = handler
         self._client_name = client_name
         self._headers = dict(headers or {})
@@ -93,9 +97,14 @@ class Connection:
         self._ever_established = False
         self._wake = asyncio.Event()
         self.fail_fast = False
-        """Give up after the first failed attempt while no session ever got through (set before start)."""
+        """Give up once each URL failed once while no session ever got through (set before start)."""
         self.sessions = 0
         """Number of sessions that reached ``welcome``; identifies the current one."""
+
+    @property
+    def url(self) -> str:
+        """The URL of the current (or next) attempt."""
+        return self.urls[self._current]
 
     @property
     def connected(self) -> bool:
@@ -150,8 +159,10 @@ class Connection:
                     await self._handler.on_state(Disconnected(reason, code))
                     if self._closing:
                         break
+                    # with several nodes, the next attempt goes to the next one: this one failed or went away
+                    self._current = (self._current + 1) % len(self.urls)
                     attempt = 1 if self._established else attempt + 1
-                    if self.fail_fast and not self._ever_established:
+                    if self.fail_fast and not self._ever_established and attempt >= len(self.urls):
                         raise SessionEnded(reason)
                     if self._max_attempts is not None and attempt > self._max_attempts:
                         raise SessionEnded(f"gave up after {attempt - 1} reconnect attempts: {reason}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
@@ -26,7 +26,7 @@ class RequestorClient(ChatClient):
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         origin: str | None = None,
         client_name: str = "onduty-requestor",

@@ -31,7 +31,7 @@ from onduty.server.cluster.lease import Lease, Renewal
 from onduty.server.config import ConfigError, ServerConfig
 from onduty.server.shell.app import make_app
 from onduty.server.shell.wiring import Shell
-from onduty.server.store import Store, open_store
+from onduty.server.store import Store
 from onduty.server.store.errors import Fenced
 from onduty.server.store.pg import PostgresStore
 from onduty.server.store.url import default_url
@@ -165,7 +165,7 @@ async def _standby_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Ev
     # renewing from now on: restoring a large store may take longer than the lease
     renewing = asyncio.create_task(_renew(lease, ownership, config, step_down, shells), name="lease-renewal")
     try:
-        store = open_store(default_url(config), config)
+        store = PostgresStore(default_url(config), stall_s=config.lease_s)
         runner = await _serve(make_app(config, store, ownership=ownership, started=started), config)
         try:
             await stop.wait()

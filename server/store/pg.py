@@ -72,10 +72,17 @@ def describe(conninfo: str) -> str:
 class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin):
     """The :class:`Store` on one PostgreSQL database (a libpq connection string or URL)."""
 
-    def __init__(self, conninfo: str, *, pool_size: int = 4, reconnect_s: Sequence[float] = RECONNECT_S) -> None:
+    def __init__(self, conninfo: str, *, pool_size: int = 4, reconnect_s: Sequence[float] = RECONNECT_S,
+                 stall_s: float | None = None) -> None:
+        """``stall_s``: the database aborts a transaction of ours left idle this long (a cluster node
+        stopped mid-batch must not hold the routing row's lock against the node taking over)."""
         params = conninfo_to_dict(conninfo)
+        extra: dict[str, Any] = {}
+        if stall_s is not None:
+            timeout = f"-c idle_in_transaction_session_timeout={max(1, int(stall_s * 1000))}"
+            extra["options"] = f"{params.get('options', '')} {timeout}".strip()
         self._conninfo = make_conninfo(conninfo, connect_timeout=params.get("connect_timeout", _CONNECT_TIMEOUT_S),
-                                       application_name=params.get("application_name", "onduty-server"))
+                                       application_name=params.get("application_name", "onduty-server"), **extra)
         self.name = describe(self._conninfo)
         self._pool_size = pool_size
         self._reconnect_s = tuple(reconnect_s)

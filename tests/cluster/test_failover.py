@@ -1,0 +1,137 @@
+"""Two nodes on one PostgreSQL database and one Redis: the owner dies (kill -9) or is stopped past its
+lease (SIGSTOP), the standby takes routing over; clients given both URLs come back and resume with
+nothing lost or doubled, and the deposed owner decides nothing more (it exits with status 3)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from onduty.client.net import AgentClient, RequestorClient
+from onduty.client.net.errors import ConnectionLost, RequestFailed
+from onduty.server.cluster.node import STEPPED_DOWN
+from onduty.server.store.pg import PostgresStore
+from onduty.shared.messages import ChatAssigned, ChatMessage
+from tests.cluster.nodes import LEASE_S, PASSWORD, Node, seed, start_node
+
+pytestmark = pytest.mark.timeout(120)
+WAIT = 30.0
+
+
+@pytest.fixture
+def nodes(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[Node]]:
+    asyncio.run(seed(pg_url))
+    started: list[Node] = []
+    try:
+        started.append(start_node("a", pg_url, redis_url, tmp_path))
+        yield started
+    finally:
+        for node in started:
+            node.stop()
+
+
+async def until_event(client: AgentClient | RequestorClient, kind: type, within: float = WAIT) -> object:
+    async with asyncio.timeout(within):
+        while True:
+            event = await client.next_event()
+            if isinstance(event, kind):
+                return event
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[list[AgentClient | RequestorClient]]:
+    made: list[AgentClient | RequestorClient] = []
+    yield made
+    for client in made:
+        await client.close()
+
+
+async def test_the_standby_takes_over_when_the_owner_is_killed_and_clients_resume_there(
+    nodes: list[Node], pg_url: str, redis_url: str, tmp_path: Path, clients: list[AgentClient | RequestorClient],
+) -> None:
+    a = nodes[0]
+    assert (await a.until_role("owner"))["epoch"] == 1
+    nodes.append(b := start_node("b", pg_url, redis_url, tmp_path))
+    assert (await b.until_role("standby"))["owner"] == "a"
+    assert (await a.ready(), await b.ready()) == (200, 503)
+
+    urls = [a.url, b.url]
+    clients.append(ann := AgentClient(urls, "ann", password=PASSWORD, request_timeout=WAIT))
+    await ann.start()
+    await ann.set_duty(True)
+    clients.append(rita := RequestorClient(urls, request_timeout=WAIT))
+    await rita.start()
+    chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="hello")
+    assert isinstance(await until_event(ann, ChatAssigned), ChatAssigned)
+    assert await rita.send(chat_id, "second") == 2
+
+    a.kill()
+    died = time.monotonic()
+    health = await b.until_role("owner")
+    took_over = time.monotonic() - died
+    assert health["epoch"] == 2
+    assert took_over < LEASE_S + 3.0, f"took {took_over:.1f} s"
+
+    await rita.wait_ready()
+    assert await rita.send(chat_id, "after the failover") == 3
+    seen: list[int] = []
+    async with asyncio.timeout(WAIT):
+        while 3 not in seen:
+            event = await ann.next_event()
+            if isinstance(event, ChatMessage) and event.chat_id == chat_id:
+                seen.append(event.seq)
+    assert sorted(seen) == list(dict.fromkeys(sorted(seen)))  # none twice
+    assert seen[-1] == 3
+
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        stored = await store.messages_after(chat_id, 0, limit=10)
+        chat = await store.get_chat(chat_id)
+    finally:
+        await store.close()
+    assert [m.text for m in stored] == ["hello", "second", "after the failover"]
+    assert chat is not None and chat.agent == "ann"
+
+
+async def test_an_owner_stopped_past_its_lease_is_fenced_and_steps_down_without_assigning(
+    nodes: list[Node], pg_url: str, redis_url: str, tmp_path: Path, clients: list[AgentClient | RequestorClient],
+) -> None:
+    a = nodes[0]
+    await a.until_role("owner")
+    nodes.append(b := start_node("b", pg_url, redis_url, tmp_path))
+    await b.until_role("standby")
+    clients.append(ann := AgentClient([a.url], "ann", password=PASSWORD, request_timeout=WAIT))
+    await ann.start()  # ann stays on a (Off Duty)
+    clients.append(rita := RequestorClient([a.url, b.url], request_timeout=WAIT))
+    await rita.start()
+    chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="anyone?")  # waits in line
+
+    a.pause()
+    assert (await b.until_role("owner"))["epoch"] == 2
+    clients.append(bob := AgentClient([b.url], "bob", password=PASSWORD, request_timeout=WAIT))
+    await bob.start()
+    await bob.set_duty(True)
+    assigned = await until_event(bob, ChatAssigned)
+    assert isinstance(assigned, ChatAssigned) and assigned.chat.chat_id == chat_id
+
+    duty = asyncio.ensure_future(ann.set_duty(True))  # reaches a's socket while a is stopped
+    a.resume()
+    assert await a.exited() == STEPPED_DOWN
+    [outcome] = await asyncio.gather(duty, return_exceptions=True)
+    assert isinstance(outcome, ConnectionLost | RequestFailed), outcome  # never On Duty with rita's chat
+    assert "no longer owns routing" in a.output()
+
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        chat = await store.get_chat(chat_id)
+        owner = await store.routing_owner()
+    finally:
+        await store.close()
+    assert chat is not None and chat.agent == "bob"
+    assert owner == (2, "b")
