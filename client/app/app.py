@@ -29,6 +29,7 @@ from onduty.client.app.tray.main_window import MainWindow
 from onduty.client.app.tray.settings_dialog import SettingsDialog
 from onduty.client.app.tray.signin import SignInDialog
 from onduty.client.app.tray.tray import Tray
+from onduty.client.desk.address import split_servers
 from onduty.client.desk.credentials import TokenStore
 from onduty.client.desk.settings import Settings, SettingsError, SettingsPaths, save_user
 from onduty.client.desk.state import AgentView
@@ -93,7 +94,7 @@ class AgentApp(QObject):
         self._make_shell()
         token = self._tokens.get(self.settings.server, self.settings.user) if self.settings.user else None
         if token is not None:
-            self._begin(self._client_factory(self.settings.server, self.settings.user, token=token))
+            self._begin(self._client_factory(split_servers(self.settings.server), self.settings.user, token=token))
         else:
             self.sign_in()
 
@@ -159,7 +160,8 @@ class AgentApp(QObject):
             self.sign_in_dialog = None
 
     async def _sign_in(self, server: str, user: str, password: str) -> None:
-        client = self._client_factory(server, user, password=password, request_timeout=SIGN_IN_TIMEOUT_S)
+        client = self._client_factory(split_servers(server), user, password=password,
+                                      request_timeout=SIGN_IN_TIMEOUT_S)
         dialog = self.sign_in_dialog
         try:
             await client.start(fail_fast=True)  # a refused port or an unknown host: said at once

@@ -2,6 +2,8 @@
 
 ``http://`` and ``https://`` become ``ws://`` and ``wss://`` (people copy the address from a browser); an
 address without a scheme, with blanks or without a host is refused with a sentence saying what to type.
+Several addresses, comma-separated, name the nodes of a cluster without a load balancer in front: the app
+tries them in turn.
 """
 
 from __future__ import annotations
@@ -36,3 +38,15 @@ def server_address(text: str) -> str:
     if not parts.hostname or port == 0:
         raise AddressError(f"“{typed}” names no server. Type it like {EXAMPLE}.")
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def server_addresses(text: str) -> str:
+    """One address, or several comma-separated (a cluster's nodes), each checked as :func:`server_address`,
+    written back as ``ws://a:8765, ws://b:8765``; AddressError for the first bad one."""
+    items = [item for item in text.split(",") if item.strip()] or [text]
+    return ", ".join(server_address(item) for item in items)
+
+
+def split_servers(value: str) -> list[str]:
+    """The addresses of a saved ``server`` setting, in the order they are tried."""
+    return [item.strip() for item in value.split(",") if item.strip()]

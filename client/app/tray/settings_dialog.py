@@ -15,7 +15,7 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
-from onduty.client.desk.address import AddressError, server_address
+from onduty.client.desk.address import AddressError, server_addresses
 from onduty.client.desk.settings import Settings
 
 
@@ -73,7 +73,7 @@ class SettingsDialog(QDialog):
         """Save, with the server address in its one form (http(s) as ws(s)); a wrong one is said, not saved."""
         if not self._settings.server_locked:
             try:
-                self.server.setText(server_address(self.server.text()))
+                self.server.setText(server_addresses(self.server.text()))
             except AddressError as exc:
                 self.error.setText(str(exc))
                 self.error.show()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from onduty.client.app.qt.core import Qt, Signal
 from onduty.client.app.qt.widgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
-from onduty.client.desk.address import AddressError, server_address
+from onduty.client.desk.address import AddressError, server_addresses
 from onduty.client.desk.settings import Settings
 
 
@@ -61,7 +61,7 @@ class SignInDialog(QDialog):
             return  # Enter in a field also presses the default button
         user, password = self.user.text().strip(), self.password.text()
         try:
-            server = server_address(self.server.text())
+            server = server_addresses(self.server.text())
         except AddressError as exc:
             self.failed(str(exc), self.server)
             return
