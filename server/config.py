@@ -76,7 +76,7 @@ class ServerConfig:
     Needs a PostgreSQL ``store`` shared by the nodes (docs/it-rollout.md, "Several nodes")."""
     node_id: str = ""
     """This node's name in the cluster (shown by ``/healthz``); empty: the host name and port."""
-    lease_s: float = 5.0
+    lease_s: float = 4.0
     """How long the routing owner's lease lasts without renewal: a standby takes over at most this long
     after the owner died."""
 

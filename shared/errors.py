@@ -49,7 +49,8 @@ class ErrorCode(StrEnum):
     FILE_REJECTED = "file_rejected"
     """An upload over the size limit or of a type the server does not accept."""
     UNAVAILABLE = "unavailable"
-    """The server cannot store right now (its database failed): nothing was stored; try again later."""
+    """The server cannot store right now (its database failed), or a cluster's routing owner cannot
+    confirm its lease: nothing was stored or changed; try again later."""
     INTERNAL = "internal"
 
 

@@ -31,7 +31,8 @@ class SettingsError(Exception):
 @dataclass(frozen=True, slots=True)
 class Settings:
     server: str = DEFAULT_SERVER
-    """The server's address, ``ws://host:port`` (``wss://`` behind TLS)."""
+    """The server's address, ``ws://host:port`` (``wss://`` behind TLS), or several comma-separated
+    (a cluster's nodes, tried in turn: :func:`~onduty.client.desk.address.split_servers`)."""
     user: str = ""
     """The agent's username, remembered for the sign-in dialog."""
     greeting: str = DEFAULT_GREETING
