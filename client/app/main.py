@@ -18,8 +18,8 @@ from onduty.client.desk.settings import Flags, SettingsError, SettingsPaths, loa
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onduty-agent", description="OnDuty agent tray app")
-    parser.add_argument("--server", help="server address, e.g. ws://127.0.0.1:8765, or several comma-separated (a cluster's"
-                             " nodes, tried in turn), unless IT's preset locks it")
+    parser.add_argument("--server", help="server address, e.g. ws://127.0.0.1:8765, or several comma-separated"
+                                         " (a cluster's nodes, tried in turn), unless IT's preset locks it")
     parser.add_argument("--user", help="username to sign in with")
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     return parser
