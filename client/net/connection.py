@@ -159,16 +159,19 @@ class Connection:
                     await self._handler.on_state(Disconnected(reason, code))
                     if self._closing:
                         break
-                    # with several nodes, the next attempt goes to the next one: this one failed or went away
+                    # with several nodes, the next attempt goes to the next one (this one failed or went away)
+                    # at once; the backoff applies once every address of the round has failed
                     self._current = (self._current + 1) % len(self.urls)
                     attempt = 1 if self._established else attempt + 1
                     if self.fail_fast and not self._ever_established and attempt >= len(self.urls):
                         raise SessionEnded(reason)
                     if self._max_attempts is not None and attempt > self._max_attempts:
                         raise SessionEnded(f"gave up after {attempt - 1} reconnect attempts: {reason}")
-                    delay = self._backoff(attempt)
+                    rounds, rest = divmod(attempt, len(self.urls))
+                    delay = 0.0 if rest else self._backoff(rounds)
                     await self._handler.on_state(Reconnecting(attempt, delay))
-                    await self._pause(delay)
+                    if delay:
+                        await self._pause(delay)
             await self._handler.on_state(GaveUp("closed by the client"))
         except SessionEnded as exc:
             log.info("%s: giving up: %s", self.url, exc.reason)

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -35,11 +34,11 @@ def proxy_config(port: int, nodes: list[Node]) -> str:
 
 
 @pytest.fixture
-def haproxy() -> Iterator[str]:
+def haproxy() -> str:
     path = shutil.which("haproxy") or "/usr/sbin/haproxy"
     if not Path(path).exists():
         pytest.fail("HAProxy is not installed (scripts/test installs Debian's haproxy)", pytrace=False)
-    yield path
+    return path
 
 
 async def test_clients_behind_haproxy_come_back_through_it_when_the_owner_dies(
@@ -55,13 +54,8 @@ async def test_clients_behind_haproxy_come_back_through_it_when_the_owner_dies(
         b = start_node("b", pg_url, redis_url, tmp_path)
         await b.until_role("standby")
         port = free_port()
-        config = tmp_path / "haproxy.cfg"
-        config.write_text(proxy_config(port, [a, b]))
-        check = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
         proxy_log = tmp_path / "haproxy.log"
-        with proxy_log.open("wb") as out:
-            proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=out, stderr=subprocess.STDOUT)
+        proxy = start_proxy(haproxy, tmp_path / "haproxy.cfg", proxy_config(port, [a, b]), proxy_log)
         url = f"ws://127.0.0.1:{port}"
         await until_proxied(port, proxy_log)
 
@@ -95,6 +89,19 @@ async def test_clients_behind_haproxy_come_back_through_it_when_the_owner_dies(
             b.stop()
 
 
+def start_proxy(haproxy: str, config: Path, text: str, log: Path) -> subprocess.Popen[bytes]:
+    """HAProxy in the foreground on ``text`` as its configuration, after checking it (``-c``)."""
+    config.write_text(text)
+    check = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with log.open("wb") as out:
+        return subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=out, stderr=subprocess.STDOUT)
+
+
+def read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
 async def until_proxied(port: int, log: Path) -> None:
     """Wait until HAProxy answers and has found the owner (its health checks run every 500 ms)."""
     deadline = time.monotonic() + WAIT
@@ -107,4 +114,4 @@ async def until_proxied(port: int, log: Path) -> None:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.05)
-    raise AssertionError(f"HAProxy did not pass requests to the owner:\n{log.read_text(errors='replace')}")
+    raise AssertionError(f"HAProxy did not pass requests to the owner:\n{read(log)}")
