@@ -76,6 +76,9 @@ class ServerConfig:
     Needs a PostgreSQL ``store`` shared by the nodes (docs/it-rollout.md, "Several nodes")."""
     node_id: str = ""
     """This node's name in the cluster (shown by ``/healthz``); empty: the host name and port."""
+    node_url: str = ""
+    """How the other nodes reach this one (``http://10.0.0.11:8765``); empty: ``http://HOST:PORT`` with
+    this machine's host name when ``host`` is a wildcard address."""
     lease_s: float = 4.0
     """How long the routing owner's lease lasts without renewal: a standby takes over at most this long
     after the owner died."""
@@ -92,6 +95,14 @@ class ServerConfig:
     def node(self) -> str:
         """This node's name: ``node_id``, else ``HOSTNAME:PORT``."""
         return self.node_id or f"{socket.gethostname()}:{self.port}"
+
+    @property
+    def internal_url(self) -> str:
+        """``node_url``, else ``http://HOST:PORT`` (the host name for a wildcard ``host``)."""
+        if self.node_url:
+            return self.node_url.rstrip("/")
+        host = socket.gethostname() if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
     @property
     def db_path(self) -> Path:

@@ -1,1 +1,1 @@
-"""Several server nodes: the routing lease in Redis and a node's life as standby or owner."""
+"""Several server nodes: the routing lease in Redis, gateways, and a node's life as gateway or owner."""

@@ -1,6 +1,6 @@
 """The routing owner's lease in Redis: one holder at a time, renewed while it lives.
 
-The lease is one key holding the owner's node name with an expiry (``lease_s``). A standby takes
+The lease is one key holding the owner's node name with an expiry (``lease_s``). A gateway takes
 it with ``SET NX PX`` once it has expired; the owner renews it well before. Redis only decides who
 may *try* to own routing: the fencing token (the epoch) lives in PostgreSQL, where every write of
 the owner checks it (:meth:`~onduty.server.store.pg.PostgresStore.take_routing`), so a late write
@@ -56,9 +56,13 @@ class Renewal(Enum):
     UNREACHABLE = "unreachable"
 
 
+KEY_PREFIX = "onduty:"
+"""Every key the cluster keeps in Redis starts with this."""
+
+
 @dataclass(frozen=True, slots=True)
 class LeaseKey:
-    prefix: str = "onduty:"
+    prefix: str = KEY_PREFIX
 
     @property
     def owner(self) -> str:
@@ -70,7 +74,7 @@ class Lease:
 
     def __init__(self, redis: Redis, node: str, lease_s: float, *, key: LeaseKey = LeaseKey(),
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._redis = redis
+        self.redis = redis
         self.node = node
         self.lease_s = lease_s
         self._key = key.owner
@@ -92,7 +96,7 @@ class Lease:
     async def try_acquire(self) -> bool:
         """Take the lease if nobody holds it; True when this node holds it now."""
         started = self._monotonic()
-        if await self._redis.set(self._key, self.node, nx=True, px=self._ms):
+        if await self.redis.set(self._key, self.node, nx=True, px=self._ms):
             self._renewed(started)
             return True
         return False
@@ -101,7 +105,7 @@ class Lease:
         """Extend the lease; never raises (Redis errors are :attr:`Renewal.UNREACHABLE`)."""
         started = self._monotonic()
         try:
-            result = int(await self._redis.eval(_RENEW, 1, self._key, self.node, str(self._ms)))
+            result = int(await self.redis.eval(_RENEW, 1, self._key, self.node, str(self._ms)))
         except (RedisError, OSError) as exc:
             log.warning("renewing the routing lease failed: %s", exc)
             return Renewal.UNREACHABLE
@@ -112,14 +116,14 @@ class Lease:
         return Renewal.HELD if result == 1 else Renewal.RETAKEN
 
     async def release(self) -> None:
-        """Give the lease up now (a clean shutdown), so a standby need not wait for it to expire."""
+        """Give the lease up now (a clean shutdown), so a gateway need not wait for it to expire."""
         self._sure_until = 0.0
         try:
-            await self._redis.eval(_RELEASE, 1, self._key, self.node)
+            await self.redis.eval(_RELEASE, 1, self._key, self.node)
         except (RedisError, OSError) as exc:
             log.warning("releasing the routing lease failed: %s", exc)
 
     async def holder(self) -> str | None:
         """The node holding the lease now, if any."""
-        value = await self._redis.get(self._key)
+        value = await self.redis.get(self._key)
         return None if value is None else value.decode() if isinstance(value, bytes) else str(value)

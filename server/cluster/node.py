@@ -1,16 +1,15 @@
-"""One node of a cluster: a standby until it takes the routing lease, then the routing owner.
+"""One node of a cluster: a gateway until it takes the routing lease, then the routing owner.
 
-This release runs several nodes as **one owner and hot standbys** (docs/it-rollout.md, "Several
-nodes"): the node holding the lease serves every client; the others answer ``/healthz`` (role
-``standby``) and ``/readyz`` 503, so a load balancer sends clients only to the owner, and refuse
-WebSocket upgrades with 503. When the owner dies, a standby takes the lease once it expires
-(``lease_s``), bumps the fencing epoch in PostgreSQL, restores routing from the store (the same
-path as a restart: open chats, the waiting lines in order) and starts serving; clients reconnect
-and resume from their cursors.
+Every node takes clients (docs/it-rollout.md, "Several nodes"). The node holding the lease owns
+routing and runs the whole server; every other node is a gateway (:mod:`.gateway`) that passes its
+clients' WebSockets and requests on to the owner. When the owner dies, a gateway takes the lease once
+it expires (``lease_s``), bumps the fencing epoch in PostgreSQL, closes its proxied connections (the
+clients reconnect and resume from their cursors), restores routing from the store (the same path as a
+restart: open chats, the waiting lines in order) and serves as the owner.
 
 A node that learns it no longer owns routing (another node holds the lease, or the store refused
 a batch with :class:`~onduty.server.store.errors.Fenced`) exits with :data:`STEPPED_DOWN` at
-once, without another write or frame; its service manager starts it again as a standby.
+once, without another write or frame; its service manager starts it again as a gateway.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from onduty.server.cluster.gateway import NodeDirectory, Upstream, gateway_app
 from onduty.server.cluster.lease import Lease, Renewal
 from onduty.server.config import ConfigError, ServerConfig
 from onduty.server.shell.app import make_app
@@ -40,7 +40,7 @@ from onduty.shared.errors import ErrorCode, ProtocolError
 log = logging.getLogger(__name__)
 
 STEPPED_DOWN = 3
-"""Exit status of a node that lost routing to another node (restart it: it comes back as a standby)."""
+"""Exit status of a node that lost routing to another node (restart it: it comes back as a gateway)."""
 
 
 class ClusterError(Exception):
@@ -79,30 +79,6 @@ class Ownership:
         return self._lease.sure()
 
 
-def _standby_app(node: str, lease: Lease) -> web.Application:
-    """What a standby serves: health for monitoring and the load balancer, 503 for clients."""
-    async def healthz(request: web.Request) -> web.Response:
-        try:
-            owner = await lease.holder()
-        except RedisError:
-            owner = None
-        return web.json_response({"status": "ok", "role": "standby", "node": node, "epoch": None, "owner": owner})
-
-    async def readyz(request: web.Request) -> web.Response:
-        return web.json_response({"ready": False, "role": "standby", "node": node, "epoch": None}, status=503)
-
-    async def refuse(request: web.Request) -> web.Response:
-        return web.json_response({"code": ErrorCode.UNAVAILABLE.value,
-                                  "detail": "this node is a standby; connect to the one that routes chats"},
-                                 status=503)
-
-    app = web.Application()
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_route("*", "/{tail:.*}", refuse)
-    return app
-
-
 async def _serve(app: web.Application, config: ServerConfig) -> web.AppRunner:
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
@@ -111,7 +87,7 @@ async def _serve(app: web.Application, config: ServerConfig) -> web.AppRunner:
 
 
 def _exit_stepped_down(reason: str) -> None:
-    log.error("this node no longer owns routing (%s): exiting with status %d to come back as a standby",
+    log.error("this node no longer owns routing (%s): exiting with status %d to come back as a gateway",
               reason, STEPPED_DOWN)
     logging.shutdown()
     os._exit(STEPPED_DOWN)  # no other write or frame of a deposed owner; nothing of ours is pending
@@ -128,20 +104,26 @@ async def run_node(config: ServerConfig, step_down: Callable[[str], None] = _exi
         await redis.aclose()
         raise ClusterError(f"cannot reach the cluster's Redis at {config.cluster}: {exc}") from exc
     lease = Lease(redis, config.node, config.lease_s)
+    try:
+        await NodeDirectory(redis).register(config.node, config.internal_url)
+    except (RedisError, OSError) as exc:
+        await redis.aclose()
+        raise ClusterError(f"cannot register this node in the cluster's Redis: {exc}") from exc
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await _standby_then_own(config, lease, stop, step_down)
+        await _gateway_then_own(config, lease, stop, step_down)
     finally:
         await redis.aclose()
 
 
-async def _standby_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Event,
+async def _gateway_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Event,
                             step_down: Callable[[str], None]) -> None:
-    runner = await _serve(_standby_app(config.node, lease), config)
-    log.info("standing by for the routing lease", extra={"node": config.node, "cluster": config.cluster})
+    runner = await _serve(gateway_app(config, Upstream(lease, NodeDirectory(lease.redis))), config)
+    log.info("serving as a gateway until this node takes the routing lease",
+             extra={"node": config.node, "cluster": config.cluster})
     poll = config.lease_s / 5
     try:
         while not stop.is_set():
@@ -149,12 +131,12 @@ async def _standby_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Ev
                 if await lease.try_acquire():
                     break
             except (RedisError, OSError) as exc:
-                log.warning("cannot reach Redis while standing by: %s", exc)
+                log.warning("cannot reach Redis for the routing lease: %s", exc)
             await _wait(stop, poll)
         else:
             return
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # the proxied clients are told to reconnect (1012)
     log.info("took the routing lease", extra={"node": config.node})
     ownership = Ownership(lease, step_down)
     shells: list[Shell] = []

@@ -1,6 +1,7 @@
-"""Two nodes on one PostgreSQL database and one Redis: the owner dies (kill -9) or is stopped past its
-lease (SIGSTOP), the standby takes routing over; clients given both URLs come back and resume with
-nothing lost or doubled, and the deposed owner decides nothing more (it exits with status 3)."""
+"""Two nodes on one PostgreSQL database and one Redis: clients on either node chat with each other;
+the owner dies (kill -9) or is stopped past its lease (SIGSTOP), the gateway takes routing over;
+clients given both URLs come back and resume with nothing lost or doubled, and the deposed owner
+decides nothing more (it exits with status 3)."""
 
 from __future__ import annotations
 
@@ -50,17 +51,18 @@ async def clients() -> AsyncIterator[list[AgentClient | RequestorClient]]:
         await client.close()
 
 
-async def test_the_standby_takes_over_when_the_owner_is_killed_and_clients_resume_there(
+async def test_clients_on_either_node_chat_and_the_gateway_takes_over_when_the_owner_is_killed(
     nodes: list[Node], pg_url: str, redis_url: str, tmp_path: Path, clients: list[AgentClient | RequestorClient],
 ) -> None:
     a = nodes[0]
     assert (await a.until_role("owner"))["epoch"] == 1
     nodes.append(b := start_node("b", pg_url, redis_url, tmp_path))
-    assert (await b.until_role("standby"))["owner"] == "a"
-    assert (await a.ready(), await b.ready()) == (200, 503)
+    assert (await b.until_role("gateway"))["owner"] == "a"
+    assert (await a.ready(), await b.ready()) == (200, 200)
 
     urls = [a.url, b.url]
-    clients.append(ann := AgentClient(urls, "ann", password=PASSWORD, request_timeout=WAIT))
+    # ann through the gateway b, rita on the owner a: any client on any node
+    clients.append(ann := AgentClient([b.url, a.url], "ann", password=PASSWORD, request_timeout=WAIT))
     await ann.start()
     await ann.set_duty(True)
     clients.append(rita := RequestorClient(urls, request_timeout=WAIT))
@@ -104,7 +106,7 @@ async def test_an_owner_stopped_past_its_lease_is_fenced_and_steps_down_without_
     a = nodes[0]
     await a.until_role("owner")
     nodes.append(b := start_node("b", pg_url, redis_url, tmp_path))
-    await b.until_role("standby")
+    await b.until_role("gateway")
     clients.append(ann := AgentClient([a.url], "ann", password=PASSWORD, request_timeout=WAIT))
     await ann.start()  # ann stays on a (Off Duty)
     clients.append(rita := RequestorClient([a.url, b.url], request_timeout=WAIT))

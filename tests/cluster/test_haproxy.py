@@ -52,7 +52,7 @@ async def test_clients_behind_haproxy_come_back_through_it_when_the_owner_dies(
     try:
         await a.until_role("owner")
         b = start_node("b", pg_url, redis_url, tmp_path)
-        await b.until_role("standby")
+        await b.until_role("gateway")
         port = free_port()
         proxy_log = tmp_path / "haproxy.log"
         proxy = start_proxy(haproxy, tmp_path / "haproxy.cfg", proxy_config(port, [a, b]), proxy_log)
