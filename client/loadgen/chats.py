@@ -97,6 +97,24 @@ class Agent(OnDutyConn):
         self.rng = rng
         self.team = team
         self.replies: set[asyncio.Task[None]] = set()
+        self.leftovers: set[str] = set()
+        """Chats of an earlier run resumed at sign-in: closed at once, their frames not counted."""
+
+    async def take(self, frame: Frame) -> bool:
+        if frame.get("t") == "chat_assigned" and frame.get("resumed") and \
+                frame["chat"]["chat_id"] not in self.team.offers:
+            self.leftovers.add(frame["chat"]["chat_id"])
+            await self._leave(frame["chat"])
+        if frame.get("chat_id") in self.leftovers:
+            return False  # its history and its end are not this run's
+        return await super().take(frame)
+
+    async def _leave(self, chat: Frame) -> None:
+        """A chat left over from an earlier run (e.g. the server was killed before it stored its close),
+        resumed at sign-in: end it if it still runs and close it, so that it does not hold this agent."""
+        if chat.get("state") != "ended":
+            await self.wire.send({"t": "end_chat", "chat_id": chat["chat_id"]})
+        await self.wire.send({"t": "close_chat", "chat_id": chat["chat_id"]})
 
     async def login(self) -> None:
         req = await self.wire.request({"t": "login", "username": self.name, "password": self.opts.password})
@@ -107,6 +125,8 @@ class Agent(OnDutyConn):
     async def serve(self, relay: bool) -> None:
         async for frame in self.frames:
             new = await self.take(frame)
+            if frame.get("chat_id") in self.leftovers:
+                continue
             match frame.get("t"):
                 case "chat_assigned" if not frame.get("resumed"):
                     self._assigned(frame["chat"])
@@ -153,7 +173,7 @@ class Team:
 
         async def one(index: int) -> None:
             async with gate:
-                wire = await connect(http, endpoint(opts.url, "/ws/agent"), hello=True)
+                wire = await connect(http, endpoint(opts.url_for(index - 1), "/ws/agent"), hello=True)
                 agent = Agent(wire, f"{opts.agent_prefix}{index}", opts, stats, rng, self, delivered)
                 self.agents.append(agent)
                 await agent.login()
@@ -191,7 +211,7 @@ async def run_requestor(index: int, http: aiohttp.ClientSession, opts: Options, 
     queue = opts.queue if opts.queues <= 1 else f"{opts.queue}-{rng.randrange(opts.queues) + 1}"
     wire: Wire | None = None
     try:
-        wire = await connect(http, endpoint(opts.url, "/ws/requestor"), hello=True)
+        wire = await connect(http, endpoint(opts.url_for(index - 1), "/ws/requestor"), hello=True)
         conn = OnDutyConn(wire, name, stats)
         began = team.requested_at[name] = stats.clock()
         req = await wire.request({"t": "request_chat", "queue": queue, "name": name})

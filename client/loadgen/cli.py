@@ -86,7 +86,9 @@ async def main_async(opts: Options) -> tuple[dict[str, Any], int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onduty-loadgen", description=(__doc__ or "").splitlines()[0])
     add = parser.add_argument
-    add("--url", required=True, help="server base URL, e.g. ws://127.0.0.1:8765")
+    add("--url", required=True, action="append",
+        help="server base URL, e.g. ws://127.0.0.1:8765; repeat for several nodes of a cluster (chat mode:"
+             " agents and requestors are spread over them round robin)")
     add("--mode", choices=sorted(MODES), default="chat")
     add("--target", choices=["onduty", "relay", "socketio"], default="onduty",
         help="onduty, or a baseline from bench/ (relay, socketio)")
@@ -123,7 +125,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespace]
     if ns.time_scale <= 0:
         build_parser().error("--time-scale must be positive")
     opts = Options(
-        url=ns.url, agents=ns.agents, requestors=ns.requestors, messages=ns.messages, queue=ns.queue,
+        url=ns.url[0], urls=tuple(ns.url), agents=ns.agents, requestors=ns.requestors, messages=ns.messages,
+        queue=ns.queue,
         password=ns.password, agent_prefix=ns.agent_prefix, concurrency=ns.concurrency, timeout=ns.timeout,
         mode=ns.mode, target=ns.target, queues=ns.queues, rate=ns.rate, poisson=ns.arrival == "poisson",
         think=ns.think, agent_think=ns.agent_think, time_scale=ns.time_scale, message_size=ns.message_size,

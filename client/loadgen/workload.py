@@ -49,6 +49,7 @@ class Dist:
 @dataclass(frozen=True)
 class Options:
     url: str
+    """The server's base URL (the first of ``urls``)."""
     agents: int = 1
     requestors: int = 0
     messages: Dist = Dist(1)
@@ -74,6 +75,13 @@ class Options:
     drain: float = 10.0
     server_pid: int | None = None
     seed: int | None = None
+    urls: tuple[str, ...] = ()
+    """Several nodes of a cluster (``--url`` given more than once): agents and requestors are spread
+    over them round robin; empty: ``url`` alone."""
+
+    def url_for(self, index: int) -> str:
+        """The URL the ``index``-th agent or requestor connects to."""
+        return self.urls[index % len(self.urls)] if self.urls else self.url
 
 
 def queue_of_agent(index: int, queue: str, queues: int) -> str:

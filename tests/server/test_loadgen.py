@@ -11,6 +11,8 @@ from onduty.client.loadgen import main_async, parse_args
 from onduty.server.auth import Passwords
 from onduty.server.store import AgentRecord, QueueRecord
 from onduty.server.store.sqlite import SqliteStore
+from onduty.shared.messages import AgentStatus, ChatAssigned, ChatRequested, Login, LoginOk, RequestChat, SetDuty
+from onduty.shared.types import RequestType
 
 from .harness import Harness
 
@@ -75,3 +77,25 @@ async def test_loadgen_idle_mode_counts_connections(loadgen_server: Harness) -> 
     report, code = await main_async(opts)
     assert code == 0, report
     assert (report["connections"], report["completed"], report["failed"]) == (9, 7, 0)
+
+
+async def test_a_chat_left_over_from_an_earlier_run_does_not_hold_its_agent(loadgen_server: Harness) -> None:
+    # loadgen-1 holds a running chat and its connection drops (e.g. a run stopped, or the server was
+    # killed before it stored the close): signing in again resumes it; the load agent closes it at once
+    agent = await loadgen_server.connect("/ws/agent")
+    await agent.send(Login(username="loadgen-1", password="loadgen-password"))
+    await agent.expect(LoginOk)
+    await agent.send(SetDuty(on_duty=True))
+    await agent.until(AgentStatus, lambda s: s.on_duty)
+    requestor = await loadgen_server.connect("/ws/requestor")
+    await requestor.send(RequestChat(queue="loadtest", name="Earlier", request_type=RequestType.INFORMATIONAL))
+    await requestor.expect(ChatRequested)
+    await agent.until(ChatAssigned)
+    await agent.ws.close()
+
+    opts, _ = parse_args(["--url", ws_url(loadgen_server), "--agents", "1", "--requestors", "3",
+                          "--messages", "2", "--timeout", "20"])
+    report, code = await main_async(opts)
+    assert code == 0, report
+    assert (report["routed"], report["completed"], report["lost"], report["duplicated"]) == (3, 3, 0, 0)
+    assert "errors" not in report
