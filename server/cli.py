@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="join the cluster on this Redis (redis://HOST:PORT/DB, env ONDUTY_CLUSTER); needs --store"
                           " postgresql://... shared by the nodes; default: one process on its own")
     run.add_argument("--node-id", metavar="NAME", help="this node's name in the cluster (default HOSTNAME:PORT)")
+    run.add_argument("--node-url", metavar="URL",
+                     help="how the other nodes reach this one, e.g. http://10.0.0.11:8765 (default http://HOST:PORT)")
     run.add_argument("--log-level", default="INFO")
 
     queue = sub.add_parser("queue", parents=[common], help="manage queues").add_subparsers(dest="action", required=True)
@@ -155,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace) -> ServerConfig:
     overrides = {"data_dir": getattr(args, "data", None), "host": getattr(args, "host", None),
                  "port": getattr(args, "port", None), "store": getattr(args, "store", None),
-                 "cluster": getattr(args, "cluster", None), "node_id": getattr(args, "node_id", None)}
+                 "cluster": getattr(args, "cluster", None), "node_id": getattr(args, "node_id", None),
+                 "node_url": getattr(args, "node_url", None)}
     return load_config(getattr(args, "config", None), overrides=overrides)
 
 

@@ -183,6 +183,11 @@ async def _renew(lease: Lease, ownership: Ownership, config: ServerConfig, step_
             return
         if result is Renewal.RETAKEN:
             log.warning("the routing lease was gone from Redis (restarted?): taken again")
+        if result in (Renewal.HELD, Renewal.RETAKEN):
+            try:  # again each time: a Redis that restarted empty has forgotten where the owner is
+                await NodeDirectory(lease.redis).register(config.node, config.internal_url)
+            except (RedisError, OSError) as exc:
+                log.warning("registering this node's address failed: %s", exc)
         if result in (Renewal.HELD, Renewal.RETAKEN) and not was_sure:
             log.info("routing lease confirmed again")
             for shell in shells:
