@@ -1,0 +1,77 @@
+"""A gateway node passes everything on to the owner: the widget's files, a chat whose agent and requestor
+sit on different nodes, a file upload; the requestor endpoint's Origin rule holds through it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from onduty.client.net import AgentClient, RequestorClient, SessionEnded
+from onduty.shared.errors import ErrorCode
+from onduty.shared.messages import ChatAssigned, ChatMessage
+from tests.cluster.nodes import PASSWORD, Node, seed, start_node
+from tests.cluster.test_failover import WAIT, until_event
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
+    import asyncio
+
+    asyncio.run(seed(pg_url))
+    a = start_node("a", pg_url, redis_url, tmp_path)
+    b: Node | None = None
+    try:
+        asyncio.run(a.until_role("owner"))
+        b = start_node("b", pg_url, redis_url, tmp_path)
+        asyncio.run(b.until_role("gateway"))
+        yield a, b
+    finally:
+        a.stop()
+        if b is not None:
+            b.stop()
+
+
+async def test_the_widget_and_a_chat_across_nodes_go_through_the_gateway(cluster: tuple[Node, Node]) -> None:
+    a, b = cluster
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{a.port}/widget/onduty.js") as direct:
+            script = await direct.read()
+        async with http.get(f"http://127.0.0.1:{b.port}/widget/onduty.js") as passed:
+            assert passed.status == 200
+            assert await passed.read() == script
+            assert passed.headers["Content-Type"].startswith(("application/javascript", "text/javascript"))
+
+    clients: list[AgentClient | RequestorClient] = []
+    try:
+        clients.append(ann := AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT))
+        await ann.start()
+        await ann.set_duty(True)
+        # a page served by the gateway itself talks to the gateway: its own origin is allowed there
+        clients.append(rita := RequestorClient(b.url, origin=f"http://127.0.0.1:{b.port}",
+                                               request_timeout=WAIT))
+        await rita.start()
+        chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="via the gateway")
+        await until_event(ann, ChatAssigned)
+        uploaded = await ann.upload_file(chat_id, b"%PDF-1.4 invoice", "invoice.pdf", content_type="application/pdf")
+        got = await until_event(rita, ChatMessage)
+        while isinstance(got, ChatMessage) and got.file is None:
+            got = await until_event(rita, ChatMessage)
+        assert isinstance(got, ChatMessage) and got.seq == uploaded.seq
+        assert got.file is not None and got.file.name == "invoice.pdf"
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_page_of_another_origin_is_refused_through_the_gateway(cluster: tuple[Node, Node]) -> None:
+    _a, b = cluster
+    rita = RequestorClient(b.url, origin="https://evil.example", request_timeout=WAIT)
+    with pytest.raises(SessionEnded) as refused:
+        await rita.start()
+    await rita.close()
+    assert refused.value.code is ErrorCode.ORIGIN_NOT_ALLOWED
