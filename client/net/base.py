@@ -94,15 +94,24 @@ class ChatClient:
         self._conn.start()
 
     async def wait_ready(self) -> None:
-        """Wait until logged in / resumed; raises SessionEnded if the client stopped instead."""
-        ready = asyncio.ensure_future(self._ready.wait())
-        ended = asyncio.ensure_future(self._ended.wait())
-        try:
-            await asyncio.wait({ready, ended}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ready.cancel()
-            ended.cancel()
-        self._check_alive()
+        """Wait until logged in / resumed; raises SessionEnded if the client stopped instead.
+
+        A session that has ended is not ready, also while the connection is still closing its socket
+        and has not reported Disconnected yet: the wait goes on until the next session is ready (a
+        request made then is written on that one, not failed with ConnectionLost).
+        """
+        while True:
+            ready = asyncio.ensure_future(self._ready.wait())
+            ended = asyncio.ensure_future(self._ended.wait())
+            try:
+                await asyncio.wait({ready, ended}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                ready.cancel()
+                ended.cancel()
+            self._check_alive()
+            if self._conn.connected:
+                return
+            self._ready.clear()  # that session is over (its Disconnected is on the way); no new one is open
 
     def reconnect_now(self) -> None:
         """While waiting to reconnect, try again at once ("Reconnect now")."""
@@ -121,7 +130,7 @@ class ChatClient:
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set()
+        return self._ready.is_set() and self._conn.connected
 
     @property
     def gave_up(self) -> GaveUp | None:

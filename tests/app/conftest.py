@@ -21,7 +21,7 @@ import qasync
 from aiohttp import web
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
-from PySide6.QtCore import QObject, SignalInstance
+from PySide6.QtCore import QObject, QTimerEvent, SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
 from onduty.client.desk.settings import SettingsPaths
@@ -36,26 +36,39 @@ WAIT = 10.0
 PASSWORD = "correct horse"
 
 
-class _TestLoop(qasync.QEventLoop):  # type: ignore[misc]
-    """qasync's loop, for pytest-asyncio's run_until_complete per fixture and test.
+class _RunningLoopTimer(qasync._SimpleTimer):  # type: ignore[misc]
+    """qasync's timer, which runs every asyncio callback (task steps, I/O, thread results) from a Qt
+    timer event, whoever processes Qt's events; here each runs with its loop as the running loop.
 
-    qasync processes pending Qt events once more after the awaited future is done, with no
-    running loop set; a task step that happens to run then (e.g. a server background task just
-    started by a fixture) fails with "no running event loop". The app itself uses run_forever.
+    Qt's events are also processed while the loop is not running: by qasync once more after
+    run_until_complete (for each fixture and the test), and by pytest-qt after a test's setup, after
+    its call and around its teardown. A task step run then without a running loop fails on
+    ``asyncio.get_running_loop()`` or on a queue "bound to a different event loop": e.g. the server,
+    still signing an agent in after ``login_ok`` (its store read finishing in a thread), dropped the
+    session the agent fixture had just made ready. Inside run_forever (the app) nothing changes.
     """
 
-    def run_until_complete(self, future: Any) -> Any:
-        task = asyncio.ensure_future(future, loop=self)
-        task.add_done_callback(lambda _: self.stop())
-        self.run_forever()
-        asyncio.events._set_running_loop(self)
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._loop = loop
+
+    def timerEvent(self, event: QTimerEvent) -> None:
+        if asyncio.events._get_running_loop() is not None:
+            super().timerEvent(event)
+            return
+        asyncio.events._set_running_loop(self._loop)
         try:
-            QApplication.processEvents()
+            super().timerEvent(event)
         finally:
             asyncio.events._set_running_loop(None)
-        if not task.done():
-            raise RuntimeError("Event loop stopped before Future completed.")
-        return task.result()
+
+
+class _TestLoop(qasync.QEventLoop):  # type: ignore[misc]
+    """qasync's loop for pytest-asyncio (run_until_complete per fixture and test); see _RunningLoopTimer."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._timer = _RunningLoopTimer(self)  # before anything is scheduled on the loop
 
     def close(self) -> None:
         """Cancel what a test left running first: an HTTP request still in flight when its panel

@@ -232,6 +232,46 @@ async def test_reconnect_waits_the_injected_backoff_delays(fake_server: Any) -> 
     await client.close()
 
 
+class SlowToHearOfDrops(AgentClient):
+    """Holds each Disconnected until ``release``: the session is over (the connection still closing
+    its socket) and the client has not been told yet."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, "ann", password="pw", backoff=lambda n: 0.0, sleep=Recorder(), request_timeout=WAIT)
+        self.dropped = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def on_state(self, event: Any) -> None:
+        if isinstance(event, Disconnected):
+            self.dropped.set()
+            await self.release.wait()
+        await super().on_state(event)
+
+
+async def test_a_request_made_while_a_session_ends_is_written_on_the_next_one(fake_server: Any) -> None:
+    client = SlowToHearOfDrops(fake_server.url)
+    starting = asyncio.create_task(client.start())
+    peer = await fake_server.accept()
+    await login(peer)
+    await asyncio.wait_for(starting, WAIT)
+    await peer.close(code=1001)
+    await asyncio.wait_for(client.dropped.wait(), WAIT)
+    assert not client.ready
+
+    duty = asyncio.create_task(client.set_duty(True))
+    for _ in range(20):  # ready callbacks only (no I/O, no timers): many more turns than it takes to fail
+        await asyncio.sleep(0)
+    assert not duty.done(), duty  # it used to fail here with ConnectionLost, never written
+    client.release.set()
+    again = await fake_server.accept()
+    await login(again)
+    asked = await again.recv_type(SetDuty)
+    await again.answer(asked, STATUS)
+    assert (await asyncio.wait_for(duty, WAIT)).req == asked.req
+    assert client.ready
+    await client.close()
+
+
 async def test_max_attempts_gives_up(fake_server: Any) -> None:
     client = agent(fake_server.url, max_attempts=1)
     starting = asyncio.create_task(client.start())
