@@ -11,7 +11,8 @@ import pytest
 
 from onduty.client.net import AgentClient, RequestorClient, SessionEnded
 from onduty.shared.errors import ErrorCode
-from onduty.shared.messages import ChatAssigned, ChatMessage
+from onduty.shared.messages import ChatAssigned, ChatMessage, ImMessage
+from onduty.shared.types import ContactPresence
 from tests.cluster.nodes import PASSWORD, Node, seed, start_node
 from tests.cluster.test_failover import WAIT, until_event
 
@@ -75,3 +76,23 @@ async def test_a_page_of_another_origin_is_refused_through_the_gateway(cluster: 
         await rita.start()
     await rita.close()
     assert refused.value.code is ErrorCode.ORIGIN_NOT_ALLOWED
+
+
+async def test_colleagues_on_different_nodes_see_each_other_and_exchange_instant_messages(
+    cluster: tuple[Node, Node],
+) -> None:
+    a, b = cluster
+    clients: list[AgentClient] = []
+    try:
+        clients.append(ann := AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT))
+        clients.append(bob := AgentClient(b.url, "bob", password=PASSWORD, request_timeout=WAIT))
+        await ann.start()
+        await bob.start()
+        contacts = await ann.add_contact("bob")  # mutual: bob has ann in his list too
+        assert [(c.username, c.presence) for c in contacts] == [("bob", ContactPresence.ONLINE)]  # on the other node
+        await ann.im_send("bob", "lunch at noon?")
+        got = await until_event(bob, ImMessage)
+        assert isinstance(got, ImMessage) and (got.peer, got.sender, got.text) == ("ann", "ann", "lunch at noon?")
+    finally:
+        for client in clients:
+            await client.close()
