@@ -22,14 +22,14 @@ class Queues:
         self._interval = status_interval_s
         self._records: dict[str, QueueRecord] = {}
         self._callbacks: dict[str, int] = {}
-        """Open callback requests per queue (shown to its agents in ``queue_status``)."""
+        """Open callback requests per queue, neither claimed nor done (shown to its agents in ``queue_status``)."""
         self._dirty: set[str] = set()
         self._flush: asyncio.Handle | None = None
         self._last_flush = float("-inf")
 
     async def load(self) -> None:
         """Every stored queue, configured in routing (at start)."""
-        self._callbacks = await self._store.count_callbacks()
+        self._callbacks = await self._store.count_callbacks(self._clock())
         for queue in await self._store.list_queues():
             self._records[queue.name] = queue
             self._routing.submit(ev.QueueConfigured(self._clock(), queue.name, queue.max_wait_s))
@@ -89,3 +89,9 @@ class Queues:
     def callback_added(self, queue: str) -> None:
         self._callbacks[queue] = self._callbacks.get(queue, 0) + 1
         self.broadcast(queue)
+
+    async def recount_callbacks(self, queues: set[str]) -> None:
+        """Callbacks of ``queues`` were claimed, done or released: read the open counts again and tell."""
+        self._callbacks = await self._store.count_callbacks(self._clock())
+        for queue in sorted(queues):
+            self.broadcast(queue)

@@ -37,7 +37,7 @@ Guarantees every implementation keeps (``tests/store`` checks them for each one)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from onduty.server.store.base_cases import CaseStore, case_store
@@ -224,11 +224,23 @@ class DirectoryStore(Protocol):
         """Store it (``callback_id`` is ignored) and return its new id. StoreRefused for an
         unknown queue or without phone and e-mail."""
 
-    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]:
-        """Newest first."""
+    async def list_callbacks(self, queues: Sequence[str], limit: int = 50, done: bool = False) -> list[CallbackInfo]:
+        """Newest first, with who claimed each and how it ended; the done ones only with ``done``."""
 
-    async def count_callbacks(self) -> dict[str, int]:
-        """Callback requests per queue."""
+    async def get_callback(self, callback_id: int) -> CallbackInfo | None: ...
+
+    async def change_callback(self, callback_id: int,
+                              change: Callable[[CallbackInfo], CallbackInfo]) -> CallbackInfo | None:
+        """Apply ``change`` to the stored callback and store its claim and outcome fields, in one transaction
+        (a rule of :mod:`onduty.server.core.callbacks`: two agents claiming at once, one wins). Returns the
+        changed callback; None for an unknown id. Whatever ``change`` raises (``CallbackRefused``) passes
+        unchanged, and nothing is stored."""
+
+    async def release_lapsed_callbacks(self, now: float) -> list[CallbackInfo]:
+        """Clear every claim that lapsed by ``now`` on a callback that is not done; returns those (released)."""
+
+    async def count_callbacks(self, now: float) -> dict[str, int]:
+        """Open callback requests per queue: not done and not claimed (a claim lapsed by ``now`` is open)."""
 
 
 class CollabStore(Protocol):

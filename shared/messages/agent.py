@@ -9,8 +9,10 @@ from typing import Annotated, ClassVar
 from onduty.shared.messages.base import Message
 from onduty.shared.messages.chat import ChatMessage
 from onduty.shared.types import (
+    CALLBACK_NOTE_MAX,
     AgentProfile,
     CallbackInfo,
+    CallbackOutcome,
     CannedMessage,
     ChatInfo,
     Ident,
@@ -110,6 +112,26 @@ class ListCallbacks(Message):
     TYPE: ClassVar[str] = "list_callbacks"
     queue: Ident | None = None
     limit: int = 50
+    done: bool = False
+    """Also the callback requests that are done (newest first, like the others)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCallback(Message):
+    """Take a callback request of the agent's queues: its other agents see who has it (``callback_update``)."""
+
+    TYPE: ClassVar[str] = "claim_callback"
+    callback_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FinishCallback(Message):
+    """Mark a callback request done with how it went (and a note); it leaves the open list."""
+
+    TYPE: ClassVar[str] = "finish_callback"
+    callback_id: int
+    outcome: CallbackOutcome
+    note: Annotated[str, Max(CALLBACK_NOTE_MAX)] | None = None
 
 
 # --- server -> agent ------------------------------------------------------------------------------
@@ -203,6 +225,14 @@ class MemoSaved(Message):
 class CallbackList(Message):
     TYPE: ClassVar[str] = "callback_list"
     items: Annotated[list[CallbackInfo], Max(200)]
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackUpdate(Message):
+    """A callback request of one of the agent's queues was claimed, done, or went back to open."""
+
+    TYPE: ClassVar[str] = "callback_update"
+    item: CallbackInfo
 
 
 TRANSCRIPT_PAGE = 100

@@ -9,11 +9,14 @@ from __future__ import annotations
 from onduty.shared.messages.agent import (
     AgentStatus,
     CallbackList,
+    CallbackUpdate,
     CannedList,
     ChatAssigned,
     ChatClosed,
     ChatList,
+    ClaimCallback,
     CloseChat,
+    FinishCallback,
     GetCanned,
     GetTranscript,
     ListCallbacks,
@@ -75,7 +78,8 @@ from onduty.shared.messages.session import Error, Hello, Welcome
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
-    GetCanned, SaveMemo, ListCallbacks, GetPartners, Discuss, AnswerDiscussion, DiscussionSay, CancelDiscussion,
+    GetCanned, SaveMemo, ListCallbacks, ClaimCallback, FinishCallback, GetPartners, Discuss, AnswerDiscussion,
+    DiscussionSay, CancelDiscussion,
     Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
     GetImHistory,
 )
@@ -85,7 +89,8 @@ REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Welcome, Error, LoginOk, AgentStatus, ChatAssigned, ChatClosed, QueueStatus, ChatList, Transcript,
-    CannedList, MemoSaved, CallbackList, Partners, DiscussionOffer, DiscussionUpdate, DiscussionMessage, Directory,
+    CannedList, MemoSaved, CallbackList, CallbackUpdate, Partners, DiscussionOffer, DiscussionUpdate,
+    DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
 )
@@ -95,6 +100,7 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,
     Ack: None, Typing: None, EndChat: ChatEnded, CloseChat: ChatClosed, ListChats: ChatList,
     GetTranscript: Transcript, GetCanned: CannedList, SaveMemo: MemoSaved, ListCallbacks: CallbackList,
+    ClaimCallback: CallbackUpdate, FinishCallback: CallbackUpdate,
     GetPartners: Partners, Discuss: DiscussionUpdate, AnswerDiscussion: DiscussionUpdate,
     DiscussionSay: DiscussionMessage, CancelDiscussion: DiscussionUpdate, Transfer: DiscussionUpdate,
     ColdTransfer: ChatClosed, FindColleagues: Directory, AddContact: Contacts, RemoveContact: Contacts,
