@@ -93,8 +93,7 @@ class CallbackWatch:
         released = await shell.store.release_lapsed_callbacks(shell.clock())
         for item in released:
             log.info("callback claim lapsed", extra={"callback_id": item.callback_id, "queue": item.queue})
-        if released:
-            await tell(shell, released)
+        await tell(shell, released)  # also recounts: a change made by the command line shows up now
         return released
 
     async def run(self) -> None:

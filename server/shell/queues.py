@@ -4,7 +4,7 @@ requestors are told of them (``queue_status``, ``queue_info``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Set
 
 from onduty.server.core import events as ev
 from onduty.server.shell.ports import Delivery, Routing
@@ -90,8 +90,10 @@ class Queues:
         self._callbacks[queue] = self._callbacks.get(queue, 0) + 1
         self.broadcast(queue)
 
-    async def recount_callbacks(self, queues: set[str]) -> None:
-        """Callbacks of ``queues`` were claimed, done or released: read the open counts again and tell."""
-        self._callbacks = await self._store.count_callbacks(self._clock())
-        for queue in sorted(queues):
+    async def recount_callbacks(self, queues: Set[str] = frozenset()) -> None:
+        """Callbacks of ``queues`` were claimed, done or released: read the open counts again and tell those
+        queues, and any other whose count changed (by the command line, or on another node)."""
+        before, self._callbacks = self._callbacks, await self._store.count_callbacks(self._clock())
+        changed = {q for q in before.keys() | self._callbacks.keys() if before.get(q, 0) != self._callbacks.get(q, 0)}
+        for queue in sorted(queues | changed):
             self.broadcast(queue)
