@@ -17,7 +17,6 @@ from .test_cli import run
 
 async def _seed(data: Path) -> int:
     config = ServerConfig(data_dir=data)
-    data.mkdir(parents=True, exist_ok=True)
     store = open_store(default_url(config), config)
     await store.open()
     try:
@@ -36,10 +35,12 @@ def test_claim_done_and_list_show_state_and_claimer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "d"
+    data.mkdir(parents=True)
     number = asyncio.run(_seed(data))
     d = ["--data", str(data)]
     assert run(monkeypatch, *d, "callback", "list") == 0
-    assert f"#{number}\t" in (out := capsys.readouterr().out) and "\tcim-emea\topen\tRita\t+49 1234 5678\tCall me please" in out
+    out = capsys.readouterr().out
+    assert out.startswith(f"#{number}\t") and "\tcim-emea\topen\tRita\t+49 1234 5678\tCall me please" in out
 
     assert run(monkeypatch, *d, "callback", "claim", str(number), "--agent", "carl") == 2
     assert "carl is not an agent of cim-emea" in capsys.readouterr().err
@@ -58,4 +59,6 @@ def test_claim_done_and_list_show_state_and_claimer(
     assert f"callback {number} is done" in capsys.readouterr().err
     assert run(monkeypatch, *d, "callback", "claim", "999", "--agent", "ann") == 2
     assert "no callback request #999" in capsys.readouterr().err
-    assert run(monkeypatch, *d, "callback", "done", str(number), "--outcome", "maybe") == 2
+    with pytest.raises(SystemExit) as bad:  # argparse: usage and the outcomes to choose from
+        run(monkeypatch, *d, "callback", "done", str(number), "--outcome", "maybe")
+    assert bad.value.code == 2 and "choose from 'reached', 'no_answer', 'wrong_number', 'mailed'" in capsys.readouterr().err

@@ -63,7 +63,8 @@ async def test_two_agents_claiming_at_once_one_wins(queues: Store) -> None:
     store = queues
     number = await store.add_callback(_callback(), None)
     results = await asyncio.gather(
-        *(store.change_callback(number, partial(rules.claim, agent=a, now=300.0, claim_s=60.0)) for a in ("ann", "bob")),
+        *(store.change_callback(number, partial(rules.claim, agent=a, now=300.0, claim_s=60.0))
+          for a in ("ann", "bob")),
         return_exceptions=True,
     )
     won = [r for r in results if isinstance(r, CallbackInfo)]
