@@ -61,4 +61,5 @@ def test_claim_done_and_list_show_state_and_claimer(
     assert "no callback request #999" in capsys.readouterr().err
     with pytest.raises(SystemExit) as bad:  # argparse: usage and the outcomes to choose from
         run(monkeypatch, *d, "callback", "done", str(number), "--outcome", "maybe")
-    assert bad.value.code == 2 and "choose from 'reached', 'no_answer', 'wrong_number', 'mailed'" in capsys.readouterr().err
+    assert bad.value.code == 2
+    assert "choose from 'reached', 'no_answer', 'wrong_number', 'mailed'" in capsys.readouterr().err
