@@ -349,6 +349,7 @@ class AgentApp(QObject):
     def show_callbacks(self) -> None:
         if self.session is not None:
             dialog = CallbacksDialog(self.session)
+            self.session.callback_changed.connect(dialog.update_item)
             self._keep(dialog)
             dialog.refresh()
 

@@ -21,6 +21,7 @@ from onduty.shared.messages import (
     AgentStatus,
     AnswerDiscussion,
     CallbackList,
+    CallbackUpdate,
     CancelDiscussion,
     CannedList,
     Channel,
@@ -28,6 +29,7 @@ from onduty.shared.messages import (
     ChatClosed,
     ChatList,
     ChatMessage,
+    ClaimCallback,
     CloseChannel,
     CloseChat,
     ColdTransfer,
@@ -40,6 +42,7 @@ from onduty.shared.messages import (
     DiscussionSay,
     DiscussionUpdate,
     FindColleagues,
+    FinishCallback,
     GetCanned,
     GetImHistory,
     GetPartners,
@@ -68,6 +71,7 @@ from onduty.shared.types import (
     AgentProfile,
     BusinessContext,
     CallbackInfo,
+    CallbackOutcome,
     CannedMessage,
     ChatInfo,
     Colleague,
@@ -174,9 +178,24 @@ class AgentClient(ChatClient):
         reply = await self._request(SaveMemo(chat_id=chat_id, text=text), MemoSaved)
         return reply.memo
 
-    async def list_callbacks(self, *, queue: str | None = None, limit: int = 50) -> list[CallbackInfo]:
-        reply = await self._request(ListCallbacks(queue=queue, limit=limit), CallbackList)
+    async def list_callbacks(self, *, queue: str | None = None, limit: int = 50, done: bool = False,
+                             ) -> list[CallbackInfo]:
+        """Callback requests of my queues, newest first: those not done yet (with ``done``: all)."""
+        reply = await self._request(ListCallbacks(queue=queue, limit=limit, done=done), CallbackList)
         return reply.items
+
+    async def claim_callback(self, callback_id: int) -> CallbackInfo:
+        """Take a callback request; the queue's other agents see it (``callback_update``). RequestFailed with
+        ``callback_claimed`` (another agent has it), ``callback_done``, ``unknown_callback`` or ``not_allowed``."""
+        reply = await self._request(ClaimCallback(callback_id=callback_id), CallbackUpdate)
+        return reply.item
+
+    async def finish_callback(self, callback_id: int, outcome: CallbackOutcome, note: str | None = None,
+                              ) -> CallbackInfo:
+        """Mark a callback request done with how it went; the same refusals as :meth:`claim_callback`."""
+        reply = await self._request(FinishCallback(callback_id=callback_id, outcome=outcome, note=note or None),
+                                    CallbackUpdate)
+        return reply.item
 
     # --- warm handover (seed 001) --------------------------------------------------------------
 
