@@ -7,6 +7,7 @@ the case list labels its columns with the same words.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 
 from onduty.client.net.cases import Case, CaseState, InfoKind, InteractionType, Priority
@@ -52,12 +53,12 @@ def interactions_html(case: Case) -> str:
         f" · by {html.escape(r.author)}<br>{text_html(r.summary)}</p>" for r in case.interactions)
 
 
-def chats_html(case: Case) -> str:
+def chats_html(case: Case, queue_title: Callable[[str], str]) -> str:
     if not case.chats:
         return "<p><i>No chats linked.</i></p>"
     out = []
     for chat in case.chats:
-        out.append(f"<h4>Chat with {html.escape(chat.requestor_name)} · {html.escape(chat.queue)} · "
+        out.append(f"<h4>Chat with {html.escape(chat.requestor_name)} · {html.escape(queue_title(chat.queue))} · "
                    f"{_t(chat.requested_at)}</h4>")
         out += [f"<p><b>{html.escape(c.kind)} {html.escape(c.id)}</b> {html.escape(c.title)}"
                 + "".join(f"<br>&nbsp;&nbsp;{html.escape(k)}: {html.escape(v)}" for k, v in sorted(c.fields.items()))
