@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
-from onduty.client.net.connection import Sleep
+from onduty.client.net.connection import HANDSHAKE_TIMEOUT_S, Sleep
 from onduty.client.net.delivery import ImLedger, PendingIm
 from onduty.client.net.errors import NotConnected, RequestFailed, SessionEnded
 from onduty.client.net.events import ConnectionEvent, GaveUp
@@ -109,12 +109,14 @@ class AgentClient(ChatClient):
         max_attempts: int | None = None,
         request_timeout: float = 30.0,
         heartbeat: float | None = 30.0,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
     ) -> None:
         if password is None and token is None:
             raise ValueError("a password or a token is required")
         super().__init__(
             url, client_name=client_name, headers=headers, backoff=backoff, sleep=sleep,
             max_attempts=max_attempts, request_timeout=request_timeout, heartbeat=heartbeat,
+            handshake_timeout=handshake_timeout,
         )
         self.username = username
         self._password = password
