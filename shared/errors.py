@@ -48,6 +48,8 @@ class ErrorCode(StrEnum):
     """The chosen colleague or queue cannot take the chat now (handover partner not available)."""
     FILE_REJECTED = "file_rejected"
     """An upload over the size limit or of a type the server does not accept."""
+    ALREADY_RATED = "already_rated"
+    """``rate_chat`` for a chat that has its rating already (a chat is rated once)."""
     UNKNOWN_CALLBACK = "unknown_callback"
     """``claim_callback`` / ``finish_callback`` name no stored callback request."""
     CALLBACK_CLAIMED = "callback_claimed"

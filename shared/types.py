@@ -129,6 +129,20 @@ class Memo:
     at: float
 
 
+RATING_COMMENT_MAX = 1000
+"""Characters of the comment a requestor may leave with a rating."""
+RATING_MIN, RATING_MAX = 1, 5
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRating:
+    """How the requestor rated a chat once it ended: 1 (poor) to 5 (very good), with an optional comment."""
+
+    rating: int
+    at: float
+    comment: Annotated[str, Max(RATING_COMMENT_MAX)] | None = None
+
+
 CALLBACK_NOTE_MAX = 1000
 """Characters of the note an agent may leave with a callback's outcome."""
 

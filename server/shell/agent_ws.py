@@ -134,8 +134,9 @@ class AgentEndpoint(Endpoint):
                 history = await shell.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
                 page = transcript_page(history)
                 memos = await shell.store.memos(chat_id) if after_seq <= 0 else []
+                rating = await shell.store.chat_rating(chat_id) if after_seq <= 0 and self.peer.protocol >= 3 else None
                 self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(history),
-                                          memos=memos[-50:]))
+                                          memos=memos[-50:], rating=rating))
             case GetPartners():
                 self.peer.send(await shell.handovers.partners(user))
             case Discuss(chat_id=chat_id, queue=queue, colleague=colleague):

@@ -2,8 +2,8 @@
 
 Server-rendered HTML, every text escaped, no script at all; each message (and the answer box) laid out by
 its own direction (``dir="auto"``), so an Arabic or Hebrew text reads right to left on an English page. The
-only style is one inline block allowed by its hash in a strict Content-Security-Policy. The token in the link is the customer's
-only key, so the page is never cached and never sent as a referrer. An answer (form POST) is stored
+only style is one inline block allowed by its hash in a strict Content-Security-Policy. The token in the link
+is the customer's only key, so the page is never cached and never sent as a referrer. An answer (form POST) is stored
 with the case and brings it back to In Process, which resumes ORT; then the page is shown again
 (post/redirect/get).
 """

@@ -50,6 +50,7 @@ from onduty.server.store.records import (
     FileRecord,
     ImRecord,
     QueueRecord,
+    RatingRecord,
     SessionRecord,
     SiteRecord,
     StoredMessage,
@@ -58,6 +59,7 @@ from onduty.shared.types import (
     BusinessContext,
     CallbackInfo,
     CannedMessage,
+    ChatRating,
     ChatState,
     DiscussionState,
     EndReason,
@@ -90,7 +92,16 @@ class Lifecycle(Protocol):
 
 
 class ChatStore(Protocol):
-    """Chats, their messages and delivery cursors, the routing audit trail, memos and files."""
+    """Chats, their messages and delivery cursors, the routing audit trail, memos, files and ratings."""
+
+    async def rate_chat(self, chat_id: str, rating: ChatRating) -> bool:
+        """Store the requestor's rating of the chat; False (nothing changed) when it has one already.
+        StoreRefused for an unknown chat or a rating outside 1..5."""
+
+    async def chat_rating(self, chat_id: str) -> ChatRating | None: ...
+
+    async def list_ratings(self, queues: Sequence[str], since: float, until: float) -> list[RatingRecord]:
+        """Ratings given in ``[since, until)`` of chats of ``queues``, oldest first (for a supervisor report)."""
 
     async def create_chat(self, chat: ChatRecord) -> None:
         """StoreRefused if the chat id exists or its queue is unknown."""

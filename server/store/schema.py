@@ -251,7 +251,18 @@ ALTER TABLE callbacks ADD COLUMN note TEXT;
 CREATE INDEX callbacks_not_done ON callbacks(queue, id) WHERE done_at IS NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS)
+_CHAT_RATINGS = """
+-- how the requestor rated a chat once it ended, 1 to 5 with an optional comment, once per chat (issue 21)
+CREATE TABLE chat_ratings (
+    chat_id   TEXT PRIMARY KEY REFERENCES chats(chat_id),
+    rating    INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment   TEXT,
+    rated_at  REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX chat_ratings_at ON chat_ratings(rated_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS, _CHAT_RATINGS)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,10 +15,12 @@ from onduty.shared.types import (
     CallbackOutcome,
     CannedMessage,
     ChatInfo,
+    ChatRating,
     Ident,
     Max,
     Memo,
     Name,
+    Omit,
     Presence,
     Text,
     Token,
@@ -206,6 +208,8 @@ class Transcript(Message):
     more: bool = False
     memos: Annotated[list[Memo], Max(50)] = field(default_factory=list)
     """The chat's internal memos (agents only; on the first page, ``after_seq`` 0)."""
+    rating: Annotated[ChatRating | None, Omit(since=3)] = None
+    """How the requestor rated the chat (first page only; nil: not rated)."""
 
 
 @dataclass(frozen=True, slots=True)

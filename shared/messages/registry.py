@@ -65,11 +65,13 @@ from onduty.shared.messages.handover import (
 from onduty.shared.messages.requestor import (
     AgentJoined,
     CallbackSaved,
+    ChatRated,
     ChatRequested,
     ChatRequeued,
     GetQueueInfo,
     LeaveCallback,
     QueueInfo,
+    RateChat,
     RequestChat,
     ResumeChat,
     Waiting,
@@ -84,7 +86,7 @@ AGENT_MESSAGES: tuple[type[Message], ...] = (
     GetImHistory,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
-    Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat,
+    Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat, RateChat,
 )
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
@@ -92,7 +94,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     CannedList, MemoSaved, CallbackList, CallbackUpdate, Partners, DiscussionOffer, DiscussionUpdate,
     DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
-    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
+    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated,
 )
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
 
@@ -106,6 +108,7 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     ColdTransfer: ChatClosed, FindColleagues: Directory, AddContact: Contacts, RemoveContact: Contacts,
     OpenChannel: Channel, CloseChannel: None, ImSend: ImSent, ImAck: None, GetImHistory: Channel,
     GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
+    RateChat: ChatRated,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""
