@@ -1,6 +1,7 @@
 """The rules of a requestor's rating (issue 21): what may be rated, when, and how.
 
-* Only the chat's own requestor rates it (the shell checks the chat is this connection's: ``unknown_chat``).
+* Only the chat's own requestor rates it: the shell checks the chat is this connection's, or that the requestor
+  holds the chat's resume token (``unknown_chat`` otherwise, whether or not the chat exists).
 * Only once the chat is over: ended by either side (``chat_ended``) or already closed; a chat still waiting
   or running is ``not_allowed``. The widget offers the rating at the chat's end.
 * 1 (poor) to 5 (very good), else ``invalid_value``; the comment is optional (blank counts as none) and at most

@@ -79,12 +79,16 @@ class ResumeChat(Message):
 
 @dataclass(frozen=True, slots=True)
 class RateChat(Message):
-    """After the chat ended: how was it, 1 to 5, and an optional comment. Once per chat."""
+    """After the chat ended: how was it, 1 to 5, and an optional comment. Once per chat.
+
+    ``resume_token``: the chat's, when rating over another connection than the chat's own (the widget lets
+    its connection go at the chat's end)."""
 
     TYPE: ClassVar[str] = "rate_chat"
     chat_id: Ident
     rating: int
     comment: Annotated[str, Max(RATING_COMMENT_MAX)] | None = None
+    resume_token: Token | None = None
 
 
 # --- server -> requestor --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from onduty.shared.messages import (
     ChatEnded,
     ChatMessage,
     ChatRated,
+    ChatRequested,
     CloseChat,
     EndChat,
     Error,
@@ -30,12 +31,17 @@ from .harness import PASSWORD, Harness, Wire
 
 
 async def _served(harness: Harness) -> tuple[Wire, Wire, str]:
+    ann, rita, requested = await _served_with_token(harness)
+    return ann, rita, requested.chat_id
+
+
+async def _served_with_token(harness: Harness) -> tuple[Wire, Wire, ChatRequested]:
     ann, _ = await agent_on_duty(harness, "ann")
     rita, requested = await request(harness)
     await ann.expect(ChatAssigned)
     await ann.expect(ChatMessage)
     await rita.expect(AgentJoined)
-    return ann, rita, requested.chat_id
+    return ann, rita, requested
 
 
 async def _refused(wire: Wire, message: RateChat) -> ErrorCode:
@@ -72,6 +78,19 @@ async def test_a_closed_chat_can_still_be_rated_on_its_connection(harness: Harne
     await rita.until(ChatEnded)
     await rita.send(RateChat(chat_id=chat_id, rating=2))
     assert (await rita.until(ChatRated)).rating.comment is None
+
+
+async def test_the_widget_rates_over_a_new_connection_with_the_chats_resume_token(harness: Harness) -> None:
+    ann, rita, requested = await _served_with_token(harness)
+    chat_id = requested.chat_id
+    await ann.send(EndChat(chat_id=chat_id))
+    await rita.expect(ChatEnded)
+    await rita.close()  # the widget lets the chat's connection go at the end
+    later = await harness.connect("/ws/requestor")
+    wrong = RateChat(chat_id=chat_id, rating=5, resume_token="not-the-token", req="w")
+    assert await _refused(later, wrong) is ErrorCode.UNKNOWN_CHAT
+    await later.send(RateChat(chat_id=chat_id, rating=5, resume_token=requested.resume_token))
+    assert (await later.until(ChatRated)).rating.rating == 5
 
 
 async def test_only_the_chats_own_requestor_rates_it_and_comments_are_limited(harness: Harness) -> None:
