@@ -74,6 +74,7 @@ from onduty.shared.types import (
     CallbackOutcome,
     CannedMessage,
     ChatInfo,
+    ChatRating,
     Colleague,
     DiscussionInfo,
     DiscussionState,
@@ -163,14 +164,15 @@ class AgentClient(ChatClient):
         """The whole transcript, fetched page by page."""
         messages: list[ChatMessage] = []
         memos: list[Memo] = []
+        rating: ChatRating | None = None
         while True:
             after = messages[-1].seq if messages else 0
             page = await self._request(GetTranscript(chat_id=chat_id, after_seq=after), Transcript)
             messages.extend(page.messages)
             if after == 0:
-                memos = list(page.memos)
+                memos, rating = list(page.memos), page.rating
             if not page.more or not page.messages:
-                return Transcript(chat=page.chat, messages=messages, more=False, memos=memos)
+                return Transcript(chat=page.chat, messages=messages, more=False, memos=memos, rating=rating)
 
     async def get_canned(self) -> list[CannedMessage]:
         reply = await self._request(GetCanned(), CannedList)
