@@ -10,6 +10,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 
+from onduty.client.desk.rating import rating_html
 from onduty.client.net.cases import Case, CaseState, InfoKind, InteractionType, Priority
 
 STATE_LABELS = {CaseState.NEW: "New", CaseState.IN_PROCESS: "In Process", CaseState.AWAITING_INFO: "Awaiting Info",
@@ -69,6 +70,8 @@ def chats_html(case: Case, queue_title: Callable[[str], str]) -> str:
                 for f in chat.files]
         out += [f"<p><i>Chat memo by {html.escape(m.author)}, {_t(m.at)}</i><br>{text_html(m.text)}</p>"
                 for m in chat.memos]
+        if chat.ended_at is not None or chat.rating is not None:
+            out.append(rating_html(chat.rating))
     return "".join(out)
 
 
