@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from onduty.client.app.chat.callbacks import LIST_LIMIT
 from onduty.client.app.chat.models import ChatModel
 from onduty.client.app.colleagues.colleagues import Colleagues
 from onduty.client.app.handover.handover import Handovers
@@ -235,7 +236,10 @@ class AgentSession(QObject):
         self.recent = [card, *[c for c in self.recent if (c.kind, c.id) != (card.kind, card.id)]][:RECENT_ITEMS]
 
     def callbacks(self, on_done: Callable[[list[CallbackInfo]], None], done: bool = False) -> None:
-        self.run(self.client.list_callbacks(limit=200, done=done), on_done, "Callback requests")
+        self.run(self.client.list_callbacks(limit=LIST_LIMIT, done=done), on_done, "Callback requests")
+
+    def open_callbacks(self) -> int:
+        return self.view.callbacks
 
     @property
     def username(self) -> str:

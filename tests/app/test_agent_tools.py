@@ -146,6 +146,15 @@ async def test_agent_tools_against_the_server(
         await until(session.changed, lambda: session.view.callbacks == 0)
         assert "Callback requests (0 open)…" in action_texts(app.tray.menu)
         assert callbacks.table.item(0, STATE_COLUMN).text() == "Claimed by you"
+        # A new request while the list is open: it shows up without Refresh.
+        cora = RequestorClient(live_server.url, request_timeout=WAIT)
+        await cora.start()
+        await cora._request(LeaveCallback(queue="cim-emea", name="Cora Caller", text="Mail me",
+                                          email="cora@example.com"), CallbackSaved)
+        await cora.close()
+        await until(callbacks.table.model().rowsInserted, lambda: callbacks.table.rowCount() == 2)
+        assert callbacks.table.item(0, 2).text() == "Cora Caller"
+        assert callbacks.count.text() == "1 open, 1 claimed"
 
         # Past chats: searchable, with the transcript and the memo.
         app.show_history()

@@ -25,6 +25,10 @@ class FakeSource:
     """Records requests; the test answers them as the server would."""
 
     username = "ann"
+    open_count = 2
+
+    def open_callbacks(self) -> int:
+        return self.open_count
 
     def __init__(self) -> None:
         self.claims: list[tuple[int, Callable[[CallbackInfo], None] | None]] = []
@@ -122,3 +126,18 @@ def test_the_outcome_dialog_offers_labelled_choices_and_a_note(qapp: Any, close_
     outcome, note = phone.outcome()
     assert outcome is CallbackOutcome.WRONG_NUMBER and note == "x" * 1000
     assert OutcomeDialog(_cb(2, phone=None, email="a@b.example")).outcome() == (CallbackOutcome.MAILED, None)
+
+
+def test_a_new_request_counted_by_the_server_reloads_the_open_list(qapp: Any, close_windows: None) -> None:
+    source = FakeSource()
+    dialog = CallbacksDialog(source, open_url=lambda url: True)
+    dialog.refresh()
+    dialog.follow_changes()  # the tray redrew, the count is what the list shows
+    assert source.lists == [False]
+    dialog.update_item(dataclasses.replace(_cb(1), claimed_by="bob"))
+    source.open_count = 1
+    dialog.follow_changes()  # bob's claim: the count follows the list, nothing to read
+    assert source.lists == [False]
+    source.open_count = 2  # a requestor left a new one
+    dialog.follow_changes()
+    assert source.lists == [False, False]

@@ -34,6 +34,9 @@ from onduty.client.desk.context_card import context_line
 from onduty.client.desk.templates import REQUEST_TYPE_LABELS
 from onduty.shared.types import CALLBACK_NOTE_MAX, CallbackInfo, CallbackOutcome
 
+LIST_LIMIT = 200
+"""Callback requests the list asks for (the server's most)."""
+
 COLUMNS = ("Left at", "Queue", "Name", "Phone", "E-mail", "Request", "State", "Message")
 STATE_COLUMN = COLUMNS.index("State")
 OUTCOME_LABELS = {
@@ -50,11 +53,15 @@ AskOutcome = Callable[[CallbackInfo, QWidget], "Outcome | None"]
 class CallbackSource(Protocol):
     @property
     def username(self) -> str: ...
-    def callbacks(self, on_done: Callable[[list[CallbackInfo]], None], done: bool = False) -> None: ...
+    def callbacks(self, on_done: Callable[[list[CallbackInfo]], None], done: bool = False) -> None:
+        """At most LIST_LIMIT, newest first."""
     def claim_callback(self, callback_id: int, on_done: Callable[[CallbackInfo], None] | None = None) -> None: ...
     def finish_callback(self, callback_id: int, outcome: CallbackOutcome, note: str | None,
                         on_done: Callable[[CallbackInfo], None] | None = None) -> None: ...
     def queue_title(self, queue: str) -> str: ...
+    def open_callbacks(self) -> int:
+        """Open requests of my queues as the server counts them (``queue_status.callbacks``)."""
+        ...
 
 
 def state_of(cb: CallbackInfo, me: str) -> str:
@@ -177,6 +184,14 @@ class CallbacksDialog(QDialog):
     def show_callbacks(self, items: list[CallbackInfo]) -> None:
         self.items = list(items)
         self._redraw()
+
+    def follow_changes(self) -> None:
+        """The server's open count (``queue_status``) went up past what the list shows: a requestor left a new
+        request, so read the list again (claims, outcomes and lapses come as ``callback_update`` instead)."""
+        shown = sum(c.done_at is None and c.claimed_by is None for c in self.items)
+        loading = self.count.text() == "Loading…"
+        if self._source.open_callbacks() > shown and len(self.items) < LIST_LIMIT and not loading:
+            self.refresh()
 
     def update_item(self, item: CallbackInfo) -> None:
         """A claim, an outcome or a lapsed claim (``callback_update``): that row changes where it is."""
