@@ -15,14 +15,18 @@ from onduty.shared.messages import (
     ClaimCallback,
     Error,
     FinishCallback,
+    Hello,
     LeaveCallback,
     ListCallbacks,
+    Login,
+    LoginOk,
     QueueStatus,
+    Welcome,
 )
 from onduty.shared.types import CallbackOutcome
 
 from .conftest import agent_on_duty
-from .harness import Harness, Wire
+from .harness import PASSWORD, Harness, Wire
 
 
 async def _leave(harness: Harness, queue: str = "cim-emea") -> int:
@@ -119,3 +123,18 @@ async def test_the_claim_time_is_a_server_setting(harness_short_claims: Harness)
         assert item.claimed_until == harness.clock.now + 600.0
     finally:
         await harness.close()
+
+
+async def test_a_protocol_2_tray_app_lists_callbacks_without_the_claim_fields(harness: Harness) -> None:
+    ann, _ = await agent_on_duty(harness, "ann")
+    number = await _leave(harness)
+    await ann.send(ClaimCallback(callback_id=number, req="c"))
+    await ann.until(CallbackUpdate, lambda u: u.req == "c")
+    old = await harness.connect("/ws/agent", hello=False)
+    await old.send(Hello(protocol=2, client="tray 0.1"))
+    await old.expect(Welcome)
+    await old.send(Login(username="bob", password=PASSWORD))
+    await old.expect(LoginOk)
+    await old.send(ListCallbacks())
+    [item] = (await old.until(CallbackList)).items
+    assert (item.callback_id, item.claimed_by, item.claimed_until) == (number, None, None)  # its decoder knows none
