@@ -25,6 +25,7 @@ from aiohttp import web
 
 from onduty.server import inbound
 from onduty.server.auth import Passwords
+from onduty.server.cli_callbacks import add_callback_parser, callback_command
 from onduty.server.cli_cases import add_sla_parser, sla_command
 from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
@@ -138,12 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     crm.add_argument("queue", type=_name)
     crm.add_argument("shortcut", type=_shortcut)
 
-    callbacks = sub.add_parser("callback", parents=[common],
-                               help="callback / e-mail requests left by requestors").add_subparsers(
-                                   dest="action", required=True)
-    cblist = callbacks.add_parser("list", parents=[common], help="list callback requests, newest first")
-    cblist.add_argument("--queue", type=_name, action="append", help="only these queues")
-    cblist.add_argument("--limit", type=int, default=50)
+    add_callback_parser(sub, common, _name)
 
     add_sla_parser(sub, common)
     add_store_parser(sub, common)
@@ -229,12 +225,8 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 if not await store.remove_canned(args.queue, args.shortcut):
                     raise UsageError(f"no /{args.shortcut} in {args.queue}")
                 print(f"/{args.shortcut} removed from {args.queue}")
-            case "callback", "list":
-                queues = args.queue or [q.name for q in await store.list_queues()]
-                for cb in await store.list_callbacks(queues, limit=max(1, args.limit)):
-                    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(cb.created_at))
-                    contact = " ".join(x for x in (cb.phone, cb.email) if x)
-                    print(f"#{cb.callback_id}\t{when}\t{cb.queue}\t{cb.name}\t{contact}\t{cb.text}")
+            case "callback", _:
+                await callback_command(args, store, config)
             case "sla", _:
                 await sla_command(args, store)
             case "loadgen-setup", _:

@@ -64,6 +64,8 @@ class ServerConfig:
     requestor_grace_s: float = 60.0
     discussion_timeout_s: float = 60.0
     """A handover discussion nobody accepts within this comes back as "nobody available"."""
+    callback_claim_s: float = 1800.0
+    """A callback request an agent claimed and did not mark done within this goes back to open by itself."""
     default_max_wait_s: float = 120.0
     token_ttl_s: float = 7 * 24 * 3600.0
     argon2_time_cost: int = 3

@@ -129,6 +129,34 @@ class Memo:
     at: float
 
 
+RATING_COMMENT_MAX = 1000
+"""Characters of the comment a requestor may leave with a rating."""
+RATING_MIN, RATING_MAX = 1, 5
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRating:
+    """How the requestor rated a chat once it ended: 1 (poor) to 5 (very good), with an optional comment."""
+
+    rating: int
+    at: float
+    comment: Annotated[str, Max(RATING_COMMENT_MAX)] | None = None
+
+
+CALLBACK_NOTE_MAX = 1000
+"""Characters of the note an agent may leave with a callback's outcome."""
+
+
+class CallbackOutcome(StrEnum):
+    """How a callback / e-mail request ended (``finish_callback``)."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    MAILED = "mailed"
+    """Answered by e-mail."""
+
+
 @dataclass(frozen=True, slots=True)
 class CallbackInfo:
     """A requestor who could not be served asked to be called or mailed back."""
@@ -144,6 +172,15 @@ class CallbackInfo:
     context: Annotated[list[BusinessContext], Max(8)] = field(default_factory=list)
     chat_id: Ident | None = None
     verified_id: Annotated[str, Max(256)] | None = None
+    claimed_by: Annotated[str | None, Max(64), Omit(since=3)] = None
+    """The agent working on it (``claim_callback``); nil when open, and again once the claim lapsed."""
+    claimed_at: Annotated[float | None, Omit(since=3)] = None
+    claimed_until: Annotated[float | None, Omit(since=3)] = None
+    """When the claim lapses unless the callback is done by then (the server's ``callback_claim_s``)."""
+    done_by: Annotated[str | None, Max(64), Omit(since=3)] = None
+    done_at: Annotated[float | None, Omit(since=3)] = None
+    outcome: Annotated[CallbackOutcome | None, Omit(since=3)] = None
+    note: Annotated[str | None, Max(CALLBACK_NOTE_MAX), Omit(since=3)] = None
 
 
 class DiscussionState(StrEnum):

@@ -350,7 +350,10 @@ class AgentApp(QObject):
 
     def show_callbacks(self) -> None:
         if self.session is not None:
-            dialog = CallbacksDialog(self.session)
+            session = self.session
+            dialog = CallbacksDialog(session)
+            session.callback_changed.connect(dialog.update_item)
+            session.changed.connect(dialog.follow_changes)
             self._keep(dialog)
             dialog.refresh()
 

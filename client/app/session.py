@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from onduty.client.app.chat.callbacks import LIST_LIMIT
 from onduty.client.app.chat.models import ChatModel
 from onduty.client.app.colleagues.colleagues import Colleagues
 from onduty.client.app.handover.handover import Handovers
@@ -29,6 +30,7 @@ from onduty.client.net.events import ClientEvent, Connected, Disconnected, GaveU
 from onduty.client.net.files import Downloaded
 from onduty.shared.messages import (
     AgentStatus,
+    CallbackUpdate,
     CannedList,
     ChatAssigned,
     ChatClosed,
@@ -49,7 +51,7 @@ from onduty.shared.messages import (
     Sent,
     Transcript,
 )
-from onduty.shared.types import BusinessContext, CallbackInfo, ChatInfo, ContentLimits, Presence
+from onduty.shared.types import BusinessContext, CallbackInfo, CallbackOutcome, ChatInfo, ContentLimits, Presence
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ class AgentSession(QObject):
     """The queues' titles became known or changed: redraw what names a queue."""
     notice = Signal(str)
     """Something the agent should read (a failed action)."""
+    callback_changed = Signal(object)
+    """A callback request of my queues was claimed, done or went back to open (a ``CallbackInfo``)."""
     token_changed = Signal(str)
     finished = Signal(object)
     """The client stopped for good; carries its GaveUp (``code`` says why, e.g. token_expired)."""
@@ -231,8 +235,23 @@ class AgentSession(QObject):
         """A recently opened item, offered when sending a business context to a colleague."""
         self.recent = [card, *[c for c in self.recent if (c.kind, c.id) != (card.kind, card.id)]][:RECENT_ITEMS]
 
-    def callbacks(self, on_done: Callable[[list[CallbackInfo]], None]) -> None:
-        self.run(self.client.list_callbacks(limit=200), on_done, "Callback requests")
+    def callbacks(self, on_done: Callable[[list[CallbackInfo]], None], done: bool = False) -> None:
+        self.run(self.client.list_callbacks(limit=LIST_LIMIT, done=done), on_done, "Callback requests")
+
+    def open_callbacks(self) -> int:
+        return self.view.callbacks
+
+    @property
+    def username(self) -> str:
+        return self.client.username
+
+    def claim_callback(self, callback_id: int, on_done: Callable[[CallbackInfo], None] | None = None,
+                       on_error: OnError | None = None) -> None:
+        self.run(self.client.claim_callback(callback_id), on_done, "Claiming the callback request", on_error)
+
+    def finish_callback(self, callback_id: int, outcome: CallbackOutcome, note: str | None,
+                        on_done: Callable[[CallbackInfo], None] | None = None) -> None:
+        self.run(self.client.finish_callback(callback_id, outcome, note), on_done, "Marking the callback request done")
 
     def upload(self, chat_id: str, data: bytes, name: str, content_type: str) -> None:
         model = self.chats.get(chat_id)
@@ -317,6 +336,8 @@ class AgentSession(QObject):
                 self.colleagues.apply(event)
             case Error():
                 self._refused(event)
+            case CallbackUpdate():
+                self.callback_changed.emit(event.item)
             case MemoSaved():
                 pass
             case _:

@@ -7,8 +7,10 @@ the case list labels its columns with the same words.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 
+from onduty.client.desk.rating import rating_html
 from onduty.client.net.cases import Case, CaseState, InfoKind, InteractionType, Priority
 
 STATE_LABELS = {CaseState.NEW: "New", CaseState.IN_PROCESS: "In Process", CaseState.AWAITING_INFO: "Awaiting Info",
@@ -52,12 +54,12 @@ def interactions_html(case: Case) -> str:
         f" · by {html.escape(r.author)}<br>{text_html(r.summary)}</p>" for r in case.interactions)
 
 
-def chats_html(case: Case) -> str:
+def chats_html(case: Case, queue_title: Callable[[str], str]) -> str:
     if not case.chats:
         return "<p><i>No chats linked.</i></p>"
     out = []
     for chat in case.chats:
-        out.append(f"<h4>Chat with {html.escape(chat.requestor_name)} · {html.escape(chat.queue)} · "
+        out.append(f"<h4>Chat with {html.escape(chat.requestor_name)} · {html.escape(queue_title(chat.queue))} · "
                    f"{_t(chat.requested_at)}</h4>")
         out += [f"<p><b>{html.escape(c.kind)} {html.escape(c.id)}</b> {html.escape(c.title)}"
                 + "".join(f"<br>&nbsp;&nbsp;{html.escape(k)}: {html.escape(v)}" for k, v in sorted(c.fields.items()))
@@ -68,6 +70,8 @@ def chats_html(case: Case) -> str:
                 for f in chat.files]
         out += [f"<p><i>Chat memo by {html.escape(m.author)}, {_t(m.at)}</i><br>{text_html(m.text)}</p>"
                 for m in chat.memos]
+        if chat.ended_at is not None or chat.rating is not None:
+            out.append(rating_html(chat.rating))
     return "".join(out)
 
 

@@ -131,13 +131,19 @@ class SlaAlert:
     text: str
 
 
+def same_name(queue: str) -> str:
+    """A queue named by its name (before its title is known)."""
+    return queue
+
+
 class SlaAlerts:
     """Which SLA warnings and breaches were already shown: each once per case, clock and kind."""
 
     def __init__(self) -> None:
         self._seen: set[tuple[int, ClockKind, bool]] = set()
 
-    def new(self, cases: Iterable[CaseSummary], me: str, now: float) -> list[SlaAlert]:
+    def new(self, cases: Iterable[CaseSummary], me: str, now: float,
+            queue_title: Callable[[str], str] = same_name) -> list[SlaAlert]:
         out = []
         for case in cases:
             if case.state not in (CaseState.NEW, CaseState.IN_PROCESS, CaseState.AWAITING_INFO):
@@ -150,11 +156,12 @@ class SlaAlerts:
                 if key in self._seen:
                     continue
                 self._seen.add(key)
-                out.append(alert_of(case, clock, me, now))
+                out.append(alert_of(case, clock, me, now, queue_title))
         return out
 
 
-def alert_of(case: CaseSummary, clock: SlaClock, me: str, now: float) -> SlaAlert:
+def alert_of(case: CaseSummary, clock: SlaClock, me: str, now: float,
+             queue_title: Callable[[str], str] = same_name) -> SlaAlert:
     name = CLOCK_NAMES[clock.kind]
     if clock.breached_at is not None:
         title = f"Case {case.number}: {name} breached"
@@ -163,8 +170,8 @@ def alert_of(case: CaseSummary, clock: SlaClock, me: str, now: float) -> SlaAler
         title = f"Case {case.number}: {name} breach soon"
         due = f"due in {duration_text(clock.due_at - now)}" if clock.due_at is not None else "due soon"
         when = f"{name} {due}"
-    whose = "your case" if case.owner == me else f"queue {case.queue}" + (f", owner {case.owner}" if case.owner
-                                                                            else ", no owner")
+    owner = f", owner {case.owner}" if case.owner else ", no owner"
+    whose = "your case" if case.owner == me else f"queue {queue_title(case.queue)}{owner}"
     return SlaAlert(case.number, clock.kind, clock.breached, title, f"{case.title}\n{when} · {whose}")
 
 
@@ -184,8 +191,10 @@ class SlaPoller:
     """
 
     def __init__(self, cases: CaseLister, me: Callable[[], str], notify: Notify, *,
-                 interval_s: float = POLL_INTERVAL_S, clock: Clock = time.time, sleep: Sleep = asyncio.sleep) -> None:
+                 interval_s: float = POLL_INTERVAL_S, clock: Clock = time.time, sleep: Sleep = asyncio.sleep,
+                 queue_title: Callable[[str], str] = same_name) -> None:
         self._cases = cases
+        self._queue_title = queue_title
         self._me = me
         self._notify = notify
         self.interval_s = interval_s
@@ -204,7 +213,7 @@ class SlaPoller:
             self.last_error = str(exc)
             return []
         self.last_error = ""
-        alerts = self._alerts.new(found.cases, self._me(), self._clock())
+        alerts = self._alerts.new(found.cases, self._me(), self._clock(), self._queue_title)
         for alert in alerts:
             self._notify(alert.title, alert.text)
         return alerts

@@ -76,6 +76,7 @@ class AgentView:
 
     @property
     def callbacks(self) -> int:
+        """Open callback requests of the agent's queues: neither claimed nor done (the server counts them)."""
         return sum(q.callbacks for q in self.queues.values())
 
     def colleagues_on_duty(self, queue: QueueStatus) -> int:
@@ -120,7 +121,7 @@ class AgentView:
                 lines.append(
                     f"  {self.queue_title(name)}: {q.waiting} waiting, "
                     f"{colleagues} colleague{'s' if colleagues != 1 else ''} on duty"
-                    + (f", {q.callbacks} callback{'s' if q.callbacks != 1 else ''}" if q.callbacks else "")
+                    + (f", {q.callbacks} open callback{'s' if q.callbacks != 1 else ''}" if q.callbacks else "")
                 )
         elif self.profile is not None:
             lines.append("Queues: " + ", ".join(map(self.queue_title, self.profile.queues)))

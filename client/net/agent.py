@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
-from onduty.client.net.connection import Sleep
+from onduty.client.net.connection import HANDSHAKE_TIMEOUT_S, Sleep
 from onduty.client.net.delivery import ImLedger, PendingIm
 from onduty.client.net.errors import NotConnected, RequestFailed, SessionEnded
 from onduty.client.net.events import ConnectionEvent, GaveUp
@@ -21,6 +21,7 @@ from onduty.shared.messages import (
     AgentStatus,
     AnswerDiscussion,
     CallbackList,
+    CallbackUpdate,
     CancelDiscussion,
     CannedList,
     Channel,
@@ -28,6 +29,7 @@ from onduty.shared.messages import (
     ChatClosed,
     ChatList,
     ChatMessage,
+    ClaimCallback,
     CloseChannel,
     CloseChat,
     ColdTransfer,
@@ -40,6 +42,7 @@ from onduty.shared.messages import (
     DiscussionSay,
     DiscussionUpdate,
     FindColleagues,
+    FinishCallback,
     GetCanned,
     GetImHistory,
     GetPartners,
@@ -68,8 +71,10 @@ from onduty.shared.types import (
     AgentProfile,
     BusinessContext,
     CallbackInfo,
+    CallbackOutcome,
     CannedMessage,
     ChatInfo,
+    ChatRating,
     Colleague,
     DiscussionInfo,
     DiscussionState,
@@ -105,12 +110,14 @@ class AgentClient(ChatClient):
         max_attempts: int | None = None,
         request_timeout: float = 30.0,
         heartbeat: float | None = 30.0,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
     ) -> None:
         if password is None and token is None:
             raise ValueError("a password or a token is required")
         super().__init__(
             url, client_name=client_name, headers=headers, backoff=backoff, sleep=sleep,
             max_attempts=max_attempts, request_timeout=request_timeout, heartbeat=heartbeat,
+            handshake_timeout=handshake_timeout,
         )
         self.username = username
         self._password = password
@@ -157,14 +164,15 @@ class AgentClient(ChatClient):
         """The whole transcript, fetched page by page."""
         messages: list[ChatMessage] = []
         memos: list[Memo] = []
+        rating: ChatRating | None = None
         while True:
             after = messages[-1].seq if messages else 0
             page = await self._request(GetTranscript(chat_id=chat_id, after_seq=after), Transcript)
             messages.extend(page.messages)
             if after == 0:
-                memos = list(page.memos)
+                memos, rating = list(page.memos), page.rating
             if not page.more or not page.messages:
-                return Transcript(chat=page.chat, messages=messages, more=False, memos=memos)
+                return Transcript(chat=page.chat, messages=messages, more=False, memos=memos, rating=rating)
 
     async def get_canned(self) -> list[CannedMessage]:
         reply = await self._request(GetCanned(), CannedList)
@@ -174,9 +182,24 @@ class AgentClient(ChatClient):
         reply = await self._request(SaveMemo(chat_id=chat_id, text=text), MemoSaved)
         return reply.memo
 
-    async def list_callbacks(self, *, queue: str | None = None, limit: int = 50) -> list[CallbackInfo]:
-        reply = await self._request(ListCallbacks(queue=queue, limit=limit), CallbackList)
+    async def list_callbacks(self, *, queue: str | None = None, limit: int = 50, done: bool = False,
+                             ) -> list[CallbackInfo]:
+        """Callback requests of my queues, newest first: those not done yet (with ``done``: all)."""
+        reply = await self._request(ListCallbacks(queue=queue, limit=limit, done=done), CallbackList)
         return reply.items
+
+    async def claim_callback(self, callback_id: int) -> CallbackInfo:
+        """Take a callback request; the queue's other agents see it (``callback_update``). RequestFailed with
+        ``callback_claimed`` (another agent has it), ``callback_done``, ``unknown_callback`` or ``not_allowed``."""
+        reply = await self._request(ClaimCallback(callback_id=callback_id), CallbackUpdate)
+        return reply.item
+
+    async def finish_callback(self, callback_id: int, outcome: CallbackOutcome, note: str | None = None,
+                              ) -> CallbackInfo:
+        """Mark a callback request done with how it went; the same refusals as :meth:`claim_callback`."""
+        reply = await self._request(FinishCallback(callback_id=callback_id, outcome=outcome, note=note or None),
+                                    CallbackUpdate)
+        return reply.item
 
     # --- warm handover (seed 001) --------------------------------------------------------------
 

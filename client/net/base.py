@@ -22,7 +22,7 @@ from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from onduty.client.net.backoff import Backoff
-from onduty.client.net.connection import SESSION_ERRORS, Connection, Sleep
+from onduty.client.net.connection import HANDSHAKE_TIMEOUT_S, SESSION_ERRORS, Connection, Sleep
 from onduty.client.net.delivery import ChatLedger, PendingSend, Verdict
 from onduty.client.net.errors import ConnectionLost, NotConnected, RequestFailed, SessionEnded
 from onduty.client.net.events import ClientEvent, Connected, ConnectionEvent, Disconnected, GaveUp
@@ -59,6 +59,7 @@ class ChatClient:
         request_timeout: float = 30.0,
         heartbeat: float | None = 30.0,
         events_maxsize: int = 0,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
     ) -> None:
         self._ledger = ChatLedger()
         self._events: asyncio.Queue[ClientEvent] = asyncio.Queue(events_maxsize)
@@ -71,6 +72,7 @@ class ChatClient:
             [endpoint_url(u, self.ENDPOINT) for u in ((url,) if isinstance(url, str) else url)], self,
             client_name=client_name, headers=headers,
             backoff=backoff, sleep=sleep, max_attempts=max_attempts, heartbeat=heartbeat,
+            handshake_timeout=handshake_timeout,
         )
         self.welcome: Welcome | None = None
 

@@ -23,7 +23,7 @@ import aiohttp
 from onduty.client.net.backoff import Backoff, ExponentialBackoff
 from onduty.client.net.errors import NotConnected, SessionEnded
 from onduty.client.net.events import Connected, ConnectionEvent, Disconnected, GaveUp, Reconnecting
-from onduty.client.net.unreachable import why_unreachable
+from onduty.client.net.unreachable import no_handshake, why_unreachable
 from onduty.shared.codec import Codec
 from onduty.shared.errors import ErrorCode, ProtocolError
 from onduty.shared.limits import PROTOCOL_VERSION
@@ -32,6 +32,10 @@ from onduty.shared.messages import SERVER_MESSAGES, Error, Hello, Message, Welco
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+HANDSHAKE_TIMEOUT_S = 4.0
+"""How long the WebSocket upgrade may take: a host that accepts the connection and never answers it (a wrong port,
+a hung server) is reported after this, not after the HTTP library's minutes."""
 
 REFUSING_STATUS = frozenset({401, 403, 404})
 """HTTP answers to the upgrade that retrying will not change (403: origin not allowed)."""
@@ -71,6 +75,7 @@ class Connection:
         max_attempts: int | None = None,
         outbox_size: int = 256,
         hello_timeout: float = 10.0,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
         heartbeat: float | None = 30.0,
         codec: Codec | None = None,
     ) -> None:
@@ -87,6 +92,7 @@ class Connection:
         self._max_attempts = max_attempts
         self._outbox_size = outbox_size
         self._hello_timeout = hello_timeout
+        self._handshake_timeout = handshake_timeout
         self._heartbeat = heartbeat
         self._codec = codec or Codec(accepted=SERVER_MESSAGES)
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -195,16 +201,21 @@ class Connection:
     async def _session(self, http: aiohttp.ClientSession) -> tuple[str, int | None]:
         """Run one session to its end; returns why it ended. Raises SessionEnded to stop for good."""
         try:
-            ws = await http.ws_connect(
-                self.url, headers=self._headers, heartbeat=self._heartbeat,
-                max_msg_size=self._codec.limits.max_frame, autoping=True,
-            )
+            async with asyncio.timeout(self._handshake_timeout) as limit:
+                ws = await http.ws_connect(
+                    self.url, headers=self._headers, heartbeat=self._heartbeat,
+                    max_msg_size=self._codec.limits.max_frame, autoping=True,
+                )
+        except TimeoutError:
+            if limit.expired():
+                return no_handshake(self.url, self._handshake_timeout), None
+            return why_unreachable(TimeoutError(), self.url), None
         except aiohttp.WSServerHandshakeError as exc:
             if exc.status in REFUSING_STATUS:
                 code = ErrorCode.ORIGIN_NOT_ALLOWED if exc.status == 403 else None
                 raise SessionEnded(f"server refused the upgrade: HTTP {exc.status}", code) from None
             return f"upgrade failed: HTTP {exc.status}", None
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             return why_unreachable(exc, self.url), None
         self._ws = ws
         try:

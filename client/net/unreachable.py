@@ -12,10 +12,22 @@ from urllib.parse import urlsplit
 import aiohttp
 
 
-def why_unreachable(exc: BaseException, url: str) -> str:
+def _where(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     host = parts.hostname or url
-    where = f"{host}:{parts.port}" if parts.port else host
+    return host, f"{host}:{parts.port}" if parts.port else host
+
+
+def no_handshake(url: str, seconds: float) -> str:
+    """A host that took the connection but never answered the WebSocket upgrade (a wrong port, a proxy that
+    holds it, a server that hangs)."""
+    _host, where = _where(url)
+    return (f"The server at {where} did not answer: it accepted the connection but gave no reply within "
+            f"{seconds:g} s. Check the address and port, or try again later.")
+
+
+def why_unreachable(exc: BaseException, url: str) -> str:
+    host, where = _where(url)
     os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
     if isinstance(exc, aiohttp.ClientSSLError):
         return f"The secure connection to {where} failed ({exc}). Check the address (wss:// or ws://)."

@@ -8,6 +8,7 @@ import hmac
 from onduty.server.auth import Passwords, new_token, token_hash
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
+from onduty.server.shell import callback_work
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession, chat_info, to_wire
@@ -22,10 +23,12 @@ from onduty.shared.messages import (
     AddContact,
     AnswerDiscussion,
     CallbackList,
+    CallbackUpdate,
     CancelDiscussion,
     CannedList,
     ChatList,
     ChatMessage,
+    ClaimCallback,
     CloseChannel,
     CloseChat,
     ColdTransfer,
@@ -33,6 +36,7 @@ from onduty.shared.messages import (
     DiscussionSay,
     EndChat,
     FindColleagues,
+    FinishCallback,
     GetCanned,
     GetImHistory,
     GetPartners,
@@ -102,10 +106,18 @@ class AgentEndpoint(Endpoint):
                 memo = await shell.store.add_memo(chat_id, user, text, now)
                 shell.writes.audit(now, "memo", chat_id, user, memo_id=str(memo.memo_id))
                 self.peer.send(MemoSaved(chat_id=chat_id, memo=memo))
-            case ListCallbacks(queue=queue, limit=limit):
+            case ListCallbacks(queue=queue, limit=limit, done=done):
                 queues = self._queues(queue)
-                items = await shell.store.list_callbacks(queues, limit=max(1, min(limit, 200)))
-                self.peer.send(CallbackList(items=items))
+                items = await shell.store.list_callbacks(queues, limit=max(1, min(limit, 200)), done=done)
+                self.peer.send(CallbackList(items=[callback_work.for_protocol(i, self.peer.protocol) for i in items]))
+            case ClaimCallback(callback_id=callback_id):
+                item = await callback_work.claim(shell, user, profile.queues, callback_id)
+                if not self.answered():
+                    self.peer.send(CallbackUpdate(item=item))
+            case FinishCallback(callback_id=callback_id, outcome=outcome, note=note):
+                item = await callback_work.finish(shell, user, profile.queues, callback_id, outcome, note)
+                if not self.answered():
+                    self.peer.send(CallbackUpdate(item=item))
             case EndChat(chat_id=chat_id):
                 shell.routing.submit(ev.AgentEnded(now, chat_id, user))
                 if not self.answered() and (ended := shell.ended_frame(chat_id)) is not None:
@@ -122,8 +134,9 @@ class AgentEndpoint(Endpoint):
                 history = await shell.store.messages_after(chat_id, max(0, after_seq), limit=TRANSCRIPT_PAGE + 1)
                 page = transcript_page(history)
                 memos = await shell.store.memos(chat_id) if after_seq <= 0 else []
+                rating = await shell.store.chat_rating(chat_id) if after_seq <= 0 and self.peer.protocol >= 3 else None
                 self.peer.send(Transcript(chat=self._info(record), messages=page, more=len(page) < len(history),
-                                          memos=memos[-50:]))
+                                          memos=memos[-50:], rating=rating))
             case GetPartners():
                 self.peer.send(await shell.handovers.partners(user))
             case Discuss(chat_id=chat_id, queue=queue, colleague=colleague):

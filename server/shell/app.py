@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -13,6 +15,7 @@ from aiohttp import web
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
 from onduty.server.shell.agent_ws import AgentEndpoint
+from onduty.server.shell.callback_work import CALLBACK_WATCH, CallbackWatch
 from onduty.server.shell.cases_api import add_case_routes
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.files import add_file_routes
@@ -79,6 +82,14 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
         yield
         await shell.stop()
         await the_store.close()
+
+    async def callback_watch_ctx(app: web.Application) -> AsyncIterator[None]:
+        watch = app[CALLBACK_WATCH] = CallbackWatch(app[SHELL])
+        task = asyncio.get_running_loop().create_task(watch.run(), name="callback-watch")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def close_peers(app: web.Application) -> None:
         peers: set[Peer] = app[PEERS]
@@ -147,6 +158,7 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
         return web.json_response({"ready": ready, **role()}, status=200 if ready else 503)
 
     app.cleanup_ctx.append(hub_ctx)
+    app.cleanup_ctx.append(callback_watch_ctx)
     app.on_shutdown.append(close_peers)
     app.router.add_get("/ws/agent", agent_ws)
     app.router.add_get("/ws/requestor", requestor_ws)

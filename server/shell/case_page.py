@@ -1,8 +1,9 @@
 """The customer's case page, ``/case/{token}``: the External Info of the case and a form to answer.
 
-Server-rendered HTML, every text escaped, no script at all; the only style is one inline block
-allowed by its hash in a strict Content-Security-Policy. The token in the link is the customer's
-only key, so the page is never cached and never sent as a referrer. An answer (form POST) is stored
+Server-rendered HTML, every text escaped, no script at all; each message (and the answer box) laid out by
+its own direction (``dir="auto"``), so an Arabic or Hebrew text reads right to left on an English page. The
+only style is one inline block allowed by its hash in a strict Content-Security-Policy. The token in the link
+is the customer's only key, so the page is never cached and never sent as a referrer. An answer (form POST) is stored
 with the case and brings it back to In Process, which resumes ORT; then the page is shown again
 (post/redirect/get).
 """
@@ -82,8 +83,8 @@ def render_case(detail: CaseDetail, notice: str = "", error: str = "", draft: st
         note = " &middot; an answer from you is needed" if info.kind is InfoKind.SAVE_REPLY else ""
         css = "answer" if info.kind is InfoKind.ANSWER else "info"
         items.append(f"<li class=\"{css}\"><small>{escape(who)} &middot; {_when(info.at)}{note}</small>"
-                     f"<p class=\"text\">{escape(info.text)}</p></li>")
-    body = [f"<h1>Case {case.number}: {escape(case.title)}</h1>",
+                     f"<p class=\"text\" dir=\"auto\">{escape(info.text)}</p></li>")
+    body = [f"<h1>Case {case.number}: <bdi>{escape(case.title)}</bdi></h1>",
             f"<p>Status: <strong>{escape(STATE_TEXT[case.head.state])}</strong></p>"]
     if notice:
         body.append(f"<p class=\"notice\" role=\"status\">{escape(notice)}</p>")
@@ -95,7 +96,8 @@ def render_case(detail: CaseDetail, notice: str = "", error: str = "", draft: st
     else:
         body.append(
             "<form method=\"post\"><label for=\"text\">Your answer</label>"
-            f"<textarea id=\"text\" name=\"text\" maxlength=\"{MAX_ANSWER}\" required>{escape(draft)}</textarea>"
+            f"<textarea id=\"text\" name=\"text\" dir=\"auto\" maxlength=\"{MAX_ANSWER}\" required>"
+            f"{escape(draft)}</textarea>"
             "<p><button type=\"submit\">Send answer</button></p></form>"
         )
     return _page(f"Case {case.number}", "".join(body), status)

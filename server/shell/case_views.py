@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from onduty.server.config import ServerConfig
@@ -12,6 +13,7 @@ from onduty.server.core.cases import (
 from onduty.server.core.sla import ClockStatus, SlaClock, SlaPolicy, Timeline, clocks
 from onduty.server.store.base import CaseStore
 from onduty.server.store.records import CaseDetail
+from onduty.shared.types import ChatRating
 
 # ---- policy, views ------------------------------------------------------------------------------
 
@@ -62,7 +64,13 @@ def case_json(case: Case, sla: tuple[SlaClock, SlaClock]) -> dict[str, Any]:
     }
 
 
-def detail_json(detail: CaseDetail, sla: tuple[SlaClock, SlaClock]) -> dict[str, Any]:
+def rating_json(rating: ChatRating | None) -> dict[str, Any] | None:
+    return None if rating is None else {"rating": rating.rating, "comment": rating.comment, "at": rating.at}
+
+
+def detail_json(detail: CaseDetail, sla: tuple[SlaClock, SlaClock],
+                ratings: Mapping[str, ChatRating | None]) -> dict[str, Any]:
+    """``ratings``: each linked chat's rating by the requestor (None: not rated)."""
     out = case_json(detail.case, sla)
     out["chats"] = [{
         "chat_id": ch.record.chat_id, "queue": ch.record.queue, "requestor_name": ch.record.requestor_name,
@@ -75,6 +83,7 @@ def detail_json(detail: CaseDetail, sla: tuple[SlaClock, SlaClock]) -> dict[str,
         "memos": [{"memo_id": m.memo_id, "author": m.author, "text": m.text, "at": m.at} for m in ch.memos],
         "files": [{"file_id": f.file_id, "name": f.name, "size": f.size, "content_type": f.content_type,
                    "uploaded_by": f.uploaded_by, "at": f.at, "url": f"/api/files/{f.file_id}"} for f in ch.files],
+        "rating": rating_json(ratings.get(ch.record.chat_id)),
     } for ch in detail.chats]
     out["external_infos"] = [{"info_id": i.info_id, "kind": i.kind.value, "author": i.author,
                               "author_name": i.author_name, "text": i.text, "at": i.at, "mail": i.mail}

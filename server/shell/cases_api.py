@@ -104,7 +104,8 @@ def add_case_routes(app: web.Application, config: ServerConfig, shell_of: ShellO
         assert detail is not None  # cases are never deleted
         policy = await policy_for(store, detail.case.head.queue, config)
         sla = clocks(detail.timeline, detail.case.head.priority, policy, shell.clock())
-        return web.json_response(detail_json(detail, sla), status=status)
+        ratings = {ch.record.chat_id: await shell.store.chat_rating(ch.record.chat_id) for ch in detail.chats}
+        return web.json_response(detail_json(detail, sla, ratings), status=status)
 
     async def list_cases(request: web.Request) -> web.Response:
         shell, store, me = await agent(request)

@@ -4,7 +4,7 @@ requestors are told of them (``queue_status``, ``queue_info``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Set
 
 from onduty.server.core import events as ev
 from onduty.server.shell.ports import Delivery, Routing
@@ -22,14 +22,14 @@ class Queues:
         self._interval = status_interval_s
         self._records: dict[str, QueueRecord] = {}
         self._callbacks: dict[str, int] = {}
-        """Open callback requests per queue (shown to its agents in ``queue_status``)."""
+        """Open callback requests per queue, neither claimed nor done (shown to its agents in ``queue_status``)."""
         self._dirty: set[str] = set()
         self._flush: asyncio.Handle | None = None
         self._last_flush = float("-inf")
 
     async def load(self) -> None:
         """Every stored queue, configured in routing (at start)."""
-        self._callbacks = await self._store.count_callbacks()
+        self._callbacks = await self._store.count_callbacks(self._clock())
         for queue in await self._store.list_queues():
             self._records[queue.name] = queue
             self._routing.submit(ev.QueueConfigured(self._clock(), queue.name, queue.max_wait_s))
@@ -89,3 +89,11 @@ class Queues:
     def callback_added(self, queue: str) -> None:
         self._callbacks[queue] = self._callbacks.get(queue, 0) + 1
         self.broadcast(queue)
+
+    async def recount_callbacks(self, queues: Set[str] = frozenset()) -> None:
+        """Callbacks of ``queues`` were claimed, done or released: read the open counts again and tell those
+        queues, and any other whose count changed (by the command line, or on another node)."""
+        before, self._callbacks = self._callbacks, await self._store.count_callbacks(self._clock())
+        changed = {q for q in before.keys() | self._callbacks.keys() if before.get(q, 0) != self._callbacks.get(q, 0)}
+        for queue in sorted(queues | changed):
+            self.broadcast(queue)

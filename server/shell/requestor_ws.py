@@ -9,6 +9,7 @@ import uuid
 from onduty.server.auth import SiteClaims, new_token, read_site_token, token_hash, verify_site_token
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
+from onduty.server.core.rating import rating_of
 from onduty.server.shell.case_callbacks import case_from_callback
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer
@@ -23,11 +24,13 @@ from onduty.shared.messages import (
     AgentJoined,
     CallbackSaved,
     ChatEnded,
+    ChatRated,
     ChatRequested,
     EndChat,
     GetQueueInfo,
     LeaveCallback,
     Message,
+    RateChat,
     RequestChat,
     ResumeChat,
     Send,
@@ -80,8 +83,28 @@ class RequestorEndpoint(Endpoint):
                     shell.routing.submit(ev.RequestorEnded(shell.clock(), chat_id))
                 if not self.answered():
                     self.peer.send(shell.ended_frame(chat_id) or self._closed_frame(chat_id))
+            case RateChat(chat_id=chat_id, rating=rating, comment=comment, resume_token=resume_token):
+                await self._rate(chat_id, rating, comment, resume_token)
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
+
+    async def _rate(self, chat_id: str, rating: int, comment: str | None, resume_token: str | None) -> None:
+        """The requestor's rating of its chat, once it is over (rules: ``server/core/rating.py``): the chat of this
+        connection, or one whose resume token the requestor holds."""
+        shell, now = self.shell, self.shell.clock()
+        if self.session is None or self.session.chat_id != chat_id:
+            record = await shell.store.get_chat(chat_id) if resume_token is not None else None
+            if record is None or resume_token is None or not hmac.compare_digest(
+                record.resume_token_hash, token_hash(resume_token)
+            ):
+                raise ProtocolError(ErrorCode.UNKNOWN_CHAT, "not a chat of this connection")
+        view = shell.routing.chat(chat_id)
+        value = rating_of(view is None or view.end_reason is not None, rating, comment, now)
+        if not await shell.store.rate_chat(chat_id, value):
+            raise ProtocolError(ErrorCode.ALREADY_RATED, "this chat has its rating already")
+        shell.writes.audit(now, "rated", chat_id, None, rating=str(rating))
+        self.peer.log.info("chat rated", extra={"rating": rating, "comment": value.comment is not None})
+        self.peer.send(ChatRated(chat_id=chat_id, rating=value))
 
     def _own(self, chat_id: str) -> ChatSession:
         if self.session is None or self.session.chat_id != chat_id:

@@ -37,7 +37,7 @@ Guarantees every implementation keeps (``tests/store`` checks them for each one)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from onduty.server.store.base_cases import CaseStore, case_store
@@ -50,6 +50,7 @@ from onduty.server.store.records import (
     FileRecord,
     ImRecord,
     QueueRecord,
+    RatingRecord,
     SessionRecord,
     SiteRecord,
     StoredMessage,
@@ -58,6 +59,7 @@ from onduty.shared.types import (
     BusinessContext,
     CallbackInfo,
     CannedMessage,
+    ChatRating,
     ChatState,
     DiscussionState,
     EndReason,
@@ -90,7 +92,16 @@ class Lifecycle(Protocol):
 
 
 class ChatStore(Protocol):
-    """Chats, their messages and delivery cursors, the routing audit trail, memos and files."""
+    """Chats, their messages and delivery cursors, the routing audit trail, memos, files and ratings."""
+
+    async def rate_chat(self, chat_id: str, rating: ChatRating) -> bool:
+        """Store the requestor's rating of the chat; False (nothing changed) when it has one already.
+        StoreRefused for an unknown chat or a rating outside 1..5."""
+
+    async def chat_rating(self, chat_id: str) -> ChatRating | None: ...
+
+    async def list_ratings(self, queues: Sequence[str], since: float, until: float) -> list[RatingRecord]:
+        """Ratings given in ``[since, until)`` of chats of ``queues``, oldest first (for a supervisor report)."""
 
     async def create_chat(self, chat: ChatRecord) -> None:
         """StoreRefused if the chat id exists or its queue is unknown."""
@@ -224,11 +235,23 @@ class DirectoryStore(Protocol):
         """Store it (``callback_id`` is ignored) and return its new id. StoreRefused for an
         unknown queue or without phone and e-mail."""
 
-    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]:
-        """Newest first."""
+    async def list_callbacks(self, queues: Sequence[str], limit: int = 50, done: bool = False) -> list[CallbackInfo]:
+        """Newest first, with who claimed each and how it ended; the done ones only with ``done``."""
 
-    async def count_callbacks(self) -> dict[str, int]:
-        """Callback requests per queue."""
+    async def get_callback(self, callback_id: int) -> CallbackInfo | None: ...
+
+    async def change_callback(self, callback_id: int,
+                              change: Callable[[CallbackInfo], CallbackInfo]) -> CallbackInfo | None:
+        """Apply ``change`` to the stored callback and store its claim and outcome fields, in one transaction
+        (a rule of :mod:`onduty.server.core.callbacks`: two agents claiming at once, one wins). Returns the
+        changed callback; None for an unknown id. Whatever ``change`` raises (``CallbackRefused``) passes
+        unchanged, and nothing is stored."""
+
+    async def release_lapsed_callbacks(self, now: float) -> list[CallbackInfo]:
+        """Clear every claim that lapsed by ``now`` on a callback that is not done; returns those (released)."""
+
+    async def count_callbacks(self, now: float) -> dict[str, int]:
+        """Open callback requests per queue: not done and not claimed (a claim lapsed by ``now`` is open)."""
 
 
 class CollabStore(Protocol):

@@ -29,6 +29,7 @@ TABLES = (
     "cursors", "audit", "canned", "memos", "callbacks", "discussions", "discussion_messages", "contacts",
     "im_messages", "im_cursors", "im_channels", "cases", "case_tokens", "case_chats", "case_history",
     "external_infos", "interactions", "case_memos", "sla_events", "sla_hours", "sla_holidays", "sla_targets",
+    "chat_ratings",
 )
 """Every table both schemas have, parents before children."""
 

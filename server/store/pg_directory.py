@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from onduty.server.core import callbacks as rules
 from onduty.server.store.errors import StoreRefused
 from onduty.server.store.pg_batch import Conn, Write
 from onduty.server.store.pg_query import exists, one, rows, run
 from onduty.server.store.records import AgentRecord, AgentState, QueueRecord, SessionRecord, SiteRecord
 from onduty.server.store.sql import agent_record, context_from_json, context_json, queue_record
-from onduty.shared.types import CallbackInfo, CannedMessage, Presence, RequestType
+from onduty.shared.types import CallbackInfo, CallbackOutcome, CannedMessage, Presence, RequestType
 
 T = TypeVar("T")
 
 CALLBACK_COLUMNS = (
-    "id, queue, name, phone, email, text, request_type, context, chat_id, requestor_id, site, created_at"
+    "id, queue, name, phone, email, text, request_type, context, chat_id, requestor_id, site, created_at,"
+    " claimed_by, claimed_at, claimed_until, done_by, done_at, outcome, note"
 )
 
 
@@ -25,6 +27,9 @@ def callback_info(r: Any) -> CallbackInfo:
         callback_id=r["id"], queue=r["queue"], name=r["name"], phone=r["phone"], email=r["email"], text=r["text"],
         request_type=RequestType(r["request_type"]), created_at=r["created_at"],
         context=list(context_from_json(r["context"])), chat_id=r["chat_id"], verified_id=r["requestor_id"],
+        claimed_by=r["claimed_by"], claimed_at=r["claimed_at"], claimed_until=r["claimed_until"],
+        done_by=r["done_by"], done_at=r["done_at"], outcome=CallbackOutcome(r["outcome"]) if r["outcome"] else None,
+        note=r["note"],
     )
 
 
@@ -227,17 +232,53 @@ class DirectoryMixin:
         number: int = await self._write(op)
         return number
 
-    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]:
+    async def list_callbacks(self, queues: Sequence[str], limit: int = 50, done: bool = False) -> list[CallbackInfo]:
         async def op(conn: Conn) -> list[CallbackInfo]:
             found = await rows(conn, f"SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE queue = ANY (%s)"
-                                     " ORDER BY id DESC LIMIT %s", list(queues), limit)
+                                     " AND (%s OR done_at IS NULL) ORDER BY id DESC LIMIT %s",
+                               list(queues), done, limit)
             return [callback_info(r) for r in found]
 
         return await self._read(op)
 
-    async def count_callbacks(self) -> dict[str, int]:
+    async def get_callback(self, callback_id: int) -> CallbackInfo | None:
+        async def op(conn: Conn) -> CallbackInfo | None:
+            row = await one(conn, f"SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE id = %s", callback_id)
+            return callback_info(row) if row is not None else None
+
+        return await self._read(op)
+
+    async def change_callback(self, callback_id: int,
+                              change: Callable[[CallbackInfo], CallbackInfo]) -> CallbackInfo | None:
+        async def op(conn: Conn) -> CallbackInfo | None:
+            row = await one(conn, f"SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE id = %s FOR UPDATE", callback_id)
+            if row is None:
+                return None
+            c = change(callback_info(row))
+            await run(conn, "UPDATE callbacks SET claimed_by = %s, claimed_at = %s, claimed_until = %s, done_by = %s,"
+                            " done_at = %s, outcome = %s, note = %s WHERE id = %s",
+                      c.claimed_by, c.claimed_at, c.claimed_until, c.done_by, c.done_at,
+                      c.outcome.value if c.outcome else None, c.note, c.callback_id)
+            return c
+
+        changed: CallbackInfo | None = await self._write(op)
+        return changed
+
+    async def release_lapsed_callbacks(self, now: float) -> list[CallbackInfo]:
+        async def op(conn: Conn) -> list[CallbackInfo]:
+            found = await rows(conn, f"SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE done_at IS NULL"
+                                     " AND claimed_by IS NOT NULL AND claimed_until <= %s ORDER BY id FOR UPDATE", now)
+            await run(conn, "UPDATE callbacks SET claimed_by = NULL, claimed_at = NULL, claimed_until = NULL"
+                            " WHERE id = ANY (%s)", [r["id"] for r in found])
+            return [rules.released(callback_info(r)) for r in found]
+
+        released: list[CallbackInfo] = await self._write(op)
+        return released
+
+    async def count_callbacks(self, now: float) -> dict[str, int]:
         async def op(conn: Conn) -> dict[str, int]:
-            found = await rows(conn, "SELECT queue, count(*) AS n FROM callbacks GROUP BY queue")
+            found = await rows(conn, "SELECT queue, count(*) AS n FROM callbacks WHERE done_at IS NULL"
+                                     " AND (claimed_by IS NULL OR claimed_until <= %s) GROUP BY queue", now)
             return {r["queue"]: int(r["n"]) for r in found}
 
         return await self._read(op)

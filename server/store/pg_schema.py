@@ -405,6 +405,31 @@ SELECT f.i,
  ORDER BY f.i;
 $$;"""
 
+_CALLBACK_CLAIMS = """
+-- callback requests agents act on (issue 21): who claimed one until when, and how it ended
+ALTER TABLE callbacks
+    ADD COLUMN claimed_by    text,
+    ADD COLUMN claimed_at    double precision,
+    ADD COLUMN claimed_until double precision,
+    ADD COLUMN done_by       text,
+    ADD COLUMN done_at       double precision,
+    ADD COLUMN outcome       text
+        CHECK (outcome IS NULL OR outcome IN ('reached', 'no_answer', 'wrong_number', 'mailed')),
+    ADD COLUMN note          text;
+CREATE INDEX callbacks_not_done ON callbacks(queue, id) WHERE done_at IS NULL;
+"""
+
+_CHAT_RATINGS = """
+-- how the requestor rated a chat once it ended, 1 to 5 with an optional comment, once per chat (issue 21)
+CREATE TABLE chat_ratings (
+    chat_id   text PRIMARY KEY REFERENCES chats(chat_id),
+    rating    integer NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment   text,
+    rated_at  double precision NOT NULL
+);
+CREATE INDEX chat_ratings_at ON chat_ratings(rated_at);
+"""
+
 _ROUTING_LEASE = """
 -- The fencing token of the cluster's routing owner (docs/it-rollout.md, "Several nodes"): a node
 -- that takes the lease in Redis bumps the epoch here; every batch of its writes checks it.
@@ -417,7 +442,7 @@ CREATE TABLE routing_owner (
 INSERT INTO routing_owner (id, epoch, node, since) VALUES (1, 0, '', 0);
 """
 
-MIGRATIONS: tuple[str, ...] = (_TABLES, _APPEND, _ROUTING_LEASE)
+MIGRATIONS: tuple[str, ...] = (_TABLES, _APPEND, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROUTING_LEASE)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes the recorded version from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

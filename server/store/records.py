@@ -17,7 +17,17 @@ from onduty.server.core.cases import (
     SlaEvent,
 )
 from onduty.server.core.sla import Timeline
-from onduty.shared.types import BusinessContext, ChatState, EndReason, FileRef, Memo, Presence, RequestType, Role
+from onduty.shared.types import (
+    BusinessContext,
+    ChatRating,
+    ChatState,
+    EndReason,
+    FileRef,
+    Memo,
+    Presence,
+    RequestType,
+    Role,
+)
 
 Rule = Callable[[CaseHead], tuple[CaseHead, list[Change]]]
 """A pure rule of :mod:`onduty.server.core.cases`; the store applies it inside the write that stores its result."""
@@ -138,6 +148,16 @@ class ImRecord:
 
     def peer_of(self, username: str) -> str:
         return self.b if username == self.a else self.a
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRecord:
+    """A chat's rating with what a supervisor report groups it by (the chat's queue and last agent)."""
+
+    chat_id: str
+    queue: str
+    agent: str | None
+    rating: ChatRating
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,7 +238,31 @@ CREATE TABLE agent_state (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE)
+_CALLBACK_CLAIMS = """
+-- callback requests agents act on (issue 21): who claimed one until when, and how it ended
+ALTER TABLE callbacks ADD COLUMN claimed_by TEXT;
+ALTER TABLE callbacks ADD COLUMN claimed_at REAL;
+ALTER TABLE callbacks ADD COLUMN claimed_until REAL;
+ALTER TABLE callbacks ADD COLUMN done_by TEXT;
+ALTER TABLE callbacks ADD COLUMN done_at REAL;
+ALTER TABLE callbacks ADD COLUMN outcome TEXT
+    CHECK (outcome IS NULL OR outcome IN ('reached', 'no_answer', 'wrong_number', 'mailed'));
+ALTER TABLE callbacks ADD COLUMN note TEXT;
+CREATE INDEX callbacks_not_done ON callbacks(queue, id) WHERE done_at IS NULL;
+"""
+
+_CHAT_RATINGS = """
+-- how the requestor rated a chat once it ended, 1 to 5 with an optional comment, once per chat (issue 21)
+CREATE TABLE chat_ratings (
+    chat_id   TEXT PRIMARY KEY REFERENCES chats(chat_id),
+    rating    INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment   TEXT,
+    rated_at  REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX chat_ratings_at ON chat_ratings(rated_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS, _CHAT_RATINGS)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,11 +7,12 @@ store's database thread, writes inside the caller's transaction.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from onduty.server.core import callbacks as rules
 from onduty.server.store.errors import StoreRefused
 from onduty.server.store.sql import context_from_json, context_json, exists
-from onduty.shared.types import CallbackInfo, CannedMessage, RequestType
+from onduty.shared.types import CallbackInfo, CallbackOutcome, CannedMessage, RequestType
 
 
 def set_canned(conn: sqlite3.Connection, item: CannedMessage) -> None:
@@ -41,6 +42,18 @@ def list_canned(conn: sqlite3.Connection, queues: Sequence[str]) -> list[CannedM
 _CALLBACK_COLUMNS = (
     "id, queue, name, phone, email, text, request_type, context, chat_id, requestor_id, site, created_at"
 )
+_CLAIM_COLUMNS = "claimed_by, claimed_at, claimed_until, done_by, done_at, outcome, note"
+
+
+def callback_info(r: sqlite3.Row) -> CallbackInfo:
+    return CallbackInfo(
+        callback_id=r["id"], queue=r["queue"], name=r["name"], phone=r["phone"], email=r["email"],
+        text=r["text"], request_type=RequestType(r["request_type"]), created_at=r["created_at"],
+        context=list(context_from_json(r["context"])), chat_id=r["chat_id"], verified_id=r["requestor_id"],
+        claimed_by=r["claimed_by"], claimed_at=r["claimed_at"], claimed_until=r["claimed_until"],
+        done_by=r["done_by"], done_at=r["done_at"], outcome=CallbackOutcome(r["outcome"]) if r["outcome"] else None,
+        note=r["note"],
+    )
 
 
 def add_callback(conn: sqlite3.Connection, c: CallbackInfo, site: str | None) -> int:
@@ -57,22 +70,56 @@ def add_callback(conn: sqlite3.Connection, c: CallbackInfo, site: str | None) ->
     return cursor.lastrowid
 
 
-def list_callbacks(conn: sqlite3.Connection, queues: Sequence[str], limit: int) -> list[CallbackInfo]:
+def list_callbacks(conn: sqlite3.Connection, queues: Sequence[str], limit: int, done: bool) -> list[CallbackInfo]:
     marks = ",".join("?" * len(queues))
+    which = "" if done else " AND done_at IS NULL"
     rows = conn.execute(
-        f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE queue IN ({marks}) ORDER BY id DESC LIMIT ?",
+        f"SELECT {_CALLBACK_COLUMNS}, {_CLAIM_COLUMNS} FROM callbacks WHERE queue IN ({marks}){which}"
+        " ORDER BY id DESC LIMIT ?",
         (*queues, limit),
     )
-    return [
-        CallbackInfo(
-            callback_id=r["id"], queue=r["queue"], name=r["name"], phone=r["phone"], email=r["email"],
-            text=r["text"], request_type=RequestType(r["request_type"]), created_at=r["created_at"],
-            context=list(context_from_json(r["context"])), chat_id=r["chat_id"], verified_id=r["requestor_id"],
-        )
-        for r in rows
-    ]
+    return [callback_info(r) for r in rows]
 
 
-def count_callbacks(conn: sqlite3.Connection) -> dict[str, int]:
-    """Callback requests per queue."""
-    return {r[0]: int(r[1]) for r in conn.execute("SELECT queue, COUNT(*) FROM callbacks GROUP BY queue")}
+def get_callback(conn: sqlite3.Connection, callback_id: int) -> CallbackInfo | None:
+    row = conn.execute(f"SELECT {_CALLBACK_COLUMNS}, {_CLAIM_COLUMNS} FROM callbacks WHERE id = ?",
+                       (callback_id,)).fetchone()
+    return callback_info(row) if row is not None else None
+
+
+def _save_claim(conn: sqlite3.Connection, c: CallbackInfo) -> None:
+    conn.execute(
+        "UPDATE callbacks SET claimed_by = ?, claimed_at = ?, claimed_until = ?, done_by = ?, done_at = ?,"
+        " outcome = ?, note = ? WHERE id = ?",
+        (c.claimed_by, c.claimed_at, c.claimed_until, c.done_by, c.done_at, c.outcome.value if c.outcome else None,
+         c.note, c.callback_id),
+    )
+
+
+def change_callback(conn: sqlite3.Connection, callback_id: int,
+                    change: Callable[[CallbackInfo], CallbackInfo]) -> CallbackInfo | None:
+    """Read, apply ``change`` (a rule of :mod:`onduty.server.core.callbacks`, which may refuse), write back its
+    claim and outcome, all in the caller's transaction."""
+    current = get_callback(conn, callback_id)
+    if current is None:
+        return None
+    changed = change(current)
+    _save_claim(conn, changed)
+    return changed
+
+
+def release_lapsed_callbacks(conn: sqlite3.Connection, now: float) -> list[CallbackInfo]:
+    rows = conn.execute(
+        f"SELECT {_CALLBACK_COLUMNS}, {_CLAIM_COLUMNS} FROM callbacks"
+        " WHERE done_at IS NULL AND claimed_by IS NOT NULL AND claimed_until <= ? ORDER BY id", (now,),
+    ).fetchall()
+    conn.execute("UPDATE callbacks SET claimed_by = NULL, claimed_at = NULL, claimed_until = NULL"
+                 " WHERE done_at IS NULL AND claimed_by IS NOT NULL AND claimed_until <= ?", (now,))
+    return [rules.released(callback_info(r)) for r in rows]
+
+
+def count_callbacks(conn: sqlite3.Connection, now: float) -> dict[str, int]:
+    """Open callback requests per queue: not done, not claimed (or the claim lapsed by ``now``)."""
+    return {r[0]: int(r[1]) for r in conn.execute(
+        "SELECT queue, COUNT(*) FROM callbacks WHERE done_at IS NULL AND (claimed_by IS NULL OR claimed_until <= ?)"
+        " GROUP BY queue", (now,))}

@@ -77,8 +77,18 @@ class DirectoryStoreMixin:
     async def add_callback(self, callback: CallbackInfo, site: str | None) -> int:
         return await self._write(partial(sql_queuedata.add_callback, c=callback, site=site))
 
-    async def list_callbacks(self, queues: Sequence[str], limit: int = 50) -> list[CallbackInfo]:
-        return await self._read(partial(sql_queuedata.list_callbacks, queues=tuple(queues), limit=limit))
+    async def list_callbacks(self, queues: Sequence[str], limit: int = 50, done: bool = False) -> list[CallbackInfo]:
+        return await self._read(partial(sql_queuedata.list_callbacks, queues=tuple(queues), limit=limit, done=done))
 
-    async def count_callbacks(self) -> dict[str, int]:
-        return await self._read(sql_queuedata.count_callbacks)
+    async def get_callback(self, callback_id: int) -> CallbackInfo | None:
+        return await self._read(partial(sql_queuedata.get_callback, callback_id=callback_id))
+
+    async def change_callback(self, callback_id: int,
+                              change: Callable[[CallbackInfo], CallbackInfo]) -> CallbackInfo | None:
+        return await self._write(partial(sql_queuedata.change_callback, callback_id=callback_id, change=change))
+
+    async def release_lapsed_callbacks(self, now: float) -> list[CallbackInfo]:
+        return await self._write(partial(sql_queuedata.release_lapsed_callbacks, now=now))
+
+    async def count_callbacks(self, now: float) -> dict[str, int]:
+        return await self._read(partial(sql_queuedata.count_callbacks, now=now))

@@ -9,14 +9,18 @@ from typing import Annotated, ClassVar
 from onduty.shared.messages.base import Message
 from onduty.shared.messages.chat import ChatMessage
 from onduty.shared.types import (
+    CALLBACK_NOTE_MAX,
     AgentProfile,
     CallbackInfo,
+    CallbackOutcome,
     CannedMessage,
     ChatInfo,
+    ChatRating,
     Ident,
     Max,
     Memo,
     Name,
+    Omit,
     Presence,
     Text,
     Token,
@@ -110,6 +114,26 @@ class ListCallbacks(Message):
     TYPE: ClassVar[str] = "list_callbacks"
     queue: Ident | None = None
     limit: int = 50
+    done: bool = False
+    """Also the callback requests that are done (newest first, like the others)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCallback(Message):
+    """Take a callback request of the agent's queues: its other agents see who has it (``callback_update``)."""
+
+    TYPE: ClassVar[str] = "claim_callback"
+    callback_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FinishCallback(Message):
+    """Mark a callback request done with how it went (and a note); it leaves the open list."""
+
+    TYPE: ClassVar[str] = "finish_callback"
+    callback_id: int
+    outcome: CallbackOutcome
+    note: Annotated[str, Max(CALLBACK_NOTE_MAX)] | None = None
 
 
 # --- server -> agent ------------------------------------------------------------------------------
@@ -184,6 +208,8 @@ class Transcript(Message):
     more: bool = False
     memos: Annotated[list[Memo], Max(50)] = field(default_factory=list)
     """The chat's internal memos (agents only; on the first page, ``after_seq`` 0)."""
+    rating: Annotated[ChatRating | None, Omit(since=3)] = None
+    """How the requestor rated the chat (first page only; nil: not rated)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +229,14 @@ class MemoSaved(Message):
 class CallbackList(Message):
     TYPE: ClassVar[str] = "callback_list"
     items: Annotated[list[CallbackInfo], Max(200)]
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackUpdate(Message):
+    """A callback request of one of the agent's queues was claimed, done, or went back to open."""
+
+    TYPE: ClassVar[str] = "callback_update"
+    item: CallbackInfo
 
 
 TRANSCRIPT_PAGE = 100

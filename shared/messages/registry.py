@@ -9,11 +9,14 @@ from __future__ import annotations
 from onduty.shared.messages.agent import (
     AgentStatus,
     CallbackList,
+    CallbackUpdate,
     CannedList,
     ChatAssigned,
     ChatClosed,
     ChatList,
+    ClaimCallback,
     CloseChat,
+    FinishCallback,
     GetCanned,
     GetTranscript,
     ListCallbacks,
@@ -62,11 +65,13 @@ from onduty.shared.messages.handover import (
 from onduty.shared.messages.requestor import (
     AgentJoined,
     CallbackSaved,
+    ChatRated,
     ChatRequested,
     ChatRequeued,
     GetQueueInfo,
     LeaveCallback,
     QueueInfo,
+    RateChat,
     RequestChat,
     ResumeChat,
     Waiting,
@@ -75,19 +80,21 @@ from onduty.shared.messages.session import Error, Hello, Welcome
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
-    GetCanned, SaveMemo, ListCallbacks, GetPartners, Discuss, AnswerDiscussion, DiscussionSay, CancelDiscussion,
+    GetCanned, SaveMemo, ListCallbacks, ClaimCallback, FinishCallback, GetPartners, Discuss, AnswerDiscussion,
+    DiscussionSay, CancelDiscussion,
     Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
     GetImHistory,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
-    Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat,
+    Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat, RateChat,
 )
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Welcome, Error, LoginOk, AgentStatus, ChatAssigned, ChatClosed, QueueStatus, ChatList, Transcript,
-    CannedList, MemoSaved, CallbackList, Partners, DiscussionOffer, DiscussionUpdate, DiscussionMessage, Directory,
+    CannedList, MemoSaved, CallbackList, CallbackUpdate, Partners, DiscussionOffer, DiscussionUpdate,
+    DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
-    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
+    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated,
 )
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
 
@@ -95,11 +102,13 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,
     Ack: None, Typing: None, EndChat: ChatEnded, CloseChat: ChatClosed, ListChats: ChatList,
     GetTranscript: Transcript, GetCanned: CannedList, SaveMemo: MemoSaved, ListCallbacks: CallbackList,
+    ClaimCallback: CallbackUpdate, FinishCallback: CallbackUpdate,
     GetPartners: Partners, Discuss: DiscussionUpdate, AnswerDiscussion: DiscussionUpdate,
     DiscussionSay: DiscussionMessage, CancelDiscussion: DiscussionUpdate, Transfer: DiscussionUpdate,
     ColdTransfer: ChatClosed, FindColleagues: Directory, AddContact: Contacts, RemoveContact: Contacts,
     OpenChannel: Channel, CloseChannel: None, ImSend: ImSent, ImAck: None, GetImHistory: Channel,
     GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
+    RateChat: ChatRated,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""

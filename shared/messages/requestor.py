@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from typing import Annotated, ClassVar
 
 from onduty.shared.messages.base import Message
-from onduty.shared.types import BusinessContext, Ident, Max, Name, RequestType, Text, Token
+from onduty.shared.types import (
+    RATING_COMMENT_MAX,
+    BusinessContext,
+    ChatRating,
+    Ident,
+    Max,
+    Name,
+    RequestType,
+    Text,
+    Token,
+)
 
 # --- requestor -> server --------------------------------------------------------------------------
 
@@ -67,6 +77,20 @@ class ResumeChat(Message):
     after_seq: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RateChat(Message):
+    """After the chat ended: how was it, 1 to 5, and an optional comment. Once per chat.
+
+    ``resume_token``: the chat's, when rating over another connection than the chat's own (the widget lets
+    its connection go at the chat's end)."""
+
+    TYPE: ClassVar[str] = "rate_chat"
+    chat_id: Ident
+    rating: int
+    comment: Annotated[str, Max(RATING_COMMENT_MAX)] | None = None
+    resume_token: Token | None = None
+
+
 # --- server -> requestor --------------------------------------------------------------------------
 
 
@@ -98,6 +122,15 @@ class CallbackSaved(Message):
     TYPE: ClassVar[str] = "callback_saved"
     callback_id: int
     queue: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRated(Message):
+    """The rating is stored with the chat."""
+
+    TYPE: ClassVar[str] = "chat_rated"
+    chat_id: Ident
+    rating: ChatRating
 
 
 @dataclass(frozen=True, slots=True)

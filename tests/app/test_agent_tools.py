@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from PySide6.QtWidgets import QApplication
 
 from onduty.client.app.app import AgentApp
-from onduty.client.app.chat.callbacks import CallbacksDialog
+from onduty.client.app.chat.callbacks import STATE_COLUMN, CallbacksDialog
 from onduty.client.app.chat.history import HistoryDialog
 from onduty.client.app.tray.tray import action_texts
 from onduty.client.desk.credentials import TokenStore
@@ -135,11 +135,26 @@ async def test_agent_tools_against_the_server(
                             CallbackSaved)
         await carl.close()
         await until(session.changed, lambda: session.view.callbacks == 1)
-        assert "Callback requests (1)…" in action_texts(app.tray.menu)
+        assert "Callback requests (1 open)…" in action_texts(app.tray.menu)
         app.show_callbacks()
         callbacks = dialog_of(CallbacksDialog)
         await until(callbacks.table.model().rowsInserted, lambda: callbacks.table.rowCount() == 1)
         assert callbacks.table.item(0, 2).text() == "Carl Caller"
+        # Claimed from the list: the row says so, and the tray counts it no longer as open.
+        callbacks.table.selectRow(0)
+        callbacks.claim_button.click()
+        await until(session.changed, lambda: session.view.callbacks == 0)
+        assert "Callback requests (0 open)…" in action_texts(app.tray.menu)
+        assert callbacks.table.item(0, STATE_COLUMN).text() == "Claimed by you"
+        # A new request while the list is open: it shows up without Refresh.
+        cora = RequestorClient(live_server.url, request_timeout=WAIT)
+        await cora.start()
+        await cora._request(LeaveCallback(queue="cim-emea", name="Cora Caller", text="Mail me",
+                                          email="cora@example.com"), CallbackSaved)
+        await cora.close()
+        await until(callbacks.table.model().rowsInserted, lambda: callbacks.table.rowCount() == 2)
+        assert callbacks.table.item(0, 2).text() == "Cora Caller"
+        assert callbacks.count.text() == "1 open, 1 claimed"
 
         # Past chats: searchable, with the transcript and the memo.
         app.show_history()

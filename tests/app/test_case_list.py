@@ -67,6 +67,7 @@ async def test_filters_by_scope_state_and_due_time_sorted_by_due(
     assert await listed(window, Filters()) == [urgent.number, low.number]  # open cases, soonest due first
     assert window.table.item(0, 7).text() == "in 1 h 00 min"
     assert window.table.item(1, 6).text() == "ann (you)"
+    assert window.table.item(0, 3).text() == "CIM EMEA"  # the queue's title, not its name
     assert window.status.text() == "2 cases"
     assert await listed(window, Filters(scope=Scope.MINE)) == [low.number]
     assert await listed(window, Filters(states=(CaseState.SOLVED,))) == [medium.number]

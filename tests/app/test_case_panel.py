@@ -67,9 +67,12 @@ async def test_create_a_case_from_a_chat_with_its_transcript_then_attach_another
     await shown(panel, lambda c: c.number == 1)
     assert panel.pages.currentIndex() == 1
     header = panel.header.text()
-    for part in ("Case 1", "My order 4711 is stuck", "Rita Requestor", "rita@example.com", "cim-emea", "New", "High"):
+    for part in ("Case 1", "My order 4711 is stuck", "Rita Requestor", "rita@example.com", "queue <b>CIM EMEA</b>",
+                 "New", "High"):
         assert part in header
+    assert "cim-emea" not in header  # the queue's title, not its name (issue 21)
     transcript = panel.chats_view.toPlainText()
+    assert "Chat with Rita Requestor · CIM EMEA · " in transcript
     for part in ("Rita Requestor: My order 4711 is stuck", "Ann Agent: Hello Rita, I am looking into it",
                  "order 4711 Order 4711", "status: stuck", "Action Taken: checked the order"):
         assert part in transcript

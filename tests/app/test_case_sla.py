@@ -89,13 +89,14 @@ async def test_one_notification_per_case_clock_and_kind() -> None:
     lister = FakeLister()
     notes: list[tuple[str, str]] = []
     now = [START + 50 * 60]
-    poller = SlaPoller(lister, lambda: "ann", lambda t, x: notes.append((t, x)), clock=lambda: now[0])
+    poller = SlaPoller(lister, lambda: "ann", lambda t, x: notes.append((t, x)), clock=lambda: now[0],
+                       queue_title={"cim-emea": "CIM EMEA"}.__getitem__)
     warned = case(1, clock(remaining=600, warning=True), owner="ann")
     other = case(2, clock(remaining=300, warning=True, due_at=START + 55 * 60))
     lister.answers = [CaseList((warned, other), START)]
     await poller.poll_once()
     assert notes == [("Case 1: IRT breach soon", "Case 1 title\nIRT due in 10 min · your case"),
-                     ("Case 2: IRT breach soon", "Case 2 title\nIRT due in 5 min · queue cim-emea, no owner")]
+                     ("Case 2: IRT breach soon", "Case 2 title\nIRT due in 5 min · queue CIM EMEA, no owner")]
     await poller.poll_once()
     assert len(notes) == 2  # once per case and clock
 

@@ -26,6 +26,7 @@ from onduty.shared.messages import ChatAssigned, ChatMessage
 from onduty.shared.types import BusinessContext
 
 from .conftest import PASSWORD, WAIT
+from .fakes import QUEUE_TITLES
 
 START = 1_800_000_000.0
 
@@ -85,7 +86,8 @@ async def agent(server: CaseServer, username: str = "ann") -> AsyncIterator[Agen
 
 
 def service_for(server: CaseServer, client: AgentClient) -> CaseService:
-    return CaseService(CasesClient(server.url, lambda: client.token, time_limit=WAIT), lambda: client.username)
+    return CaseService(CasesClient(server.url, lambda: client.token, time_limit=WAIT), lambda: client.username,
+                       lambda queue: QUEUE_TITLES.get(queue, queue))
 
 
 async def chat_with_transcript(server: CaseServer, ann: AgentClient, text: str = "My order 4711 is stuck") -> str:

@@ -4,6 +4,8 @@ connection is lost the tray offers "Reconnect now"."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import socket
 import time
 from typing import Any
@@ -18,6 +20,7 @@ from onduty.client.desk.address import AddressError, server_address
 from onduty.client.desk.credentials import TokenStore
 from onduty.client.desk.settings import Settings, SettingsPaths
 from onduty.client.desk.state import AgentView, Link
+from onduty.client.net import AgentClient
 
 from .conftest import Answers, MemoryKeyring, until
 
@@ -115,3 +118,34 @@ def test_the_tray_offers_reconnect_now_while_the_connection_is_lost(qtbot: Any) 
     assert shell.asked == ["reconnect_now"]
     build_menu(menu, AgentView(link=Link.ONLINE), [], shell)  # type: ignore[arg-type]
     assert "Reconnect now" not in [a.text() for a in menu.actions()]
+
+
+async def test_a_host_that_never_answers_the_handshake_is_reported_as_silent(
+    qapp: Any, memory_keyring: MemoryKeyring, paths: SettingsPaths, answers: Answers, close_windows: None,
+) -> None:
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        app = AgentApp(Settings(server=f"ws://127.0.0.1:{port}", user="ann"), paths, TokenStore(memory_keyring),
+                       confirm=answers, tray_available=lambda: True,
+                       client_factory=functools.partial(AgentClient, handshake_timeout=0.3))
+        app.start()
+        dialog = app.sign_in_dialog
+        assert dialog is not None
+        dialog.password.setText("secret")
+        dialog.sign_in_button.click()
+        await until(dialog.refused, lambda: not dialog.busy)
+        assert dialog.message.text() == (
+            f"The server at 127.0.0.1:{port} did not answer: it accepted the connection but gave no reply within "
+            "0.3 s. Check the address and port, or try again later.")
+        dialog.close()
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()

@@ -60,11 +60,11 @@ def test_tooltip_lists_state_queues_waiting_and_colleagues() -> None:
         "OnDuty: Ann Agent, On Duty · Available",
         "Waiting in my queues: 2",
         "  cic: 0 waiting, 0 colleagues on duty",
-        "  cim-emea: 2 waiting, 2 colleagues on duty, 1 callback",
+        "  cim-emea: 2 waiting, 2 colleagues on duty, 1 open callback",
     ]
     v.queue_titles = {"cim-emea": "CIM EMEA", "cic": "Customer Interaction Center"}  # once the server said them
     assert v.tooltip().splitlines()[2:] == [
-        "  CIM EMEA: 2 waiting, 2 colleagues on duty, 1 callback",
+        "  CIM EMEA: 2 waiting, 2 colleagues on duty, 1 open callback",
         "  Customer Interaction Center: 0 waiting, 0 colleagues on duty",
     ]
     lost = view(Link.RECONNECTING)
@@ -91,7 +91,7 @@ def test_menu_on_duty_in_a_chat(qtbot: Any) -> None:
         "On Duty", "Off Duty", "---",
         "Available", "Busy", "Away", "---",
         "Open chats", "   Rita Requestor · cim-emea", "   Old · cic (ended)",
-        "Past chats…", "Callback requests (1)…", "Contacts…", "---",
+        "Past chats…", "Callback requests (1 open)…", "Contacts…", "---",
         "Settings…", "Sign out", "Quit OnDuty",
     ]
     assert checked_texts(menu) == ["On Duty", "Available"]

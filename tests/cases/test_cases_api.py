@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from onduty.client.net.cases.parse import parse_case
 from onduty.server.core.sla import ClockKind
 from onduty.server.shell.sla_watch import SLA_WATCH
-from onduty.shared.types import BusinessContext
+from onduty.shared.types import BusinessContext, ChatRating
 
 from ..server.harness import Harness
 from .conftest import START, Api, chat_with_memo, login, outbox
@@ -263,3 +264,14 @@ async def test_closed_case_refuses_external_info(harness: Harness) -> None:
     status, error = await api.post(f"/api/cases/{case['number']}/external-infos", {"mode": "save", "text": "hi"})
     assert (status, error["code"]) == (409, "invalid_transition")
     assert len(case["external_infos"]) == 1
+
+
+async def test_a_linked_chat_carries_the_requestors_rating(harness: Harness) -> None:
+    ann, api = await login(harness, "ann")
+    chat_id = await chat_with_memo(harness, ann)
+    _, case = await api.post("/api/cases", {"chat_id": chat_id})
+    assert case["chats"][0]["rating"] is None
+    await harness.shell.store.rate_chat(chat_id, ChatRating(rating=2, at=START, comment="took long"))
+    _, case = await api.get(f"/api/cases/{case['number']}")
+    assert case["chats"][0]["rating"] == {"rating": 2, "comment": "took long", "at": START}
+    assert parse_case(case).chats[0].rating == ChatRating(rating=2, at=START, comment="took long")  # the app's reading

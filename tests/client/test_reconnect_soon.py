@@ -15,6 +15,7 @@ import pytest
 
 from onduty.client.net import AgentClient, SessionEnded
 from onduty.client.net.backoff import ExponentialBackoff
+from onduty.client.net.connection import HANDSHAKE_TIMEOUT_S
 from onduty.client.net.events import Reconnecting
 
 from .conftest import WAIT
@@ -77,3 +78,36 @@ async def test_reconnect_now_ends_the_wait_at_once(fake_server: Any) -> None:
     await login(await fake_server.accept())
     await asyncio.wait_for(client.wait_ready(), WAIT)
     await client.close()
+
+
+async def test_a_host_that_accepts_and_never_answers_is_reported_after_the_handshake_timeout() -> None:
+    """A silent host (TCP accepted, the WebSocket upgrade never answered): a clear sentence after a few
+    seconds, not the HTTP library's minutes."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # reads nothing, writes nothing, keeps the connection open
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = AgentClient(f"ws://127.0.0.1:{port}", "ann", password="pw", request_timeout=WAIT,
+                             handshake_timeout=0.3)
+        began = time.monotonic()
+        with pytest.raises(SessionEnded) as ended:
+            await client.start(fail_fast=True)
+        took = time.monotonic() - began
+        await client.close()
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+    assert accepted, "the client never connected"
+    assert ended.value.reason == (f"The server at 127.0.0.1:{port} did not answer: it accepted the connection but "
+                                  "gave no reply within 0.3 s. Check the address and port, or try again later.")
+    assert 0.3 <= took < 2.0
+
+
+def test_the_handshake_timeout_is_a_few_seconds_by_default() -> None:
+    assert 2.0 <= HANDSHAKE_TIMEOUT_S <= 5.0

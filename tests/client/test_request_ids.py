@@ -38,7 +38,7 @@ from onduty.shared.messages import (
     Transcript,
     Typing,
 )
-from onduty.shared.types import ChatState, EndReason, Presence
+from onduty.shared.types import CallbackOutcome, ChatState, EndReason, Presence
 
 from ..server.harness import PASSWORD, Harness
 from .test_agent import STATUS, WAIT, agent, chat, login, msg, next_of
@@ -207,7 +207,8 @@ async def test_every_agent_request_carries_a_fresh_req(fake_server: Any) -> None
     calls: list[Any] = [
         client.set_duty(True), client.set_presence(Presence.AWAY), client.send("c1", "x"), client.end_chat("c1"),
         client.close_chat("c1"), client.list_chats(), client.get_transcript("c1"), client.get_canned(),
-        client.save_memo("c1", "memo"), client.list_callbacks(), client.get_partners(),
+        client.save_memo("c1", "memo"), client.list_callbacks(), client.claim_callback(1),
+        client.finish_callback(1, CallbackOutcome.REACHED), client.get_partners(),
         client.discuss("c1", queue="cic"), client.answer_discussion("d1", True), client.discussion_say("d1", "x"),
         client.cancel_discussion("d1"), client.transfer("d1"), client.cold_transfer("c1", "cic"),
         client.find_colleagues("b"), client.add_contact("bob"), client.remove_contact("bob"),

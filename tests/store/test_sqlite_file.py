@@ -122,7 +122,23 @@ async def test_agent_state_migration_keeps_existing_agents(db_path: pathlib.Path
     finally:
         await store.close()
     with _raw(db_path) as conn:
-        assert user_version(conn) == SCHEMA_VERSION == 5
+        assert user_version(conn) == SCHEMA_VERSION
+
+
+async def test_callback_claims_migration_keeps_stored_requests_open(db_path: pathlib.Path) -> None:
+    with _raw(db_path) as conn:
+        migrate(conn, MIGRATIONS[:5])  # the release before callback requests could be claimed
+        conn.execute("INSERT INTO queues (name, max_wait_s, anonymous) VALUES ('q1', 1.0, 1)")
+        conn.execute("INSERT INTO callbacks (queue, name, phone, text, request_type, created_at)"
+                     " VALUES ('q1', 'Rita', '+49 1234 5678', 'call me', 'other', 10.0)")
+    store = SqliteStore(db_path)
+    await store.open()
+    try:
+        [kept] = await store.list_callbacks(["q1"])
+        assert (kept.name, kept.claimed_by, kept.done_at, kept.outcome) == ("Rita", None, None, None)
+        assert await store.count_callbacks(20.0) == {"q1": 1}
+    finally:
+        await store.close()
 
 
 def test_migrate_applies_only_newer_steps(db_path: pathlib.Path) -> None:

@@ -23,6 +23,7 @@ from onduty.shared.messages import (
     CallbackSaved,
     ChatEnded,
     ChatMessage,
+    ChatRated,
     ChatRequested,
     ChatRequeued,
     Error,
@@ -37,7 +38,7 @@ from onduty.shared.types import Max
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "widget" / "src" / "schema.json"
 TO_REQUESTOR = (
     Welcome, Error, ChatRequested, QueueInfo, CallbackSaved, Waiting, AgentJoined, ChatRequeued, ChatMessage,
-    PeerTyping, Sent, ChatEnded,
+    PeerTyping, Sent, ChatEnded, ChatRated,
 )
 
 

@@ -19,6 +19,7 @@ export class ChatView {
     });
     this.typingEl = h("p", { class: "od-typing", "aria-hidden": "true" });
     this.actions = h("div", { class: "od-after", hidden: true });
+    this.rating = h("div", { class: "od-rating-box", hidden: true });
     this.input = h("textarea", {
       class: "od-input", rows: 1, dir: "auto", "aria-label": t("composer"), placeholder: t("composer"),
       "aria-describedby": "od-count",
@@ -30,7 +31,8 @@ export class ChatView {
     this.sendBtn = h("button", { type: "submit", class: "od-icon od-send", "aria-label": t("send"), title: t("send") },
       icon("send"));
     this.composer = h("form", { class: "od-composer" }, this.attachBtn, this.input, this.sendBtn, this.fileInput);
-    this.el = h("div", { class: "od-chat" }, this.waiting, this.log, this.typingEl, this.actions, this.counter,
+    this.el = h("div", { class: "od-chat" }, this.waiting, this.log, this.typingEl, this.rating, this.actions,
+      this.counter,
       this.composer);
     this.typingTimer = null;
     this.waitTimer = null;
@@ -166,6 +168,7 @@ export class ChatView {
     clear(this.log);
     clear(this.actions);
     this.actions.hidden = true;
+    this.showRating(null);
     this.showWaiting(null);
     this.showTyping(null);
   }
@@ -234,6 +237,13 @@ export class ChatView {
   }
 
   // --- after the chat ---------------------------------------------------------------
+
+  /** The rating form after a served chat (forms.js ratingForm), or none. */
+  showRating(form) {
+    clear(this.rating);
+    if (form) this.rating.append(form.el);
+    this.rating.hidden = !form;
+  }
 
   /** Buttons under the log (after the chat, or to confirm ending it); `question` heads them and labels the group,
    * and then the first button takes the focus. */

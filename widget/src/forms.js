@@ -181,3 +181,41 @@ export function callbackForm(t, title, text, values, onSubmit, limits) {
     },
   };
 }
+
+export const RATINGS = [1, 2, 3, 4, 5];
+
+/** After a chat an agent served: "How was this chat?", 1 to 5 (radio buttons, each with its words) and an optional
+ * comment; onSubmit({rating, comment}). `done(text)` replaces the form with the thanks (a status). */
+export function ratingForm(t, onSubmit, maxComment) {
+  const rating = choice(t("rateQuestion"), "rating", RATINGS.map((n) => ({ value: String(n), label: t(`rate${n}`) })), "");
+  const comment = field(t("rateComment"), h("textarea", { name: "comment", rows: 2, dir: "auto", maxlength: maxComment }));
+  const error = formError();
+  const submit = h("button", { type: "submit", class: "od-primary" }, t("rateSend"));
+  const form = h("form", { class: "od-form od-rating", novalidate: true, "aria-label": t("rateQuestion") },
+    rating.wrap, comment.wrap, error, submit);
+  const slot = h("div", { class: "od-rating-slot" }, form);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = rating.value();
+    rating.invalid(chosen ? "" : t("rateChoose"));
+    if (!chosen) return rating.focus();
+    const text = comment.control.value.trim();
+    if ([...text].length > maxComment) {
+      comment.invalid(t("rateTooLong", { max: maxComment }));
+      return comment.control.focus();
+    }
+    comment.invalid("");
+    submit.disabled = true;
+    onSubmit({ rating: Number(chosen), comment: text });
+  });
+  return {
+    el: slot,
+    setError(text) {
+      submit.disabled = false;
+      showError(error, text);
+    },
+    done(text) {
+      form.replaceWith(h("p", { class: "od-rated", role: "status" }, text));
+    },
+  };
+}

@@ -101,6 +101,7 @@ export const LIMITS = {
   email: SCHEMA.client.request_chat.email.max,
   text: SCHEMA.client.send.text.max,
   phone: SCHEMA.client.leave_callback.phone.max,
+  ratingComment: SCHEMA.client.rate_chat.comment.max,
 };
 
 export function newId() {

@@ -7,20 +7,22 @@ import { ChatView } from "./chatview.js";
 import { businessContext } from "./context.js";
 import { h } from "./dom.js";
 import { FileError, downloadFile, saveBlob, uploadFile } from "./files.js";
-import { callbackForm, preChatForm } from "./forms.js";
+import { callbackForm, preChatForm, ratingForm } from "./forms.js";
 import { pickLanguage, translator } from "./i18n.js";
 import { Limits } from "./limits.js";
-import { newId, nextReq } from "./protocol.js";
+import { LIMITS, newId, nextReq } from "./protocol.js";
 import { Connection } from "./connection.js";
 import { transcriptText } from "./transcript.js";
 import { Panel } from "./view.js";
 
 // Requests answered by exactly one frame carrying their `req` (protocol 2, shared REPLIES): they wait in
 // `inflight` until it (or an `error` with that `req`) comes. ack and typing get an answer only when refused.
-const ANSWERED = new Set(["get_queue_info", "request_chat", "resume_chat", "leave_callback", "send", "end_chat"]);
+const ANSWERED = new Set([
+  "get_queue_info", "request_chat", "resume_chat", "leave_callback", "send", "end_chat", "rate_chat",
+]);
 // Written again on a new connection (with a fresh req) if the old one dropped before the answer; sends are
 // written again from the chat's pending list (same client_msg_id), resume_chat by ready(), end_chat not at all.
-const REQUEUED = new Set(["get_queue_info", "request_chat", "leave_callback"]);
+const REQUEUED = new Set(["get_queue_info", "request_chat", "leave_callback", "rate_chat"]);
 
 const REQUEST_ERRORS = {
   bad_site_token: "badSiteToken",
@@ -309,6 +311,9 @@ export class Widget {
         return;
       case "chat_ended":
         return this.ended(m);
+      case "chat_rated":
+        if (this.answered(m, "rate_chat")) this.ratingForm?.done(this.t("rateThanks"));
+        return;
       case "callback_saved":
         if (!this.answered(m, "leave_callback")) return;
         this.showMessage("thanks", this.t("callbackSaved"), [{ label: this.t("newChat"), run: () => this.check() }]);
@@ -397,7 +402,18 @@ export class Widget {
     else this.conn.release();
     this.showChat();
     this.panel.setAgent(agent, t("chatEnded"));
+    if (agent) this.offerRating(chat.chatId, chat.token);
     this.afterChatActions();
+  }
+
+  /** "How was this chat?" once a chat an agent served is over; sent with the chat's resume token, since the
+   * chat's connection is let go at its end (the server then checks the token). */
+  offerRating(chatId, token) {
+    this.ratingForm = ratingForm(this.t, (v) => {
+      this.request({ t: "rate_chat", chat_id: chatId, rating: v.rating, comment: v.comment || undefined,
+        resume_token: token || undefined });
+    }, LIMITS.ratingComment);
+    this.view.showRating(this.ratingForm);
   }
 
   afterChatActions() {
@@ -469,6 +485,11 @@ export class Widget {
         }
         return;
       }
+      case "rate_chat":
+        // sent again after a dropped connection, the first may have been stored: it is rated either way
+        if (m.code === "already_rated") this.ratingForm?.done(t("rateThanks"));
+        else this.ratingForm?.setError(t("rateFailed"));
+        return;
       default:
         return; // end_chat: nothing to undo
     }

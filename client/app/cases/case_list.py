@@ -8,6 +8,7 @@ coloured by its worst clock: amber for an SLA warning, red for a breach. Double-
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from onduty.client.app.qt.core import Qt, QTimer, Signal
@@ -63,7 +64,7 @@ def sla_text(case: CaseSummary, now: float) -> str:
     return " · ".join(parts)
 
 
-def row_of(case: CaseSummary, now: float, me: str) -> tuple[str, ...]:
+def row_of(case: CaseSummary, now: float, me: str, queue_title: Callable[[str], str]) -> tuple[str, ...]:
     if case.next_due_at is None:
         due = "—"
     elif case.next_due_at <= now:
@@ -71,7 +72,7 @@ def row_of(case: CaseSummary, now: float, me: str) -> tuple[str, ...]:
     else:
         due = f"in {duration_text(case.next_due_at - now)}"
     owner = "" if case.owner is None else case.owner + (" (you)" if case.owner == me else "")
-    return (str(case.number), case.title, case.requestor.name, case.queue, PRIORITY_LABELS[case.priority],
+    return (str(case.number), case.title, case.requestor.name, queue_title(case.queue), PRIORITY_LABELS[case.priority],
             STATE_LABELS[case.state], owner, due, sla_text(case, now))
 
 
@@ -174,7 +175,7 @@ class CaseListWindow(QWidget):
             warned += level is Level.WARNING
             breached += level is Level.BREACHED
             colour = ROW_COLOURS.get(level)
-            for c, text in enumerate(row_of(case, now, me)):
+            for c, text in enumerate(row_of(case, now, me, self._backend.queue_title)):
                 item = self.table.item(r, c)
                 if item is None:
                     item = QTableWidgetItem()

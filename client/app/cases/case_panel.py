@@ -387,9 +387,10 @@ class CasePanel(QWidget):
         self.setWindowTitle(f"Case {case.number}: {case.title}")
         r = case.requestor
         contact = " · ".join(html.escape(x) for x in (r.email, r.phone, r.verified_id) if x)
+        queue = html.escape(self._backend.queue_title(case.queue))
         self.header.setText(
             f"<span style='font-size:14pt; font-weight:600'>Case {case.number} · {html.escape(case.title)}</span>"
-            f"<br>{html.escape(r.name)}{' · ' + contact if contact else ''} · queue <b>{html.escape(case.queue)}</b>"
+            f"<br>{html.escape(r.name)}{' · ' + contact if contact else ''} · queue <b>{queue}</b>"
             f" · <b>{STATE_LABELS[case.state]}</b> · {PRIORITY_LABELS[case.priority]}"
             + (f"<br>{text_html(case.description)}" if case.description else ""))
         _select(self.state_box, case.state)
@@ -408,7 +409,7 @@ class CasePanel(QWidget):
             "The customer must act: the state becomes Awaiting Info and ORT pauses until they answer.")
         self.infos_view.setHtml(infos_html(case))
         self.interactions_view.setHtml(interactions_html(case))
-        self.chats_view.setHtml(chats_html(case))
+        self.chats_view.setHtml(chats_html(case, self._backend.queue_title))
         self.memos_view.setHtml(memos_html(case))
         self.history_view.setHtml(history_html(case))
         self.tick()

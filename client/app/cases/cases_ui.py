@@ -54,10 +54,12 @@ class CaseService(QObject):
     case_changed = Signal(object)
     """A :class:`Case` fresh from the server (the list re-reads, other panels of it may redraw)."""
 
-    def __init__(self, cases: CasesClient, me: Callable[[], str], parent: QObject | None = None) -> None:
+    def __init__(self, cases: CasesClient, me: Callable[[], str], queue_title: Callable[[str], str],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cases = cases
         self._me = me
+        self._queue_title = queue_title
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
 
@@ -68,6 +70,9 @@ class CaseService(QObject):
     @property
     def me(self) -> str:
         return self._me()
+
+    def queue_title(self, queue: str) -> str:
+        return self._queue_title(queue)
 
     def run(self, coro: Coroutine[Any, Any, T], on_done: Callable[[T], None],
             on_error: Callable[[str], None]) -> None:
@@ -215,9 +220,9 @@ class CasesUi(QObject):
         self._stop()
         client = session.client
         cases = CasesClient(self._app.settings.server, lambda: client.token)
-        self.service = CaseService(cases, lambda: client.username, self)
+        self.service = CaseService(cases, lambda: client.username, session.queue_title, self)
         self.poller = SlaPoller(cases, lambda: client.username, self._notify, interval_s=self._poll_interval_s,
-                                clock=self._clock, sleep=self._sleep)
+                                clock=self._clock, sleep=self._sleep, queue_title=session.queue_title)
         self.poller.start()
         self._attach_menus()
         self.service_changed.emit()

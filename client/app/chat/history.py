@@ -21,6 +21,7 @@ from onduty.client.app.qt.widgets import (
     QWidget,
 )
 from onduty.client.desk.context_card import details_html
+from onduty.client.desk.rating import rating_html
 from onduty.client.desk.templates import REQUEST_TYPE_LABELS, requestor_line
 from onduty.shared.messages import Transcript
 from onduty.shared.types import ChatInfo, ChatState, Role
@@ -60,6 +61,8 @@ def transcript_html(t: Transcript, queue_title: QueueTitle) -> str:
            f"{html.escape(STATE_LABELS[chat.state])}</p>"]
     if chat.context:
         out.append(details_html(chat.context))
+    if chat.state in (ChatState.ENDED, ChatState.CLOSED):
+        out.append(rating_html(t.rating))
     for m in t.messages:
         colour = "#1a56b0" if m.sender is Role.AGENT else "#202124"
         when = datetime.fromtimestamp(m.at).strftime("%H:%M")

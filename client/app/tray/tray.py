@@ -89,7 +89,7 @@ def build_menu(menu: QMenu, view: AgentView, chats: list[OpenChat], actions: She
         idle.setEnabled(False)
     history = menu.addAction("Past chats…", actions.show_history)
     history.setEnabled(online)
-    callbacks = menu.addAction(f"Callback requests ({view.callbacks})…", actions.show_callbacks)
+    callbacks = menu.addAction(f"Callback requests ({view.callbacks} open)…", actions.show_callbacks)
     callbacks.setEnabled(online)
     contacts = menu.addAction("Contacts…", actions.show_contacts)
     contacts.setEnabled(online)

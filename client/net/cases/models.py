@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from onduty.shared.cases import CaseState, ClockKind, ClockStatus, Direction, InfoKind, InteractionType, Priority
+from onduty.shared.types import ChatRating
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,8 @@ class LinkedChat:
     messages: tuple[CaseMessage, ...]
     memos: tuple[CaseNote, ...]
     files: tuple[CaseFile, ...]
+    rating: ChatRating | None = None
+    """How the requestor rated the chat (None: not rated)."""
 
 
 @dataclass(frozen=True, slots=True)

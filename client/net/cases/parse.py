@@ -27,6 +27,7 @@ from onduty.client.net.cases.models import (
     SlaEvent,
 )
 from onduty.shared.cases import CaseState, ClockKind, ClockStatus, Direction, InfoKind, InteractionType, Priority
+from onduty.shared.types import ChatRating
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -157,4 +158,12 @@ def _chat(o: _Obj) -> LinkedChat:
         memos=tuple(_note(m) for m in map(_Obj, o.items("memos"))),
         files=tuple(CaseFile(f.text("file_id"), f.text("name"), f.whole("size"), f.text("content_type"),
                              f.text("uploaded_by"), f.num("at")) for f in map(_Obj, o.items("files"))),
+        rating=_rating(o.d.get("rating")),
     )
+
+
+def _rating(value: Any) -> ChatRating | None:
+    if value is None:
+        return None
+    r = _Obj(value)
+    return ChatRating(rating=r.whole("rating"), at=r.num("at"), comment=r.opt_text("comment"))
