@@ -180,26 +180,35 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
     return app
 
 
+_ENDED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+
+
+async def _copy(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
+                sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse) -> tuple[int | None, str]:
+    """Copy data frames from ``source`` to ``sink`` until ``source`` ends; its close code and reason."""
+    while True:
+        frame = await source.receive()
+        if frame.type is aiohttp.WSMsgType.BINARY:
+            await sink.send_bytes(frame.data)
+        elif frame.type is aiohttp.WSMsgType.TEXT:
+            await sink.send_str(frame.data)
+        elif frame.type in _ENDED:
+            reason = frame.extra if frame.type is aiohttp.WSMsgType.CLOSE and isinstance(frame.extra, str) else ""
+            return source.close_code, reason
+
+
 async def _pump(client: web.WebSocketResponse, upstream: aiohttp.ClientWebSocketResponse) -> None:
-    """Copy frames both ways until either side ends; then end the other (1012 when the owner went away)."""
+    """Copy frames both ways until either side ends, then end the other with the same close code and
+    reason; when the owner went away without a close (it died), the client is told 1012 (reconnect)."""
     async def down() -> None:
-        async for frame in upstream:
-            if frame.type is aiohttp.WSMsgType.BINARY:
-                await client.send_bytes(frame.data)
-            elif frame.type is aiohttp.WSMsgType.TEXT:
-                await client.send_str(frame.data)
-        code = upstream.close_code
-        if code is None or code in (CloseCode.GOING_AWAY, 1006):
-            code = SERVICE_RESTART
-        await client.close(code=code, message=b"" if upstream.close_code else b"server moving")
+        code, reason = await _copy(upstream, client)
+        if code is None or code == 1006:
+            code, reason = SERVICE_RESTART, "server moving"
+        await client.close(code=code, message=reason.encode())
 
     async def up() -> None:
-        async for frame in client:
-            if frame.type is aiohttp.WSMsgType.BINARY:
-                await upstream.send_bytes(frame.data)
-            elif frame.type is aiohttp.WSMsgType.TEXT:
-                await upstream.send_str(frame.data)
-        await upstream.close(code=client.close_code or CloseCode.NORMAL)
+        code, reason = await _copy(client, upstream)
+        await upstream.close(code=code or CloseCode.NORMAL, message=reason.encode())
 
     tasks = [asyncio.create_task(down(), name="gateway-down"), asyncio.create_task(up(), name="gateway-up")]
     try:

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from onduty.client.net import AgentClient, RequestorClient, SessionEnded
-from onduty.shared.errors import ErrorCode
+from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.messages import ChatAssigned, ChatMessage, ImMessage
 from onduty.shared.types import ContactPresence
 from tests.cluster.nodes import PASSWORD, Node, seed, start_node
@@ -96,3 +96,16 @@ async def test_colleagues_on_different_nodes_see_each_other_and_exchange_instant
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_the_owners_close_code_and_reason_reach_the_client_through_the_gateway(
+    cluster: tuple[Node, Node],
+) -> None:
+    _a, b = cluster
+    async with aiohttp.ClientSession() as http, http.ws_connect(
+            f"ws://127.0.0.1:{b.port}/ws/requestor", headers={"Origin": "https://evil.example"}) as ws:
+        first = await ws.receive()
+        assert first.type is aiohttp.WSMsgType.BINARY  # the typed error, passed on unchanged
+        closing = await ws.receive()
+        assert closing.type is aiohttp.WSMsgType.CLOSE
+        assert (ws.close_code, closing.extra) == (CloseCode.POLICY_VIOLATION, "origin_not_allowed")
