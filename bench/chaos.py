@@ -13,7 +13,7 @@ compared with what the requestors had confirmed and with the store, and the run 
 * ``lost``: confirmed (``sent``) messages the agent never received, or the store does not hold;
 * ``duplicated``: messages an agent received twice, or stored twice;
 * ``assigned twice``: chats that reached two different agents;
-* ``takeover``: from each kill until a surviving node's ``/healthz`` said ``owner`` (s);
+* ``takeover``: from each kill until a node's ``/healthz`` said ``owner`` (s);
 * ``recovery``: from each kill to the moment every requestor had a message confirmed again (max, s).
 
 Exit status 1 when any of the first three is not 0.
@@ -83,12 +83,13 @@ class Tally:
         return sum(len(set(self.confirmed[c]) - set(self.received[c])) for c in chat_ids)
 
 
-def start_node(name: str, port: int, pg: str, cluster: str, lease: float, work: Path) -> Node:
+def start_node(name: str, port: int, pg: str, cluster: str, lease: float, work: Path,
+               log_level: str = "WARNING") -> Node:
     env = {**os.environ, **CHEAP_ARGON2, "ONDUTY_LEASE_S": str(lease)}
     log = (work / f"{name}.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "onduty.server.cli", "--data", str(work / name), "--store", pg, "run",
-         "--cluster", cluster, "--node-id", name, "--port", str(port), "--log-level", "WARNING"],
+         "--cluster", cluster, "--node-id", name, "--port", str(port), "--log-level", log_level],
         stdout=log, stderr=subprocess.STDOUT, env=env)
     return Node(name, port, process)
 
@@ -112,9 +113,10 @@ def free_redis_db(server: str) -> str:
     raise RuntimeError(f"no free database number on {server}")
 
 
-async def _took_over(survivors: list[Node], killed: float) -> float:
-    """Seconds from the kill until a surviving node's ``/healthz`` says it owns routing."""
-    await until_owner(survivors)
+async def _took_over(nodes: list[Node], killed: float) -> float:
+    """Seconds from the kill until a node's ``/healthz`` says it owns routing (``nodes`` as it is then:
+    the survivors and the killed node started again)."""
+    await until_owner(nodes)
     return time.monotonic() - killed
 
 
@@ -150,9 +152,9 @@ async def run(args: argparse.Namespace, pg: str, cluster: str, work: Path) -> di
     clients: list[AgentClient | RequestorClient] = []
     try:
         ports = {"a": free_port(), "b": free_port()}
-        nodes = [start_node("a", ports["a"], pg, cluster, args.lease, work)]
+        nodes = [start_node("a", ports["a"], pg, cluster, args.lease, work, args.log_level)]
         await until_owner(nodes)
-        nodes.append(start_node("b", ports["b"], pg, cluster, args.lease, work))
+        nodes.append(start_node("b", ports["b"], pg, cluster, args.lease, work, args.log_level))
         urls = [f"ws://127.0.0.1:{p}" for p in ports.values()]
         tally = Tally()
         agents = [AgentClient(urls, f"loadgen-{i}", password=LOADGEN_PASSWORD, request_timeout=60)
@@ -179,8 +181,9 @@ async def run(args: argparse.Namespace, pg: str, cluster: str, work: Path) -> di
             owner.process.wait()
             kills.append(time.monotonic())
             nodes.remove(owner)
-            takeovers.append(asyncio.create_task(_took_over(list(nodes), kills[-1])))
-            nodes.append(start_node(owner.name, owner.port, pg, cluster, args.lease, work))  # back as a standby
+            # back as a gateway (it may win the lease itself)
+            nodes.append(start_node(owner.name, owner.port, pg, cluster, args.lease, work, args.log_level))
+            takeovers.append(asyncio.create_task(_took_over(nodes, kills[-1])))
         chat_ids = await asyncio.wait_for(asyncio.gather(*runs), timeout=span + 120)
         with contextlib.suppress(TimeoutError):  # what is still missing then counts as lost
             async with asyncio.timeout(30):
@@ -225,6 +228,8 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=30)
     parser.add_argument("--interval", type=float, default=0.2)
     parser.add_argument("--lease", type=float, default=4.0)
+    parser.add_argument("--log-level", default="WARNING",
+                        help="the nodes' log level (their logs stay in the work folder)")
     parser.add_argument("--postgres", default=os.environ.get("ONDUTY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432"))
     parser.add_argument("--redis", default=os.environ.get("ONDUTY_TEST_REDIS", "redis://127.0.0.1:6379"))
     args = parser.parse_args()
@@ -246,6 +251,7 @@ def main() -> int:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         with redis.Redis.from_url(cluster) as client:
             client.flushdb()
+    print(f"{'node logs':>20}: {work}")
     for key, value in report.items():
         print(f"{key:>20}: {value}")
     print(json.dumps(report))

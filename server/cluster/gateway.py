@@ -31,6 +31,10 @@ from onduty.shared.errors import CloseCode, ErrorCode
 
 log = logging.getLogger(__name__)
 
+PASSED_ON = "X-OnDuty-Gateway"
+"""Header a gateway puts on what it passes on: a gateway never passes such a request on again (a
+stale address in Redis must not make two gateways send a client round in circles)."""
+
 SERVICE_RESTART = 1012
 """WebSocket close code: the server is restarting; reconnect."""
 
@@ -62,11 +66,18 @@ class Upstream:
         self._lease = lease
         self._nodes = nodes
 
+    async def holder(self) -> str | None:
+        """The name of the node holding the lease (this node's own, for a dead predecessor), if any."""
+        try:
+            return await self._lease.holder()
+        except (RedisError, OSError):
+            return None
+
     async def owner(self) -> tuple[str, str] | None:
         """``(node, base URL)`` of the owner, or None when nobody owns routing or Redis does not answer."""
         try:
             holder = await self._lease.holder()
-            if holder is None or holder == self._lease.node:
+            if holder is None or holder == self._lease.node:  # nobody; or this node's dead predecessor
                 return None
             url = await self._nodes.url(holder)
         except (RedisError, OSError) as exc:
@@ -89,6 +100,7 @@ def _upstream_headers(request: web.Request, base: str, config: ServerConfig) -> 
     origin = request.headers.get("Origin")
     if origin is not None and origin == f"{request.scheme}://{request.host}":
         headers["Origin"] = _owner_origin(base)
+    headers[PASSED_ON] = config.node
     headers["X-Forwarded-For"] = request.remote or ""
     headers["X-Forwarded-Host"] = request.host
     headers["X-Forwarded-Proto"] = request.scheme
@@ -110,9 +122,8 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
         return sessions[0]
 
     async def healthz(request: web.Request) -> web.Response:
-        owner = await upstream.owner()
         return web.json_response({"status": "ok", "role": "gateway", "node": config.node, "epoch": None,
-                                  "owner": None if owner is None else owner[0], "connections": len(clients)})
+                                  "owner": await upstream.holder(), "connections": len(clients)})
 
     async def readyz(request: web.Request) -> web.Response:
         owner = await upstream.owner()
@@ -120,7 +131,7 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
                                   "epoch": None}, status=200 if owner is not None else 503)
 
     async def websocket(request: web.Request) -> web.StreamResponse:
-        owner = await upstream.owner()
+        owner = None if PASSED_ON in request.headers else await upstream.owner()
         if owner is None:
             return _unavailable("nobody routes chats at the moment; try again in a moment")
         node, base = owner
@@ -142,7 +153,7 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
         return ws
 
     async def passthrough(request: web.Request) -> web.StreamResponse:
-        owner = await upstream.owner()
+        owner = None if PASSED_ON in request.headers else await upstream.owner()
         if owner is None:
             return _unavailable("nobody routes chats at the moment; try again in a moment")
         _node, base = owner

@@ -14,6 +14,7 @@ Redis did not answer) it makes no routing decision until a renewal succeeds agai
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,9 @@ class Lease:
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.redis = redis
         self.node = node
+        self._token = f"{node}#{secrets.token_hex(6)}"
+        """What the key holds: the node's name and this process's own mark, so that a node started
+        again under the same name never takes its dead predecessor's lease for its own."""
         self.lease_s = lease_s
         self._key = key.owner
         self._monotonic = monotonic
@@ -96,7 +100,7 @@ class Lease:
     async def try_acquire(self) -> bool:
         """Take the lease if nobody holds it; True when this node holds it now."""
         started = self._monotonic()
-        if await self.redis.set(self._key, self.node, nx=True, px=self._ms):
+        if await self.redis.set(self._key, self._token, nx=True, px=self._ms):
             self._renewed(started)
             return True
         return False
@@ -105,7 +109,7 @@ class Lease:
         """Extend the lease; never raises (Redis errors are :attr:`Renewal.UNREACHABLE`)."""
         started = self._monotonic()
         try:
-            result = int(await self.redis.eval(_RENEW, 1, self._key, self.node, str(self._ms)))
+            result = int(await self.redis.eval(_RENEW, 1, self._key, self._token, str(self._ms)))
         except (RedisError, OSError) as exc:
             log.warning("renewing the routing lease failed: %s", exc)
             return Renewal.UNREACHABLE
@@ -119,11 +123,19 @@ class Lease:
         """Give the lease up now (a clean shutdown), so a gateway need not wait for it to expire."""
         self._sure_until = 0.0
         try:
-            await self.redis.eval(_RELEASE, 1, self._key, self.node)
+            await self.redis.eval(_RELEASE, 1, self._key, self._token)
         except (RedisError, OSError) as exc:
             log.warning("releasing the routing lease failed: %s", exc)
 
     async def holder(self) -> str | None:
-        """The node holding the lease now, if any."""
+        """The name of the node holding the lease now, if any."""
+        token = await self._holding()
+        return None if token is None else token.rsplit("#", 1)[0]
+
+    async def mine(self) -> bool:
+        """Does this process hold the lease now (as Redis has it)?"""
+        return await self._holding() == self._token
+
+    async def _holding(self) -> str | None:
         value = await self.redis.get(self._key)
         return None if value is None else value.decode() if isinstance(value, bytes) else str(value)

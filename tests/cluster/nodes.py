@@ -115,11 +115,12 @@ class Node:
                 self.process.wait()
 
 
-def start_node(name: str, pg_url: str, redis_url: str, tmp: Path, lease_s: float = LEASE_S) -> Node:
-    port = free_port()
+def start_node(name: str, pg_url: str, redis_url: str, tmp: Path, lease_s: float = LEASE_S,
+               port: int | None = None) -> Node:
+    port = port or free_port()
     data = tmp / name
     data.mkdir(parents=True, exist_ok=True)
-    log = tmp / f"{name}.log"
+    log = tmp / f"{name}-{port}-{time.monotonic_ns()}.log"
     env = {**os.environ, "ONDUTY_ARGON2_TIME_COST": "1", "ONDUTY_ARGON2_MEMORY_KIB": "64",
            "ONDUTY_LEASE_S": str(lease_s)}
     with log.open("wb") as out:

@@ -109,3 +109,31 @@ async def test_the_owners_close_code_and_reason_reach_the_client_through_the_gat
         closing = await ws.receive()
         assert closing.type is aiohttp.WSMsgType.CLOSE
         assert (ws.close_code, closing.extra) == (CloseCode.POLICY_VIOLATION, "origin_not_allowed")
+
+
+async def test_a_gateway_never_passes_on_what_another_gateway_passed_on(cluster: tuple[Node, Node]) -> None:
+    _a, b = cluster
+    async with aiohttp.ClientSession() as http, http.get(
+            f"http://127.0.0.1:{b.port}/widget/onduty.js", headers={"X-OnDuty-Gateway": "c"}) as answer:
+        assert answer.status == 503
+        assert (await answer.json())["code"] == "unavailable"
+
+
+async def test_a_node_started_again_in_place_of_its_dead_self_waits_for_the_lease_instead_of_calling_itself(
+    pg_url: str, redis_url: str, tmp_path: Path,
+) -> None:
+    await seed(pg_url)
+    first = start_node("a", pg_url, redis_url, tmp_path, lease_s=3.0)
+    again: Node | None = None
+    try:
+        await first.until_role("owner")
+        first.kill()
+        again = start_node("a", pg_url, redis_url, tmp_path, lease_s=3.0, port=first.port)  # same name, same address
+        health = await again.until_role("gateway")
+        assert health["owner"] == "a"  # its predecessor's lease, not yet expired
+        assert await again.ready() == 503  # nobody to pass clients to: not itself
+        assert (await again.until_role("owner"))["epoch"] == 2
+    finally:
+        first.stop()
+        if again is not None:
+            again.stop()

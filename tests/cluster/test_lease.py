@@ -82,3 +82,12 @@ async def test_renewing_without_redis_is_unreachable_not_an_exception() -> None:
         assert not lease.sure()
     finally:
         await dead.aclose()
+
+
+async def test_a_node_started_again_under_its_name_does_not_take_its_predecessors_lease(redis: Redis) -> None:
+    dead, again = Lease(redis, "a", 30.0), Lease(redis, "a", 30.0)  # a killed owner and its restart
+    assert await dead.try_acquire()
+    assert not await again.try_acquire()
+    assert await again.renew() is Renewal.LOST  # it waits for the lease to expire like any other node
+    assert (await dead.mine(), await again.mine()) == (True, False)
+    assert await again.holder() == "a"
