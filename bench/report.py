@@ -23,6 +23,7 @@ COLUMNS = (
     ("lost", "lost", None),
     ("dup", "duplicated", None),
     ("server CPU", "server_cpu_share", ".0%"),
+    ("CPU us/msg", "server_cpu_us_per_msg", ".1f"),
     ("server RSS MiB", "server_rss_kib", "mib"),
     ("connect s", "connect_s", ".2f"),
     ("KiB/conn", "rss_per_conn_kib", ".1f"),
@@ -93,7 +94,7 @@ def markdown(command: str, started: str, elapsed_s: float, host: Mapping[str, An
         f"{host['platform']}; load average {host['load_avg_1m_at_start']} at the start (shared machine).",
         table(scenarios, results),
         "",
-        "Goals (issue 8):",
+        "Goals (issues 8 and 20):",
         "",
         goals(results),
     ]) + "\n"

@@ -369,9 +369,12 @@ def append_message(
         ).fetchone()
         if row is not None:
             return message_record(row), False
-    if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
+    row = conn.execute(
+        "SELECT COALESCE((SELECT MAX(seq) FROM messages WHERE chat_id = ?1), 0) FROM chats WHERE chat_id = ?1",
+        (chat_id,),
+    ).fetchone()
+    if row is None:
         raise StoreRefused(f"unknown chat {chat_id!r}")
-    row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE chat_id = ?", (chat_id,)).fetchone()
     seq = int(row[0]) + 1
     conn.execute(
         f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
