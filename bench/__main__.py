@@ -7,7 +7,8 @@ Each run starts a fresh server (``bench.targets``), drives it with ``onduty-load
 process, and keeps the load generator's JSON. The Markdown table and the JSON go to ``--out``
 (``bench-<time>.md/.json`` and ``latest.md/.json``); the table is also printed. With ``--profile`` the
 OnDuty server runs under cProfile (main thread only), with ``--profile py-spy`` it is sampled by py-spy (every
-thread); the hottest functions of each run go to ``profile-<scenario>.txt``.
+thread; its collapsed stacks stay in ``profile-<scenario>.py-spy``); the hottest functions of each run go to
+``profile-<scenario>.txt``.
 Exit status 1 when any run lost or duplicated a message or failed.
 """
 
@@ -56,7 +57,7 @@ def summarize_profile(raw: Path, out: Path, top: int = 30) -> None:
 def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: str | None) -> Report:
     profiled = profile is not None and target == "onduty"
     raw = work / f"profile-{scenario.name}.pstats" if profiled and profile == "cprofile" else None
-    sampled = work / f"profile-{scenario.name}.py-spy" if profiled and profile == "py-spy" else None
+    sampled = out / f"profile-{scenario.name}.py-spy" if profiled and profile == "py-spy" else None
     try:
         with started(target, scenario.setup, work, raw) as server:
             if sampled is not None:
