@@ -293,6 +293,17 @@ async def _demo(config: ServerConfig) -> None:
     )
 
 
+def _event_loop(config: ServerConfig) -> asyncio.AbstractEventLoop:
+    """The loop ``run`` serves on: asyncio's, or uvloop's when configured (an optional package)."""
+    if config.event_loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise ConfigError("event_loop = uvloop needs the uvloop package: pip install 'onduty[uvloop]'") from None
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -306,7 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger(__name__).info("starting", extra={"host": config.host, "port": config.port,
                                                                "data": str(config.data_dir)})
             # a deep listen backlog: hundreds of agents reconnect at once after a network blip
-            web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024)
+            web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024,
+                        loop=_event_loop(config))
         else:
             asyncio.run(_admin(args, config))
     except (UsageError, ConfigError, StoreError, inbound.InvalidValue) as exc:

@@ -68,12 +68,17 @@ class ServerConfig:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     sqlite_synchronous: str = "FULL"
+    event_loop: str = "asyncio"
+    """``asyncio``, or ``uvloop`` where the optional ``uvloop`` package is installed (``pip install onduty[uvloop]``);
+    see docs/performance.md for what it buys."""
     store: str = ""
     """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
 
     def __post_init__(self) -> None:
         for origin in self.allowed_origins:
             check_origin(origin)
+        if self.event_loop not in EVENT_LOOPS:
+            raise ConfigError(f"event_loop: {self.event_loop!r} is not one of {', '.join(EVENT_LOOPS)}")
 
     @property
     def db_path(self) -> Path:
@@ -92,6 +97,9 @@ class ServerConfig:
 
 class ConfigError(ValueError):
     """A configuration value is missing, unknown, of the wrong type or not in its format."""
+
+
+EVENT_LOOPS = ("asyncio", "uvloop")
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ServerConfig)}
