@@ -1,8 +1,10 @@
 """Sampling profiles of the OnDuty server with py-spy: every thread (the SQLite writer too), no tracing overhead.
 
-``python -m bench --profile py-spy`` attaches ``py-spy record --nonblocking`` to the server for the length of the
-run and writes its collapsed stacks; :func:`summarize` turns them into the functions that hold the most samples,
-by own time (the frame on top of the stack) and by total time (anywhere on the stack).
+``python -m bench --profile py-spy`` attaches ``py-spy record`` to the server for the length of the run and writes
+its collapsed stacks (py-spy pauses the server for each sample, so a profiled run's figures are for shares, not
+speed; without the pause, ``--nonblocking``, many stacks come out torn). :func:`summarize` turns them into the
+functions that hold the most samples, by own time (the frame on top of the stack) and by total time (anywhere on
+the stack).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def recording(pid: int, raw: Path, rate: int = 250) -> Iterator[None]:
     if binary is None:
         raise RuntimeError("py-spy is not installed (pip install -e '.[bench]')")
     argv = [binary, "record", "--pid", str(pid), "--format", "raw", "--output", str(raw), "--rate", str(rate),
-            "--nonblocking", "--threads"]
+            "--threads"]
     spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
