@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
               if not args.scenarios or s.name in args.scenarios.split(",")]
     targets = [t for t in args.targets.split(",") if t]
     args.out.mkdir(parents=True, exist_ok=True)
-    host = machine()
+    host = machine(Path(tempfile.gettempdir()))
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     began = time.monotonic()
     results: dict[str, dict[str, Report]] = {}

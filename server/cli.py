@@ -293,15 +293,16 @@ async def _demo(config: ServerConfig) -> None:
     )
 
 
-def _event_loop(config: ServerConfig) -> asyncio.AbstractEventLoop:
-    """The loop ``run`` serves on: asyncio's, or uvloop's when configured (an optional package)."""
-    if config.event_loop == "uvloop":
-        try:
-            import uvloop
-        except ImportError:
-            raise ConfigError("event_loop = uvloop needs the uvloop package: pip install 'onduty[uvloop]'") from None
-        return uvloop.new_event_loop()
-    return asyncio.new_event_loop()
+def _event_loop(config: ServerConfig) -> asyncio.AbstractEventLoop | None:
+    """The loop ``run`` serves on: uvloop's when configured (an optional package), else None (aiohttp makes
+    asyncio's)."""
+    if config.event_loop != "uvloop":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        raise ConfigError("event_loop = uvloop needs the uvloop package: pip install 'onduty[uvloop]'") from None
+    return uvloop.new_event_loop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
