@@ -37,6 +37,8 @@ class ServerConfig:
     outbox_frames: int = 2048
     """Frames queued for one peer before it counts as too slow and is disconnected."""
     max_bad_frames: int = 20
+    ack_delay_s: float = 0.25
+    """Acks are gathered this long and written once per chat and party (0: once per event-loop turn)."""
     queue_status_interval_s: float = 1.0
     """At most one ``queue_status`` per queue to its agents in this time (0: once per event-loop turn)."""
     requestor_rate_per_s: float = 20.0
