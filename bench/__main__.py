@@ -1,12 +1,14 @@
 """Benchmark runner: every scenario against every target in turn, one server process per run.
 
     python -m bench [--scenarios a,b] [--targets onduty,relay,socketio] [--scale 1] [--connections 10000]
-                    [--out results] [--profile]
+                    [--out results] [--profile [cprofile|py-spy]]
 
 Each run starts a fresh server (``bench.targets``), drives it with ``onduty-loadgen`` in its own
 process, and keeps the load generator's JSON. The Markdown table and the JSON go to ``--out``
 (``bench-<time>.md/.json`` and ``latest.md/.json``); the table is also printed. With ``--profile`` the
-OnDuty server runs under cProfile and the hottest functions of each run go to ``profile-<scenario>.txt``.
+OnDuty server runs under cProfile (main thread only), with ``--profile py-spy`` it is sampled by py-spy (every
+thread; its collapsed stacks stay in ``profile-<scenario>.py-spy``); the hottest functions of each run go to
+``profile-<scenario>.txt``.
 Exit status 1 when any run lost or duplicated a message or failed.
 """
 
@@ -25,8 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import spy
 from bench.report import machine, markdown
-from bench.scenarios import Report, Scenario, scenarios
+from bench.scenarios import Report, Scenario, cpu_per_message, scenarios
 from bench.targets import ROOT, TARGETS, Running, TargetError, started
 
 
@@ -51,15 +54,25 @@ def summarize_profile(raw: Path, out: Path, top: int = 30) -> None:
     out.write_text(text.getvalue())
 
 
-def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: bool) -> Report:
-    raw = work / f"profile-{scenario.name}.pstats" if profile and target == "onduty" else None
+def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: str | None) -> Report:
+    profiled = profile is not None and target == "onduty"
+    raw = work / f"profile-{scenario.name}.pstats" if profiled and profile == "cprofile" else None
+    sampled = out / f"profile-{scenario.name}.py-spy" if profiled and profile == "py-spy" else None
     try:
         with started(target, scenario.setup, work, raw) as server:
-            report = drive(scenario, server)
+            if sampled is not None:
+                with spy.recording(server.pid, sampled):
+                    report = drive(scenario, server)
+            else:
+                report = drive(scenario, server)
     except (TargetError, subprocess.TimeoutExpired) as exc:
         report = {"error": str(exc)[-500:]}
     if raw is not None and raw.exists():
         summarize_profile(raw, out / f"profile-{scenario.name}.txt")
+    if sampled is not None and sampled.exists():
+        (out / f"profile-{scenario.name}.txt").write_text(spy.summarize(sampled))
+    if (per_message := cpu_per_message(report)) is not None:
+        report["server_cpu_us_per_msg"] = per_message
     return report
 
 
@@ -70,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply measured durations (longer runs)")
     parser.add_argument("--connections", type=int, default=10_000, help="idle requestor connections")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
-    parser.add_argument("--profile", action="store_true", help="run the OnDuty server under cProfile")
+    parser.add_argument("--profile", nargs="?", const="cprofile", choices=("cprofile", "py-spy"),
+                        help="profile the OnDuty server: cProfile (main thread) or py-spy (sampling, every thread)")
     parser.add_argument("--server-env", action="append", default=[], metavar="ONDUTY_SETTING=VALUE",
                         help="extra setting for the OnDuty server (experiments, e.g. ONDUTY_SQLITE_SYNCHRONOUS=NORMAL)")
     args = parser.parse_args(argv)
@@ -80,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
               if not args.scenarios or s.name in args.scenarios.split(",")]
     targets = [t for t in args.targets.split(",") if t]
     args.out.mkdir(parents=True, exist_ok=True)
-    host = machine()
+    host = machine(Path(tempfile.gettempdir()))
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     began = time.monotonic()
     results: dict[str, dict[str, Report]] = {}

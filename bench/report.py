@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,21 +25,37 @@ COLUMNS = (
     ("lost", "lost", None),
     ("dup", "duplicated", None),
     ("server CPU", "server_cpu_share", ".0%"),
+    ("CPU us/msg", "server_cpu_us_per_msg", ".1f"),
     ("server RSS MiB", "server_rss_kib", "mib"),
     ("connect s", "connect_s", ".2f"),
     ("KiB/conn", "rss_per_conn_kib", ".1f"),
 )
 
 
-def machine() -> dict[str, Any]:
+def fsync_ms(folder: Path, count: int = 50) -> dict[str, float]:
+    """p50 / p99 of an fsync after a 4 KiB write in ``folder``: what one durable commit waits for at least."""
+    times = []
+    with tempfile.NamedTemporaryFile(dir=folder) as probe:
+        for _ in range(count):
+            probe.write(b"\0" * 4096)
+            probe.flush()
+            began = time.perf_counter()
+            os.fsync(probe.fileno())
+            times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    return {"fsync_ms_p50": round(times[len(times) // 2], 2), "fsync_ms_p99": round(times[-1 - len(times) // 100], 2)}
+
+
+def machine(folder: Path | None = None) -> dict[str, Any]:
     model = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
                       if line.startswith("model name")), "")
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
-    return {"cpus": os.cpu_count(), "cpu_model": model, "python": sys.version.split()[0],
+    host = {"cpus": os.cpu_count(), "cpu_model": model, "python": sys.version.split()[0],
             "platform": platform.platform(), "load_avg_1m_at_start": round(load[0], 2)}
+    return {**host, **fsync_ms(folder)} if folder is not None else host
 
 
 def _cell(report: Mapping[str, Any], key: str | tuple[str, ...], fmt: str | None) -> str:
@@ -90,10 +108,11 @@ def markdown(command: str, started: str, elapsed_s: float, host: Mapping[str, An
         f"Command: `{command}` (started {started}, took {elapsed_s:.0f} s)",
         "",
         f"Machine: {host['cpus']} CPUs ({host['cpu_model'] or 'unknown model'}), Python {host['python']}, "
-        f"{host['platform']}; load average {host['load_avg_1m_at_start']} at the start (shared machine).",
+        f"{host['platform']}; load average {host['load_avg_1m_at_start']} at the start (shared machine)"
+        + (f"; fsync p50 {host['fsync_ms_p50']} ms, p99 {host['fsync_ms_p99']} ms." if "fsync_ms_p50" in host else "."),
         table(scenarios, results),
         "",
-        "Goals (issue 8):",
+        "Goals (issues 8 and 20):",
         "",
         goals(results),
     ]) + "\n"

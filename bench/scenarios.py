@@ -94,8 +94,36 @@ def _below(target: str, key: str, limit: float, unit: str) -> Callable[[Mapping[
     return judge
 
 
+def cpu_per_message(report: Report) -> float | None:
+    """Server CPU time per delivered message in microseconds (``server_cpu_s / messages_delivered``)."""
+    cpu, delivered = report.get("server_cpu_s"), report.get("messages_delivered")
+    if not isinstance(cpu, int | float) or not isinstance(delivered, int) or delivered <= 0:
+        return None
+    return round(cpu / delivered * 1e6, 2)
+
+
+def _times_relay(key: str, most: float, unit: str, under: float | None = None,
+                 ) -> Callable[[Mapping[str, Report]], tuple[str, bool | None]]:
+    """OnDuty's ``key`` against the bare relay's in the same run: at most ``most`` times (and below ``under``)."""
+    def judge(results: Mapping[str, Report]) -> tuple[str, bool | None]:
+        ours, bare = _get(results, "onduty", key), _get(results, "relay", key)
+        if ours is None or not bare:
+            return "n/a", None
+        ok = ours / bare <= most and (under is None or ours < under)
+        return f"{ours:g} / {bare:g} {unit} = {ours / bare:.1f}x", ok
+    return judge
+
+
 GOALS = [
     Goal("relay-saturation", "msgs/s, ratio to the bare relay", "at least 0.5", _ratio),
+    Goal("relay-saturation", "server CPU per delivered message (issue 20)", "at most 6x the bare relay's",
+         _times_relay("server_cpu_us_per_msg", 6.0, "us")),
+    Goal("relay-2000", "relay latency p99 (issue 20)", "at most 3x the bare relay's and under 5 ms",
+         _times_relay("relay_ms_p99", 3.0, "ms", under=5.0)),
+    Goal("routing-1000", "routing latency p99 (issue 20)", "under 15 ms",
+         _below("onduty", "route_ms_p99", 15.0, "ms")),
+    Goal("idle-connections", "time to open the connections (issue 20)", "at most 1.1x the bare relay's",
+         _times_relay("connect_s", 1.1, "s")),
     Goal("relay-2000", "relay latency p99", "under 5 ms", _below("onduty", "relay_ms_p99", 5.0, "ms")),
     Goal("routing-1000", "routing latency p99", "under 10 ms", _below("onduty", "route_ms_p99", 10.0, "ms")),
     Goal("idle-connections", "server RSS per connection", "under 40 KB",

@@ -304,6 +304,18 @@ async def _run_node(config: ServerConfig) -> None:
         raise UsageError(str(exc)) from exc
 
 
+def _event_loop(config: ServerConfig) -> asyncio.AbstractEventLoop | None:
+    """The loop ``run`` serves on: uvloop's when configured (an optional package), else None (aiohttp makes
+    asyncio's)."""
+    if config.event_loop != "uvloop":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        raise ConfigError("event_loop = uvloop needs the uvloop package: pip install 'onduty[uvloop]'") from None
+    return uvloop.new_event_loop()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -317,10 +329,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger(__name__).info("starting", extra={"host": config.host, "port": config.port,
                                                                "data": str(config.data_dir)})
             if config.cluster:
-                asyncio.run(_run_node(config))
+                loop = _event_loop(config)
+                with asyncio.Runner(loop_factory=None if loop is None else lambda: loop) as runner:
+                    runner.run(_run_node(config))
             else:
                 # a deep listen backlog: hundreds of agents reconnect at once after a network blip
-                web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024)
+                web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024,
+                            loop=_event_loop(config))
         else:
             asyncio.run(_admin(args, config))
     except (UsageError, ConfigError, StoreError, inbound.InvalidValue) as exc:

@@ -38,6 +38,8 @@ class ServerConfig:
     outbox_frames: int = 2048
     """Frames queued for one peer before it counts as too slow and is disconnected."""
     max_bad_frames: int = 20
+    ack_delay_s: float = 0.25
+    """Acks are gathered this long and written once per chat and party (0: once per event-loop turn)."""
     queue_status_interval_s: float = 1.0
     """At most one ``queue_status`` per queue to its agents in this time (0: once per event-loop turn)."""
     requestor_rate_per_s: float = 20.0
@@ -71,6 +73,9 @@ class ServerConfig:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     sqlite_synchronous: str = "FULL"
+    event_loop: str = "asyncio"
+    """``asyncio``, or ``uvloop`` where the optional ``uvloop`` package is installed (``pip install onduty[uvloop]``);
+    see docs/performance.md for what it buys."""
     store: str = ""
     """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
     cluster: str = ""
@@ -92,6 +97,8 @@ class ServerConfig:
             raise ConfigError(f"lease_s: {self.lease_s!r} must be a positive number of seconds")
         if self.cluster and not self.cluster.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError(f"cluster: {self.cluster!r} is not a Redis URL (redis://HOST:PORT/DB)")
+        if self.event_loop not in EVENT_LOOPS:
+            raise ConfigError(f"event_loop: {self.event_loop!r} is not one of {', '.join(EVENT_LOOPS)}")
 
     @property
     def node(self) -> str:
@@ -123,6 +130,9 @@ class ServerConfig:
 
 class ConfigError(ValueError):
     """A configuration value is missing, unknown, of the wrong type or not in its format."""
+
+
+EVENT_LOOPS = ("asyncio", "uvloop")
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ServerConfig)}

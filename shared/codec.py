@@ -242,11 +242,15 @@ def _omitted(hint: Any) -> bool:
 
 
 def _too_deep(value: Any, depth: int) -> bool:
-    """True if ``value`` (a container at nesting level ``depth``) holds containers beyond level 0."""
+    """True if ``value`` (a container at nesting level ``depth``) holds containers beyond level 0.
+
+    A plain loop: this runs on every frame, and most frames (``send``, ``ack``) hold no container at all."""
     if depth <= 0:
         return True
-    items = value.values() if isinstance(value, dict) else value
-    return any(isinstance(v, dict | list) and _too_deep(v, depth - 1) for v in items)
+    for v in value.values() if isinstance(value, dict) else value:
+        if isinstance(v, dict | list) and _too_deep(v, depth - 1):
+            return True
+    return False
 
 
 class Codec:

@@ -101,7 +101,7 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
         ws = web.WebSocketResponse(heartbeat=config.heartbeat_s, max_msg_size=config.max_frame)
         await ws.prepare(request)
         peer = Peer(ws, codec, config.outbox_frames, kind)
-        peer.start()
+        peer.start(request)
         app[PEERS].add(peer)
         try:
             await make(request.app[SHELL], peer).run(ws)

@@ -23,7 +23,7 @@ from onduty.server.shell.wiring import Shell
 from onduty.server.store import SeqOutOfRange, StoreError, StoreRefused
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.limits import MAX_TEXT, SUPPORTED_PROTOCOLS
-from onduty.shared.messages import REPLIES, Hello, Message, Send, Sent, Welcome
+from onduty.shared.messages import REPLIES, Ack, Hello, Message, Send, Sent, Welcome
 from onduty.shared.types import ContentLimits, Role
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,10 @@ class Endpoint(ABC):
             if not self._greeted:
                 self._hello(message)
             else:
-                if not isinstance(message, Send) and self._in_flight:
-                    # anything but another send waits for the sends before it (e.g. "bye", then end_chat)
+                if not isinstance(message, Send | Ack) and self._in_flight:
+                    # anything but another send waits for the sends before it (e.g. "bye", then end_chat);
+                    # an ack does not: it names what the other side sent, and holding up this connection's
+                    # reading for a commit per ack would cap a busy chat at the disk's flush rate
                     await asyncio.gather(*self._in_flight, return_exceptions=True)
                 await stored(self.dispatch(message))
         except ProtocolError as exc:

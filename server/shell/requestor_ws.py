@@ -223,7 +223,7 @@ class RequestorEndpoint(Endpoint):
             self.peer.send(ended)
         elif view is not None and view.agent is not None:
             self.peer.send(AgentJoined(chat_id=chat_id, agent_name=shell.presence.name(view.agent)))
-        after = after_seq if after_seq is not None else await shell.store.acked(chat_id, Role.REQUESTOR)
+        after = after_seq if after_seq is not None else await shell.writes.acked(chat_id, Role.REQUESTOR)
         shell.delivery.attach(session.chat_id, Role.REQUESTOR, self.peer, after)
 
     def gone(self) -> None:

@@ -176,7 +176,7 @@ def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock, 
         guard,
     )
     presence = LocalPresence()
-    writes = Writes(store)
+    writes = Writes(store, config.ack_delay_s)
     delivery = LocalDelivery(presence, codec, store, writes)
     queues = Queues(store, routing, delivery, clock, config.queue_status_interval_s)
     collab = Collaboration(routing, delivery, presence, store, clock)

@@ -361,22 +361,26 @@ def append_message(
     client_msg_id: str | None,
     file: FileRef | None = None,
 ) -> tuple[StoredMessage, bool]:
-    """Next seq is computed here, inside the write transaction, so it cannot race."""
-    if client_msg_id is not None:
+    """Next seq is computed here, inside the write transaction, so it cannot race. A resent
+    ``client_msg_id`` (the unique key with chat and sender) inserts nothing and returns the stored message."""
+    row = conn.execute(
+        "SELECT COALESCE((SELECT MAX(seq) FROM messages WHERE chat_id = ?1), 0) FROM chats WHERE chat_id = ?1",
+        (chat_id,),
+    ).fetchone()
+    if row is None:
+        raise StoreRefused(f"unknown chat {chat_id!r}")
+    seq = int(row[0]) + 1
+    inserted = conn.execute(
+        f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (chat_id, sender, client_msg_id) DO NOTHING",
+        (chat_id, seq, sender.value, sender_name, text, at, client_msg_id, file.file_id if file else None),
+    ).rowcount
+    if not inserted:
         row = conn.execute(
             f"{_MESSAGE_SELECT} WHERE m.chat_id = ? AND m.sender = ? AND m.client_msg_id = ?",
             (chat_id, sender.value, client_msg_id),
         ).fetchone()
-        if row is not None:
-            return message_record(row), False
-    if not exists(conn, "SELECT 1 FROM chats WHERE chat_id = ?", chat_id):
-        raise StoreRefused(f"unknown chat {chat_id!r}")
-    row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE chat_id = ?", (chat_id,)).fetchone()
-    seq = int(row[0]) + 1
-    conn.execute(
-        f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (chat_id, seq, sender.value, sender_name, text, at, client_msg_id, file.file_id if file else None),
-    )
+        return message_record(row), False
     conn.execute("UPDATE chats SET last_seq = MAX(last_seq, ?) WHERE chat_id = ?", (seq, chat_id))
     return StoredMessage(chat_id, seq, sender, sender_name, text, at, client_msg_id, file), True
 

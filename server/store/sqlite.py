@@ -10,8 +10,9 @@ Why this shape:
   takes everything queued so far and runs it as ONE transaction (``BEGIN IMMEDIATE ...
   COMMIT``), then wakes each caller. A write coroutine returns only after the commit holding
   it succeeded.
-* Each operation in a batch runs inside its own SAVEPOINT, so one refused operation
-  (a duplicate name, say) is rolled back alone and fails only its own caller.
+* One refused operation (a duplicate name, say) is rolled back alone and fails only its own
+  caller: a batch in which one is refused runs again with each operation in its own SAVEPOINT
+  (batches without a refusal, nearly all of them, pay for no savepoint per operation).
 * A batch that meets a locked database (another process, e.g. the admin CLI, holds the write
   lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
   anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
@@ -103,32 +104,47 @@ def _as_store_error(exc: BaseException) -> BaseException:
 
 
 def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
-    """Run ``ops`` in one transaction, each in its own savepoint (on the DB thread).
+    """Run ``ops`` in one transaction (on the DB thread); a refused op is rolled back alone.
 
-    Returns ``(True, result)`` or ``(False, exception)`` per op. If the transaction itself fails
+    Returns ``(True, result)`` or ``(False, exception)`` per op. The common batch has no refusal, so the
+    ops first run back to back; only when one is refused is the batch run again from its start with
+    each op in its own savepoint (three statements more per op). If the transaction itself fails
     (BEGIN or COMMIT, a lock, an aborted transaction), nothing was stored and this raises.
     """
-    results: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for op in ops:
-            conn.execute("SAVEPOINT op")
-            try:
-                value = op(conn)
-            except Exception as exc:
-                if not conn.in_transaction or _is_busy(exc):  # the whole batch failed (or may be retried)
-                    raise
-                conn.execute("ROLLBACK TO op")
-                conn.execute("RELEASE op")
-                results.append((False, _as_store_error(exc)))
-            else:
-                conn.execute("RELEASE op")
-                results.append((True, value))
+        conn.execute("SAVEPOINT batch")
+        try:
+            results: list[tuple[bool, Any]] = [(True, op(conn)) for op in ops]
+        except Exception as exc:
+            if not conn.in_transaction or _is_busy(exc):  # the whole batch failed (or may be retried)
+                raise
+            conn.execute("ROLLBACK TO batch")
+            results = _each_in_savepoint(conn, ops)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.rollback()
         raise
+    return results
+
+
+def _each_in_savepoint(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
+    """The ops of a batch that holds a refusal, each in its own savepoint, so that only the refused roll back."""
+    results: list[tuple[bool, Any]] = []
+    for op in ops:
+        conn.execute("SAVEPOINT op")
+        try:
+            value = op(conn)
+        except Exception as exc:
+            if not conn.in_transaction or _is_busy(exc):
+                raise
+            conn.execute("ROLLBACK TO op")
+            conn.execute("RELEASE op")
+            results.append((False, _as_store_error(exc)))
+        else:
+            conn.execute("RELEASE op")
+            results.append((True, value))
     return results
 
 

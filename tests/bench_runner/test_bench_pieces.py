@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from bench import relay_server, sio_server
 from bench.pairing import Pairs
 from bench.report import markdown
-from bench.scenarios import GOALS, lost_and_duplicated, scenarios
+from bench.scenarios import GOALS, cpu_per_message, lost_and_duplicated, scenarios
 from onduty.client.loadgen import main_async, parse_args
 
 
@@ -88,3 +88,21 @@ def test_report_judges_the_goals_and_flags_losses() -> None:
     assert "| relay-2000 | relay latency p99 | under 5 ms | 7.5 ms | **not met** |" in text
     assert "| routing-1000 | routing latency p99 | under 10 ms | n/a | not measured |" in text
     assert "| onduty | - | - | - | 600 |" in text
+
+
+def test_cpu_per_message_and_the_issue_20_goals_are_judged_against_the_relay_of_the_same_run() -> None:
+    assert cpu_per_message({"server_cpu_s": 0.5, "messages_delivered": 10_000}) == 50.0
+    assert cpu_per_message({"server_cpu_s": 0.5, "messages_delivered": 0}) is None
+    assert cpu_per_message({}) is None
+    results = {
+        "relay-saturation": {"onduty": {"server_cpu_us_per_msg": 60.0}, "relay": {"server_cpu_us_per_msg": 12.0}},
+        "relay-2000": {"onduty": {"relay_ms_p99": 2.0}, "relay": {"relay_ms_p99": 0.5}},
+        "idle-connections": {"onduty": {"connect_s": 10.5}, "relay": {"connect_s": 10.0}},
+    }
+    host = {"cpus": 2, "cpu_model": "test cpu", "python": "3.11", "platform": "linux", "load_avg_1m_at_start": 1.0,
+            "fsync_ms_p50": 0.3, "fsync_ms_p99": 1.5}
+    text = markdown("python -m bench", "today", 1.0, host, scenarios(), results)
+    assert "fsync p50 0.3 ms, p99 1.5 ms" in text
+    assert "| at most 6x the bare relay's | 60 / 12 us = 5.0x | met |" in text
+    assert "| at most 3x the bare relay's and under 5 ms | 2 / 0.5 ms = 4.0x | **not met** |" in text
+    assert "| at most 1.1x the bare relay's | 10.5 / 10 s = 1.1x | met |" in text

@@ -161,3 +161,10 @@ def test_onduty_server_run_starts_with_the_documented_format(
     monkeypatch.setenv("ONDUTY_ALLOWED_ORIGINS", "https://shop.example.com,http://localhost:5173")
     assert cli.main(["--data", str(tmp_path / "d"), "run"]) == 0
     assert [c.allowed_origins for c in started] == [("https://shop.example.com", "http://localhost:5173")]
+
+
+def test_the_event_loop_is_asyncio_or_uvloop() -> None:
+    assert load_config(env={}).event_loop == "asyncio"
+    assert load_config(env={"ONDUTY_EVENT_LOOP": "uvloop"}).event_loop == "uvloop"
+    with pytest.raises(ConfigError, match="event_loop"):
+        load_config(env={"ONDUTY_EVENT_LOOP": "trio"})

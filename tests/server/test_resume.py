@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+
 from onduty.shared.messages import (
+    Ack,
     AgentJoined,
     ChatAssigned,
     ChatMessage,
@@ -105,3 +109,35 @@ async def test_a_second_sign_in_replaces_the_first_connection(harness: Harness) 
     await rita.expect(AgentJoined)
     seq = await _say(rita, requested.chat_id, "r1", "still there?")
     assert (await second.until(ChatMessage, lambda m: m.seq == seq)).text == "still there?"
+
+
+async def test_an_ack_is_recorded_while_the_connections_own_send_waits_for_the_disk(harness: Harness) -> None:
+    """An ack does not wait for the sends in flight before it: with the database locked by someone else (the admin
+    CLI, say) the agent's reply waits for its commit, and the agent's ack of the requestor's message is taken
+    meanwhile. It used to wait for that commit, holding up everything the connection sent after it."""
+    ann, _ = await agent_on_duty(harness, "ann")
+    rita, requested = await request(harness)
+    chat_id = requested.chat_id
+    await ann.expect(ChatAssigned)
+    first = await ann.expect(ChatMessage)
+    acked = asyncio.Event()
+    writes = harness.shell.writes
+    record = writes.ack
+
+    def ack(chat: str, party: Role, seq: int) -> None:
+        record(chat, party, seq)
+        acked.set()
+
+    writes.ack = ack  # type: ignore[method-assign]
+    lock = sqlite3.connect(harness.config.db_path, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # the server's next commit waits for this lock
+    try:
+        await ann.send(Send(chat_id=chat_id, client_msg_id="a1", text="one moment"))
+        await ann.send(Ack(chat_id=chat_id, seq=first.seq))
+        await asyncio.wait_for(acked.wait(), 3)
+        assert await writes.acked(chat_id, Role.AGENT) == first.seq
+    finally:
+        lock.rollback()
+        lock.close()
+    assert (await ann.expect(Sent)).client_msg_id == "a1"  # and the reply is stored once the lock is gone
+    assert (await rita.until(ChatMessage)).text == "one moment"
