@@ -158,6 +158,7 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
             return _unavailable("nobody routes chats at the moment; try again in a moment")
         _node, base = owner
         body = request.content if request.body_exists else None
+        response: web.StreamResponse | None = None
         try:
             async with http().request(request.method, base + request.path_qs, data=body,
                                       headers=_upstream_headers(request, base, config),
@@ -173,6 +174,8 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
                 return response
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.warning("passing a request on to the routing owner failed: %s", exc)
+            if response is not None and response.prepared:
+                return response  # cut short mid-body: the client sees the connection end
             return _unavailable("the server that routes chats did not answer; try again in a moment")
 
     async def close_clients(app: web.Application) -> None:
