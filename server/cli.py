@@ -28,6 +28,7 @@ from onduty.server.auth import Passwords
 from onduty.server.cli_cases import add_sla_parser, sla_command
 from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
+from onduty.server.core.roles import StaffRole, check_role
 from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
 from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, Store, StoreError, open_store
@@ -73,6 +74,14 @@ def _shortcut(value: str) -> str:
     return _name(value.removeprefix("/"))
 
 
+def _role_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument("--role", type=StaffRole, choices=list(StaffRole), required=required,
+                        default=None if required else StaffRole.AGENT,
+                        help="agent (default), supervisor (of the --supervises queues) or admin (of every queue)")
+    parser.add_argument("--supervises", action="append", default=[], type=_name, metavar="QUEUE",
+                        help="a queue a supervisor watches in the console; repeat for several")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: the flags may stand before or after the subcommand without one resetting the other.
@@ -111,7 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     aadd.add_argument("--capacity", type=int, default=1)
     aadd.add_argument("--phone", default="", type=LINE, help="shown to colleagues in the directory (tel: link)")
     aadd.add_argument("--email", default="", type=LINE, help="shown to colleagues in the directory (mailto: link)")
+    _role_arguments(aadd, required=False)
     agent.add_parser("list", parents=[common], help="list agents")
+    arole = agent.add_parser("role", parents=[common], help="make an agent an agent, a supervisor or an admin")
+    arole.add_argument("username", type=_name)
+    _role_arguments(arole, required=True)
     apw = agent.add_parser("passwd", parents=[common], help="set an agent's password (from standard input)")
     apw.add_argument("username", type=_name)
 
@@ -187,16 +200,25 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
             case "agent", "add":
                 if args.capacity < 1:
                     raise UsageError("--capacity must be at least 1")
+                supervises = _checked_role(args.role, args.supervises)
                 password = _read_password(f"Password for {args.username}: ")
                 await store.add_agent(AgentRecord(
                     args.username, args.display_name, args.region, args.lob, tuple(args.queue),
                     passwords.hash(password), args.capacity, time.time(), args.phone.strip(), args.email.strip(),
+                    args.role, supervises,
                 ))
-                print(f"agent {args.username} added to {', '.join(args.queue)}")
+                print(f"agent {args.username} added to {', '.join(args.queue)}{_role_text(args.role, supervises)}")
             case "agent", "list":
                 for a in await store.list_agents():
                     print(f"{a.username}\t{a.display_name}\t{a.region}\t{a.lob}\t{','.join(a.queues)}\t"
-                          f"capacity={a.capacity}")
+                          f"capacity={a.capacity}\trole={a.role.value}"
+                          + (f"\tsupervises={','.join(a.supervises)}" if a.supervises else ""))
+            case "agent", "role":
+                supervises = _checked_role(args.role, args.supervises)
+                if await store.get_agent(args.username) is None:
+                    raise UsageError(f"no agent {args.username}")
+                await store.set_role(args.username, args.role, supervises)
+                print(f"{args.username} is now{_role_text(args.role, supervises) or ' an agent'}")
             case "agent", "passwd":
                 if await store.get_agent(args.username) is None:
                     raise UsageError(f"no agent {args.username}")
@@ -235,6 +257,20 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 raise UsageError(f"unknown command {args.command}")
     finally:
         await store.close()
+
+
+def _checked_role(role: StaffRole, supervises: Sequence[str]) -> tuple[str, ...]:
+    try:
+        return check_role(role, supervises)
+    except ValueError as exc:
+        hint = ", --supervises QUEUE" if role is StaffRole.SUPERVISOR else ", no --supervises"
+        raise UsageError(f"{exc} (--role {role.value}{hint})") from None
+
+
+def _role_text(role: StaffRole, supervises: Sequence[str]) -> str:
+    if role is StaffRole.SUPERVISOR:
+        return f", supervisor of {', '.join(supervises)}"
+    return ", admin (supervises every queue)" if role is StaffRole.ADMIN else ""
 
 
 async def _loadgen_setup(store: Store, passwords: Passwords, queue: str, count: int) -> None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from onduty.server.core.roles import StaffRole
 from onduty.server.store.base_cases import CaseStore, case_store
 from onduty.server.store.errors import StoreError
 from onduty.server.store.records import (
@@ -189,6 +190,12 @@ class DirectoryStore(Protocol):
 
     async def list_agents(self) -> list[AgentRecord]:
         """All agents by username."""
+
+    async def set_role(self, username: str, role: StaffRole, supervises: Sequence[str] = ()) -> None:
+        """Make the agent an ``agent``, a ``supervisor`` of ``supervises`` (at least one, each a known
+        queue) or an ``admin`` (of every queue: ``supervises`` empty); replaces what it was.
+        StoreRefused for an unknown agent or queue or a role that does not fit its queues
+        (:func:`~onduty.server.core.roles.check_role`); ``add_agent`` checks its record the same way."""
 
     async def set_password(self, username: str, password_hash: str) -> None:
         """StoreRefused for an unknown agent."""

@@ -25,8 +25,8 @@ from onduty.server.store.sqlite import SqliteStore
 log = logging.getLogger(__name__)
 
 TABLES = (
-    "queues", "agents", "agent_queues", "agent_state", "sites", "sessions", "chats", "files", "messages",
-    "cursors", "audit", "canned", "memos", "callbacks", "discussions", "discussion_messages", "contacts",
+    "queues", "agents", "agent_queues", "agent_state", "agent_supervises", "sites", "sessions", "chats", "files",
+    "messages", "cursors", "audit", "canned", "memos", "callbacks", "discussions", "discussion_messages", "contacts",
     "im_messages", "im_cursors", "im_channels", "cases", "case_tokens", "case_chats", "case_history",
     "external_infos", "interactions", "case_memos", "sla_events", "sla_hours", "sla_holidays", "sla_targets",
 )

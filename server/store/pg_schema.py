@@ -405,7 +405,20 @@ SELECT f.i,
  ORDER BY f.i;
 $$;"""
 
-MIGRATIONS: tuple[str, ...] = (_TABLES, _APPEND)
+_ROLES = """
+-- staff roles (issue 17): agent, supervisor of some queues, admin of all
+ALTER TABLE agents ADD COLUMN role text NOT NULL DEFAULT 'agent' CHECK (role IN ('agent', 'supervisor', 'admin'));
+
+-- the queues a supervisor watches; position keeps the order given
+CREATE TABLE agent_supervises (
+    username  text NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    queue     text NOT NULL REFERENCES queues(name),
+    position  integer NOT NULL,
+    PRIMARY KEY (username, queue)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_TABLES, _APPEND, _ROLES)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes the recorded version from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

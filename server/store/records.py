@@ -16,6 +16,7 @@ from onduty.server.core.cases import (
     Requestor,
     SlaEvent,
 )
+from onduty.server.core.roles import StaffRole
 from onduty.server.core.sla import Timeline
 from onduty.shared.types import BusinessContext, ChatState, EndReason, FileRef, Memo, Presence, RequestType, Role
 
@@ -45,6 +46,10 @@ class AgentRecord:
     created_at: float = 0.0
     phone: str = ""
     email: str = ""
+    role: StaffRole = StaffRole.AGENT
+    """``agent``, ``supervisor`` (of :attr:`supervises`) or ``admin`` (of every queue); see ``core/roles.py``."""
+    supervises: tuple[str, ...] = ()
+    """The queues a supervisor watches in the console (empty for agents; admins see every queue)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,7 +238,20 @@ CREATE TABLE agent_state (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE)
+_ROLES = """
+-- staff roles (issue 17): agent, supervisor of some queues, admin of all
+ALTER TABLE agents ADD COLUMN role TEXT NOT NULL DEFAULT 'agent' CHECK (role IN ('agent', 'supervisor', 'admin'));
+
+-- the queues a supervisor watches; position keeps the order given
+CREATE TABLE agent_supervises (
+    username  TEXT NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    queue     TEXT NOT NULL REFERENCES queues(name),
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (username, queue)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _ROLES)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from onduty.server.core.roles import StaffRole
 from onduty.server.store import sql
 from onduty.server.store.base import Store, StoreError
 from onduty.server.store.records import AgentRecord, QueueRecord
@@ -122,7 +123,24 @@ async def test_agent_state_migration_keeps_existing_agents(db_path: pathlib.Path
     finally:
         await store.close()
     with _raw(db_path) as conn:
-        assert user_version(conn) == SCHEMA_VERSION == 5
+        assert user_version(conn) == SCHEMA_VERSION
+
+
+async def test_roles_migration_makes_existing_agents_agents(db_path: pathlib.Path) -> None:
+    with _raw(db_path) as conn:
+        migrate(conn, MIGRATIONS[:5])  # the release before staff roles
+        conn.execute("INSERT INTO queues (name, max_wait_s, anonymous) VALUES ('q1', 1.0, 1)")
+        conn.execute("INSERT INTO agents (username, display_name, region, lob, password_hash, capacity, created_at)"
+                     " VALUES ('bob', 'Bob', 'eu', 'x', 'h', 1, 0.0)")
+    store = SqliteStore(db_path)
+    await store.open()
+    try:
+        assert await store.get_agent("bob") == AgentRecord("bob", "Bob", "eu", "x", (), "h")
+        await store.set_role("bob", StaffRole.SUPERVISOR, ["q1"])
+        assert await store.get_agent("bob") == AgentRecord("bob", "Bob", "eu", "x", (), "h",
+                                                            role=StaffRole.SUPERVISOR, supervises=("q1",))
+    finally:
+        await store.close()
 
 
 def test_migrate_applies_only_newer_steps(db_path: pathlib.Path) -> None:
