@@ -26,6 +26,7 @@ from aiohttp import web
 from onduty.server import inbound
 from onduty.server.auth import Passwords
 from onduty.server.cli_cases import add_sla_parser, sla_command
+from onduty.server.cli_staffing import add_staffing_parser, staffing_text
 from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
 from onduty.server.core.roles import StaffRole, check_role
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     cblist.add_argument("--limit", type=int, default=50)
 
     add_sla_parser(sub, common)
+    add_staffing_parser(sub, common)
     add_store_parser(sub, common)
     lg = sub.add_parser("loadgen-setup", parents=[common],
                         help=f"create loadgen-1..N agents (password {LOADGEN_PASSWORD!r}) for onduty-loadgen")
@@ -333,7 +335,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = _config(args)
-        if args.command == "store":
+        if args.command == "staffing":
+            try:
+                print(staffing_text(args))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        elif args.command == "store":
             asyncio.run(store_command(args))
         elif args.command == "run":
             configure_logging(args.log_level.upper())
