@@ -7,6 +7,7 @@ environment variables < command-line flags. Nothing reads configuration anywhere
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -70,10 +71,18 @@ class ServerConfig:
     sqlite_synchronous: str = "FULL"
     store: str = ""
     """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
+    metrics_allow: tuple[str, ...] = ()
+    """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
 
     def __post_init__(self) -> None:
         for origin in self.allowed_origins:
             check_origin(origin)
+        for network in self.metrics_allow:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ConfigError(f"metrics_allow: {network!r} is not an IP address or network "
+                                  "(e.g. 10.0.5.7 or 10.0.5.0/24)") from None
 
     @property
     def db_path(self) -> Path:

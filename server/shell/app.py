@@ -11,6 +11,7 @@ from aiohttp import web
 
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
+from onduty.server.metrics import add_metrics_routes
 from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.cases_api import add_case_routes
 from onduty.server.shell.endpoint import Endpoint
@@ -32,6 +33,12 @@ log = logging.getLogger(__name__)
 
 SHELL = web.AppKey("shell", Shell)
 PEERS: web.AppKey[set[Peer]] = web.AppKey("peers")
+
+
+def peers_of(request: web.Request) -> list[Peer]:
+    """The app's open connections."""
+    peers: set[Peer] = request.app[PEERS]
+    return list(peers)
 
 
 def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = time.time) -> web.Application:
@@ -120,5 +127,6 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     add_file_routes(app, config, lambda request: request.app[SHELL])
     add_case_routes(app, config, lambda request: request.app[SHELL])
     add_widget_routes(app)
+    add_metrics_routes(app, config, lambda request: request.app[SHELL], peers_of)
     add_json_errors(app)
     return app
