@@ -30,6 +30,7 @@ from onduty.server.cli_staffing import add_staffing_parser, staffing_text
 from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
 from onduty.server.core.roles import StaffRole, check_role
+from onduty.server.core.staffed_hours import HoursError, parse_hours
 from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
 from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, Store, StoreError, open_store
@@ -110,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     qadd.add_argument("--max-wait", type=float, default=None, help="seconds in line before 'try again later'")
     qadd.add_argument("--b2b", action="store_true", help="requestors need a token signed by a site")
     queue.add_parser("list", parents=[common], help="list queues")
+    qhours = queue.add_parser("hours", parents=[common],
+                              help="when the queue must be staffed (staffing alerts); default 24x7")
+    qhours.add_argument("name", type=_name)
+    qhours.add_argument("spec", type=LINE, help='24x7, off, or e.g. "mon-fri 08:00-20:00; sat 09:00-13:00"')
+    qhours.add_argument("--tz", default="UTC", type=LINE, help="IANA time zone of the hours, e.g. Asia/Singapore")
 
     agent = sub.add_parser("agent", parents=[common], help="manage agents").add_subparsers(dest="action", required=True)
     aadd = agent.add_parser("add", parents=[common], help="add an agent (password from standard input)")
@@ -196,9 +202,18 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 await store.add_queue(QueueRecord(args.name, args.title, args.region, max_wait, not args.b2b))
                 print(f"queue {args.name} added")
             case "queue", "list":
+                hours = await store.staffed_hours()
                 for q in await store.list_queues():
                     kind = "anonymous" if q.anonymous else "b2b"
-                    print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}")
+                    staffed = parse_hours(*hours[q.name]).describe() if q.name in hours else "24x7"
+                    print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}\tstaffed={staffed}")
+            case "queue", "hours":
+                try:
+                    hours_set = parse_hours(args.spec, args.tz)
+                except HoursError as exc:
+                    raise UsageError(str(exc)) from None
+                await store.set_staffed_hours(args.name, hours_set.spec, hours_set.tz)
+                print(f"{args.name} staffed: {hours_set.describe()} (a running server uses it within a minute)")
             case "agent", "add":
                 if args.capacity < 1:
                     raise UsageError("--capacity must be at least 1")

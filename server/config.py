@@ -71,6 +71,16 @@ class ServerConfig:
     sqlite_synchronous: str = "FULL"
     store: str = ""
     """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
+    staffing_alert_after_s: float = 0.0
+    """A queue inside its staffed hours with nobody On Duty this long gets a staffing alert (0: at once)."""
+    unroutable_alert_after_s: float = 0.0
+    """Someone On Duty but nobody able to take a chat this long is an alert too (0: no such alert)."""
+    staffing_check_interval_s: float = 1.0
+    """How often every queue's staffing is looked at (besides at once on each change)."""
+    staffing_webhook_url: str = ""
+    """Each staffing alert and its end is POSTed here as JSON (empty: no webhook)."""
+    staffing_alert_email: str = ""
+    """Each staffing alert and its end is mailed to this address (empty: no mail)."""
     metrics_allow: tuple[str, ...] = ()
     """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
 

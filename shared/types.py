@@ -179,6 +179,14 @@ class DiscussionInfo:
     """While offered: when it comes back as ``expired`` unless accepted."""
 
 
+class AlertKind(StrEnum):
+    """Why a queue inside its staffed hours needs someone (``staffing_alert``)."""
+
+    NOBODY_ON_DUTY = "nobody_on_duty"
+    NOBODY_ROUTABLE = "nobody_routable"
+    """Someone is On Duty, but nobody can take a chat (Away, Busy or full) for a configured time."""
+
+
 class ContactPresence(StrEnum):
     """What colleagues see of an agent (seed 002): in a chat or Busy/Away -> busy."""
 

@@ -216,6 +216,7 @@ class AgentApp(QObject):
         self.windows.opened.connect(lambda _w: self.refresh())
         self.windows.released.connect(lambda _c: self.refresh())
         session.notice.connect(lambda text: self.notify("OnDuty", text))
+        session.alert.connect(lambda alert: self.notify("OnDuty", alert.text))
         session.token_changed.connect(self._token_changed)
         session.finished.connect(self._session_finished)
         session.start()

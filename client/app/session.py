@@ -47,6 +47,7 @@ from onduty.shared.messages import (
     PeerTyping,
     QueueStatus,
     Sent,
+    StaffingAlert,
     Transcript,
 )
 from onduty.shared.types import BusinessContext, CallbackInfo, ChatInfo, ContentLimits, Presence
@@ -80,6 +81,9 @@ class AgentSession(QObject):
     titles_changed = Signal()
     """The queues' titles became known or changed: redraw what names a queue."""
     notice = Signal(str)
+    """Something to tell the agent (a failure, a refused action)."""
+    alert = Signal(object)
+    """A ``StaffingAlert`` of one of the agent's (or supervised) queues: it opened or cleared."""
     """Something the agent should read (a failed action)."""
     token_changed = Signal(str)
     finished = Signal(object)
@@ -292,6 +296,10 @@ class AgentSession(QObject):
                 self.changed.emit()
             case QueueStatus():
                 self.view.queues[event.queue] = event
+                self.changed.emit()
+            case StaffingAlert():
+                self.view.staffing_alert(event)
+                self.alert.emit(event)
                 self.changed.emit()
             case ChatAssigned():
                 self._assigned(event)

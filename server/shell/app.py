@@ -20,6 +20,7 @@ from onduty.server.shell.http_api import add_json_errors
 from onduty.server.shell.origins import origin_allowed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
+from onduty.server.shell.staffing_watch import add_staffing_watch
 from onduty.server.shell.widget import add_widget_routes
 from onduty.server.shell.wiring import Clock, Shell, build_shell
 from onduty.server.store import Store, open_store
@@ -127,6 +128,7 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     add_file_routes(app, config, lambda request: request.app[SHELL])
     add_case_routes(app, config, lambda request: request.app[SHELL])
     add_widget_routes(app)
+    add_staffing_watch(app, lambda app: app[SHELL])
     add_metrics_routes(app, config, lambda request: request.app[SHELL], peers_of)
     add_json_errors(app)
     return app

@@ -53,6 +53,7 @@ from onduty.server.store.records import (
     QueueRecord,
     SessionRecord,
     SiteRecord,
+    StaffingAlertRecord,
     StoredMessage,
 )
 from onduty.shared.types import (
@@ -68,7 +69,7 @@ from onduty.shared.types import (
     Role,
 )
 
-__all__ = ["MAX_PAGE", "CaseStore", "ChatStore", "CollabStore", "DirectoryStore", "Lifecycle", "Store",
+__all__ = ["MAX_PAGE", "CaseStore", "ChatStore", "CollabStore", "DirectoryStore", "Lifecycle", "StaffingStore", "Store",
            "StoreError", "case_store"]
 
 MAX_PAGE = 1000
@@ -283,5 +284,30 @@ class CollabStore(Protocol):
     async def open_channels(self, owner: str) -> list[str]: ...
 
 
-class Store(Lifecycle, ChatStore, DirectoryStore, CollabStore, CaseStore, Protocol):
+class StaffingStore(Protocol):
+    """When queues must be staffed, and every staffing alert (issue 17)."""
+
+    async def set_staffed_hours(self, queue: str, spec: str, tz: str) -> None:
+        """Keep the queue's staffed hours as given (checked by :func:`~onduty.server.core.staffed_hours.parse_hours`
+        before); replaces what was kept. StoreRefused for an unknown queue."""
+
+    async def staffed_hours(self) -> dict[str, tuple[str, str]]:
+        """``queue -> (spec, tz)`` of every queue whose hours were set (the others are 24x7)."""
+
+    async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
+        """Store a new alert and return its id. StoreRefused for an unknown queue or kind, or when the
+        queue has an open alert already (at most one per queue, also with several writers)."""
+
+    async def close_alert(self, alert_id: int, ended_at: float) -> None:
+        """The alert ended (at its start at the earliest); closing it again keeps the first end.
+        StoreRefused for an unknown alert."""
+
+    async def alerts(self, queues: Sequence[str], since: float, until: float) -> list[StaffingAlertRecord]:
+        """The alerts of these queues that overlap ``[since, until)`` (open ones included), oldest first."""
+
+    async def open_alerts(self) -> list[StaffingAlertRecord]:
+        """Alerts not ended (at start: a restart picks them up), by queue."""
+
+
+class Store(Lifecycle, ChatStore, DirectoryStore, CollabStore, CaseStore, StaffingStore, Protocol):
     """Everything the shell and the CLI use; see the module docstring for the guarantees."""

@@ -53,6 +53,20 @@ class AgentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffingAlertRecord:
+    """A time a queue inside its staffed hours had nobody on duty (``kind``); ``ended_at`` None while it lasts."""
+
+    alert_id: int
+    queue: str
+    kind: str
+    started_at: float
+    ended_at: float | None = None
+
+    def duration_s(self, now: float) -> float:
+        return max(0.0, (self.ended_at if self.ended_at is not None else now) - self.started_at)
+
+
+@dataclass(frozen=True, slots=True)
 class AgentState:
     """What an agent last chose in the tray, kept so a server restart restores it."""
 

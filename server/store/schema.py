@@ -251,7 +251,28 @@ CREATE TABLE agent_supervises (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _ROLES)
+_STAFFING = """
+-- when each queue must be staffed (issue 17); no row: 24x7
+CREATE TABLE queue_hours (
+    queue  TEXT PRIMARY KEY REFERENCES queues(name) ON DELETE CASCADE,
+    spec   TEXT NOT NULL,  -- '24x7', 'off' or 'mon-fri 08:00-20:00; ...' (core/staffed_hours.py)
+    tz     TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- every staffing alert: a queue inside its staffed hours with nobody on duty (or routable)
+CREATE TABLE staffing_alerts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue       TEXT NOT NULL REFERENCES queues(name),
+    kind        TEXT NOT NULL CHECK (kind IN ('nobody_on_duty', 'nobody_routable')),
+    started_at  REAL NOT NULL,
+    ended_at    REAL,
+    CHECK (ended_at IS NULL OR ended_at >= started_at)
+);
+CREATE INDEX staffing_alerts_queue ON staffing_alerts(queue, started_at);
+CREATE INDEX staffing_alerts_open ON staffing_alerts(ended_at) WHERE ended_at IS NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _ROLES, _STAFFING)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

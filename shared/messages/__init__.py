@@ -15,6 +15,7 @@ group the classes by concept:
 - :mod:`.requestor`: queue info, the chat request, callbacks, resuming, the waiting line
 - :mod:`.handover`: warm handover (discussions, transfers) and cold transfer
 - :mod:`.colleagues`: the directory, contacts and instant messages
+- :mod:`.supervision`: staffing alerts to a queue's agents and supervisors
 - :mod:`.registry`: the per-side message lists and ``REPLIES``
 """
 
@@ -95,6 +96,7 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
+from onduty.shared.messages.supervision import StaffingAlert
 
 __all__ = [
     "AGENT_MESSAGES",
@@ -169,6 +171,7 @@ __all__ = [
     "Sent",
     "SetDuty",
     "SetPresence",
+    "StaffingAlert",
     "Transcript",
     "Transfer",
     "Typing",

@@ -72,6 +72,7 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
+from onduty.shared.messages.supervision import StaffingAlert
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
@@ -87,7 +88,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     Welcome, Error, LoginOk, AgentStatus, ChatAssigned, ChatClosed, QueueStatus, ChatList, Transcript,
     CannedList, MemoSaved, CallbackList, Partners, DiscussionOffer, DiscussionUpdate, DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
-    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded,
+    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, StaffingAlert,
 )
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
 

@@ -59,3 +59,18 @@ def test_bad_roles_get_one_line_and_exit_2(data: str, monkeypatch: pytest.Monkey
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_queue_hours_set_listed_and_refused(data: str, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(monkeypatch, "--data", data, "queue", "hours", "cim-apj", "mon-fri 08:00-20:00",
+               "--tz", "Asia/Singapore") == 0
+    assert "cim-apj staffed: mon-fri 08:00-20:00 (Asia/Singapore)" in capsys.readouterr().out
+    assert run(monkeypatch, "--data", data, "queue", "list") == 0
+    out = capsys.readouterr().out
+    assert "staffed=mon-fri 08:00-20:00 (Asia/Singapore)" in out
+    assert "staffed=24x7" in out  # cim-emea, never set
+    assert run(monkeypatch, "--data", data, "queue", "hours", "cim-apj", "mon 8-9") == 2
+    assert "is not a time of day" in capsys.readouterr().err
+    assert run(monkeypatch, "--data", data, "queue", "hours", "cim-apj", "24x7", "--tz", "Nowhere/Land") == 2
+    assert "unknown time zone" in capsys.readouterr().err
