@@ -81,6 +81,10 @@ class ServerConfig:
     """Each staffing alert and its end is POSTed here as JSON (empty: no webhook)."""
     staffing_alert_email: str = ""
     """Each staffing alert and its end is mailed to this address (empty: no mail)."""
+    console_session_ttl_s: float = 12 * 3600.0
+    """How long a sign-in to the supervisor console lasts."""
+    console_interval_s: float = 1.0
+    """The console's picture is pushed this often."""
     metrics_allow: tuple[str, ...] = ()
     """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
 

@@ -25,7 +25,7 @@ from onduty.server.shell.wiring import Shell
 
 log = logging.getLogger(__name__)
 
-ENDPOINTS = ("agent", "requestor")
+ENDPOINTS = ("agent", "requestor", "console")
 
 
 def metrics_allowed(remote: str | None, allow: Iterable[str]) -> bool:

@@ -7,19 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from onduty.shared.types import EndReason, Presence
+from onduty.shared.types import AgentActivity, EndReason, Presence
 
-
-class Activity(StrEnum):
-    """What a signed-in agent is doing, as the console and ``onduty_agents{state}`` show it."""
-
-    OFF_DUTY = "off_duty"
-    AVAILABLE = "available"
-    """On Duty, Available, with room for a chat: the next request goes to it."""
-    IN_CHAT = "in_chat"
-    """On Duty with at least one open chat."""
-    BUSY = "busy"
-    AWAY = "away"
+Activity = AgentActivity
+"""What a signed-in agent is doing (``shared.types.AgentActivity``, also on the console's wire)."""
 
 
 def activity(connected: bool, on_duty: bool, presence: Presence, chats: int) -> Activity | None:

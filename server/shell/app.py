@@ -14,13 +14,16 @@ from onduty.server.config import ServerConfig
 from onduty.server.metrics import add_metrics_routes
 from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.cases_api import add_case_routes
+from onduty.server.shell.console_auth import add_console_auth_routes
+from onduty.server.shell.console_page import add_console_page
+from onduty.server.shell.console_ws import add_console_ws
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.files import add_file_routes
 from onduty.server.shell.http_api import add_json_errors
 from onduty.server.shell.origins import origin_allowed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
-from onduty.server.shell.staffing_watch import add_staffing_watch
+from onduty.server.shell.staffing_watch import STAFFING_WATCH, add_staffing_watch
 from onduty.server.shell.widget import add_widget_routes
 from onduty.server.shell.wiring import Clock, Shell, build_shell
 from onduty.server.store import Store, open_store
@@ -28,7 +31,7 @@ from onduty.server.store.url import default_url
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import Limits
-from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES, Error
+from onduty.shared.messages import AGENT_MESSAGES, CONSOLE_MESSAGES, REQUESTOR_MESSAGES, Error
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,10 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     add_case_routes(app, config, lambda request: request.app[SHELL])
     add_widget_routes(app)
     add_staffing_watch(app, lambda app: app[SHELL])
+    add_console_auth_routes(app, config, passwords, lambda request: request.app[SHELL])
+    add_console_ws(app, config, Codec(CONSOLE_MESSAGES, limits), lambda request: request.app[SHELL],
+                   lambda request: request.app[STAFFING_WATCH], lambda request: request.app[PEERS])
+    add_console_page(app)
     add_metrics_routes(app, config, lambda request: request.app[SHELL], peers_of)
     add_json_errors(app)
     return app

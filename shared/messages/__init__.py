@@ -79,6 +79,7 @@ from onduty.shared.messages.registry import (
     AGENT_MESSAGES,
     ALL_MESSAGES,
     CLIENT_MESSAGES,
+    CONSOLE_MESSAGES,
     REPLIES,
     REQUESTOR_MESSAGES,
     SERVER_MESSAGES,
@@ -96,12 +97,13 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
-from onduty.shared.messages.supervision import StaffingAlert
+from onduty.shared.messages.supervision import ConsoleQueue, ConsoleState, StaffingAlert
 
 __all__ = [
     "AGENT_MESSAGES",
     "ALL_MESSAGES",
     "CLIENT_MESSAGES",
+    "CONSOLE_MESSAGES",
     "MAX_CHANNELS",
     "REPLIES",
     "REQUESTOR_MESSAGES",
@@ -128,6 +130,8 @@ __all__ = [
     "CloseChannel",
     "CloseChat",
     "ColdTransfer",
+    "ConsoleQueue",
+    "ConsoleState",
     "ContactStatus",
     "Contacts",
     "Directory",

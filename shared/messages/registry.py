@@ -72,7 +72,7 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
-from onduty.shared.messages.supervision import StaffingAlert
+from onduty.shared.messages.supervision import ConsoleQueue, ConsoleState, StaffingAlert
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
@@ -88,8 +88,10 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     Welcome, Error, LoginOk, AgentStatus, ChatAssigned, ChatClosed, QueueStatus, ChatList, Transcript,
     CannedList, MemoSaved, CallbackList, Partners, DiscussionOffer, DiscussionUpdate, DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
-    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, StaffingAlert,
+    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, StaffingAlert, ConsoleState, ConsoleQueue,
 )
+CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello,)
+"""What the supervisor console may send on ``/console/ws``: only ``hello``; the server pushes the rest."""
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
 
 REPLIES: dict[type[Message], type[Message] | None] = {

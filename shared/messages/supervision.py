@@ -1,12 +1,12 @@
-"""What the server tells agents and supervisors about their queues' staffing."""
+"""What the server tells agents and supervisors about their queues: staffing alerts, the console's picture."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from onduty.shared.messages.base import Message
-from onduty.shared.types import AlertKind, Ident, Name, Text
+from onduty.shared.types import AlertKind, ConsoleAgent, ConsoleAlert, Ident, Max, Name, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +24,35 @@ class StaffingAlert(Message):
     text: Text
     """What to show: ``CIM APJ has nobody on duty`` / ``CIM APJ has someone on duty again``."""
     ended_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleState(Message):
+    """The console's header, pushed every second: who is signed in and which queues follow (one
+    ``console_queue`` each, in this order)."""
+
+    TYPE: ClassVar[str] = "console_state"
+    at: float
+    """Server time of this picture (times in the ``console_queue`` frames are on the same clock)."""
+    username: Ident
+    display_name: Name
+    queues: Annotated[list[str], Max(256)]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleQueue(Message):
+    """One supervised queue now: its line, its agents by name and activity, its open staffing alert."""
+
+    TYPE: ClassVar[str] = "console_queue"
+    queue: Ident
+    title: Name
+    waiting: int
+    longest_wait_s: float
+    """How long the longest-waiting request has waited so far (0: nobody waits)."""
+    on_duty: int
+    routable: int
+    callbacks: int
+    staffed: bool
+    """Inside the queue's staffed hours now."""
+    agents: Annotated[list[ConsoleAgent], Max(256)]
+    alert: ConsoleAlert | None = None
