@@ -26,6 +26,7 @@ from aiohttp import web
 from onduty.server import inbound
 from onduty.server.auth import Passwords
 from onduty.server.cli_cases import add_sla_parser, sla_command
+from onduty.server.cli_report import add_report_parser, report_rows, report_text
 from onduty.server.cli_staffing import add_staffing_parser, staffing_text
 from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sla_parser(sub, common)
     add_staffing_parser(sub, common)
+    add_report_parser(sub, common, _name)
     add_store_parser(sub, common)
     lg = sub.add_parser("loadgen-setup", parents=[common],
                         help=f"create loadgen-1..N agents (password {LOADGEN_PASSWORD!r}) for onduty-loadgen")
@@ -268,6 +270,12 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                     print(f"#{cb.callback_id}\t{when}\t{cb.queue}\t{cb.name}\t{contact}\t{cb.text}")
             case "sla", _:
                 await sla_command(args, store)
+            case "report", _:
+                try:
+                    rows, tz = await report_rows(args, store)
+                except ValueError as exc:
+                    raise UsageError(str(exc)) from None
+                print(report_text(rows, args.csv, args.queue, tz))
             case "loadgen-setup", _:
                 await _loadgen_setup(store, passwords, args.queue, args.agents)
             case _:

@@ -285,7 +285,7 @@ class CollabStore(Protocol):
 
 
 class StaffingStore(Protocol):
-    """When queues must be staffed, and every staffing alert (issue 17)."""
+    """When queues must be staffed, every staffing alert, and what the reports read (issue 17)."""
 
     async def set_staffed_hours(self, queue: str, spec: str, tz: str) -> None:
         """Keep the queue's staffed hours as given (checked by :func:`~onduty.server.core.staffed_hours.parse_hours`
@@ -307,6 +307,12 @@ class StaffingStore(Protocol):
 
     async def open_alerts(self) -> list[StaffingAlertRecord]:
         """Alerts not ended (at start: a restart picks them up), by queue."""
+
+    async def chats_requested(self, queue: str, since: float, until: float) -> list[ChatRecord]:
+        """The queue's chats requested in ``[since, until)``, oldest first (``onduty-server report``)."""
+
+    async def callbacks_created(self, queue: str, since: float, until: float) -> list[float]:
+        """When each callback request of the queue in ``[since, until)`` was left, oldest first."""
 
 
 class Store(Lifecycle, ChatStore, DirectoryStore, CollabStore, CaseStore, StaffingStore, Protocol):

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from onduty.server.store.errors import StoreRefused
 from onduty.server.store.pg_batch import Conn, Write
+from onduty.server.store.pg_chats import CHAT_COLUMNS
 from onduty.server.store.pg_query import exists, one, rows, run
-from onduty.server.store.records import StaffingAlertRecord
+from onduty.server.store.records import ChatRecord, StaffingAlertRecord
+from onduty.server.store.sql import chat_record
 
 T = TypeVar("T")
 
@@ -75,6 +77,22 @@ class StaffingMixin:
                                      " AND started_at < %s AND (ended_at IS NULL OR ended_at > %s)"
                                      " ORDER BY started_at, id", list(queues), until, since)
             return [_alert(r) for r in found]
+
+        return await self._read(op)
+
+    async def chats_requested(self, queue: str, since: float, until: float) -> list[ChatRecord]:
+        async def op(conn: Conn) -> list[ChatRecord]:
+            found = await rows(conn, f"SELECT {CHAT_COLUMNS} FROM chats WHERE queue = %s AND requested_at >= %s"
+                                     " AND requested_at < %s ORDER BY requested_at, chat_id", queue, since, until)
+            return [chat_record(r) for r in found]
+
+        return await self._read(op)
+
+    async def callbacks_created(self, queue: str, since: float, until: float) -> list[float]:
+        async def op(conn: Conn) -> list[float]:
+            found = await rows(conn, "SELECT created_at FROM callbacks WHERE queue = %s AND created_at >= %s"
+                                     " AND created_at < %s ORDER BY created_at", queue, since, until)
+            return [float(r["created_at"]) for r in found]
 
         return await self._read(op)
 

@@ -1,4 +1,4 @@
-"""SQL for staffed hours and staffing alerts (migration 7), on the SQLite store's database thread."""
+"""SQL for staffed hours and staffing alerts (migration 7) and what reports read, on the SQLite store's thread."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import sqlite3
 from collections.abc import Sequence
 
 from onduty.server.store.errors import StoreRefused
-from onduty.server.store.records import StaffingAlertRecord
-from onduty.server.store.sql import exists
+from onduty.server.store.records import ChatRecord, StaffingAlertRecord
+from onduty.server.store.sql import _CHAT_COLUMNS as CHAT_COLUMNS
+from onduty.server.store.sql import chat_record, exists
 
 ALERT_COLUMNS = "id, queue, kind, started_at, ended_at"
 
@@ -63,3 +64,15 @@ def alerts(conn: sqlite3.Connection, queues: Sequence[str], since: float, until:
 def open_alerts(conn: sqlite3.Connection) -> list[StaffingAlertRecord]:
     rows = conn.execute(f"SELECT {ALERT_COLUMNS} FROM staffing_alerts WHERE ended_at IS NULL ORDER BY queue")
     return [alert_record(r) for r in rows]
+
+
+def chats_requested(conn: sqlite3.Connection, queue: str, since: float, until: float) -> list[ChatRecord]:
+    rows = conn.execute(f"SELECT {CHAT_COLUMNS} FROM chats WHERE queue = ? AND requested_at >= ? AND requested_at < ?"
+                        " ORDER BY requested_at, chat_id", (queue, since, until))
+    return [chat_record(r) for r in rows]
+
+
+def callbacks_created(conn: sqlite3.Connection, queue: str, since: float, until: float) -> list[float]:
+    rows = conn.execute("SELECT created_at FROM callbacks WHERE queue = ? AND created_at >= ? AND created_at < ?"
+                        " ORDER BY created_at", (queue, since, until))
+    return [r["created_at"] for r in rows]

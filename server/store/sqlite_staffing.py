@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from onduty.server.store import sql_staffing
-from onduty.server.store.records import StaffingAlertRecord
+from onduty.server.store.records import ChatRecord, StaffingAlertRecord
 
 T = TypeVar("T")
 
@@ -35,3 +35,9 @@ class StaffingStoreMixin:
 
     async def open_alerts(self) -> list[StaffingAlertRecord]:
         return await self._read(sql_staffing.open_alerts)
+
+    async def chats_requested(self, queue: str, since: float, until: float) -> list[ChatRecord]:
+        return await self._read(partial(sql_staffing.chats_requested, queue=queue, since=since, until=until))
+
+    async def callbacks_created(self, queue: str, since: float, until: float) -> list[float]:
+        return await self._read(partial(sql_staffing.callbacks_created, queue=queue, since=since, until=until))

@@ -6,7 +6,8 @@ import pytest
 
 from onduty.server.store.base import Store, StoreError
 from onduty.server.store.records import QueueRecord, StaffingAlertRecord
-from tests.store.backends import Backend
+from onduty.shared.types import CallbackInfo, RequestType
+from tests.store.backends import Backend, MakeChat
 
 
 @pytest.fixture
@@ -73,3 +74,14 @@ async def test_open_alerts_survive_a_restart(backend: Backend, queues: Store) ->
         assert [x.alert_id for x in await again.open_alerts()] == [alert]
     finally:
         await again.close()
+
+
+async def test_chats_and_callbacks_of_a_period(queues: Store, make_chat: MakeChat) -> None:
+    for chat_id, queue, at in (("a", "cim-apj", 100.0), ("b", "cim-apj", 200.0), ("c", "cim-emea", 150.0),
+                               ("d", "cim-apj", 300.0)):
+        await queues.create_chat(make_chat(chat_id, queue=queue, requested_at=at))
+    assert [c.chat_id for c in await queues.chats_requested("cim-apj", 100.0, 300.0)] == ["a", "b"]
+    for at in (120.0, 400.0):
+        await queues.add_callback(CallbackInfo(callback_id=0, queue="cim-apj", name="Rita", phone="+1", email=None,
+                                               text="call me", request_type=RequestType.OTHER, created_at=at), None)
+    assert await queues.callbacks_created("cim-apj", 0.0, 400.0) == [120.0]
