@@ -4,7 +4,8 @@ It looks at a queue as soon as routing changes its staffing (``agent_status`` / 
 through ``Supervision.listeners``) and every ``staffing_check_interval_s`` (staffed hours begin and end, delays
 run out). An alert that opens or clears is stored, told to the queue's signed-in agents and supervisors
 (``staffing_alert``), POSTed to ``staffing_webhook_url`` and mailed to ``staffing_alert_email`` when set.
-Changes are carried out one at a time in order (one task), so a store write never races the next one.
+Changes are carried out one at a time in order (each waits for the one before), so a store write never
+races the next one.
 """
 
 from __future__ import annotations
@@ -64,9 +65,9 @@ class StaffingWatch:
         self._hours: dict[str, StaffedHours] = {}
         self._watches: dict[str, QueueWatch] = {}
         self._ids: dict[str, int] = {}
-        self._changes: asyncio.Queue[tuple[str, Change]] | None = None
-        """Made by :meth:`run`, on the loop that carries the changes out; before it, they wait in ``_early``."""
-        self._early: list[tuple[str, Change]] = []
+        self._tail: asyncio.Task[None] | None = None
+        """The last change being carried out; each change's task waits for the one before it."""
+        self._stopped = False
         self._pending: asyncio.Handle | None = None
         self._session = session
         self._quiet_until = shell.clock() + shell.config.agent_grace_s
@@ -112,32 +113,29 @@ class StaffingWatch:
 
     async def run(self) -> None:
         """Look every ``staffing_check_interval_s`` and carry out the changes, until cancelled."""
-        self._changes = asyncio.Queue()
-        for early in self._early:
-            self._changes.put_nowait(early)
-        self._early.clear()
-        performer = asyncio.get_running_loop().create_task(self._perform_changes(self._changes),
-                                                           name="staffing-alerts")
         loop, reloaded = asyncio.get_running_loop(), 0.0
-        try:
-            while True:
-                if loop.time() - reloaded >= HOURS_RELOAD_S:  # hours changed with the CLI meanwhile
-                    reloaded = loop.time()
-                    try:
-                        await self.reload_hours()
-                    except StoreError as exc:
-                        log.error("staffed hours not read", extra={"error": str(exc)})
-                self.check()
-                await asyncio.sleep(self._config.staffing_check_interval_s)
-        finally:
-            performer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await performer
+        while True:
+            if loop.time() - reloaded >= HOURS_RELOAD_S:  # hours changed with the CLI meanwhile
+                reloaded = loop.time()
+                try:
+                    await self.reload_hours()
+                except StoreError as exc:
+                    log.error("staffed hours not read", extra={"error": str(exc)})
+            self.check()
+            await asyncio.sleep(self._config.staffing_check_interval_s)
+
+    def stop(self) -> None:
+        """No more looks (the server is stopping); a change being carried out is cancelled."""
+        self._stopped = True
+        if self._pending is not None:
+            self._pending.cancel()
+        if self._tail is not None and not self._tail.done():
+            self._tail.cancel()
 
     async def drain(self) -> None:
         """Wait until every change found so far is carried out (tests)."""
-        if self._changes is not None:
-            await self._changes.join()
+        while self._tail is not None and not self._tail.done():
+            await asyncio.wait([self._tail])
 
     # --- the rule -----------------------------------------------------------------------------
 
@@ -146,6 +144,8 @@ class StaffingWatch:
         shell, now = self._shell, self._shell.clock()
         policy_of = self._policy
         found: list[tuple[str, Change]] = []
+        if self._stopped:
+            return found
         quiet = now < self._quiet_until  # after a start: agents On Duty before it have their grace to reconnect
         for record in shell.queues.records():
             before = self._watches.get(record.name, QueueWatch())
@@ -162,10 +162,8 @@ class StaffingWatch:
                 else:
                     self.open.pop(record.name, None)
                 found.append((record.name, change))
-                if self._changes is not None:
-                    self._changes.put_nowait((record.name, change))
-                else:
-                    self._early.append((record.name, change))
+                self._tail = asyncio.get_running_loop().create_task(self._after(self._tail, record.name, change),
+                                                                    name="staffing-alert")
         return found
 
     def _policy(self, queue: str) -> AlertPolicy:
@@ -174,15 +172,14 @@ class StaffingWatch:
 
     # --- carrying out ---------------------------------------------------------------------------
 
-    async def _perform_changes(self, changes: asyncio.Queue[tuple[str, Change]]) -> None:
-        while True:
-            queue, change = await changes.get()
-            try:
-                await self._perform(queue, change)
-            except Exception:  # our bug: logged; the next change is still carried out
-                log.exception("staffing alert failed", extra={"queue": queue})
-            finally:
-                changes.task_done()
+    async def _after(self, before: asyncio.Task[None] | None, queue: str, change: Change) -> None:
+        """Carry out ``change`` once the change before it is done, so that they are stored in order."""
+        if before is not None and not before.done():
+            await asyncio.wait([before])
+        try:
+            await self._perform(queue, change)
+        except Exception:  # our bug: logged; the next change is still carried out
+            log.exception("staffing alert failed", extra={"queue": queue})
 
     async def _perform(self, queue: str, change: Change) -> None:
         shell = self._shell
@@ -267,6 +264,7 @@ def add_staffing_watch(app: web.Application, shell_of: Callable[[web.Application
         shell.supervision.listeners.append(watch.observe)
         task = asyncio.get_running_loop().create_task(watch.run(), name="staffing-watch")
         yield
+        watch.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
