@@ -11,7 +11,6 @@ races the next one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -68,6 +67,9 @@ class StaffingWatch:
         self._tail: asyncio.Task[None] | None = None
         """The last change being carried out; each change's task waits for the one before it."""
         self._stopped = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._reload: asyncio.Task[None] | None = None
+        self._reloaded = 0.0
         self._pending: asyncio.Handle | None = None
         self._session = session
         self._quiet_until = shell.clock() + shell.config.agent_grace_s
@@ -111,24 +113,37 @@ class StaffingWatch:
         self._pending = None
         self.check()
 
-    async def run(self) -> None:
-        """Look every ``staffing_check_interval_s`` and carry out the changes, until cancelled."""
-        loop, reloaded = asyncio.get_running_loop(), 0.0
-        while True:
-            if loop.time() - reloaded >= HOURS_RELOAD_S:  # hours changed with the CLI meanwhile
-                reloaded = loop.time()
-                try:
-                    await self.reload_hours()
-                except StoreError as exc:
-                    log.error("staffed hours not read", extra={"error": str(exc)})
-            self.check()
-            await asyncio.sleep(self._config.staffing_check_interval_s)
+    def start(self) -> None:
+        """Look every ``staffing_check_interval_s`` (a timer, no task) until :meth:`stop`."""
+        loop = asyncio.get_running_loop()
+        self._reloaded = loop.time()
+        self.check()
+        self._timer = loop.call_later(self._config.staffing_check_interval_s, self._tick)
+
+    def _tick(self) -> None:
+        if self._stopped:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._reloaded >= HOURS_RELOAD_S and (self._reload is None or self._reload.done()):
+            self._reloaded = loop.time()  # hours changed with the CLI meanwhile
+            self._reload = loop.create_task(self._reload_quietly(), name="staffed-hours")
+        self.check()
+        self._timer = loop.call_later(self._config.staffing_check_interval_s, self._tick)
+
+    async def _reload_quietly(self) -> None:
+        try:
+            await self.reload_hours()
+        except StoreError as exc:
+            log.error("staffed hours not read", extra={"error": str(exc)})
 
     def stop(self) -> None:
         """No more looks (the server is stopping); a change being carried out is cancelled."""
         self._stopped = True
-        if self._pending is not None:
-            self._pending.cancel()
+        for handle in (self._pending, self._timer):
+            if handle is not None:
+                handle.cancel()
+        if self._reload is not None and not self._reload.done():
+            self._reload.cancel()
         if self._tail is not None and not self._tail.done():
             self._tail.cancel()
 
@@ -262,11 +277,8 @@ def add_staffing_watch(app: web.Application, shell_of: Callable[[web.Application
         watch = app[STAFFING_WATCH] = StaffingWatch(shell)
         await watch.load()
         shell.supervision.listeners.append(watch.observe)
-        task = asyncio.get_running_loop().create_task(watch.run(), name="staffing-watch")
+        watch.start()
         yield
         watch.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
     app.cleanup_ctx.append(ctx)
