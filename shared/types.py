@@ -187,6 +187,14 @@ class AlertKind(StrEnum):
     """Someone is On Duty, but nobody can take a chat (Away, Busy or full) for a configured time."""
 
 
+class StaffRole(StrEnum):
+    """An account's role beyond answering chats: a supervisor watches the queues it supervises, an admin all."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
 class AgentActivity(StrEnum):
     """What a signed-in agent is doing, as a supervisor sees it (the console, ``/metrics``)."""
 

@@ -21,7 +21,8 @@ from onduty.client.app.chat.placement import rect
 from onduty.client.app.chat.windows import ChatWindows
 from onduty.client.app.colleagues.collab_windows import CollabWindows
 from onduty.client.app.prompts import Confirm, ask
-from onduty.client.app.qt.core import QObject, Qt, QTimer, Signal
+from onduty.client.app.qt.core import QObject, Qt, QTimer, QUrl, Signal
+from onduty.client.app.qt.gui import QDesktopServices
 from onduty.client.app.qt.widgets import QApplication, QDialog, QSystemTrayIcon
 from onduty.client.app.session import AgentSession
 from onduty.client.app.tray.icons import app_icon
@@ -36,6 +37,7 @@ from onduty.client.desk.window_place import PlaceStore, Rect
 from onduty.client.net import AgentClient, ClientError, SessionEnded
 from onduty.client.net.events import GaveUp
 from onduty.shared.errors import ErrorCode
+from onduty.shared.messages import ConsoleLink
 from onduty.shared.types import Presence
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class AgentApp(QObject):
         tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
         client_factory: ClientFactory = AgentClient, parent: QObject | None = None,
         cases: Callable[[AgentApp], CasesUi] = install_cases,
+        open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -72,6 +75,7 @@ class AgentApp(QObject):
         self._confirm = confirm
         self._tray_available = tray_available
         self._client_factory = client_factory
+        self._open_url = open_url
         self.session: AgentSession | None = None
         self.windows: ChatWindows | None = None
         self.collab: CollabWindows | None = None
@@ -352,6 +356,15 @@ class AgentApp(QObject):
             dialog = CallbacksDialog(self.session)
             self._keep(dialog)
             dialog.refresh()
+
+    def open_console(self) -> None:
+        """The supervisor console in the default browser, signed in by a one-time link (not the password)."""
+        session = self.session
+        if session is not None:
+            session.run(session.client.console_link(), self._open_console, "Opening the console")
+
+    def _open_console(self, link: ConsoleLink) -> None:
+        self._open_url(QUrl(link.url))
 
     def show_contacts(self) -> None:
         if self.collab is not None:

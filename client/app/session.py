@@ -48,6 +48,7 @@ from onduty.shared.messages import (
     QueueStatus,
     Sent,
     StaffingAlert,
+    SupervisorRole,
     Transcript,
 )
 from onduty.shared.types import BusinessContext, CallbackInfo, ChatInfo, ContentLimits, Presence
@@ -296,6 +297,9 @@ class AgentSession(QObject):
                 self.changed.emit()
             case QueueStatus():
                 self.view.queues[event.queue] = event
+                self.changed.emit()
+            case SupervisorRole():
+                self.view.supervisor = event
                 self.changed.emit()
             case StaffingAlert():
                 self.view.staffing_alert(event)

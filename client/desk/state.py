@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from onduty.shared.messages import AgentStatus, QueueStatus, StaffingAlert
+from onduty.shared.messages import AgentStatus, QueueStatus, StaffingAlert, SupervisorRole
 from onduty.shared.types import AgentProfile, Presence
 
 
@@ -52,6 +52,8 @@ class AgentView:
     queues: dict[str, QueueStatus] = field(default_factory=dict)
     queue_titles: dict[str, str] = field(default_factory=dict)
     """Every queue's title ("CIM EMEA") by its name (``cim-emea``), from the server's ``partners``."""
+    supervisor: SupervisorRole | None = None
+    """Set at sign-in for supervisors and admins: the tray offers "Console…"."""
     alerts: dict[str, StaffingAlert] = field(default_factory=dict)
     """Open staffing alerts by queue ("CIM APJ has nobody on duty"), as the server announced them."""
 

@@ -8,13 +8,10 @@ every queue. The server asks :func:`may_supervise` on every supervisor request.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 
+from onduty.shared.types import StaffRole
 
-class StaffRole(StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
+__all__ = ["StaffRole", "check_role", "is_supervisor", "may_supervise", "supervised"]
 
 
 def check_role(role: StaffRole, supervises: Iterable[str]) -> tuple[str, ...]:

@@ -88,7 +88,8 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
 
     async def agent_ws(request: web.Request) -> web.StreamResponse:
         return await serve(request, agent_codec, "agent",
-                           lambda shell, peer: AgentEndpoint(shell, peer, config, passwords))
+                           lambda shell, peer: AgentEndpoint(shell, peer, config, passwords,
+                                                             f"{request.scheme}://{request.host}"))
 
     async def requestor_ws(request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")

@@ -22,10 +22,33 @@ from onduty.server.core.roles import is_supervisor
 from onduty.server.shell.origins import public_origin
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import AgentRecord, SessionRecord
+from onduty.shared.errors import ErrorCode, ProtocolError
+from onduty.shared.messages import ConsoleLink
 
 log = logging.getLogger(__name__)
 COOKIE = "onduty_console"
 COOKIE_PATH = "/console"
+LINK_TTL_S = 60.0
+"""A one-time link from the tray's "Console…" must be opened within this time."""
+
+
+def link_hash(token: str) -> str:
+    """What is stored of a one-time link's token: not the hash of a session token, so it never signs in a tray."""
+    return token_hash(f"console-link:{token}")
+
+
+async def console_link(shell: Shell, username: str, base: str) -> ConsoleLink:
+    """A one-time link that opens the console signed in as ``username``; ProtocolError not_allowed for agents.
+    ``base``: ``public_url`` when set, else the scheme and host the agent's app reached the server by."""
+    agent = await shell.store.get_agent(username)
+    if agent is None or not is_supervisor(agent.role):
+        raise ProtocolError(ErrorCode.NOT_ALLOWED, "the console is for supervisors and admins")
+    token = new_token()
+    expires_at = shell.clock() + LINK_TTL_S
+    await shell.store.add_session(SessionRecord(link_hash(token), agent.username, expires_at))
+    log.info("console link made", extra={"user": agent.username})
+    root = shell.config.public_url.rstrip("/") if shell.config.public_url else base
+    return ConsoleLink(url=f"{root}/console/link/{token}", expires_at=expires_at)
 
 
 def same_origin(request: web.Request, config: ServerConfig) -> bool:
@@ -107,6 +130,29 @@ def add_console_auth_routes(app: web.Application, config: ServerConfig, password
         response.del_cookie(COOKIE, path=COOKIE_PATH)
         return response
 
+    async def by_link(request: web.Request) -> web.StreamResponse:
+        """A one-time link from the tray: used up at once; signs in when it is fresh and the role still fits.
+        Either way the browser lands on the console page (signed in, or at its sign-in form)."""
+        shell, token = shell_of(request), request.match_info["token"]
+        session = await shell.store.get_session(link_hash(token))
+        landing = web.HTTPSeeOther("/console/", headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+        if session is None:
+            log.warning("console link refused: unknown or used")
+            raise landing
+        await shell.store.delete_session(link_hash(token))
+        agent = await shell.store.get_agent(session.username)
+        if session.expires_at <= shell.clock() or agent is None or not is_supervisor(agent.role):
+            log.warning("console link refused: expired or not a supervisor", extra={"user": session.username})
+            raise landing
+        new = new_token()
+        await shell.store.add_session(SessionRecord(token_hash(new), agent.username,
+                                                    shell.clock() + config.console_session_ttl_s))
+        log.info("console signed in by link", extra={"user": agent.username})
+        landing.set_cookie(COOKIE, new, max_age=int(config.console_session_ttl_s), path=COOKIE_PATH, httponly=True,
+                           samesite="Strict", secure=_secure(request, config))
+        raise landing
+
+    app.router.add_get("/console/link/{token:[A-Za-z0-9_-]{1,100}}", by_link)
     app.router.add_post("/console/api/session", sign_in)
     app.router.add_get("/console/api/session", whoami)
     app.router.add_delete("/console/api/session", sign_out)

@@ -97,7 +97,14 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
-from onduty.shared.messages.supervision import ConsoleQueue, ConsoleState, StaffingAlert
+from onduty.shared.messages.supervision import (
+    ConsoleLink,
+    ConsoleQueue,
+    ConsoleState,
+    GetConsoleLink,
+    StaffingAlert,
+    SupervisorRole,
+)
 
 __all__ = [
     "AGENT_MESSAGES",
@@ -130,6 +137,7 @@ __all__ = [
     "CloseChannel",
     "CloseChat",
     "ColdTransfer",
+    "ConsoleLink",
     "ConsoleQueue",
     "ConsoleState",
     "ContactStatus",
@@ -144,6 +152,7 @@ __all__ = [
     "Error",
     "FindColleagues",
     "GetCanned",
+    "GetConsoleLink",
     "GetImHistory",
     "GetPartners",
     "GetQueueInfo",
@@ -176,6 +185,7 @@ __all__ = [
     "SetDuty",
     "SetPresence",
     "StaffingAlert",
+    "SupervisorRole",
     "Transcript",
     "Transfer",
     "Typing",

@@ -72,13 +72,20 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
-from onduty.shared.messages.supervision import ConsoleQueue, ConsoleState, StaffingAlert
+from onduty.shared.messages.supervision import (
+    ConsoleLink,
+    ConsoleQueue,
+    ConsoleState,
+    GetConsoleLink,
+    StaffingAlert,
+    SupervisorRole,
+)
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
     GetCanned, SaveMemo, ListCallbacks, GetPartners, Discuss, AnswerDiscussion, DiscussionSay, CancelDiscussion,
     Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
-    GetImHistory,
+    GetImHistory, GetConsoleLink,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
     Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat,
@@ -89,6 +96,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     CannedList, MemoSaved, CallbackList, Partners, DiscussionOffer, DiscussionUpdate, DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, StaffingAlert, ConsoleState, ConsoleQueue,
+    SupervisorRole, ConsoleLink,
 )
 CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello,)
 """What the supervisor console may send on ``/console/ws``: only ``hello``; the server pushes the rest."""
@@ -103,6 +111,7 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     ColdTransfer: ChatClosed, FindColleagues: Directory, AddContact: Contacts, RemoveContact: Contacts,
     OpenChannel: Channel, CloseChannel: None, ImSend: ImSent, ImAck: None, GetImHistory: Channel,
     GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
+    GetConsoleLink: ConsoleLink,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, ClassVar
 
 from onduty.shared.messages.base import Message
-from onduty.shared.types import AlertKind, ConsoleAgent, ConsoleAlert, Ident, Max, Name, Text
+from onduty.shared.types import AlertKind, ConsoleAgent, ConsoleAlert, Ident, Max, Name, StaffRole, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,32 @@ class StaffingAlert(Message):
     text: Text
     """What to show: ``CIM APJ has nobody on duty`` / ``CIM APJ has someone on duty again``."""
     ended_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorRole(Message):
+    """Sent at sign-in to supervisors and admins only: the tray offers "Console…"."""
+
+    TYPE: ClassVar[str] = "supervisor_role"
+    role: StaffRole
+    supervises: Annotated[list[str], Max(256)]
+    """The queues supervised (empty for an admin: every queue)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GetConsoleLink(Message):
+    """Ask for a one-time link that opens the console already signed in (supervisors and admins)."""
+
+    TYPE: ClassVar[str] = "get_console_link"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleLink(Message):
+    """A one-time sign-in link to the console: valid once, until ``expires_at``."""
+
+    TYPE: ClassVar[str] = "console_link"
+    url: Annotated[str, Max(2048)]
+    expires_at: float
 
 
 @dataclass(frozen=True, slots=True)

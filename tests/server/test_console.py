@@ -13,7 +13,19 @@ from onduty.server.store import open_store
 from onduty.server.store.url import default_url
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import PROTOCOL_VERSION
-from onduty.shared.messages import ConsoleQueue, ConsoleState, Error, Hello, SetDuty, Welcome
+from onduty.shared.messages import (
+    ConsoleLink,
+    ConsoleQueue,
+    ConsoleState,
+    Error,
+    GetConsoleLink,
+    Hello,
+    Login,
+    LoginOk,
+    SetDuty,
+    SupervisorRole,
+    Welcome,
+)
 from onduty.shared.types import AgentActivity
 
 from .conftest import agent_on_duty, request
@@ -99,16 +111,19 @@ async def test_the_feed_shows_the_supervised_queue_live(console: Harness) -> Non
 
         ann, _ = await agent_on_duty(h, "ann")
         h.clock.advance(5)
+        wire.pending.clear()
         seen = await wire.until(ConsoleQueue, lambda q: q.agents and q.alert is None)
         (agent,) = seen.agents
         assert (agent.username, agent.display_name, agent.activity) == ("ann", "Ann Agent", AgentActivity.AVAILABLE)
         assert agent.since == h.clock.now - 5
 
+        wire.pending.clear()  # pictures from before
         await ann.send(SetDuty(on_duty=False))  # the queue's last agent goes Off Duty
         alerted = await wire.until(ConsoleQueue, lambda q: q.alert is not None)
         assert alerted.alert is not None and alerted.alert.text == "CIM EMEA has nobody on duty"
         assert alerted.agents[0].activity is AgentActivity.OFF_DUTY
 
+        wire.pending.clear()
         await request(h)  # Rita waits
         h.clock.advance(30)
         line = await wire.until(ConsoleQueue, lambda q: q.waiting == 1 and q.longest_wait_s >= 30)
@@ -144,3 +159,27 @@ async def test_a_revoked_role_closes_the_feed(console: Harness) -> None:
         assert (closing.type, closing.data, closing.extra) == (aiohttp.WSMsgType.CLOSE, CloseCode.POLICY_VIOLATION,
                                                                "not_allowed")
         assert (await session.get(h.url("/console/api/session"))).status == 401
+
+
+async def test_supervisors_hear_their_role_at_sign_in_and_get_one_time_links(console: Harness) -> None:
+    h = console
+    carl = await h.connect("/ws/agent")
+    await carl.send(Login(username="carl", password=PASSWORD))
+    await carl.expect(LoginOk)
+    role = await carl.until(SupervisorRole)
+    assert (role.role, role.supervises) == (StaffRole.SUPERVISOR, ["cim-emea"])
+    await carl.send(GetConsoleLink())
+    link = await carl.until(ConsoleLink)
+    assert link.url.startswith(origin(h) + "/console/link/")
+    assert link.expires_at == h.clock.now + 60
+    ann = await h.connect("/ws/agent")
+    await ann.send(Login(username="ann", password=PASSWORD))
+    await ann.expect(LoginOk)
+    await ann.send(GetConsoleLink())
+    refused = await ann.until(Error)
+    assert refused.code is ErrorCode.NOT_ALLOWED
+    assert not any(isinstance(m, SupervisorRole) for m in ann.seen)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        h.clock.advance(61)  # too late: used up, and no cookie
+        late = await browser.get(link.url, allow_redirects=False)
+        assert late.status == 303 and "Set-Cookie" not in late.headers
