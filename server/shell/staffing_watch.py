@@ -68,6 +68,7 @@ class StaffingWatch:
         """The last change being carried out; each change's task waits for the one before it."""
         self._stopped = False
         self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._reload: asyncio.Task[None] | None = None
         self._reloaded = 0.0
         self._pending: asyncio.Handle | None = None
@@ -107,7 +108,7 @@ class StaffingWatch:
     def observe(self, d: Decision) -> None:
         """A routing decision: look at the queues again soon (once per event-loop turn)."""
         if isinstance(d, AgentStatusChanged | QueueStatusChanged) and self._pending is None:
-            self._pending = asyncio.get_running_loop().call_soon(self._look_soon)
+            self._pending = self._event_loop().call_soon(self._look_soon)
 
     def _look_soon(self) -> None:
         self._pending = None
@@ -115,15 +116,19 @@ class StaffingWatch:
 
     def start(self) -> None:
         """Look every ``staffing_check_interval_s`` (a timer, no task) until :meth:`stop`."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         self._reloaded = loop.time()
         self.check()
         self._timer = loop.call_later(self._config.staffing_check_interval_s, self._tick)
 
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the watch was started on (the store's): its work runs there, whoever submitted the event."""
+        return self._loop if self._loop is not None else asyncio.get_running_loop()
+
     def _tick(self) -> None:
         if self._stopped:
             return
-        loop = asyncio.get_running_loop()
+        loop = self._event_loop()
         if loop.time() - self._reloaded >= HOURS_RELOAD_S and (self._reload is None or self._reload.done()):
             self._reloaded = loop.time()  # hours changed with the CLI meanwhile
             self._reload = loop.create_task(self._reload_quietly(), name="staffed-hours")
@@ -177,8 +182,8 @@ class StaffingWatch:
                 else:
                     self.open.pop(record.name, None)
                 found.append((record.name, change))
-                self._tail = asyncio.get_running_loop().create_task(self._after(self._tail, record.name, change),
-                                                                    name="staffing-alert")
+                self._tail = self._event_loop().create_task(self._after(self._tail, record.name, change),
+                                                            name="staffing-alert")
         return found
 
     def _policy(self, queue: str) -> AlertPolicy:
