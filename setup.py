@@ -21,11 +21,15 @@ WIDGET_SRC = ROOT / "widget"
 WIDGET_OUT = ROOT / "server" / "static" / "widget"
 WIDGET_FILES = ("onduty.js", "index.html", "shop.css", "shop.js")
 """What widget/build.mjs writes; the server serves exactly these under /widget/."""
+CONSOLE_OUT = ROOT / "server" / "static" / "console"
+CONSOLE_FILES = ("console.js", "index.html", "console.css")
+"""The supervisor console, built by the same widget/build.mjs; served under /console/."""
 
 
 def ensure_widget() -> None:
     """Build the widget with npm unless all its files are there; stop with a clear message without npm."""
-    if all((WIDGET_OUT / name).is_file() for name in WIDGET_FILES):
+    if all((WIDGET_OUT / name).is_file() for name in WIDGET_FILES) and all(
+            (CONSOLE_OUT / name).is_file() for name in CONSOLE_FILES):
         return
     npm = shutil.which("npm")
     if npm is None:
@@ -38,6 +42,7 @@ def ensure_widget() -> None:
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WIDGET_SRC, check=True)
     subprocess.run([npm, "run", "--silent", "build"], cwd=WIDGET_SRC, check=True)
     missing = [name for name in WIDGET_FILES if not (WIDGET_OUT / name).is_file()]
+    missing += [f"../console/{name}" for name in CONSOLE_FILES if not (CONSOLE_OUT / name).is_file()]
     if missing:
         raise SystemExit(f"npm run build in widget/ did not write {', '.join(missing)} to server/static/widget/")
 

@@ -27,8 +27,12 @@ from onduty.server import inbound
 from onduty.server.auth import Passwords
 from onduty.server.cli_callbacks import add_callback_parser, callback_command
 from onduty.server.cli_cases import add_sla_parser, sla_command
+from onduty.server.cli_report import add_report_parser, report_rows, report_text
+from onduty.server.cli_staffing import add_staffing_parser, staffing_text
 from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
+from onduty.server.core.roles import StaffRole, check_role
+from onduty.server.core.staffed_hours import HoursError, parse_hours
 from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
 from onduty.server.store import AgentRecord, QueueRecord, SiteRecord, Store, StoreError, open_store
@@ -74,6 +78,14 @@ def _shortcut(value: str) -> str:
     return _name(value.removeprefix("/"))
 
 
+def _role_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument("--role", type=StaffRole, choices=list(StaffRole), required=required,
+                        default=None if required else StaffRole.AGENT,
+                        help="agent (default), supervisor (of the --supervises queues) or admin (of every queue)")
+    parser.add_argument("--supervises", action="append", default=[], type=_name, metavar="QUEUE",
+                        help="a queue a supervisor watches in the console; repeat for several")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: the flags may stand before or after the subcommand without one resetting the other.
@@ -107,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     qadd.add_argument("--max-wait", type=float, default=None, help="seconds in line before 'try again later'")
     qadd.add_argument("--b2b", action="store_true", help="requestors need a token signed by a site")
     queue.add_parser("list", parents=[common], help="list queues")
+    qhours = queue.add_parser("hours", parents=[common],
+                              help="when the queue must be staffed (staffing alerts); default 24x7")
+    qhours.add_argument("name", type=_name)
+    qhours.add_argument("spec", type=LINE, help='24x7, off, or e.g. "mon-fri 08:00-20:00; sat 09:00-13:00"')
+    qhours.add_argument("--tz", default="UTC", type=LINE, help="IANA time zone of the hours, e.g. Asia/Singapore")
 
     agent = sub.add_parser("agent", parents=[common], help="manage agents").add_subparsers(dest="action", required=True)
     aadd = agent.add_parser("add", parents=[common], help="add an agent (password from standard input)")
@@ -118,7 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     aadd.add_argument("--capacity", type=int, default=1)
     aadd.add_argument("--phone", default="", type=LINE, help="shown to colleagues in the directory (tel: link)")
     aadd.add_argument("--email", default="", type=LINE, help="shown to colleagues in the directory (mailto: link)")
+    _role_arguments(aadd, required=False)
     agent.add_parser("list", parents=[common], help="list agents")
+    arole = agent.add_parser("role", parents=[common], help="make an agent an agent, a supervisor or an admin")
+    arole.add_argument("username", type=_name)
+    _role_arguments(arole, required=True)
     apw = agent.add_parser("passwd", parents=[common], help="set an agent's password (from standard input)")
     apw.add_argument("username", type=_name)
 
@@ -142,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_callback_parser(sub, common, _name)
 
     add_sla_parser(sub, common)
+    add_staffing_parser(sub, common)
+    add_report_parser(sub, common, _name)
     add_store_parser(sub, common)
     lg = sub.add_parser("loadgen-setup", parents=[common],
                         help=f"create loadgen-1..N agents (password {LOADGEN_PASSWORD!r}) for onduty-loadgen")
@@ -185,22 +208,40 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 await store.add_queue(QueueRecord(args.name, args.title, args.region, max_wait, not args.b2b))
                 print(f"queue {args.name} added")
             case "queue", "list":
+                hours = await store.staffed_hours()
                 for q in await store.list_queues():
                     kind = "anonymous" if q.anonymous else "b2b"
-                    print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}")
+                    staffed = parse_hours(*hours[q.name]).describe() if q.name in hours else "24x7"
+                    print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}\tstaffed={staffed}")
+            case "queue", "hours":
+                try:
+                    hours_set = parse_hours(args.spec, args.tz)
+                except HoursError as exc:
+                    raise UsageError(str(exc)) from None
+                await store.set_staffed_hours(args.name, hours_set.spec, hours_set.tz)
+                print(f"{args.name} staffed: {hours_set.describe()} (a running server uses it within a minute)")
             case "agent", "add":
                 if args.capacity < 1:
                     raise UsageError("--capacity must be at least 1")
+                supervises = _checked_role(args.role, args.supervises)
                 password = _read_password(f"Password for {args.username}: ")
                 await store.add_agent(AgentRecord(
                     args.username, args.display_name, args.region, args.lob, tuple(args.queue),
                     passwords.hash(password), args.capacity, time.time(), args.phone.strip(), args.email.strip(),
+                    args.role, supervises,
                 ))
-                print(f"agent {args.username} added to {', '.join(args.queue)}")
+                print(f"agent {args.username} added to {', '.join(args.queue)}{_role_text(args.role, supervises)}")
             case "agent", "list":
                 for a in await store.list_agents():
                     print(f"{a.username}\t{a.display_name}\t{a.region}\t{a.lob}\t{','.join(a.queues)}\t"
-                          f"capacity={a.capacity}")
+                          f"capacity={a.capacity}\trole={a.role.value}"
+                          + (f"\tsupervises={','.join(a.supervises)}" if a.supervises else ""))
+            case "agent", "role":
+                supervises = _checked_role(args.role, args.supervises)
+                if await store.get_agent(args.username) is None:
+                    raise UsageError(f"no agent {args.username}")
+                await store.set_role(args.username, args.role, supervises)
+                print(f"{args.username} is now{_role_text(args.role, supervises) or ' an agent'}")
             case "agent", "passwd":
                 if await store.get_agent(args.username) is None:
                     raise UsageError(f"no agent {args.username}")
@@ -229,12 +270,32 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 await callback_command(args, store, config)
             case "sla", _:
                 await sla_command(args, store)
+            case "report", _:
+                try:
+                    rows, tz = await report_rows(args, store)
+                except ValueError as exc:
+                    raise UsageError(str(exc)) from None
+                print(report_text(rows, args.csv, args.queue, tz))
             case "loadgen-setup", _:
                 await _loadgen_setup(store, passwords, args.queue, args.agents)
             case _:
                 raise UsageError(f"unknown command {args.command}")
     finally:
         await store.close()
+
+
+def _checked_role(role: StaffRole, supervises: Sequence[str]) -> tuple[str, ...]:
+    try:
+        return check_role(role, supervises)
+    except ValueError as exc:
+        hint = ", --supervises QUEUE" if role is StaffRole.SUPERVISOR else ", no --supervises"
+        raise UsageError(f"{exc} (--role {role.value}{hint})") from None
+
+
+def _role_text(role: StaffRole, supervises: Sequence[str]) -> str:
+    if role is StaffRole.SUPERVISOR:
+        return f", supervisor of {', '.join(supervises)}"
+    return ", admin (supervises every queue)" if role is StaffRole.ADMIN else ""
 
 
 async def _loadgen_setup(store: Store, passwords: Passwords, queue: str, count: int) -> None:
@@ -320,7 +381,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = _config(args)
-        if args.command == "store":
+        if args.command == "staffing":
+            try:
+                print(staffing_text(args))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        elif args.command == "store":
             asyncio.run(store_command(args))
         elif args.command == "run":
             configure_logging(args.log_level.upper())

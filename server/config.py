@@ -7,6 +7,7 @@ environment variables < command-line flags. Nothing reads configuration anywhere
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import socket
@@ -89,6 +90,22 @@ class ServerConfig:
     lease_s: float = 4.0
     """How long the routing owner's lease lasts without renewal: a standby takes over at most this long
     after the owner died."""
+    staffing_alert_after_s: float = 0.0
+    """A queue inside its staffed hours with nobody On Duty this long gets a staffing alert (0: at once)."""
+    unroutable_alert_after_s: float = 0.0
+    """Someone On Duty but nobody able to take a chat this long is an alert too (0: no such alert)."""
+    staffing_check_interval_s: float = 1.0
+    """How often every queue's staffing is looked at (besides at once on each change)."""
+    staffing_webhook_url: str = ""
+    """Each staffing alert and its end is POSTed here as JSON (empty: no webhook)."""
+    staffing_alert_email: str = ""
+    """Each staffing alert and its end is mailed to this address (empty: no mail)."""
+    console_session_ttl_s: float = 12 * 3600.0
+    """How long a sign-in to the supervisor console lasts."""
+    console_interval_s: float = 1.0
+    """The console's picture is pushed this often."""
+    metrics_allow: tuple[str, ...] = ()
+    """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
 
     def __post_init__(self) -> None:
         for origin in self.allowed_origins:
@@ -112,6 +129,12 @@ class ServerConfig:
             return self.node_url.rstrip("/")
         host = socket.gethostname() if self.host in ("", "0.0.0.0", "::") else self.host
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
+        for network in self.metrics_allow:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ConfigError(f"metrics_allow: {network!r} is not an IP address or network "
+                                  "(e.g. 10.0.5.7 or 10.0.5.0/24)") from None
 
     @property
     def db_path(self) -> Path:

@@ -216,6 +216,34 @@ class DiscussionInfo:
     """While offered: when it comes back as ``expired`` unless accepted."""
 
 
+class AlertKind(StrEnum):
+    """Why a queue inside its staffed hours needs someone (``staffing_alert``)."""
+
+    NOBODY_ON_DUTY = "nobody_on_duty"
+    NOBODY_ROUTABLE = "nobody_routable"
+    """Someone is On Duty, but nobody can take a chat (Away, Busy or full) for a configured time."""
+
+
+class StaffRole(StrEnum):
+    """An account's role beyond answering chats: a supervisor watches the queues it supervises, an admin all."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class AgentActivity(StrEnum):
+    """What a signed-in agent is doing, as a supervisor sees it (the console, ``/metrics``)."""
+
+    OFF_DUTY = "off_duty"
+    AVAILABLE = "available"
+    """On Duty and Available with no chat: the next request goes to it (or to a colleague)."""
+    IN_CHAT = "in_chat"
+    """On Duty with at least one open chat."""
+    BUSY = "busy"
+    AWAY = "away"
+
+
 class ContactPresence(StrEnum):
     """What colleagues see of an agent (seed 002): in a chat or Busy/Away -> busy."""
 
@@ -247,6 +275,28 @@ class QueueAvailability:
     region: Ident
     routable: int
     on_duty: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleAgent:
+    """One signed-in agent of a queue in the supervisor console."""
+
+    username: Ident
+    display_name: Name
+    activity: AgentActivity
+    since: float
+    """When it began this activity (its sign-in at the latest), server time."""
+    chats: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleAlert:
+    """A queue's open staffing alert in the console."""
+
+    alert_id: int
+    kind: AlertKind
+    started_at: float
+    text: Text
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET_FILES = ("onduty.js", "index.html", "shop.css", "shop.js")
+CONSOLE_FILES = ("console.js", "index.html", "console.css")
 
 
 def source_tree(tmp_path: Path, *, widget_built: bool) -> Path:
@@ -60,6 +61,7 @@ def test_wheel_holds_only_the_onduty_namespace(tmp_path: Path) -> None:
         "onduty/server/shell/app.py", "onduty/server/store/sqlite.py", "onduty/server/cli.py",
         "onduty/client/net/__init__.py", "onduty/client/loadgen/cli.py",
         *(f"onduty/server/static/widget/{name}" for name in WIDGET_FILES),
+        *(f"onduty/server/static/console/{name}" for name in CONSOLE_FILES),
     ):
         assert module in names, module
     assert not any(n.startswith("onduty/__init__") for n in names)  # a namespace, shared with nobody

@@ -1,6 +1,8 @@
 // Builds the widget into server/static/widget/ (served under /widget/, shipped as package data):
 //   onduty.js   the embeddable snippet: src/main.js bundled with @msgpack/msgpack, CSS inlined
 //   index.html, shop.css, shop.js   the demo web shop page (scripts from files only: the CSP forbids inline)
+// and the supervisor console into server/static/console/ (served under /console/):
+//   console.js  console/console.js bundled with @msgpack/msgpack; index.html, console.css
 import { build } from "esbuild";
 import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -32,3 +34,23 @@ for (const name of await readdir(join(here, "demo"))) {
 }
 const files = (await readdir(out)).sort();
 console.log(`widget built: ${files.join(", ")} -> ${out}`);
+
+const consoleOut = join(here, "..", "server", "static", "console");
+await rm(consoleOut, { recursive: true, force: true });
+await mkdir(consoleOut, { recursive: true });
+await build({
+  entryPoints: [join(here, "console", "console.js")],
+  outfile: join(consoleOut, "console.js"),
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: ["es2020", "chrome90", "firefox90", "safari15"],
+  minify: !dev,
+  sourcemap: false,
+  legalComments: "eof",
+  logLevel: "warning",
+});
+for (const name of ["index.html", "console.css"]) {
+  await copyFile(join(here, "console", name), join(consoleOut, name));
+}
+console.log(`console built: ${(await readdir(consoleOut)).sort().join(", ")} -> ${consoleOut}`);

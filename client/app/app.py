@@ -21,7 +21,8 @@ from onduty.client.app.chat.placement import rect
 from onduty.client.app.chat.windows import ChatWindows
 from onduty.client.app.colleagues.collab_windows import CollabWindows
 from onduty.client.app.prompts import Confirm, ask
-from onduty.client.app.qt.core import QObject, Qt, QTimer, Signal
+from onduty.client.app.qt.core import QObject, Qt, QTimer, QUrl, Signal
+from onduty.client.app.qt.gui import QDesktopServices
 from onduty.client.app.qt.widgets import QApplication, QDialog, QSystemTrayIcon
 from onduty.client.app.session import AgentSession
 from onduty.client.app.tray.icons import app_icon
@@ -37,6 +38,7 @@ from onduty.client.desk.window_place import PlaceStore, Rect
 from onduty.client.net import AgentClient, ClientError, SessionEnded
 from onduty.client.net.events import GaveUp
 from onduty.shared.errors import ErrorCode
+from onduty.shared.messages import ConsoleLink
 from onduty.shared.types import Presence
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class AgentApp(QObject):
         tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
         client_factory: ClientFactory = AgentClient, parent: QObject | None = None,
         cases: Callable[[AgentApp], CasesUi] = install_cases,
+        open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -73,6 +76,7 @@ class AgentApp(QObject):
         self._confirm = confirm
         self._tray_available = tray_available
         self._client_factory = client_factory
+        self._open_url = open_url
         self.session: AgentSession | None = None
         self.windows: ChatWindows | None = None
         self.collab: CollabWindows | None = None
@@ -218,6 +222,7 @@ class AgentApp(QObject):
         self.windows.opened.connect(lambda _w: self.refresh())
         self.windows.released.connect(lambda _c: self.refresh())
         session.notice.connect(lambda text: self.notify("OnDuty", text))
+        session.alert.connect(lambda alert: self.notify("OnDuty", alert.text))
         session.token_changed.connect(self._token_changed)
         session.finished.connect(self._session_finished)
         session.start()
@@ -356,6 +361,15 @@ class AgentApp(QObject):
             session.changed.connect(dialog.follow_changes)
             self._keep(dialog)
             dialog.refresh()
+
+    def open_console(self) -> None:
+        """The supervisor console in the default browser, signed in by a one-time link (not the password)."""
+        session = self.session
+        if session is not None:
+            session.run(session.client.console_link(), self._open_console, "Opening the console")
+
+    def _open_console(self, link: ConsoleLink) -> None:
+        self._open_url(QUrl(link.url))
 
     def show_contacts(self) -> None:
         if self.collab is not None:

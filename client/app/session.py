@@ -49,6 +49,8 @@ from onduty.shared.messages import (
     PeerTyping,
     QueueStatus,
     Sent,
+    StaffingAlert,
+    SupervisorRole,
     Transcript,
 )
 from onduty.shared.types import BusinessContext, CallbackInfo, CallbackOutcome, ChatInfo, ContentLimits, Presence
@@ -82,6 +84,9 @@ class AgentSession(QObject):
     titles_changed = Signal()
     """The queues' titles became known or changed: redraw what names a queue."""
     notice = Signal(str)
+    """Something to tell the agent (a failure, a refused action)."""
+    alert = Signal(object)
+    """A ``StaffingAlert`` of one of the agent's (or supervised) queues: it opened or cleared."""
     """Something the agent should read (a failed action)."""
     callback_changed = Signal(object)
     """A callback request of my queues was claimed, done or went back to open (a ``CallbackInfo``)."""
@@ -311,6 +316,13 @@ class AgentSession(QObject):
                 self.changed.emit()
             case QueueStatus():
                 self.view.queues[event.queue] = event
+                self.changed.emit()
+            case SupervisorRole():
+                self.view.supervisor = event
+                self.changed.emit()
+            case StaffingAlert():
+                self.view.staffing_alert(event)
+                self.alert.emit(event)
                 self.changed.emit()
             case ChatAssigned():
                 self._assigned(event)

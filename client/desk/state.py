@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from onduty.shared.messages import AgentStatus, QueueStatus
+from onduty.shared.messages import AgentStatus, QueueStatus, StaffingAlert, SupervisorRole
 from onduty.shared.types import AgentProfile, Presence
 
 
@@ -52,6 +52,16 @@ class AgentView:
     queues: dict[str, QueueStatus] = field(default_factory=dict)
     queue_titles: dict[str, str] = field(default_factory=dict)
     """Every queue's title ("CIM EMEA") by its name (``cim-emea``), from the server's ``partners``."""
+    supervisor: SupervisorRole | None = None
+    """Set at sign-in for supervisors and admins: the tray offers "Console…"."""
+    alerts: dict[str, StaffingAlert] = field(default_factory=dict)
+    """Open staffing alerts by queue ("CIM APJ has nobody on duty"), as the server announced them."""
+
+    def staffing_alert(self, alert: StaffingAlert) -> None:
+        if alert.active:
+            self.alerts[alert.queue] = alert
+        else:
+            self.alerts.pop(alert.queue, None)
 
     def queue_title(self, queue: str) -> str:
         """What the agent reads for a queue: its title, or its name while the title is not known."""
@@ -125,4 +135,5 @@ class AgentView:
                 )
         elif self.profile is not None:
             lines.append("Queues: " + ", ".join(map(self.queue_title, self.profile.queues)))
+        lines += [f"⚠ {self.alerts[q].text}" for q in sorted(self.alerts)]
         return "\n".join(lines)

@@ -33,6 +33,7 @@ from onduty.shared.messages import (
     CloseChannel,
     CloseChat,
     ColdTransfer,
+    ConsoleLink,
     Contacts,
     ContactStatus,
     Directory,
@@ -44,6 +45,7 @@ from onduty.shared.messages import (
     FindColleagues,
     FinishCallback,
     GetCanned,
+    GetConsoleLink,
     GetImHistory,
     GetPartners,
     GetTranscript,
@@ -202,6 +204,10 @@ class AgentClient(ChatClient):
         return reply.item
 
     # --- warm handover (seed 001) --------------------------------------------------------------
+
+    async def console_link(self) -> ConsoleLink:
+        """A one-time link that opens the supervisor console signed in (supervisors and admins only)."""
+        return await self._request(GetConsoleLink(), ConsoleLink)
 
     async def get_partners(self) -> Partners:
         """Every queue with its routable / on-duty agents now, and my contacts with presence."""

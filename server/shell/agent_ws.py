@@ -9,6 +9,8 @@ from onduty.server.auth import Passwords, new_token, token_hash
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
 from onduty.server.shell import callback_work
+from onduty.server.core.roles import is_supervisor
+from onduty.server.shell.console_auth import console_link
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession, chat_info, to_wire
@@ -38,6 +40,7 @@ from onduty.shared.messages import (
     FindColleagues,
     FinishCallback,
     GetCanned,
+    GetConsoleLink,
     GetImHistory,
     GetPartners,
     GetTranscript,
@@ -56,6 +59,7 @@ from onduty.shared.messages import (
     Send,
     SetDuty,
     SetPresence,
+    SupervisorRole,
     Transcript,
     Transfer,
     Typing,
@@ -64,9 +68,12 @@ from onduty.shared.types import AgentProfile, ChatInfo, Presence, Role
 
 
 class AgentEndpoint(Endpoint):
-    def __init__(self, shell: Shell, peer: Peer, config: ServerConfig, passwords: Passwords) -> None:
+    def __init__(self, shell: Shell, peer: Peer, config: ServerConfig, passwords: Passwords,
+                 base: str = "") -> None:
         super().__init__(shell, peer, config)
         self.passwords = passwords
+        self.base = base
+        """``scheme://host`` this connection reached the server by (for links it hands out)."""
         self.profile: AgentProfile | None = None
         self.token: str | None = None
         self._signed_out = False
@@ -99,6 +106,8 @@ class AgentEndpoint(Endpoint):
                 shell.typing(self._held(chat_id), Role.AGENT, profile.display_name, active)
             case GetCanned():
                 self.peer.send(CannedList(items=await shell.store.list_canned(profile.queues)))
+            case GetConsoleLink():
+                self.peer.send(await console_link(shell, user, self.base))
             case SaveMemo(chat_id=chat_id, text=text):
                 await self._readable(chat_id)
                 if not text.strip():
@@ -263,6 +272,8 @@ class AgentEndpoint(Endpoint):
         self.peer.log.info("signed in")
         self.peer.send(LoginOk(token=token, expires_at=expires_at, profile=self.profile))
         self.peer.send(CannedList(items=await store.list_canned(self.profile.queues)))
+        if is_supervisor(agent.role):
+            self.peer.send(SupervisorRole(role=agent.role, supervises=list(agent.supervises)))
         self.shell.agent_online(self.profile, self.peer, message.cursors)
         await self.shell.collab.signed_in(agent.username)
 

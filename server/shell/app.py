@@ -14,15 +14,20 @@ from aiohttp import web
 
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
+from onduty.server.metrics import add_metrics_routes
 from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.callback_work import CALLBACK_WATCH, CallbackWatch
 from onduty.server.shell.cases_api import add_case_routes
+from onduty.server.shell.console_auth import add_console_auth_routes
+from onduty.server.shell.console_page import add_console_page
+from onduty.server.shell.console_ws import add_console_ws
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.files import add_file_routes
 from onduty.server.shell.http_api import add_json_errors
 from onduty.server.shell.origins import origin_allowed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
+from onduty.server.shell.staffing_watch import STAFFING_WATCH, add_staffing_watch
 from onduty.server.shell.widget import add_widget_routes
 from onduty.server.shell.wiring import Clock, Shell, build_shell
 from onduty.server.store import Store, open_store
@@ -30,7 +35,7 @@ from onduty.server.store.url import default_url
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import Limits
-from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES, Error
+from onduty.shared.messages import AGENT_MESSAGES, CONSOLE_MESSAGES, REQUESTOR_MESSAGES, Error
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,12 @@ class Ownership(Protocol):
 
 SHELL = web.AppKey("shell", Shell)
 PEERS: web.AppKey[set[Peer]] = web.AppKey("peers")
+
+
+def peers_of(request: web.Request) -> list[Peer]:
+    """The app's open connections."""
+    peers: set[Peer] = request.app[PEERS]
+    return list(peers)
 
 
 def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = time.time,
@@ -112,7 +123,8 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
 
     async def agent_ws(request: web.Request) -> web.StreamResponse:
         return await serve(request, agent_codec, "agent",
-                           lambda shell, peer: AgentEndpoint(shell, peer, config, passwords))
+                           lambda shell, peer: AgentEndpoint(shell, peer, config, passwords,
+                                                             f"{request.scheme}://{request.host}"))
 
     async def requestor_ws(request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
@@ -167,5 +179,11 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     add_file_routes(app, config, lambda request: request.app[SHELL])
     add_case_routes(app, config, lambda request: request.app[SHELL])
     add_widget_routes(app)
+    add_staffing_watch(app, lambda app: app[SHELL])
+    add_console_auth_routes(app, config, passwords, lambda request: request.app[SHELL])
+    add_console_ws(app, config, Codec(CONSOLE_MESSAGES, limits), lambda request: request.app[SHELL],
+                   lambda request: request.app[STAFFING_WATCH], lambda request: request.app[PEERS])
+    add_console_page(app)
+    add_metrics_routes(app, config, lambda request: request.app[SHELL], peers_of)
     add_json_errors(app)
     return app

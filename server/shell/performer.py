@@ -53,6 +53,8 @@ class Performer:
         """Duty and presence per agent as last written to the store (they survive a restart)."""
         self.statuses_told: dict[str, int] = {}
         """``agent_status`` frames delivered per agent (a sign-in tells its status exactly once)."""
+        self.observers: list[Callable[[Decision], None]] = []
+        """Told every decision after it was performed (supervision: the console, /metrics, staffing alerts)."""
 
     def __call__(self, d: Decision) -> None:
         now = self.clock()
@@ -96,6 +98,11 @@ class Performer:
                 self.queues.changed(queue)
             case _:
                 raise TypeError(f"unhandled decision {d!r}")
+        for observe in self.observers:
+            try:
+                observe(d)
+            except Exception:  # our bug: logged; the decision was performed, the other observers still run
+                log.exception("observing a routing decision failed", extra={"decision": repr(d)})
 
     def _assign(self, chat_id: str, agent: str, waited: float, handed_by: str | None, now: float) -> None:
         queue = self._queue_of(chat_id)

@@ -82,6 +82,9 @@ class Routing(Protocol):
     def queue_estimate(self, queue: str, position: int) -> float | None:
         """Seconds a request at ``position`` of the line may wait, or None when it cannot be told."""
 
+    def line(self, queue: str) -> list[str]:
+        """The chat ids waiting in ``queue``'s line, next first (the supervisor console, /metrics)."""
+
     def discussion(self, discussion_id: str) -> Discussion | None:
         """An open warm-handover discussion."""
 

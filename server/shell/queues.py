@@ -34,6 +34,14 @@ class Queues:
             self._records[queue.name] = queue
             self._routing.submit(ev.QueueConfigured(self._clock(), queue.name, queue.max_wait_s))
 
+    def records(self) -> list[QueueRecord]:
+        """The settings of every queue known so far, by name."""
+        return [self._records[name] for name in sorted(self._records)]
+
+    def callbacks(self, queue: str) -> int:
+        """Callback requests of ``queue`` (as in its ``queue_status``)."""
+        return self._callbacks.get(queue, 0)
+
     def stop(self) -> None:
         if self._flush is not None:
             self._flush.cancel()

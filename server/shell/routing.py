@@ -117,6 +117,9 @@ class LocalRouting:
     def queue_estimate(self, queue: str, position: int) -> float | None:
         return self._router.queue_estimate(queue, position)
 
+    def line(self, queue: str) -> list[str]:
+        return self._router.line(queue)
+
     def discussion(self, discussion_id: str) -> Discussion | None:
         return self._router.discussion(discussion_id)
 

@@ -24,6 +24,7 @@ from onduty.server.shell.presence import LocalPresence
 from onduty.server.shell.queues import Queues
 from onduty.server.shell.routing import Guard, LocalRouting
 from onduty.server.shell.sessions import ChatSession
+from onduty.server.shell.supervision import Supervision
 from onduty.server.shell.views import agent_status, ended_frame, open_chat_info
 from onduty.server.shell.writes import Writes
 from onduty.server.store import AgentRecord, Store, StoredMessage
@@ -50,6 +51,7 @@ class Shell:
     collab: Collaboration
     handovers: Handovers
     performer: Performer
+    supervision: Supervision
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -140,6 +142,7 @@ class Shell:
         )
         if new:
             self.delivery.stored(message)
+            self.supervision.messages += 1
         return message, new
 
     def typing(self, session: ChatSession, sender: Role, name: str, active: bool) -> None:
@@ -183,4 +186,7 @@ def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock, 
     handovers = Handovers(routing, delivery, presence, store, writes, collab, clock)
     performer = Performer(routing, delivery, presence, store, writes, queues, handovers, collab, clock)
     routing.bind(performer)
-    return Shell(config, store, clock, routing, delivery, presence, writes, queues, collab, handovers, performer)
+    supervision = Supervision(routing, presence, delivery, clock)
+    performer.observers.append(supervision.observe)
+    return Shell(config, store, clock, routing, delivery, presence, writes, queues, collab, handovers, performer,
+                 supervision)

@@ -24,6 +24,7 @@ from onduty.server.store.records import (
     QueueRecord,
     SessionRecord,
     SiteRecord,
+    StaffingAlertRecord,
     StoredMessage,
 )
 from onduty.server.store.url import StoreUrlError, open_store
@@ -48,6 +49,7 @@ __all__ = [
     "SeqOutOfRange",
     "SessionRecord",
     "SiteRecord",
+    "StaffingAlertRecord",
     "Store",
     "StoreError",
     "StoreRefused",

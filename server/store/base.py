@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from onduty.server.core.roles import StaffRole
 from onduty.server.store.base_cases import CaseStore, case_store
 from onduty.server.store.errors import StoreError
 from onduty.server.store.records import (
@@ -53,6 +54,7 @@ from onduty.server.store.records import (
     RatingRecord,
     SessionRecord,
     SiteRecord,
+    StaffingAlertRecord,
     StoredMessage,
 )
 from onduty.shared.types import (
@@ -69,7 +71,7 @@ from onduty.shared.types import (
     Role,
 )
 
-__all__ = ["MAX_PAGE", "CaseStore", "ChatStore", "CollabStore", "DirectoryStore", "Lifecycle", "Store",
+__all__ = ["MAX_PAGE", "CaseStore", "ChatStore", "CollabStore", "DirectoryStore", "Lifecycle", "StaffingStore", "Store",
            "StoreError", "case_store"]
 
 MAX_PAGE = 1000
@@ -201,6 +203,12 @@ class DirectoryStore(Protocol):
     async def list_agents(self) -> list[AgentRecord]:
         """All agents by username."""
 
+    async def set_role(self, username: str, role: StaffRole, supervises: Sequence[str] = ()) -> None:
+        """Make the agent an ``agent``, a ``supervisor`` of ``supervises`` (at least one, each a known
+        queue) or an ``admin`` (of every queue: ``supervises`` empty); replaces what it was.
+        StoreRefused for an unknown agent or queue or a role that does not fit its queues
+        (:func:`~onduty.server.core.roles.check_role`); ``add_agent`` checks its record the same way."""
+
     async def set_password(self, username: str, password_hash: str) -> None:
         """StoreRefused for an unknown agent."""
 
@@ -299,5 +307,36 @@ class CollabStore(Protocol):
     async def open_channels(self, owner: str) -> list[str]: ...
 
 
-class Store(Lifecycle, ChatStore, DirectoryStore, CollabStore, CaseStore, Protocol):
+class StaffingStore(Protocol):
+    """When queues must be staffed, every staffing alert, and what the reports read (issue 17)."""
+
+    async def set_staffed_hours(self, queue: str, spec: str, tz: str) -> None:
+        """Keep the queue's staffed hours as given (checked by :func:`~onduty.server.core.staffed_hours.parse_hours`
+        before); replaces what was kept. StoreRefused for an unknown queue."""
+
+    async def staffed_hours(self) -> dict[str, tuple[str, str]]:
+        """``queue -> (spec, tz)`` of every queue whose hours were set (the others are 24x7)."""
+
+    async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
+        """Store a new alert and return its id. StoreRefused for an unknown queue or kind, or when the
+        queue has an open alert already (at most one per queue, also with several writers)."""
+
+    async def close_alert(self, alert_id: int, ended_at: float) -> None:
+        """The alert ended (at its start at the earliest); closing it again keeps the first end.
+        StoreRefused for an unknown alert."""
+
+    async def alerts(self, queues: Sequence[str], since: float, until: float) -> list[StaffingAlertRecord]:
+        """The alerts of these queues that overlap ``[since, until)`` (open ones included), oldest first."""
+
+    async def open_alerts(self) -> list[StaffingAlertRecord]:
+        """Alerts not ended (at start: a restart picks them up), by queue."""
+
+    async def chats_requested(self, queue: str, since: float, until: float) -> list[ChatRecord]:
+        """The queue's chats requested in ``[since, until)``, oldest first (``onduty-server report``)."""
+
+    async def callbacks_created(self, queue: str, since: float, until: float) -> list[float]:
+        """When each callback request of the queue in ``[since, until)`` was left, oldest first."""
+
+
+class Store(Lifecycle, ChatStore, DirectoryStore, CollabStore, CaseStore, StaffingStore, Protocol):
     """Everything the shell and the CLI use; see the module docstring for the guarantees."""

@@ -25,15 +25,17 @@ from onduty.server.store.sqlite import SqliteStore
 log = logging.getLogger(__name__)
 
 TABLES = (
-    "queues", "agents", "agent_queues", "agent_state", "sites", "sessions", "chats", "files", "messages",
-    "cursors", "audit", "canned", "memos", "callbacks", "discussions", "discussion_messages", "contacts",
+    "queues", "agents", "agent_queues", "agent_state", "agent_supervises", "sites", "sessions", "chats", "files",
+    "messages", "cursors", "audit", "canned", "memos", "callbacks", "discussions", "discussion_messages", "contacts",
     "im_messages", "im_cursors", "im_channels", "cases", "case_tokens", "case_chats", "case_history",
     "external_infos", "interactions", "case_memos", "sla_events", "sla_hours", "sla_holidays", "sla_targets",
     "chat_ratings",
+    "queue_hours", "staffing_alerts",
 )
 """Every table both schemas have, parents before children."""
 
-_IDENTITY = ("audit", "memos", "callbacks", "cases", "case_history", "external_infos", "interactions", "case_memos")
+_IDENTITY = ("audit", "memos", "callbacks", "cases", "case_history", "external_infos", "interactions", "case_memos",
+             "staffing_alerts")
 _DERIVED = (
     # the counters PostgreSQL keeps beside the rows (SQLite numbers by max(seq))
     "UPDATE discussions d SET last_seq = m.last FROM (SELECT discussion_id, max(seq) AS last"

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from onduty.server.core import callbacks as rules
+from onduty.server.core.roles import StaffRole, check_role
 from onduty.server.store.errors import StoreRefused
 from onduty.server.store.pg_batch import Conn, Write
 from onduty.server.store.pg_query import exists, one, rows, run
@@ -42,13 +43,30 @@ _QUEUE = "SELECT 1 FROM queues WHERE name = %s"
 _AGENT = "SELECT 1 FROM agents WHERE username = %s"
 
 
-async def _agent_queues(conn: Conn, username: str | None) -> dict[str, list[str]]:
-    found = await rows(conn, "SELECT username, queue FROM agent_queues WHERE %s::text IS NULL OR username = %s"
+async def _agent_queues(conn: Conn, username: str | None, table: str = "agent_queues") -> dict[str, list[str]]:
+    found = await rows(conn, f"SELECT username, queue FROM {table} WHERE %s::text IS NULL OR username = %s"
                              " ORDER BY username, position", username, username)
     out: dict[str, list[str]] = {}
     for r in found:
         out.setdefault(r["username"], []).append(r["queue"])
     return out
+
+
+async def _checked_role(conn: Conn, username: str, role: StaffRole, supervises: Sequence[str]) -> tuple[str, ...]:
+    try:
+        queues = check_role(StaffRole(role), supervises)
+    except ValueError as exc:
+        raise StoreRefused(f"agent {username!r}: {exc}") from None
+    known = {r["name"] for r in await rows(conn, "SELECT name FROM queues WHERE name = ANY (%s)", list(queues))}
+    if unknown := [q for q in queues if q not in known]:
+        raise StoreRefused(f"agent {username!r}: unknown queue(s) to supervise {unknown}")
+    return queues
+
+
+async def _insert_supervises(conn: Conn, username: str, queues: tuple[str, ...]) -> None:
+    await run(conn, "INSERT INTO agent_supervises (username, queue, position)"
+                    " SELECT %s, q, p - 1 FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, p)",
+              username, list(queues))
 
 
 class DirectoryMixin:
@@ -94,13 +112,15 @@ class DirectoryMixin:
                                                    list(a.queues))}
             if unknown := [q for q in a.queues if q not in known]:
                 raise StoreRefused(f"agent {a.username!r}: unknown queue(s) {unknown}")
+            supervises = await _checked_role(conn, a.username, a.role, a.supervises)
             await run(conn, "INSERT INTO agents (username, display_name, region, lob, password_hash, capacity,"
-                            " created_at, phone, email) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                            " created_at, phone, email, role) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                       a.username, a.display_name, a.region, a.lob, a.password_hash, a.capacity, a.created_at,
-                      a.phone, a.email)
+                      a.phone, a.email, StaffRole(a.role).value)
             await run(conn, "INSERT INTO agent_queues (username, queue, position)"
                             " SELECT %s, q, p - 1 FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, p)",
                       a.username, list(a.queues))
+            await _insert_supervises(conn, a.username, supervises)
 
         await self._write(op)
 
@@ -109,17 +129,30 @@ class DirectoryMixin:
             row = await one(conn, "SELECT * FROM agents WHERE username = %s", username)
             if row is None:
                 return None
-            return agent_record(row, tuple((await _agent_queues(conn, username)).get(username, ())))
+            supervises = (await _agent_queues(conn, username, "agent_supervises")).get(username, ())
+            return agent_record(row, tuple((await _agent_queues(conn, username)).get(username, ())), tuple(supervises))
 
         return await self._read(op, snapshot=True)
 
     async def list_agents(self) -> list[AgentRecord]:
         async def op(conn: Conn) -> list[AgentRecord]:
             queues = await _agent_queues(conn, None)
+            supervises = await _agent_queues(conn, None, "agent_supervises")
             found = await rows(conn, "SELECT * FROM agents ORDER BY username")
-            return [agent_record(r, tuple(queues.get(r["username"], ()))) for r in found]
+            return [agent_record(r, tuple(queues.get(r["username"], ())), tuple(supervises.get(r["username"], ())))
+                    for r in found]
 
         return await self._read(op, snapshot=True)
+
+    async def set_role(self, username: str, role: StaffRole, supervises: Sequence[str] = ()) -> None:
+        async def op(conn: Conn) -> None:
+            await _known(conn, _AGENT, username, "agent")
+            queues = await _checked_role(conn, username, role, supervises)
+            await run(conn, "UPDATE agents SET role = %s WHERE username = %s", StaffRole(role).value, username)
+            await run(conn, "DELETE FROM agent_supervises WHERE username = %s", username)
+            await _insert_supervises(conn, username, queues)
+
+        await self._write(op)
 
     async def set_password(self, username: str, password_hash: str) -> None:
         async def op(conn: Conn) -> None:

@@ -16,6 +16,7 @@ from onduty.server.core.cases import (
     Requestor,
     SlaEvent,
 )
+from onduty.server.core.roles import StaffRole
 from onduty.server.core.sla import Timeline
 from onduty.shared.types import (
     BusinessContext,
@@ -55,6 +56,24 @@ class AgentRecord:
     created_at: float = 0.0
     phone: str = ""
     email: str = ""
+    role: StaffRole = StaffRole.AGENT
+    """``agent``, ``supervisor`` (of :attr:`supervises`) or ``admin`` (of every queue); see ``core/roles.py``."""
+    supervises: tuple[str, ...] = ()
+    """The queues a supervisor watches in the console (empty for agents; admins see every queue)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingAlertRecord:
+    """A time a queue inside its staffed hours had nobody on duty (``kind``); ``ended_at`` None while it lasts."""
+
+    alert_id: int
+    queue: str
+    kind: str
+    started_at: float
+    ended_at: float | None = None
+
+    def duration_s(self, now: float) -> float:
+        return max(0.0, (self.ended_at if self.ended_at is not None else now) - self.started_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,7 +262,43 @@ CREATE TABLE chat_ratings (
 CREATE INDEX chat_ratings_at ON chat_ratings(rated_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS, _CHAT_RATINGS)
+_ROLES = """
+-- staff roles (issue 17): agent, supervisor of some queues, admin of all
+ALTER TABLE agents ADD COLUMN role TEXT NOT NULL DEFAULT 'agent' CHECK (role IN ('agent', 'supervisor', 'admin'));
+
+-- the queues a supervisor watches; position keeps the order given
+CREATE TABLE agent_supervises (
+    username  TEXT NOT NULL REFERENCES agents(username) ON DELETE CASCADE,
+    queue     TEXT NOT NULL REFERENCES queues(name),
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (username, queue)
+) WITHOUT ROWID;
+"""
+
+_STAFFING = """
+-- when each queue must be staffed (issue 17); no row: 24x7
+CREATE TABLE queue_hours (
+    queue  TEXT PRIMARY KEY REFERENCES queues(name) ON DELETE CASCADE,
+    spec   TEXT NOT NULL,  -- '24x7', 'off' or 'mon-fri 08:00-20:00; ...' (core/staffed_hours.py)
+    tz     TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- every staffing alert: a queue inside its staffed hours with nobody on duty (or routable)
+CREATE TABLE staffing_alerts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue       TEXT NOT NULL REFERENCES queues(name),
+    kind        TEXT NOT NULL CHECK (kind IN ('nobody_on_duty', 'nobody_routable')),
+    started_at  REAL NOT NULL,
+    ended_at    REAL,
+    CHECK (ended_at IS NULL OR ended_at >= started_at)
+);
+CREATE INDEX staffing_alerts_queue ON staffing_alerts(queue, started_at);
+CREATE INDEX staffing_alerts_open ON staffing_alerts(ended_at) WHERE ended_at IS NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROLES, _STAFFING,
+)
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

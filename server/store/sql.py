@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from onduty.server.core.roles import StaffRole, check_role
 from onduty.server.store.errors import SeqOutOfRange, StoreRefused
 from onduty.server.store.records import (
     AgentRecord,
@@ -119,7 +120,7 @@ def queue_record(row: Row) -> QueueRecord:
     )
 
 
-def agent_record(row: Row, queues: tuple[str, ...]) -> AgentRecord:
+def agent_record(row: Row, queues: tuple[str, ...], supervises: tuple[str, ...] = ()) -> AgentRecord:
     return AgentRecord(
         username=row["username"],
         display_name=row["display_name"],
@@ -131,6 +132,8 @@ def agent_record(row: Row, queues: tuple[str, ...]) -> AgentRecord:
         created_at=row["created_at"],
         phone=row["phone"],
         email=row["email"],
+        role=StaffRole(row["role"]),
+        supervises=supervises,
     )
 
 
@@ -167,16 +170,58 @@ def add_agent(conn: sqlite3.Connection, a: AgentRecord) -> None:
     unknown = [q for q in a.queues if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", q)]
     if unknown:
         raise StoreRefused(f"agent {a.username!r}: unknown queue(s) {unknown}")
+    supervises = _checked_role(conn, a.username, a.role, a.supervises)
     conn.execute(
-        "INSERT INTO agents (username, display_name, region, lob, password_hash, capacity, created_at, phone, email)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO agents (username, display_name, region, lob, password_hash, capacity, created_at, phone, email,"
+        " role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (a.username, a.display_name, a.region, a.lob, a.password_hash, a.capacity, a.created_at, a.phone,
-         a.email),
+         a.email, StaffRole(a.role).value),
     )
     conn.executemany(
         "INSERT INTO agent_queues (username, queue, position) VALUES (?, ?, ?)",
         [(a.username, q, i) for i, q in enumerate(a.queues)],
     )
+    _insert_supervises(conn, a.username, supervises)
+
+
+def _checked_role(conn: sqlite3.Connection, username: str, role: StaffRole, supervises: tuple[str, ...]
+                  ) -> tuple[str, ...]:
+    try:
+        queues = check_role(StaffRole(role), supervises)
+    except ValueError as exc:
+        raise StoreRefused(f"agent {username!r}: {exc}") from None
+    unknown = [q for q in queues if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", q)]
+    if unknown:
+        raise StoreRefused(f"agent {username!r}: unknown queue(s) to supervise {unknown}")
+    return queues
+
+
+def _insert_supervises(conn: sqlite3.Connection, username: str, queues: tuple[str, ...]) -> None:
+    conn.executemany(
+        "INSERT INTO agent_supervises (username, queue, position) VALUES (?, ?, ?)",
+        [(username, q, i) for i, q in enumerate(queues)],
+    )
+
+
+def set_role(conn: sqlite3.Connection, username: str, role: StaffRole, supervises: tuple[str, ...]) -> None:
+    if not exists(conn, "SELECT 1 FROM agents WHERE username = ?", username):
+        raise StoreRefused(f"unknown agent {username!r}")
+    queues = _checked_role(conn, username, role, supervises)
+    conn.execute("UPDATE agents SET role = ? WHERE username = ?", (StaffRole(role).value, username))
+    conn.execute("DELETE FROM agent_supervises WHERE username = ?", (username,))
+    _insert_supervises(conn, username, queues)
+
+
+def _supervises(conn: sqlite3.Connection, username: str | None) -> dict[str, list[str]]:
+    sql = "SELECT username, queue FROM agent_supervises"
+    args: tuple[str, ...] = ()
+    if username is not None:
+        sql += " WHERE username = ?"
+        args = (username,)
+    out: dict[str, list[str]] = {}
+    for r in conn.execute(sql + " ORDER BY username, position", args):
+        out.setdefault(r["username"], []).append(r["queue"])
+    return out
 
 
 def _agent_queues(conn: sqlite3.Connection, username: str | None) -> dict[str, list[str]]:
@@ -195,13 +240,16 @@ def get_agent(conn: sqlite3.Connection, username: str) -> AgentRecord | None:
     row = conn.execute("SELECT * FROM agents WHERE username = ?", (username,)).fetchone()
     if row is None:
         return None
-    return agent_record(row, tuple(_agent_queues(conn, username).get(username, ())))
+    return agent_record(row, tuple(_agent_queues(conn, username).get(username, ())),
+                        tuple(_supervises(conn, username).get(username, ())))
 
 
 def list_agents(conn: sqlite3.Connection) -> list[AgentRecord]:
     queues = _agent_queues(conn, None)
+    supervises = _supervises(conn, None)
     rows = conn.execute("SELECT * FROM agents ORDER BY username").fetchall()
-    return [agent_record(r, tuple(queues.get(r["username"], ()))) for r in rows]
+    return [agent_record(r, tuple(queues.get(r["username"], ())), tuple(supervises.get(r["username"], ())))
+            for r in rows]
 
 
 def set_password(conn: sqlite3.Connection, username: str, password_hash: str) -> None:

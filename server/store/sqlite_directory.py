@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from onduty.server.core.roles import StaffRole
 from onduty.server.store import sql, sql_agentstate, sql_queuedata
 from onduty.server.store.records import AgentRecord, AgentState, QueueRecord, SessionRecord, SiteRecord
 from onduty.shared.types import CallbackInfo, CannedMessage, Presence
@@ -39,6 +40,9 @@ class DirectoryStoreMixin:
 
     async def list_agents(self) -> list[AgentRecord]:
         return await self._read(sql.list_agents)
+
+    async def set_role(self, username: str, role: StaffRole, supervises: Sequence[str] = ()) -> None:
+        await self._write(partial(sql.set_role, username=username, role=role, supervises=tuple(supervises)))
 
     async def set_password(self, username: str, password_hash: str) -> None:
         await self._write(partial(sql.set_password, username=username, password_hash=password_hash))

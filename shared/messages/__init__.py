@@ -15,6 +15,7 @@ group the classes by concept:
 - :mod:`.requestor`: queue info, the chat request, callbacks, resuming, the waiting line
 - :mod:`.handover`: warm handover (discussions, transfers) and cold transfer
 - :mod:`.colleagues`: the directory, contacts and instant messages
+- :mod:`.supervision`: staffing alerts to a queue's agents and supervisors
 - :mod:`.registry`: the per-side message lists and ``REPLIES``
 """
 
@@ -81,6 +82,7 @@ from onduty.shared.messages.registry import (
     AGENT_MESSAGES,
     ALL_MESSAGES,
     CLIENT_MESSAGES,
+    CONSOLE_MESSAGES,
     REPLIES,
     REQUESTOR_MESSAGES,
     SERVER_MESSAGES,
@@ -100,11 +102,20 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
+from onduty.shared.messages.supervision import (
+    ConsoleLink,
+    ConsoleQueue,
+    ConsoleState,
+    GetConsoleLink,
+    StaffingAlert,
+    SupervisorRole,
+)
 
 __all__ = [
     "AGENT_MESSAGES",
     "ALL_MESSAGES",
     "CLIENT_MESSAGES",
+    "CONSOLE_MESSAGES",
     "MAX_CHANNELS",
     "REPLIES",
     "REQUESTOR_MESSAGES",
@@ -134,6 +145,9 @@ __all__ = [
     "CloseChannel",
     "CloseChat",
     "ColdTransfer",
+    "ConsoleLink",
+    "ConsoleQueue",
+    "ConsoleState",
     "ContactStatus",
     "Contacts",
     "Directory",
@@ -147,6 +161,7 @@ __all__ = [
     "FindColleagues",
     "FinishCallback",
     "GetCanned",
+    "GetConsoleLink",
     "GetImHistory",
     "GetPartners",
     "GetQueueInfo",
@@ -179,6 +194,8 @@ __all__ = [
     "Sent",
     "SetDuty",
     "SetPresence",
+    "StaffingAlert",
+    "SupervisorRole",
     "Transcript",
     "Transfer",
     "Typing",

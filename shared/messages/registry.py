@@ -77,13 +77,21 @@ from onduty.shared.messages.requestor import (
     Waiting,
 )
 from onduty.shared.messages.session import Error, Hello, Welcome
+from onduty.shared.messages.supervision import (
+    ConsoleLink,
+    ConsoleQueue,
+    ConsoleState,
+    GetConsoleLink,
+    StaffingAlert,
+    SupervisorRole,
+)
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
     GetCanned, SaveMemo, ListCallbacks, ClaimCallback, FinishCallback, GetPartners, Discuss, AnswerDiscussion,
     DiscussionSay, CancelDiscussion,
     Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
-    GetImHistory,
+    GetImHistory, GetConsoleLink,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
     Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat, RateChat,
@@ -94,8 +102,11 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     CannedList, MemoSaved, CallbackList, CallbackUpdate, Partners, DiscussionOffer, DiscussionUpdate,
     DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
-    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated,
+    ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated, StaffingAlert, ConsoleState, ConsoleQueue,
+    SupervisorRole, ConsoleLink,
 )
+CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello,)
+"""What the supervisor console may send on ``/console/ws``: only ``hello``; the server pushes the rest."""
 ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
 
 REPLIES: dict[type[Message], type[Message] | None] = {
@@ -109,6 +120,7 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     OpenChannel: Channel, CloseChannel: None, ImSend: ImSent, ImAck: None, GetImHistory: Channel,
     GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
     RateChat: ChatRated,
+    GetConsoleLink: ConsoleLink,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""

@@ -27,11 +27,12 @@ from onduty.shared.messages import (
     Hello,
     Message,
     QueueStatus,
+    StaffingAlert,
     Welcome,
 )
 
 M = TypeVar("M", bound=Message)
-STATUS = (AgentStatus, QueueStatus, CannedList, Contacts, ContactStatus)
+STATUS = (AgentStatus, QueueStatus, CannedList, Contacts, ContactStatus, StaffingAlert)
 """Pushed status messages that ``expect`` skips unless told otherwise."""
 PASSWORD = "correct horse"
 CODEC = Codec(SERVER_MESSAGES)

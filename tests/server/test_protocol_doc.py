@@ -199,7 +199,7 @@ def follows_the_doc(types: list[str]) -> bool:
 
 def test_the_documented_sign_in_names_every_frame() -> None:
     assert documented_sign_in() == [
-        {"login_ok"}, {"canned_list"}, {"agent_status"}, {"chat_assigned"}, {"queue_status"},
+        {"login_ok"}, {"canned_list"}, {"supervisor_role"}, {"agent_status"}, {"chat_assigned"}, {"queue_status"},
         {"discussion_offer", "discussion_update"}, {"contacts"}, {"im_message"}, {"message"},
     ]
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from onduty.server.core.roles import StaffRole
 from onduty.server.store import sql
 from onduty.server.store.base import Store, StoreError
 from onduty.server.store.records import AgentRecord, QueueRecord
@@ -137,6 +138,21 @@ async def test_callback_claims_migration_keeps_stored_requests_open(db_path: pat
         [kept] = await store.list_callbacks(["q1"])
         assert (kept.name, kept.claimed_by, kept.done_at, kept.outcome) == ("Rita", None, None, None)
         assert await store.count_callbacks(20.0) == {"q1": 1}
+
+
+async def test_roles_migration_makes_existing_agents_agents(db_path: pathlib.Path) -> None:
+    with _raw(db_path) as conn:
+        migrate(conn, MIGRATIONS[:7])  # the release before staff roles
+        conn.execute("INSERT INTO queues (name, max_wait_s, anonymous) VALUES ('q1', 1.0, 1)")
+        conn.execute("INSERT INTO agents (username, display_name, region, lob, password_hash, capacity, created_at)"
+                     " VALUES ('bob', 'Bob', 'eu', 'x', 'h', 1, 0.0)")
+    store = SqliteStore(db_path)
+    await store.open()
+    try:
+        assert await store.get_agent("bob") == AgentRecord("bob", "Bob", "eu", "x", (), "h")
+        await store.set_role("bob", StaffRole.SUPERVISOR, ["q1"])
+        assert await store.get_agent("bob") == AgentRecord("bob", "Bob", "eu", "x", (), "h",
+                                                            role=StaffRole.SUPERVISOR, supervises=("q1",))
     finally:
         await store.close()
 

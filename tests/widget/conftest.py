@@ -52,8 +52,9 @@ def _widget_stale() -> bool:
         return True
     built = bundle.stat().st_mtime
     sources = [*(WIDGET_SRC / "src").iterdir(), *(WIDGET_SRC / "demo").iterdir(), WIDGET_SRC / "build.mjs",
-               CONTEXT_FIELDS]
-    return any(p.stat().st_mtime > built for p in sources)
+               *(WIDGET_SRC / "console").iterdir(), CONTEXT_FIELDS]
+    console = ROOT / "server" / "static" / "console" / "console.js"
+    return not console.exists() or any(p.stat().st_mtime > min(built, console.stat().st_mtime) for p in sources)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,84 @@
+"""What the server tells agents and supervisors about their queues: staffing alerts, the console's picture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, ClassVar
+
+from onduty.shared.messages.base import Message
+from onduty.shared.types import AlertKind, ConsoleAgent, ConsoleAlert, Ident, Max, Name, StaffRole, Text
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingAlert(Message):
+    """A queue inside its staffed hours has nobody on duty (``active``), or it has someone again (not ``active``)."""
+
+    TYPE: ClassVar[str] = "staffing_alert"
+    alert_id: int
+    queue: Ident
+    title: Name
+    """The queue's title (its name when it has none)."""
+    kind: AlertKind
+    active: bool
+    started_at: float
+    text: Text
+    """What to show: ``CIM APJ has nobody on duty`` / ``CIM APJ has someone on duty again``."""
+    ended_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorRole(Message):
+    """Sent at sign-in to supervisors and admins only: the tray offers "Console…"."""
+
+    TYPE: ClassVar[str] = "supervisor_role"
+    role: StaffRole
+    supervises: Annotated[list[str], Max(256)]
+    """The queues supervised (empty for an admin: every queue)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GetConsoleLink(Message):
+    """Ask for a one-time link that opens the console already signed in (supervisors and admins)."""
+
+    TYPE: ClassVar[str] = "get_console_link"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleLink(Message):
+    """A one-time sign-in link to the console: valid once, until ``expires_at``."""
+
+    TYPE: ClassVar[str] = "console_link"
+    url: Annotated[str, Max(2048)]
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleState(Message):
+    """The console's header, pushed every second: who is signed in and which queues follow (one
+    ``console_queue`` each, in this order)."""
+
+    TYPE: ClassVar[str] = "console_state"
+    at: float
+    """Server time of this picture (times in the ``console_queue`` frames are on the same clock)."""
+    username: Ident
+    display_name: Name
+    queues: Annotated[list[str], Max(256)]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleQueue(Message):
+    """One supervised queue now: its line, its agents by name and activity, its open staffing alert."""
+
+    TYPE: ClassVar[str] = "console_queue"
+    queue: Ident
+    title: Name
+    waiting: int
+    longest_wait_s: float
+    """How long the longest-waiting request has waited so far (0: nobody waits)."""
+    on_duty: int
+    routable: int
+    callbacks: int
+    staffed: bool
+    """Inside the queue's staffed hours now."""
+    agents: Annotated[list[ConsoleAgent], Max(256)]
+    alert: ConsoleAlert | None = None

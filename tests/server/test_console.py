@@ -1,0 +1,185 @@
+"""The supervisor console's sign-in and live feed on loopback: roles checked, cookies strict, origins own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from onduty.server.core.roles import StaffRole
+from onduty.server.store import open_store
+from onduty.server.store.url import default_url
+from onduty.shared.errors import CloseCode, ErrorCode
+from onduty.shared.limits import PROTOCOL_VERSION
+from onduty.shared.messages import (
+    ConsoleLink,
+    ConsoleQueue,
+    ConsoleState,
+    Error,
+    GetConsoleLink,
+    Hello,
+    Login,
+    LoginOk,
+    SetDuty,
+    SupervisorRole,
+    Welcome,
+)
+from onduty.shared.types import AgentActivity
+
+from .conftest import agent_on_duty, request
+from .harness import PASSWORD, Harness, Wire
+
+
+@pytest.fixture
+async def console(tmp_path: Path) -> AsyncIterator[Harness]:
+    """carl supervises cim-emea; ann and bob are its agents; dora is an admin (no queue of her own)."""
+    h = Harness(tmp_path / "data", agent_grace_s=0.0, console_interval_s=0.05)
+    await h.seed()
+    store = open_store(default_url(h.config), h.config)
+    await store.open()
+    await store.set_role("carl", StaffRole.SUPERVISOR, ["cim-emea"])
+    await store.close()
+    await h.start()
+    yield h
+    await h.close()
+
+
+def origin(h: Harness) -> str:
+    return h.url("/").rstrip("/")
+
+
+async def sign_in(h: Harness, session: aiohttp.ClientSession, username: str = "carl",
+                  password: str = PASSWORD, own: bool = True) -> aiohttp.ClientResponse:
+    headers = {"Origin": origin(h) if own else "https://evil.example"}
+    return await session.post(h.url("/console/api/session"), json={"username": username, "password": password},
+                              headers=headers)
+
+
+async def feed(h: Harness, session: aiohttp.ClientSession) -> Wire:
+    ws = await session.ws_connect(h.url("/console/ws"), headers={"Origin": origin(h)})
+    wire = Wire(ws)
+    h.wires.append(wire)
+    await wire.send(Hello(protocol=PROTOCOL_VERSION, client="tests"))
+    await wire.expect(Welcome)
+    return wire
+
+
+async def test_a_supervisor_signs_in_with_a_strict_http_only_cookie(console: Harness) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        response = await sign_in(console, session)
+        assert response.status == 200
+        assert (await response.json())["supervises"] == ["cim-emea"]
+        cookie = response.headers["Set-Cookie"]
+        assert "onduty_console=" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert "Path=/console" in cookie
+        who = await session.get(console.url("/console/api/session"))
+        assert (await who.json())["username"] == "carl"
+        out = await session.delete(console.url("/console/api/session"), headers={"Origin": origin(console)})
+        assert out.status == 200
+        assert (await session.get(console.url("/console/api/session"))).status == 401
+
+
+@pytest.mark.parametrize(("username", "password", "own", "status", "code"), [
+    ("carl", "wrong password", True, 401, "auth_failed"),
+    ("nobody", PASSWORD, True, 401, "auth_failed"),
+    ("ann", PASSWORD, True, 403, "not_allowed"),  # an agent, not a supervisor
+    ("carl", PASSWORD, False, 403, "origin_not_allowed"),  # another site's page posting the form
+])
+async def test_sign_in_refusals(console: Harness, username: str, password: str, own: bool, status: int,
+                                code: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        response = await sign_in(console, session, username, password, own)
+        assert response.status == status
+        assert (await response.json())["code"] == code
+        assert "Set-Cookie" not in response.headers
+
+
+async def test_the_feed_shows_the_supervised_queue_live(console: Harness) -> None:
+    h = console
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        assert (await sign_in(h, session)).status == 200
+        wire = await feed(h, session)
+        state = await wire.expect(ConsoleState)
+        assert (state.username, state.queues) == ("carl", ["cim-emea"])  # not cic, carl's own queue
+        first = await wire.expect(ConsoleQueue)
+        assert (first.queue, first.title, first.waiting, first.agents) == ("cim-emea", "CIM EMEA", 0, [])
+        assert first.alert is not None and first.alert.text == "CIM EMEA has nobody on duty"
+
+        ann, _ = await agent_on_duty(h, "ann")
+        h.clock.advance(5)
+        wire.pending.clear()
+        seen = await wire.until(ConsoleQueue, lambda q: q.agents and q.alert is None)
+        (agent,) = seen.agents
+        assert (agent.username, agent.display_name, agent.activity) == ("ann", "Ann Agent", AgentActivity.AVAILABLE)
+        assert agent.since == h.clock.now - 5
+
+        wire.pending.clear()  # pictures from before
+        await ann.send(SetDuty(on_duty=False))  # the queue's last agent goes Off Duty
+        alerted = await wire.until(ConsoleQueue, lambda q: q.alert is not None)
+        assert alerted.alert is not None and alerted.alert.text == "CIM EMEA has nobody on duty"
+        assert alerted.agents[0].activity is AgentActivity.OFF_DUTY
+
+        wire.pending.clear()
+        await request(h)  # Rita waits
+        h.clock.advance(30)
+        line = await wire.until(ConsoleQueue, lambda q: q.waiting == 1 and q.longest_wait_s >= 30)
+        assert line.longest_wait_s == 30
+
+
+async def test_the_feed_needs_the_cookie_and_the_own_origin(console: Harness) -> None:
+    h = console
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        ws = await session.ws_connect(h.url("/console/ws"), headers={"Origin": origin(h)})
+        refused = Wire(ws)
+        h.wires.append(refused)
+        error = await refused.next()
+        assert isinstance(error, Error) and error.code is ErrorCode.NOT_AUTHENTICATED
+        assert await refused.closed() == CloseCode.POLICY_VIOLATION
+        assert (await sign_in(h, session)).status == 200
+        ws = await session.ws_connect(h.url("/console/ws"), headers={"Origin": "https://evil.example"})
+        other = Wire(ws)
+        h.wires.append(other)
+        assert isinstance(await other.next(), Error)
+
+
+async def test_a_revoked_role_closes_the_feed(console: Harness) -> None:
+    h = console
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        assert (await sign_in(h, session)).status == 200
+        wire = await feed(h, session)
+        await wire.expect(ConsoleState)
+        await h.shell.store.set_role("carl", StaffRole.AGENT)
+        error = await wire.until(Error)
+        assert error.code is ErrorCode.NOT_ALLOWED
+        closing = await wire.ws.receive()
+        assert (closing.type, closing.data, closing.extra) == (aiohttp.WSMsgType.CLOSE, CloseCode.POLICY_VIOLATION,
+                                                               "not_allowed")
+        assert (await session.get(h.url("/console/api/session"))).status == 401
+
+
+async def test_supervisors_hear_their_role_at_sign_in_and_get_one_time_links(console: Harness) -> None:
+    h = console
+    carl = await h.connect("/ws/agent")
+    await carl.send(Login(username="carl", password=PASSWORD))
+    await carl.expect(LoginOk)
+    role = await carl.until(SupervisorRole)
+    assert (role.role, role.supervises) == (StaffRole.SUPERVISOR, ["cim-emea"])
+    await carl.send(GetConsoleLink())
+    link = await carl.until(ConsoleLink)
+    assert link.url.startswith(origin(h) + "/console/link/")
+    assert link.expires_at == h.clock.now + 60
+    ann = await h.connect("/ws/agent")
+    await ann.send(Login(username="ann", password=PASSWORD))
+    await ann.expect(LoginOk)
+    await ann.send(GetConsoleLink())
+    refused = await ann.until(Error)
+    assert refused.code is ErrorCode.NOT_ALLOWED
+    assert not any(isinstance(m, SupervisorRole) for m in ann.seen)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        h.clock.advance(61)  # too late: used up, and no cookie
+        late = await browser.get(link.url, allow_redirects=False)
+        assert late.status == 303 and "Set-Cookie" not in late.headers

@@ -1,0 +1,70 @@
+"""The supervisor console in Debian's chromium: sign in, watch the queue, the last agent goes Off Duty ->
+the staffing alert is on the page; back On Duty -> it is gone."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from onduty.server.core.roles import StaffRole
+from onduty.server.store.sqlite import SqliteStore
+
+from .conftest import PASSWORD, WAIT, Shop, running_shop
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def console_shop(tmp_path: Path, widget_built: Path) -> AsyncIterator[Shop]:
+    """The shop's server, with bob as supervisor of cim-emea; no quiet time after the start."""
+    data = tmp_path / "data"
+    async with running_shop(data, agent_grace_s=0.0, console_interval_s=0.2) as shop:
+        store = SqliteStore(shop.config.db_path)
+        await store.open()
+        await store.set_role("bob", StaffRole.SUPERVISOR, ["cim-emea"])
+        await store.close()
+        yield shop
+
+
+async def test_the_last_agent_going_off_duty_puts_the_alert_on_the_console(
+        console_shop: Shop, new_page: Callable[..., Any], tmp_path: Path) -> None:
+    """With ONDUTY_SCREENSHOTS=1 the picture with the alert is written to docs/img/console-alert.png."""
+    shop = console_shop
+    ann = await shop.agent("ann")  # On Duty in cim-emea (and shop-b2b)
+    page = await new_page(viewport={"width": 1100, "height": 700})
+    await page.goto(shop.url("/console/"))
+    await page.get_by_label("Username").fill("bob")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+
+    queue = page.locator('section[data-queue="cim-emea"]')
+    await expect(queue.get_by_role("heading", name="CIM EMEA")).to_be_visible()
+    await expect(page.get_by_role("button", name="Sign in")).to_be_hidden()
+    await expect(page.locator('section[data-queue="shop-b2b"]')).to_have_count(0)  # bob supervises cim-emea only
+    row = queue.locator('tr[data-agent="ann"]')
+    await expect(row).to_contain_text("Ann Agent")
+    await expect(row).to_contain_text("Available")
+    await expect(queue.get_by_test_id("alert")).to_have_count(0)
+
+    await ann.set_duty(False)  # the queue's last agent goes Off Duty
+    alert = queue.get_by_role("alert")
+    await expect(alert).to_contain_text("CIM EMEA has nobody on duty", timeout=5000)
+    await expect(row).to_contain_text("Off Duty")
+    shot = ROOT / "docs" / "img" / "console-alert.png" if os.environ.get("ONDUTY_SCREENSHOTS") else tmp_path / "c.png"
+    await page.screenshot(path=str(shot))
+
+    await ann.set_duty(True)
+    await expect(queue.get_by_test_id("alert")).to_have_count(0, timeout=WAIT * 1000)
+
+    cookies = await page.context.cookies()
+    (session,) = [c for c in cookies if c["name"] == "onduty_console"]
+    assert session["httpOnly"] and session["sameSite"] == "Strict"
+    assert await page.evaluate("document.cookie") == ""  # the script cannot read the session
+
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("button", name="Sign in")).to_be_visible()

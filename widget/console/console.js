@@ -1,0 +1,173 @@
+// The supervisor console (docs/console.md): sign in over HTTP (an HttpOnly cookie the script never sees),
+// then /console/ws: msgpack frames like the other endpoints (docs/protocol.md, section 18). Every second the
+// server pushes console_state and one console_queue per supervised queue; this page renders them. Text from
+// the server is only ever set as textContent.
+import { Decoder, Encoder } from "@msgpack/msgpack";
+
+const PROTOCOL_VERSION = 3;
+const encoder = new Encoder({ ignoreUndefined: true });
+const decoder = new Decoder({ maxStrLength: 65536, maxBinLength: 0, maxArrayLength: 256, maxMapLength: 64 });
+const ACTIVITY = {
+  available: "Available", in_chat: "In a chat", busy: "Busy", away: "Away", off_duty: "Off Duty",
+};
+const $ = (id) => document.getElementById(id);
+
+let socket = null;
+let retry = null;
+let picture = { at: 0, receivedAt: 0, order: [], queues: new Map() };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c);
+  return node;
+}
+
+/** "1:05" / "1:02:05" for a number of seconds. */
+export function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${two(m)}:${two(r)}` : `${m}:${two(r)}`;
+}
+
+/** Server time now, from the last picture's clock. */
+function serverNow() {
+  return picture.at + (Date.now() - picture.receivedAt) / 1000;
+}
+
+function showSignIn(message = "") {
+  $("sign-in").hidden = false;
+  $("sign-out").hidden = true;
+  $("who").hidden = true;
+  $("queues").replaceChildren();
+  $("link").hidden = true;
+  $("sign-in-error").textContent = message;
+}
+
+function showSignedIn(who) {
+  $("sign-in").hidden = true;
+  $("sign-out").hidden = false;
+  $("who").hidden = false;
+  $("who").textContent = `${who.display_name} (${who.role})`;
+  connect();
+}
+
+async function api(method, body) {
+  const init = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch("/console/api/session", init);
+  let data = {};
+  try { data = await response.json(); } catch { /* no body */ }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function connect() {
+  clearTimeout(retry);
+  if (socket) socket.close();
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/console/ws`;
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  socket = ws;
+  ws.onopen = () => ws.send(encoder.encode({ t: "hello", protocol: PROTOCOL_VERSION, client: "onduty-console/0.1" }));
+  ws.onmessage = (event) => {
+    const frame = decoder.decode(new Uint8Array(event.data));
+    handle(frame);
+  };
+  ws.onclose = (event) => {
+    if (socket !== ws) return;
+    socket = null;
+    if (event.code === 1008) {
+      showSignIn("Signed out: sign in again.");
+      return;
+    }
+    $("link").hidden = false;
+    $("link").textContent = "Connection lost, reconnecting…";
+    retry = setTimeout(connect, 2000);
+  };
+}
+
+function handle(frame) {
+  switch (frame.t) {
+    case "welcome":
+      $("link").hidden = true;
+      break;
+    case "console_state":
+      picture = { at: frame.at, receivedAt: Date.now(), order: frame.queues, queues: picture.queues };
+      for (const name of [...picture.queues.keys()]) if (!frame.queues.includes(name)) picture.queues.delete(name);
+      break;
+    case "console_queue":
+      picture.queues.set(frame.queue, frame);
+      render();
+      break;
+    case "error":
+      if (frame.code === "not_authenticated" || frame.code === "not_allowed") showSignIn(frame.detail || "");
+      break;
+    default:
+      break;
+  }
+}
+
+function figure(label, value, testid) {
+  return el("div", {}, el("dt", {}, label), el("dd", { "data-testid": testid }, value));
+}
+
+function queueCard(q, now) {
+  const card = el("section", { class: "queue", "data-queue": q.queue, "aria-label": q.title });
+  card.append(el("h2", {}, q.title));
+  if (q.alert) card.append(el("p", { class: "alert", role: "alert", "data-testid": "alert" },
+    `${q.alert.text} (for ${duration(now - q.alert.started_at)})`));
+  if (!q.staffed) card.append(el("p", { class: "off-hours" }, "Outside its staffed hours"));
+  const longest = q.waiting ? duration(q.longest_wait_s + (now - picture.at)) : "–";
+  card.append(el("dl", { class: "figures" },
+    figure("Waiting", String(q.waiting), "waiting"),
+    figure("Longest wait", longest, "longest"),
+    figure("On Duty", String(q.on_duty), "on-duty"),
+    figure("Available", String(q.routable), "routable"),
+    figure("Callbacks", String(q.callbacks), "callbacks")));
+  if (q.agents.length) {
+    const rows = q.agents.map((a) => el("tr", { "data-agent": a.username },
+      el("td", {}, a.display_name),
+      el("td", { class: `state-${a.activity}` }, ACTIVITY[a.activity] || a.activity),
+      el("td", { class: "time" }, duration(now - a.since)),
+      el("td", {}, String(a.chats))));
+    card.append(el("table", {},
+      el("thead", {}, el("tr", {}, el("th", {}, "Agent"), el("th", {}, "State"), el("th", {}, "Since"),
+        el("th", {}, "Chats"))),
+      el("tbody", {}, ...rows)));
+  } else {
+    card.append(el("p", {}, "Nobody of this queue is signed in."));
+  }
+  return card;
+}
+
+function render() {
+  const now = serverNow();
+  const cards = picture.order.filter((n) => picture.queues.has(n)).map((n) => queueCard(picture.queues.get(n), now));
+  $("queues").replaceChildren(...cards);
+}
+
+function start() {
+  $("sign-in").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("sign-in-error").textContent = "";
+    const result = await api("POST", { username: $("username").value, password: $("password").value });
+    $("password").value = "";
+    if (result.ok) showSignedIn(result.data);
+    else $("sign-in-error").textContent = result.data.detail || `Sign-in failed (${result.status})`;
+  });
+  $("sign-out").addEventListener("click", async () => {
+    const ws = socket;
+    socket = null;
+    if (ws) ws.close();
+    await api("DELETE");
+    showSignIn("");
+  });
+  setInterval(() => { if (picture.order.length) render(); }, 1000);
+  api("GET").then((result) => (result.ok ? showSignedIn(result.data) : showSignIn("")));
+}
+
+if (typeof document !== "undefined") document.addEventListener("DOMContentLoaded", start);
