@@ -178,6 +178,12 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
                 return response  # cut short mid-body: the client sees the connection end
             return _unavailable("the server that routes chats did not answer; try again in a moment")
 
+    async def metrics(request: web.Request) -> web.Response:
+        """Not passed on: the owner counts requests through a gateway as the gateway's own, and would
+        hand its figures to whoever can reach a gateway."""
+        return web.json_response({"code": "not_found", "detail": "this node is a gateway: /metrics is served by"
+                                  " the node whose /healthz says owner"}, status=404)
+
     async def close_clients(app: web.Application) -> None:
         for ws in list(clients):
             await ws.close(code=SERVICE_RESTART, message=b"server moving")
@@ -189,6 +195,8 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/ws/agent", websocket)
     app.router.add_get("/ws/requestor", websocket)
+    app.router.add_get("/console/ws", websocket)
+    app.router.add_get("/metrics", metrics)
     app.router.add_route("*", "/{tail:.*}", passthrough)
     app.on_shutdown.append(close_clients)
     return app

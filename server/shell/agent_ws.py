@@ -8,8 +8,8 @@ import hmac
 from onduty.server.auth import Passwords, new_token, token_hash
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
-from onduty.server.shell import callback_work
 from onduty.server.core.roles import is_supervisor
+from onduty.server.shell import callback_work
 from onduty.server.shell.console_auth import console_link
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer

@@ -119,6 +119,15 @@ async def test_a_gateway_never_passes_on_what_another_gateway_passed_on(cluster:
         assert (await answer.json())["code"] == "unavailable"
 
 
+async def test_a_gateway_keeps_the_owners_metrics_to_the_owner(cluster: tuple[Node, Node]) -> None:
+    a, b = cluster
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{b.port}/metrics") as passed:
+            assert passed.status == 404  # else anyone reaching a gateway would read them as the gateway
+        async with http.get(f"http://127.0.0.1:{a.port}/metrics") as direct:
+            assert direct.status == 200 and "onduty_open_chats" in await direct.text()
+
+
 async def test_a_node_started_again_in_place_of_its_dead_self_waits_for_the_lease_instead_of_calling_itself(
     pg_url: str, redis_url: str, tmp_path: Path,
 ) -> None:

@@ -138,6 +138,8 @@ async def test_callback_claims_migration_keeps_stored_requests_open(db_path: pat
         [kept] = await store.list_callbacks(["q1"])
         assert (kept.name, kept.claimed_by, kept.done_at, kept.outcome) == ("Rita", None, None, None)
         assert await store.count_callbacks(20.0) == {"q1": 1}
+    finally:
+        await store.close()
 
 
 async def test_roles_migration_makes_existing_agents_agents(db_path: pathlib.Path) -> None:
