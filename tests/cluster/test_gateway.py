@@ -10,11 +10,15 @@ import aiohttp
 import pytest
 
 from onduty.client.net import AgentClient, RequestorClient, SessionEnded
+from onduty.server.core.roles import StaffRole
+from onduty.server.store.pg import PostgresStore
 from onduty.shared.errors import CloseCode, ErrorCode
-from onduty.shared.messages import ChatAssigned, ChatMessage, ImMessage
+from onduty.shared.limits import PROTOCOL_VERSION
+from onduty.shared.messages import ChatAssigned, ChatMessage, ConsoleQueue, ConsoleState, Hello, ImMessage, Welcome
 from onduty.shared.types import ContactPresence
 from tests.cluster.nodes import PASSWORD, Node, seed, start_node
 from tests.cluster.test_failover import WAIT, until_event
+from tests.server.harness import Wire
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -146,3 +150,29 @@ async def test_a_node_started_again_in_place_of_its_dead_self_waits_for_the_leas
         first.stop()
         if again is not None:
             again.stop()
+
+
+async def test_a_supervisor_signs_in_to_the_console_and_watches_it_live_through_a_gateway(
+    cluster: tuple[Node, Node], pg_url: str,
+) -> None:
+    _a, b = cluster
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        await store.set_role("bob", StaffRole.SUPERVISOR, ["cim-emea"])
+    finally:
+        await store.close()
+    own = f"http://127.0.0.1:{b.port}"  # the console page as the browser got it: from the gateway
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        signed_in = await http.post(f"{own}/console/api/session", json={"username": "bob", "password": PASSWORD},
+                                    headers={"Origin": own})
+        assert signed_in.status == 200, await signed_in.text()
+        assert "HttpOnly" in signed_in.headers["Set-Cookie"]
+        async with http.ws_connect(f"ws://127.0.0.1:{b.port}/console/ws", headers={"Origin": own}) as ws:
+            wire = Wire(ws)
+            await wire.send(Hello(protocol=PROTOCOL_VERSION, client="tests"))
+            await wire.expect(Welcome)
+            state = await wire.expect(ConsoleState)
+            assert (state.username, state.queues) == ("bob", ["cim-emea"])
+            queue = await wire.expect(ConsoleQueue)
+            assert (queue.queue, queue.title, queue.on_duty, queue.staffed) == ("cim-emea", "CIM EMEA", 0, True)
