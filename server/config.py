@@ -116,6 +116,12 @@ class ServerConfig:
             raise ConfigError(f"cluster: {self.cluster!r} is not a Redis URL (redis://HOST:PORT/DB)")
         if self.event_loop not in EVENT_LOOPS:
             raise ConfigError(f"event_loop: {self.event_loop!r} is not one of {', '.join(EVENT_LOOPS)}")
+        for network in self.metrics_allow:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ConfigError(f"metrics_allow: {network!r} is not an IP address or network "
+                                  "(e.g. 10.0.5.7 or 10.0.5.0/24)") from None
 
     @property
     def node(self) -> str:
@@ -129,12 +135,6 @@ class ServerConfig:
             return self.node_url.rstrip("/")
         host = socket.gethostname() if self.host in ("", "0.0.0.0", "::") else self.host
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
-        for network in self.metrics_allow:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ConfigError(f"metrics_allow: {network!r} is not an IP address or network "
-                                  "(e.g. 10.0.5.7 or 10.0.5.0/24)") from None
 
     @property
     def db_path(self) -> Path:

@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 
 from onduty.client.net import AgentClient, RequestorClient
-from onduty.shared.messages import ChatAssigned, ChatMessage
+from onduty.shared.messages import ChatAssigned
 from tests.cluster.nodes import PASSWORD, Node, free_port, seed, start_node
-from tests.cluster.test_failover import WAIT, until_event
+from tests.cluster.test_failover import WAIT, seqs_until, until_event
 
 pytestmark = pytest.mark.timeout(120)
 SHIPPED = Path(__file__).parents[2] / "installers" / "server" / "haproxy.cfg"
@@ -71,12 +71,7 @@ async def test_clients_behind_haproxy_come_back_through_it_when_the_owner_dies(
         await b.until_role("owner")
         await rita.wait_ready()
         assert await rita.send(chat_id, "through the proxy again") == 2
-        seen: list[int] = []
-        async with asyncio.timeout(WAIT):
-            while 2 not in seen:
-                event = await ann.next_event()
-                if isinstance(event, ChatMessage) and event.chat_id == chat_id:
-                    seen.append(event.seq)
+        seen = await seqs_until(ann, chat_id, 2)
         assert len(seen) == len(set(seen)) and seen[-1] == 2
     finally:
         for client in clients:
