@@ -185,6 +185,9 @@ class Connection:
         except asyncio.CancelledError:
             await self._handler.on_state(GaveUp("closed by the client"))
             raise
+        except Exception as exc:  # our bug: say so and stop, rather than stay "ready" with no session
+            log.exception("%s: the connection stopped on an unexpected error", self.url)
+            await self._handler.on_state(GaveUp(f"the connection stopped on an unexpected error: {exc!r}"))
 
     async def _pause(self, delay: float) -> None:
         """Sleep ``delay`` (with the injected sleep), or less if :meth:`retry_now` is called meanwhile."""

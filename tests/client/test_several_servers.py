@@ -64,3 +64,19 @@ def test_the_setting_holds_several_addresses_checked_one_by_one() -> None:
     assert server_addresses("ws://a.example") == "ws://a.example"
     with pytest.raises(AddressError, match="chat example com"):
         server_addresses("ws://a.example, chat example com")
+
+
+async def test_a_bug_that_stops_the_connection_ends_the_client_with_the_reason(fake_server: Any) -> None:
+    class Broken(AgentClient):
+        async def _session_opened(self, welcome: Any) -> None:
+            raise RuntimeError("boom")
+
+    client = Broken(fake_server.url, "ann", password="pw", sleep=no_wait, request_timeout=WAIT)
+    starting = asyncio.create_task(client.start())
+    peer = await fake_server.accept()
+    await peer.handshake()
+    await asyncio.wait_for(peer.ws.receive(), WAIT)  # the client closes its socket (the server answers)
+    with pytest.raises(SessionEnded, match="unexpected error: RuntimeError"):
+        await asyncio.wait_for(starting, WAIT)
+    assert client.gave_up is not None and not client.ready
+    await client.close()
