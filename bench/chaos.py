@@ -1,14 +1,15 @@
 """Chaos run of a two-node cluster (PostgreSQL + Redis): the routing owner is killed twice during load.
 
-    python -m bench.chaos [--agents 20] [--requestors 20] [--messages 30] [--interval 0.05] [--lease 4]
+    python -m bench.chaos [--agents 20] [--requestors 20] [--messages 60] [--interval 0.2] [--lease 4]
                           [--postgres postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379]
 
 Two nodes ``a`` and ``b`` share a throw-away database and a free Redis database number. Agents and
 requestors use the client library with both addresses (as the tray app does without a load balancer).
 Each requestor opens a chat and sends ``--messages`` messages, one every ``--interval`` seconds, each
 awaited until ``sent``. A third of the way in, the owner is killed (``kill -9``); it is started again
-(as a standby), and two thirds in the new owner is killed too. At the end every chat's agent side is
-compared with what the requestors had confirmed and with the store, and the run prints:
+(as a gateway), and two thirds in (but not before every requestor is back) the new owner is killed
+too. At the end every chat's agent side is compared with what the requestors had confirmed and with
+the store, and the run prints:
 
 * ``lost``: confirmed (``sent``) messages the agent never received, or the store does not hold;
 * ``duplicated``: messages an agent received twice, or stored twice;
@@ -76,8 +77,20 @@ class Tally:
     assigned: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     confirmed_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     refused: int = 0
+    finished: set[str] = field(default_factory=set)
+    """Chats whose requestor sent all of its messages."""
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     """Set whenever an agent received a message."""
+
+    async def recovered(self, since: float, requestors: int, within: float = 120.0) -> None:
+        """Wait until each requestor had a message confirmed after ``since`` (or has sent all of its own)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            back = [chat in self.finished or any(t > since for t in times) for chat, times in self.confirmed_at.items()]
+            if len(back) == requestors and all(back):
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"the requestors did not come back within {within:g} s of a kill")
 
     def missing(self, chat_ids: list[str]) -> int:
         return sum(len(set(self.confirmed[c]) - set(self.received[c])) for c in chat_ids)
@@ -156,6 +169,7 @@ async def requestor_run(client: RequestorClient, index: int, messages: int, inte
                 tally.refused += 1
         tally.confirmed[chat_id].append(seq)
         tally.confirmed_at[chat_id].append(time.monotonic())
+    tally.finished.add(chat_id)
     return chat_id
 
 
@@ -188,6 +202,8 @@ async def run(args: argparse.Namespace, pg: str, cluster: str, work: Path) -> di
         takeovers: list[asyncio.Task[float]] = []
         for share in (1 / 3, 2 / 3):
             await asyncio.sleep(max(0.0, began + share * span - time.monotonic()))
+            if kills:  # the next kill only once every requestor is back from the last one
+                await tally.recovered(kills[-1], len(runs))
             owner = await until_owner(nodes)
             epoch = await _epoch(pg)
             owner.process.send_signal(signal.SIGKILL)
@@ -238,7 +254,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__.split("\n")[0])
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--requestors", type=int, default=20)
-    parser.add_argument("--messages", type=int, default=30)
+    parser.add_argument("--messages", type=int, default=60)
     parser.add_argument("--interval", type=float, default=0.2)
     parser.add_argument("--lease", type=float, default=4.0)
     parser.add_argument("--log-level", default="WARNING",

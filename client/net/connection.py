@@ -175,6 +175,7 @@ class Connection:
                         raise SessionEnded(f"gave up after {attempt - 1} reconnect attempts: {reason}")
                     rounds, rest = divmod(attempt, len(self.urls))
                     delay = 0.0 if rest else self._backoff(rounds)
+                    log.debug("session ended (%s); attempt %d at %s in %.2f s", reason, attempt, self.url, delay)
                     await self._handler.on_state(Reconnecting(attempt, delay))
                     if delay:
                         await self._pause(delay)
