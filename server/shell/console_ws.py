@@ -28,7 +28,7 @@ from onduty.server.store import AgentRecord
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import ConsoleQueue, ConsoleState, Error, Message, MonitorChat, SendWhisper, StopMonitoring
-from onduty.shared.types import ConsoleAgent, ConsoleAlert
+from onduty.shared.types import ConsoleAgent, ConsoleAlert, ConsoleChat
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,22 @@ def queue_view(shell: Shell, watch: StaffingWatch, queue: str, title: str) -> Co
     agents = [ConsoleAgent(username=v.username, display_name=v.display_name, activity=v.activity, since=v.since,
                            chats=len(v.chats)) for v in shell.supervision.agents(queue)][:256]
     alert = watch.open.get(queue)
+    chats = []
+    for view in shell.supervision.agents(queue):
+        for chat_id in view.chats:
+            chat, session = shell.routing.chat(chat_id), shell.delivery.session(chat_id)
+            if chat is not None and session is not None and chat.queue == queue:
+                chats.append(ConsoleChat(chat_id=chat_id, agent=view.username, agent_name=view.display_name,
+                                         requestor_name=session.record.requestor_name,
+                                         since=chat.assigned_at or chat.requested_at))
+    chats.sort(key=lambda c: (c.since, c.chat_id))
     return ConsoleQueue(
         queue=queue, title=title, waiting=status.waiting, longest_wait_s=shell.supervision.longest_wait(queue),
         on_duty=status.on_duty, routable=status.routable, callbacks=shell.queues.callbacks(queue),
         staffed=watch.hours(queue).staffed(shell.clock()), agents=agents,
         alert=ConsoleAlert(alert_id=alert.alert_id, kind=alert.kind, started_at=alert.started_at, text=alert.text)
         if alert is not None else None,
+        chats=chats[:256],
     )
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, ClassVar
 
 from onduty.shared.messages.base import Message
-from onduty.shared.types import AlertKind, ChatInfo, ConsoleAgent, ConsoleAlert, Ident, Max, Name, StaffRole, Text
+from onduty.shared.types import (
+    AlertKind,
+    ChatInfo,
+    ConsoleAgent,
+    ConsoleAlert,
+    ConsoleChat,
+    Ident,
+    Max,
+    Name,
+    StaffRole,
+    Text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,8 @@ class ConsoleQueue(Message):
     """Inside the queue's staffed hours now."""
     agents: Annotated[list[ConsoleAgent], Max(256)]
     alert: ConsoleAlert | None = None
+    chats: Annotated[list[ConsoleChat], Max(256)] = field(default_factory=list)
+    """The queue's live chats that an agent holds, oldest first (``monitor_chat`` opens one)."""
 
 
 # --- monitor and whisper: console -> server -------------------------------------------------------

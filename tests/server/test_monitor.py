@@ -18,6 +18,7 @@ from onduty.shared.messages import (
     ChatAssigned,
     ChatEnded,
     ChatMessage,
+    ConsoleQueue,
     EndChat,
     Error,
     Hello,
@@ -83,6 +84,9 @@ async def test_a_supervisor_watches_a_chat_live_and_whispers_to_its_agent_only(c
     await ann.until(ChatMessage, lambda m: m.seq == 1)
     async with jar() as carl_session, jar() as dora_session:
         carl = await watcher(h, carl_session)
+        line = await carl.until(ConsoleQueue, lambda q: q.queue == "cim-emea" and q.chats)
+        assert [(c.chat_id, c.agent, c.agent_name, c.requestor_name) for c in line.chats] == [
+            (chat_id, "ann", "Ann Agent", "Rita Requestor")]
         await carl.send(MonitorChat(chat_id=chat_id, req="m7"))
         monitoring = await carl.until(Monitoring)
         assert monitoring.req == "m7"
