@@ -290,6 +290,18 @@ class ConsoleAgent:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleChat:
+    """A live chat of a queue in the supervisor console: an agent holds it; it may be monitored."""
+
+    chat_id: Ident
+    agent: Ident
+    agent_name: Name
+    requestor_name: Name
+    since: float
+    """When the agent got it, server time."""
+
+
+@dataclass(frozen=True, slots=True)
 class ConsoleAlert:
     """A queue's open staffing alert in the console."""
 

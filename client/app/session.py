@@ -52,6 +52,7 @@ from onduty.shared.messages import (
     StaffingAlert,
     SupervisorRole,
     Transcript,
+    Whisper,
 )
 from onduty.shared.types import BusinessContext, CallbackInfo, CallbackOutcome, ChatInfo, ContentLimits, Presence
 
@@ -330,6 +331,12 @@ class AgentSession(QObject):
                 model = self.chats.get(event.chat_id)
                 if model is not None:
                     model.add_message(event)
+            case Whisper():
+                model = self.chats.get(event.chat_id)
+                if model is not None:
+                    model.add_whisper(event)
+                else:
+                    log.info("whisper for a chat without a window: %s", event.chat_id)
             case PeerTyping():
                 model = self.chats.get(event.chat_id)
                 if model is not None:

@@ -2,8 +2,10 @@
 
 The browser sends ``hello``; after ``welcome`` the server sends, every ``console_interval_s``, one
 ``console_state`` and one ``console_queue`` per queue the signed-in supervisor may watch (read again from the
-store each time: a revoked role closes the feed). The upgrade needs the console's session cookie and the
-server's own ``Origin``; without them the upgrade is answered with one ``error`` and a 1008 close.
+store each time: a revoked role closes the feed). The browser may then monitor a live chat and whisper to its
+agent (``monitor_chat``, ``stop_monitoring``, ``send_whisper``: :mod:`.monitor`). The upgrade needs the
+console's session cookie and the server's own ``Origin``; without them the upgrade is answered with one
+``error`` and a 1008 close.
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ from aiohttp import web
 from onduty.server.config import ServerConfig
 from onduty.server.core.roles import is_supervisor, supervised
 from onduty.server.shell.console_auth import console_user, same_origin
-from onduty.server.shell.endpoint import Endpoint
+from onduty.server.shell.endpoint import Endpoint, stored
+from onduty.server.shell.monitor import Monitor
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.staffing_watch import StaffingWatch
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import AgentRecord
 from onduty.shared.codec import Codec
-from onduty.shared.errors import CloseCode, ErrorCode
-from onduty.shared.messages import ConsoleQueue, ConsoleState, Error, Message
-from onduty.shared.types import ConsoleAgent, ConsoleAlert
+from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
+from onduty.shared.messages import ConsoleQueue, ConsoleState, Error, Message, MonitorChat, SendWhisper, StopMonitoring
+from onduty.shared.types import ConsoleAgent, ConsoleAlert, ConsoleChat
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +39,22 @@ def queue_view(shell: Shell, watch: StaffingWatch, queue: str, title: str) -> Co
     agents = [ConsoleAgent(username=v.username, display_name=v.display_name, activity=v.activity, since=v.since,
                            chats=len(v.chats)) for v in shell.supervision.agents(queue)][:256]
     alert = watch.open.get(queue)
+    chats = []
+    for view in shell.supervision.agents(queue):
+        for chat_id in view.chats:
+            chat, session = shell.routing.chat(chat_id), shell.delivery.session(chat_id)
+            if chat is not None and session is not None and chat.queue == queue:
+                chats.append(ConsoleChat(chat_id=chat_id, agent=view.username, agent_name=view.display_name,
+                                         requestor_name=session.record.requestor_name,
+                                         since=chat.assigned_at or chat.requested_at))
+    chats.sort(key=lambda c: (c.since, c.chat_id))
     return ConsoleQueue(
         queue=queue, title=title, waiting=status.waiting, longest_wait_s=shell.supervision.longest_wait(queue),
         on_duty=status.on_duty, routable=status.routable, callbacks=shell.queues.callbacks(queue),
         staffed=watch.hours(queue).staffed(shell.clock()), agents=agents,
         alert=ConsoleAlert(alert_id=alert.alert_id, kind=alert.kind, started_at=alert.started_at, text=alert.text)
         if alert is not None else None,
+        chats=chats[:256],
     )
 
 
@@ -53,9 +66,20 @@ class ConsoleEndpoint(Endpoint):
         self.watch = watch
         self.username = username
         self._pusher: asyncio.Task[None] | None = None
+        self.monitor = Monitor(shell, peer, username)
 
     async def dispatch(self, message: Message) -> None:
-        """Nothing but ``hello`` is read from the console (the codec refuses every other type)."""
+        """Monitor and whisper (the codec refuses every type but these and ``hello``)."""
+        match message:
+            case MonitorChat(chat_id=chat_id):
+                await self.monitor.monitor(chat_id)
+            case StopMonitoring(chat_id=chat_id):
+                self.monitor.stop(chat_id)
+            case SendWhisper(chat_id=chat_id, text=text):
+                await stored(self.monitor.whisper(chat_id, text))
+            case _:
+                raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"{message.TYPE} is not for the console",
+                                    ref=message.TYPE)
 
     def _hello(self, message: Message) -> None:
         """``hello`` is answered as on every endpoint; then the pictures begin."""
@@ -83,6 +107,7 @@ class ConsoleEndpoint(Endpoint):
             self.peer.send(queue_view(self.shell, self.watch, name, records[name].title or name))
 
     def gone(self) -> None:
+        self.monitor.gone()
         if self._pusher is not None:
             self._pusher.cancel()
 

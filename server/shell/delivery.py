@@ -59,10 +59,18 @@ class LocalDelivery:
 
     def to_chat(self, chat_id: str, message: Message) -> None:
         session = self._chats.get(chat_id)
-        if session is None or not session.parties:
+        if session is None or not (session.parties or session.watchers):
             return
         frame = self._codec.encode(message)
-        for attached in list(session.parties.values()):
+        for attached in [*session.parties.values(), *session.watchers.values()]:
+            attached.peer.send_shared(message, frame)
+
+    def to_watchers(self, chat_id: str, message: Message) -> None:
+        session = self._chats.get(chat_id)
+        if session is None or not session.watchers:
+            return
+        frame = self._codec.encode(message)
+        for attached in list(session.watchers.values()):
             attached.peer.send_shared(message, frame)
 
     # --- open chats --------------------------------------------------------------------------
@@ -86,6 +94,19 @@ class LocalDelivery:
         if first is not None:
             peer.send(first)
         self._writes.background(session.replay(role, attached, self._store), "replay")
+
+    def watch(self, chat_id: str, peer: Peer, first: Message) -> bool:
+        session = self._chats.get(chat_id)
+        if session is None:
+            return False
+        attached = session.watch(peer)
+        peer.send(first)
+        self._writes.background(session.replay(peer, attached, self._store), "replay")
+        return True
+
+    def unwatch(self, chat_id: str, peer: Peer) -> bool:
+        session = self._chats.get(chat_id)
+        return session is not None and session.unwatch(peer)
 
     def attach_agent(self, chat_id: str, username: str, first: Message) -> bool:
         peer = self._presence.peer(username)

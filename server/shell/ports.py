@@ -132,7 +132,10 @@ class Delivery(Protocol):
         """Send to the chat's requestor or agent, if attached; False when nobody is."""
 
     def to_chat(self, chat_id: str, message: Message) -> None:
-        """The same frame to every party attached to the chat."""
+        """The same frame to every party attached to the chat, and to the supervisors watching it."""
+
+    def to_watchers(self, chat_id: str, message: Message) -> None:
+        """The same frame to the supervisors watching the chat (``watch``)."""
 
     # --- open chats -----------------------------------------------------------------------
 
@@ -150,6 +153,13 @@ class Delivery(Protocol):
 
     def attach(self, chat_id: str, role: Role, peer: Peer, after_seq: int, first: Message | None = None) -> None:
         """``peer`` reads the chat from ``after_seq`` on: ``first`` (if any), what it missed, then live."""
+
+    def watch(self, chat_id: str, peer: Peer, first: Message) -> bool:
+        """A supervisor's ``peer`` reads the open chat read-only: ``first``, its history, then live (every
+        message, whoever sent it); False when the chat is not open."""
+
+    def unwatch(self, chat_id: str, peer: Peer) -> bool:
+        """Stop delivering the chat to the watching ``peer``; False when it was not watching."""
 
     def attach_agent(self, chat_id: str, username: str, first: Message) -> bool:
         """The agent's connection, wherever it is, reads the chat from its start: ``first``, the

@@ -38,6 +38,8 @@ class ChatSession:
     parties: dict[Role, Attachment] = field(default_factory=dict)
     ended: EndReason | None = None
     """How the chat ended, as its parties were told (for a late ``end_chat`` once routing has closed it)."""
+    watchers: dict[Peer, Attachment] = field(default_factory=dict)
+    """Supervisors' connections reading the chat read-only (monitor): every message, whoever sent it."""
     _early: dict[int, StoredMessage] = field(default_factory=dict)
     """Stored messages that finished before an earlier seq did: delivered once the gap is filled."""
 
@@ -51,21 +53,31 @@ class ChatSession:
         while (m := self._early.pop(self.last_seq + 1, None)) is not None:
             self.last_seq = m.seq
             for role, attached in self.parties.items():
-                if not attached.replaying and attached.next_seq == m.seq:
-                    attached.next_seq += 1
-                    if m.sender is not role:
-                        attached.peer.send(to_wire(m))
+                if _owed(attached, m.seq) and m.sender is not role:
+                    attached.peer.send(to_wire(m))
+            for attached in self.watchers.values():
+                if _owed(attached, m.seq):
+                    attached.peer.send(to_wire(m))
 
     def attach(self, role: Role, peer: Peer, after_seq: int) -> Attachment:
         """``peer`` reads this chat from ``after_seq`` on; call :meth:`replay` with the result."""
         attached = self.parties[role] = Attachment(peer, after_seq + 1)
         return attached
 
-    async def replay(self, role: Role, attached: Attachment, store: Store) -> None:
-        """Send ``attached`` what it missed (its own messages too), then switch it to live delivery."""
-        while self.parties.get(role) is attached and attached.next_seq <= self.last_seq:
+    def watch(self, peer: Peer) -> Attachment:
+        """A supervisor's ``peer`` reads this chat read-only from its start; call :meth:`replay` with it."""
+        attached = self.watchers[peer] = Attachment(peer, 1)
+        return attached
+
+    def unwatch(self, peer: Peer) -> bool:
+        return self.watchers.pop(peer, None) is not None
+
+    async def replay(self, key: Role | Peer, attached: Attachment, store: Store) -> None:
+        """Send ``attached`` (the party ``key``, or the watcher ``key``) what it missed (its own messages too),
+        then switch it to live delivery."""
+        while self._attached(key) is attached and attached.next_seq <= self.last_seq:
             page = await store.messages_after(self.chat_id, attached.next_seq - 1, limit=REPLAY_PAGE)
-            if self.parties.get(role) is not attached:
+            if self._attached(key) is not attached:
                 return
             for m in page:
                 if m.seq != attached.next_seq or m.seq > self.last_seq:
@@ -76,6 +88,9 @@ class ChatSession:
                 break
         attached.replaying = False
 
+    def _attached(self, key: Role | Peer) -> Attachment | None:
+        return self.parties.get(key) if isinstance(key, Role) else self.watchers.get(key)
+
     def detach(self, role: Role, peer: Peer | None = None) -> None:
         current = self.parties.get(role)
         if current is not None and (peer is None or current.peer is peer):
@@ -84,6 +99,14 @@ class ChatSession:
     def peer(self, role: Role) -> Peer | None:
         attached = self.parties.get(role)
         return attached.peer if attached else None
+
+
+def _owed(attached: Attachment, seq: int) -> bool:
+    """Whether live delivery owes ``attached`` the message ``seq`` now (then it is counted as sent)."""
+    if attached.replaying or attached.next_seq != seq:
+        return False
+    attached.next_seq += 1
+    return True
 
 
 def to_wire(m: StoredMessage) -> ChatMessage:

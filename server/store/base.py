@@ -56,6 +56,7 @@ from onduty.server.store.records import (
     SiteRecord,
     StaffingAlertRecord,
     StoredMessage,
+    WhisperRecord,
 )
 from onduty.shared.types import (
     BusinessContext,
@@ -104,6 +105,12 @@ class ChatStore(Protocol):
 
     async def list_ratings(self, queues: Sequence[str], since: float, until: float) -> list[RatingRecord]:
         """Ratings given in ``[since, until)`` of chats of ``queues``, oldest first (for a supervisor report)."""
+
+    async def add_whisper(self, chat_id: str, sender: str, sender_name: str, text: str, at: float) -> WhisperRecord:
+        """Store a supervisor's whisper to the chat's agent; StoreRefused for an unknown chat."""
+
+    async def whispers(self, chat_id: str) -> list[WhisperRecord]:
+        """The chat's whispers, oldest first."""
 
     async def create_chat(self, chat: ChatRecord) -> None:
         """StoreRefused if the chat id exists or its queue is unknown."""

@@ -46,6 +46,7 @@ from onduty.server.store.pg_directory import DirectoryMixin
 from onduty.server.store.pg_migrate import migrate
 from onduty.server.store.pg_ratings import RatingsMixin
 from onduty.server.store.pg_staffing import StaffingMixin
+from onduty.server.store.pg_whispers import WhispersMixin
 from onduty.server.store.sqlite import BatchStats
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def describe(conninfo: str) -> str:
     return f"{p.get('user', '')}@{p.get('host', '')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
 
 
-class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin, RatingsMixin, StaffingMixin):
+class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin, RatingsMixin, StaffingMixin, WhispersMixin):
     """The :class:`Store` on one PostgreSQL database (a libpq connection string or URL)."""
 
     def __init__(self, conninfo: str, *, pool_size: int = 4, reconnect_s: Sequence[float] = RECONNECT_S,

@@ -170,6 +170,18 @@ class ImRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class WhisperRecord:
+    """A supervisor's whisper to a chat's agent, as stored (never shown to the requestor)."""
+
+    whisper_id: int
+    chat_id: str
+    sender: str
+    sender_name: str
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class RatingRecord:
     """A chat's rating with what a supervisor report groups it by (the chat's queue and last agent)."""
 

@@ -296,8 +296,22 @@ CREATE INDEX staffing_alerts_queue ON staffing_alerts(queue, started_at);
 CREATE INDEX staffing_alerts_open ON staffing_alerts(ended_at) WHERE ended_at IS NULL;
 """
 
+_WHISPERS = """
+-- what supervisors whispered to a chat's agent (issue 17): shown to the agent only, never to the requestor
+CREATE TABLE whispers (
+    id           INTEGER PRIMARY KEY,
+    chat_id      TEXT NOT NULL REFERENCES chats(chat_id),
+    sender       TEXT NOT NULL,
+    sender_name  TEXT NOT NULL,
+    text         TEXT NOT NULL,
+    at           REAL NOT NULL
+);
+CREATE INDEX whispers_chat ON whispers(chat_id, id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROLES, _STAFFING,
+    _WHISPERS,
 )
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 

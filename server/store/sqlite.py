@@ -46,6 +46,7 @@ from onduty.server.store.sqlite_collab import CollabStoreMixin
 from onduty.server.store.sqlite_directory import DirectoryStoreMixin
 from onduty.server.store.sqlite_ratings import RatingsStoreMixin
 from onduty.server.store.sqlite_staffing import StaffingStoreMixin
+from onduty.server.store.sqlite_whispers import WhispersStoreMixin
 from onduty.shared.types import ChatState, EndReason, FileRef, Memo, Role
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,8 @@ def _checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> None:
     log.debug("WAL checkpoint %s: %d of %d frames copied (busy=%d)", mode, copied, frames, busy)
 
 
-class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, RatingsStoreMixin, StaffingStoreMixin):
+class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, RatingsStoreMixin, StaffingStoreMixin,
+                  WhispersStoreMixin):
     """The :class:`Store` on one SQLite file (WAL journal, foreign keys on).
 
     ``busy_timeout_ms``, ``busy_backoff_s`` and ``wal_limit_bytes`` are there for tests and tuning;

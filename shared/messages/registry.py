@@ -82,8 +82,13 @@ from onduty.shared.messages.supervision import (
     ConsoleQueue,
     ConsoleState,
     GetConsoleLink,
+    MonitorChat,
+    Monitoring,
+    SendWhisper,
     StaffingAlert,
+    StopMonitoring,
     SupervisorRole,
+    Whisper,
 )
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
@@ -103,11 +108,11 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated, StaffingAlert, ConsoleState, ConsoleQueue,
-    SupervisorRole, ConsoleLink,
+    SupervisorRole, ConsoleLink, Monitoring, Whisper,
 )
-CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello,)
-"""What the supervisor console may send on ``/console/ws``: only ``hello``; the server pushes the rest."""
-ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + SERVER_MESSAGES
+CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello, MonitorChat, StopMonitoring, SendWhisper)
+"""What the supervisor console may send on ``/console/ws``: ``hello``, then monitor and whisper requests."""
+ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + CONSOLE_MESSAGES[1:] + SERVER_MESSAGES
 
 REPLIES: dict[type[Message], type[Message] | None] = {
     Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,
@@ -120,7 +125,7 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     OpenChannel: Channel, CloseChannel: None, ImSend: ImSent, ImAck: None, GetImHistory: Channel,
     GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
     RateChat: ChatRated,
-    GetConsoleLink: ConsoleLink,
+    GetConsoleLink: ConsoleLink, MonitorChat: Monitoring, StopMonitoring: None, SendWhisper: Whisper,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, ClassVar
 
 from onduty.shared.messages.base import Message
-from onduty.shared.types import AlertKind, ConsoleAgent, ConsoleAlert, Ident, Max, Name, StaffRole, Text
+from onduty.shared.types import (
+    AlertKind,
+    ChatInfo,
+    ConsoleAgent,
+    ConsoleAlert,
+    ConsoleChat,
+    Ident,
+    Max,
+    Name,
+    StaffRole,
+    Text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +93,60 @@ class ConsoleQueue(Message):
     """Inside the queue's staffed hours now."""
     agents: Annotated[list[ConsoleAgent], Max(256)]
     alert: ConsoleAlert | None = None
+    chats: Annotated[list[ConsoleChat], Max(256)] = field(default_factory=list)
+    """The queue's live chats that an agent holds, oldest first (``monitor_chat`` opens one)."""
+
+
+# --- monitor and whisper: console -> server -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorChat(Message):
+    """Watch a live chat of a supervised queue, read-only: ``monitoring``, then its messages in ``seq`` order."""
+
+    TYPE: ClassVar[str] = "monitor_chat"
+    chat_id: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class StopMonitoring(Message):
+    """Stop watching the chat (nothing happens if it was not watched)."""
+
+    TYPE: ClassVar[str] = "stop_monitoring"
+    chat_id: Ident
+
+
+@dataclass(frozen=True, slots=True)
+class SendWhisper(Message):
+    """Whisper to the chat's agent: stored, shown to that agent and to the supervisors watching, never to the
+    requestor."""
+
+    TYPE: ClassVar[str] = "send_whisper"
+    chat_id: Ident
+    text: Text
+
+
+# --- monitor and whisper: server -> console / agent -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Monitoring(Message):
+    """The answer to ``monitor_chat``: the chat now; its messages (``message``) and whispers follow."""
+
+    TYPE: ClassVar[str] = "monitoring"
+    chat: ChatInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Whisper(Message):
+    """A supervisor's whisper in a chat: to the chat's agent only (never to the requestor), and to the
+    supervisors watching the chat."""
+
+    TYPE: ClassVar[str] = "whisper"
+    chat_id: Ident
+    whisper_id: int
+    sender: Ident
+    """The supervisor's username."""
+    sender_name: Name
+    text: Text
+    at: float

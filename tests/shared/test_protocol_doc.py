@@ -16,7 +16,7 @@ import pytest
 from onduty.shared import types as value_types
 from onduty.shared.errors import ErrorCode
 from onduty.shared.limits import Limits
-from onduty.shared.messages import AGENT_MESSAGES, ALL_MESSAGES, REPLIES, REQUESTOR_MESSAGES, Message
+from onduty.shared.messages import AGENT_MESSAGES, ALL_MESSAGES, CONSOLE_MESSAGES, REPLIES, REQUESTOR_MESSAGES, Message
 from onduty.shared.types import Max, Omit
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -106,6 +106,8 @@ def direction(cls: type[Message]) -> str:
         return "agent → server"
     if cls in REQUESTOR_MESSAGES:
         return "requestor → server"
+    if cls in CONSOLE_MESSAGES:
+        return "console → server"
     return "server → "
 
 

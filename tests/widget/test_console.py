@@ -3,20 +3,24 @@ the staffing alert is on the page; back On Duty -> it is gone."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from playwright.async_api import expect
 
+from onduty.client.net import AgentClient, RequestorClient
 from onduty.server.core.roles import StaffRole
 from onduty.server.store.sqlite import SqliteStore
+from onduty.shared.messages import ChatAssigned, Whisper
 
 from .conftest import PASSWORD, WAIT, Shop, running_shop
 
 ROOT = Path(__file__).resolve().parents[2]
+E = TypeVar("E")
 
 
 @pytest.fixture
@@ -68,3 +72,53 @@ async def test_the_last_agent_going_off_duty_puts_the_alert_on_the_console(
 
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+async def test_a_supervisor_opens_a_live_chat_and_whispers_to_its_agent(
+        console_shop: Shop, new_page: Callable[..., Any]) -> None:
+    shop = console_shop
+    ann = await shop.agent("ann")
+    rita = RequestorClient(shop.base, request_timeout=WAIT)
+    await rita.start()
+    try:
+        await watch_and_whisper(shop, ann, rita, new_page)
+    finally:
+        await rita.close()
+
+
+async def next_of(client: AgentClient, kind: type[E]) -> E:
+    async def scan() -> E:
+        while True:
+            event = await client.next_event()
+            if isinstance(event, kind):
+                return event
+    return await asyncio.wait_for(scan(), WAIT)
+
+
+async def watch_and_whisper(shop: Shop, ann: AgentClient, rita: RequestorClient,
+                            new_page: Callable[..., Any]) -> None:
+    chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="Where is my refund?")
+    await next_of(ann, ChatAssigned)
+
+    page = await new_page(viewport={"width": 1100, "height": 800})
+    await page.goto(shop.url("/console/"))
+    await page.get_by_label("Username").fill("bob")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+
+    row = page.locator(f'section[data-queue="cim-emea"] tr[data-chat="{chat_id}"]')
+    await expect(row).to_contain_text("Rita Requestor")
+    await expect(row).to_contain_text("Ann Agent")
+    await row.get_by_role("button", name="Open").click()
+    transcript = page.get_by_label("Transcript (read-only)")
+    await expect(transcript).to_contain_text("Where is my refund?")
+    await ann.send(chat_id, "Let me check")
+    await expect(transcript).to_contain_text("Let me check")  # live
+
+    await page.get_by_label("Whisper to the agent").fill("approve the refund")
+    await page.get_by_role("button", name="Whisper").click()
+    got = await next_of(ann, Whisper)
+    assert (got.chat_id, got.text, got.sender) == (chat_id, "approve the refund", "bob")
+    await expect(page.get_by_test_id("whisper")).to_contain_text("approve the refund")
+    await rita.end_chat(chat_id)
+    await expect(page.get_by_role("heading", name="Rita Requestor with Ann Agent (ended)")).to_be_visible()

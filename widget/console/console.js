@@ -1,7 +1,8 @@
 // The supervisor console (docs/console.md): sign in over HTTP (an HttpOnly cookie the script never sees),
 // then /console/ws: msgpack frames like the other endpoints (docs/protocol.md, section 18). Every second the
 // server pushes console_state and one console_queue per supervised queue; this page renders them. Text from
-// the server is only ever set as textContent.
+// the server is only ever set as textContent. "Open" on a live chat watches it read-only (monitor_chat) and
+// offers a whisper box (send_whisper): the whisper goes to the chat's agent only, never to the requestor.
 import { Decoder, Encoder } from "@msgpack/msgpack";
 
 const PROTOCOL_VERSION = 3;
@@ -15,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 let socket = null;
 let retry = null;
 let picture = { at: 0, receivedAt: 0, order: [], queues: new Map() };
+let watched = null; // the chat opened read-only: { chatId, info, lines: Map(key -> line) }
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -103,8 +105,37 @@ function handle(frame) {
       picture.queues.set(frame.queue, frame);
       render();
       break;
+    case "monitoring":
+      watched = { chatId: frame.chat.chat_id, info: frame.chat, lines: new Map(), ended: false };
+      renderWatched();
+      break;
+    case "message":
+      if (watched && frame.chat_id === watched.chatId) {
+        watched.lines.set(`m${frame.seq}`, { order: frame.seq, kind: frame.sender, who: frame.sender_name,
+          text: frame.text, at: frame.at });
+        renderWatched();
+      }
+      break;
+    case "whisper":
+      if (watched && frame.chat_id === watched.chatId) {
+        const last = Math.max(0, ...[...watched.lines.values()].filter((l) => l.kind !== "whisper").map((l) => l.order));
+        const known = watched.lines.get(`w${frame.whisper_id}`);
+        watched.lines.set(`w${frame.whisper_id}`, { order: known ? known.order : last + 0.5, kind: "whisper",
+          who: frame.sender_name, text: frame.text, at: frame.at });
+        renderWatched();
+      }
+      break;
+    case "chat_ended":
+      if (watched && frame.chat_id === watched.chatId) {
+        watched.ended = true;
+        renderWatched();
+      }
+      break;
     case "error":
-      if (frame.code === "not_authenticated" || frame.code === "not_allowed") showSignIn(frame.detail || "");
+      if (frame.ref === "monitor_chat" || frame.ref === "send_whisper") {
+        $("watch-error").textContent = frame.detail || frame.code;
+        $("watch").hidden = false;
+      } else if (frame.code === "not_authenticated" || frame.code === "not_allowed") showSignIn(frame.detail || "");
       break;
     default:
       break;
@@ -141,7 +172,50 @@ function queueCard(q, now) {
   } else {
     card.append(el("p", {}, "Nobody of this queue is signed in."));
   }
+  const chats = q.chats || [];
+  if (chats.length) {
+    const rows = chats.map((c) => {
+      const open = el("button", { type: "button", "aria-label": `Open the chat of ${c.requestor_name}` }, "Open");
+      open.addEventListener("click", () => monitor(c.chat_id));
+      return el("tr", { "data-chat": c.chat_id },
+        el("td", {}, c.requestor_name), el("td", {}, c.agent_name),
+        el("td", { class: "time" }, duration(now - c.since)), el("td", {}, open));
+    });
+    card.append(el("h3", {}, "Live chats"), el("table", { class: "chats" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Requestor"), el("th", {}, "Agent"), el("th", {}, "For"),
+        el("th", {}, ""))),
+      el("tbody", {}, ...rows)));
+  }
   return card;
+}
+
+function send(frame) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(encoder.encode(frame));
+}
+
+function monitor(chatId) {
+  if (watched && watched.chatId !== chatId) send({ t: "stop_monitoring", chat_id: watched.chatId });
+  watched = null;
+  $("watch-error").textContent = "";
+  send({ t: "monitor_chat", chat_id: chatId });
+}
+
+function renderWatched() {
+  const box = $("watch");
+  if (!watched) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  const info = watched.info;
+  $("watch-title").textContent = `${info.requestor.name} with ${info.agent_name || info.agent || "nobody yet"}`
+    + (watched.ended ? " (ended)" : "");
+  const lines = [...watched.lines.values()].sort((a, b) => a.order - b.order).map((l) => el("li",
+    { class: `line ${l.kind}`, ...(l.kind === "whisper" ? { "data-testid": "whisper" } : {}) },
+    el("span", { class: "who" }, l.kind === "whisper" ? `Whisper from ${l.who} (only the agent sees this)` : l.who),
+    el("span", { class: "text" }, l.text)));
+  $("transcript").replaceChildren(...lines);
+  $("whisper-form").hidden = watched.ended;
 }
 
 function render() {
@@ -165,6 +239,18 @@ function start() {
     if (ws) ws.close();
     await api("DELETE");
     showSignIn("");
+  });
+  $("whisper-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("whisper-text").value.trim();
+    if (!watched || !text) return;
+    send({ t: "send_whisper", chat_id: watched.chatId, text });
+    $("whisper-text").value = "";
+  });
+  $("watch-close").addEventListener("click", () => {
+    if (watched) send({ t: "stop_monitoring", chat_id: watched.chatId });
+    watched = null;
+    renderWatched();
   });
   setInterval(() => { if (picture.order.length) render(); }, 1000);
   api("GET").then((result) => (result.ok ? showSignedIn(result.data) : showSignIn("")));

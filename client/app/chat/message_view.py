@@ -38,6 +38,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 PAD = 8
 GAP = 6
+WHISPER_FILL = QColor("#fff4d6")
+"""A supervisor's whisper: amber, unlike any chat message."""
 STATE_MARKS = {LineState.SENDING: "sending…", LineState.SENT: "✓ sent", LineState.FAILED: "not sent"}
 
 
@@ -46,10 +48,16 @@ def clock(at: float | None) -> str:
 
 
 def header_text(line: ChatLine) -> str:
+    if line.whisper:
+        return "  ·  ".join(p for p in (whisper_label(line.sender_name), clock(line.at)) if p)
     parts = [line.sender_name, clock(line.at)]
     if line.mine:
         parts.append(STATE_MARKS.get(line.state, ""))
     return "  ·  ".join(p for p in parts if p)
+
+
+def whisper_label(sender_name: str) -> str:
+    return f"Whisper from {sender_name} (only you see this)"
 
 
 def text_option(text: str) -> QTextOption:
@@ -78,7 +86,8 @@ def body_text(line: ChatLine) -> str:
 
 
 class MessageDelegate(QStyledItemDelegate):
-    """Agent's own messages on the right in blue, the requestor's on the left in grey."""
+    """Agent's own messages on the right in blue, the requestor's on the left in grey, a supervisor's whisper
+    on the left in amber with a dashed border and its label."""
 
     def _line(self, index: Index) -> ChatLine | None:
         line = index.data(Roles.LINE)
@@ -98,7 +107,7 @@ class MessageDelegate(QStyledItemDelegate):
         bubble_w = inner_w + 2 * PAD
         bubble_h = head.height() + body.height() + 2 * PAD + 2
         left = option.rect.left() + GAP
-        if line.sender.value == "agent":
+        if line.sender.value == "agent" and not line.whisper:
             left = option.rect.right() - GAP - bubble_w
         top = option.rect.top() + GAP // 2
         bubble = QRect(left, top, bubble_w, bubble_h)
@@ -125,8 +134,13 @@ class MessageDelegate(QStyledItemDelegate):
         fill = QColor("#dcecff") if mine else QColor("#f1f3f4")
         if line.state is LineState.FAILED:
             fill = QColor("#fde2e1")
+        if line.whisper:
+            fill = WHISPER_FILL
         border = QColor("#1a73e8") if option.state & QStyle.StateFlag.State_Selected else fill.darker(112)
-        painter.setPen(QPen(border, 1))
+        pen = QPen(border, 1)
+        if line.whisper:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
         painter.setBrush(fill)
         painter.drawRoundedRect(bubble, 9, 9)
         small = QFont(option.font)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from onduty.client.app.qt.core import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from onduty.shared.messages import ChatEnded, ChatMessage, Sent
+from onduty.shared.messages import ChatEnded, ChatMessage, Sent, Whisper
 from onduty.shared.types import BusinessContext, ChatInfo, EndReason, FileRef, Memo, Role
 
 Index = QModelIndex | QPersistentModelIndex
@@ -40,10 +40,23 @@ class ChatLine:
     error: str = ""
     context: BusinessContext | None = None
     """A business context card (instant messages between agents)."""
+    whisper_after: int | None = None
+    """A supervisor's whisper (shown to the agent only), placed after the message of this seq."""
 
     @property
     def mine(self) -> bool:
-        return self.sender is Role.AGENT and self.state is not LineState.RECEIVED
+        return self.sender is Role.AGENT and self.state is not LineState.RECEIVED and not self.whisper
+
+    @property
+    def whisper(self) -> bool:
+        return self.whisper_after is not None
+
+    @property
+    def order(self) -> float:
+        """Where the line goes: by seq; a whisper just after the message it followed; pending lines last."""
+        if self.seq is not None:
+            return float(self.seq)
+        return self.whisper_after + 0.5 if self.whisper_after is not None else float(1 << 62)
 
 
 class Roles:
@@ -94,9 +107,9 @@ class LineListModel(QAbstractListModel):
         return any(line.seq == seq for line in self._lines)
 
     def _insert_by_seq(self, line: ChatLine) -> None:
-        assert line.seq is not None
+        assert line.seq is not None or line.whisper
         row = len(self._lines)
-        while row > 0 and (self._lines[row - 1].seq or 1 << 62) > line.seq:
+        while row > 0 and self._lines[row - 1].order > line.order:
             row -= 1
         self.beginInsertRows(QModelIndex(), row, row)
         self._lines.insert(row, line)
@@ -156,7 +169,7 @@ class ChatModel(LineListModel):
         return next((line.text for line in self._lines if line.sender is Role.REQUESTOR), "")
 
     def agent_spoke(self) -> bool:
-        return any(line.sender is Role.AGENT for line in self._lines)
+        return any(line.sender is Role.AGENT and not line.whisper for line in self._lines)
 
     def last_seq(self) -> int:
         return max((line.seq for line in self._lines if line.seq is not None), default=0)
@@ -179,6 +192,16 @@ class ChatModel(LineListModel):
         if message.sender is Role.REQUESTOR and self.peer_typing is not None:
             self.peer_typing = None
             self.changed.emit()
+
+    def add_whisper(self, whisper: Whisper) -> None:
+        """A supervisor's whisper: shown to this agent only, after the messages it has so far."""
+        key = f"whisper-{whisper.whisper_id}"
+        if any(line.key == key for line in self._lines):
+            return
+        self._insert_by_seq(ChatLine(
+            key=key, sender=Role.AGENT, sender_name=whisper.sender_name, text=whisper.text, at=whisper.at,
+            whisper_after=self.last_seq(),
+        ))
 
     def add_pending(self, text: str, sender_name: str, file: FileRef | None = None) -> str:
         """The agent's own message, shown at once as "sending"; returns its key for :meth:`mark_sent`."""
