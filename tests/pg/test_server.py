@@ -59,7 +59,7 @@ async def test_a_chat_on_postgresql_survives_losing_the_database_for_a_while(
 
     proxy.restore()
     store = h.shell.store
-    for _ in range(300):  # the store reconnects by itself, without a write to push it (pauses from 0.1 s)
+    for _ in range(1000):  # the store reconnects by itself, without a write to push it (pauses 0.1 s up to 5 s)
         if store.healthy:
             break
         await asyncio.sleep(0.02)
