@@ -10,6 +10,10 @@ Why this shape:
   takes everything queued so far and runs it as ONE transaction (``BEGIN IMMEDIATE ...
   COMMIT``), then wakes each caller. A write coroutine returns only after the commit holding
   it succeeded.
+* A commit costs about the same CPU whatever it carries (the WAL write and its fsync), and at a
+  moderate rate each would carry one or two writes. So a small batch (fewer than
+  ``linger_below`` writes) first waits ``linger_s`` (0.5 ms) for more; a large one, under heavy
+  load, commits at once. That bounded wait is all the latency it adds.
 * One refused operation (a duplicate name, say) is rolled back alone and fails only its own
   caller: a batch in which one is refused runs again with each operation in its own SAVEPOINT
   (batches without a refusal, nearly all of them, pay for no savepoint per operation).
@@ -62,6 +66,10 @@ _CHECKPOINT_EVERY = 64
 _WAL_LIMIT_BYTES = 16 * 1024 * 1024
 """Past this size the writer truncates the WAL itself before the next batch."""
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+_LINGER_S = 0.0005
+"""How long a small batch waits for more writes before it commits (docs/performance.md, issue 20)."""
+_LINGER_BELOW = 16
+"""Batches of at least this many writes commit without waiting."""
 
 
 @dataclass(slots=True)
@@ -157,12 +165,13 @@ def _checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> None:
 class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, RatingsStoreMixin, StaffingStoreMixin):
     """The :class:`Store` on one SQLite file (WAL journal, foreign keys on).
 
-    ``busy_timeout_ms``, ``busy_backoff_s`` and ``wal_limit_bytes`` are there for tests and tuning;
-    the defaults suit a server.
+    ``busy_timeout_ms``, ``busy_backoff_s``, ``wal_limit_bytes``, ``linger_s`` and ``linger_below`` are there
+    for tests and tuning; the defaults suit a server.
     """
 
     def __init__(self, path: pathlib.Path, *, synchronous: str = "FULL", busy_timeout_ms: int = _BUSY_TIMEOUT_MS,
-                 busy_backoff_s: Sequence[float] = _BUSY_BACKOFF_S, wal_limit_bytes: int = _WAL_LIMIT_BYTES) -> None:
+                 busy_backoff_s: Sequence[float] = _BUSY_BACKOFF_S, wal_limit_bytes: int = _WAL_LIMIT_BYTES,
+                 linger_s: float = _LINGER_S, linger_below: int = _LINGER_BELOW) -> None:
         if synchronous.upper() not in _SYNCHRONOUS:
             raise ValueError(f"synchronous must be one of {sorted(_SYNCHRONOUS)}, not {synchronous!r}")
         self._path = path
@@ -171,6 +180,8 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         self._busy_timeout_ms = busy_timeout_ms
         self._busy_backoff_s = tuple(busy_backoff_s)
         self._wal_limit_bytes = wal_limit_bytes
+        self._linger_s = linger_s
+        self._linger_below = linger_below
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Pending] = []
@@ -324,6 +335,8 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
                 self._wakeup.clear()
                 continue
             await self._keep_wal_small(conn)
+            if self._linger_s > 0 and len(self._pending) < self._linger_below and not self._closing:
+                await asyncio.sleep(self._linger_s)  # a small batch: let more writes join this commit
             batch, self._pending = self._pending, []
             try:
                 results = await self._commit(conn, [p.op for p in batch])
