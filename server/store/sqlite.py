@@ -21,7 +21,8 @@ Why this shape:
   lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
   anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
 * Reads are submitted to the same thread, so they are serialised with the batches and see
-  every write whose coroutine has returned.
+  every write queued before them: a read that finds writes queued and not yet handed to the thread
+  (a lingering batch, or one waiting for the commit before it) runs at the end of their batch.
 * The WAL is checkpointed on a side thread (see _maybe_checkpoint) and, as a hard bound that
   does not depend on that thread being scheduled in time, truncated by the writer itself when
   the file passes ``wal_limit_bytes``.
@@ -311,6 +312,8 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
 
     async def _read(self, op: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._check_open()
+        if self._pending:  # it must not overtake the writes queued before it
+            return await self._write(op)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, op, conn)
         except sqlite3.Error as exc:

@@ -1,6 +1,6 @@
 """SQLite only: the bounded group-commit wait (issue 20). A small batch waits ``linger_s`` for more writes,
 so writes arriving a few loop turns apart share one commit; a batch of ``linger_below`` writes or more commits
-at once."""
+at once; a read never overtakes a queued write."""
 
 from __future__ import annotations
 
@@ -44,5 +44,16 @@ async def test_a_batch_of_linger_below_writes_commits_without_waiting(tmp_path: 
         writes = [store.append_message("c1", Role.REQUESTOR, "R", f"m{i}", 2.0, f"m{i}") for i in range(2)]
         stored = await asyncio.wait_for(asyncio.gather(*writes), timeout=10)
         assert [m.seq for m, _ in stored] == [1, 2]
+    finally:
+        await store.close()
+
+
+async def test_a_read_does_not_overtake_the_writes_queued_before_it(tmp_path: pathlib.Path) -> None:
+    store = await _prepared(tmp_path / "db.sqlite", linger_s=0.3)
+    try:
+        write = asyncio.ensure_future(store.append_message("c1", Role.REQUESTOR, "R", "one", 2.0, "m1"))
+        await asyncio.sleep(0)  # the write is queued and its batch is lingering
+        assert [m.text for m in await store.messages_after("c1", 0)] == ["one"]
+        await write
     finally:
         await store.close()
