@@ -21,8 +21,9 @@ Why this shape:
   lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
   anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
 * Reads are submitted to the same thread, so they are serialised with the batches and see
-  every write queued before them: a read that finds writes queued and not yet handed to the thread
-  (a lingering batch, or one waiting for the commit before it) runs at the end of their batch.
+  every write whose coroutine has returned; a read that comes while a small batch waits for more
+  writes (below) runs at the end of that batch, so that wait never lets a read overtake a write
+  queued before it.
 * The WAL is checkpointed on a side thread (see _maybe_checkpoint) and, as a hard bound that
   does not depend on that thread being scheduled in time, truncated by the writer itself when
   the file passes ``wal_limit_bytes``.
@@ -183,6 +184,7 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         self._wal_limit_bytes = wal_limit_bytes
         self._linger_s = linger_s
         self._linger_below = linger_below
+        self._lingering = False
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Pending] = []
@@ -312,7 +314,7 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
 
     async def _read(self, op: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._check_open()
-        if self._pending:  # it must not overtake the writes queued before it
+        if self._lingering:  # it must not overtake the writes waiting for more to join them
             return await self._write(op)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, op, conn)
@@ -339,7 +341,11 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
                 continue
             await self._keep_wal_small(conn)
             if self._linger_s > 0 and len(self._pending) < self._linger_below and not self._closing:
-                await asyncio.sleep(self._linger_s)  # a small batch: let more writes join this commit
+                self._lingering = True  # a small batch: let more writes join this commit
+                try:
+                    await asyncio.sleep(self._linger_s)
+                finally:
+                    self._lingering = False
             batch, self._pending = self._pending, []
             try:
                 results = await self._commit(conn, [p.op for p in batch])

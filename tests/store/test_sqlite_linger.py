@@ -52,7 +52,9 @@ async def test_a_read_does_not_overtake_the_writes_queued_before_it(tmp_path: pa
     store = await _prepared(tmp_path / "db.sqlite", linger_s=0.3)
     try:
         write = asyncio.ensure_future(store.append_message("c1", Role.REQUESTOR, "R", "one", 2.0, "m1"))
-        await asyncio.sleep(0)  # the write is queued and its batch is lingering
+        for _ in range(5):  # loop turns: the writer takes up the write and waits for more
+            await asyncio.sleep(0)
+        assert store._lingering
         assert [m.text for m in await store.messages_after("c1", 0)] == ["one"]
         await write
     finally:
