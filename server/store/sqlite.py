@@ -10,10 +10,6 @@ Why this shape:
   takes everything queued so far and runs it as ONE transaction (``BEGIN IMMEDIATE ...
   COMMIT``), then wakes each caller. A write coroutine returns only after the commit holding
   it succeeded.
-* A commit costs about the same CPU whatever it carries (the WAL write and its fsync), and at a
-  moderate rate each would carry one or two writes. So a small batch (fewer than
-  ``linger_below`` writes) first waits ``linger_s`` (0.5 ms) for more; a large one, under heavy
-  load, commits at once. That bounded wait is all the latency it adds.
 * One refused operation (a duplicate name, say) is rolled back alone and fails only its own
   caller: a batch in which one is refused runs again with each operation in its own SAVEPOINT
   (batches without a refusal, nearly all of them, pay for no savepoint per operation).
@@ -21,9 +17,7 @@ Why this shape:
   lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
   anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
 * Reads are submitted to the same thread, so they are serialised with the batches and see
-  every write whose coroutine has returned; a read that comes while a small batch waits for more
-  writes (below) runs at the end of that batch, so that wait never lets a read overtake a write
-  queued before it.
+  every write whose coroutine has returned.
 * The WAL is checkpointed on a side thread (see _maybe_checkpoint) and, as a hard bound that
   does not depend on that thread being scheduled in time, truncated by the writer itself when
   the file passes ``wal_limit_bytes``.
@@ -68,10 +62,6 @@ _CHECKPOINT_EVERY = 64
 _WAL_LIMIT_BYTES = 16 * 1024 * 1024
 """Past this size the writer truncates the WAL itself before the next batch."""
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-_LINGER_S = 0.0005
-"""How long a small batch waits for more writes before it commits (docs/performance.md, issue 20)."""
-_LINGER_BELOW = 16
-"""Batches of at least this many writes commit without waiting."""
 
 
 @dataclass(slots=True)
@@ -167,13 +157,12 @@ def _checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> None:
 class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, RatingsStoreMixin, StaffingStoreMixin):
     """The :class:`Store` on one SQLite file (WAL journal, foreign keys on).
 
-    ``busy_timeout_ms``, ``busy_backoff_s``, ``wal_limit_bytes``, ``linger_s`` and ``linger_below`` are there
-    for tests and tuning; the defaults suit a server.
+    ``busy_timeout_ms``, ``busy_backoff_s`` and ``wal_limit_bytes`` are there for tests and tuning;
+    the defaults suit a server.
     """
 
     def __init__(self, path: pathlib.Path, *, synchronous: str = "FULL", busy_timeout_ms: int = _BUSY_TIMEOUT_MS,
-                 busy_backoff_s: Sequence[float] = _BUSY_BACKOFF_S, wal_limit_bytes: int = _WAL_LIMIT_BYTES,
-                 linger_s: float = _LINGER_S, linger_below: int = _LINGER_BELOW) -> None:
+                 busy_backoff_s: Sequence[float] = _BUSY_BACKOFF_S, wal_limit_bytes: int = _WAL_LIMIT_BYTES) -> None:
         if synchronous.upper() not in _SYNCHRONOUS:
             raise ValueError(f"synchronous must be one of {sorted(_SYNCHRONOUS)}, not {synchronous!r}")
         self._path = path
@@ -182,9 +171,6 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         self._busy_timeout_ms = busy_timeout_ms
         self._busy_backoff_s = tuple(busy_backoff_s)
         self._wal_limit_bytes = wal_limit_bytes
-        self._linger_s = linger_s
-        self._linger_below = linger_below
-        self._lingering = False
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Pending] = []
@@ -314,8 +300,6 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
 
     async def _read(self, op: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._check_open()
-        if self._lingering:  # it must not overtake the writes waiting for more to join them
-            return await self._write(op)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, op, conn)
         except sqlite3.Error as exc:
@@ -340,12 +324,6 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
                 self._wakeup.clear()
                 continue
             await self._keep_wal_small(conn)
-            if self._linger_s > 0 and len(self._pending) < self._linger_below and not self._closing:
-                self._lingering = True  # a small batch: let more writes join this commit
-                try:
-                    await asyncio.sleep(self._linger_s)
-                finally:
-                    self._lingering = False
             batch, self._pending = self._pending, []
             try:
                 results = await self._commit(conn, [p.op for p in batch])
