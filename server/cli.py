@@ -32,6 +32,7 @@ from onduty.server.cli_staffing import add_staffing_parser, staffing_text
 from onduty.server.cli_store import add_store_parser, store_command
 from onduty.server.config import ConfigError, ServerConfig, load_config
 from onduty.server.core.roles import StaffRole, check_role
+from onduty.server.core.service_goal import DEFAULT_LEVEL, DEFAULT_TARGET_S, ServiceGoal, service_goal
 from onduty.server.core.staffed_hours import HoursError, parse_hours
 from onduty.server.shell.app import make_app
 from onduty.server.shell.logs import configure_logging
@@ -125,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     qhours.add_argument("spec", type=LINE, help='24x7, off, or e.g. "mon-fri 08:00-20:00; sat 09:00-13:00"')
     qhours.add_argument("--tz", default="UTC", type=LINE, help="IANA time zone of the hours, e.g. Asia/Singapore")
 
+    qgoal = queue.add_parser("goal", parents=[common],
+                             help="the queue's service-level goal (console, reports, staffing advice); default 80%% "
+                                  "within 20 s")
+    qgoal.add_argument("name", type=_name)
+    qgoal.add_argument("--target-s", type=float, required=True, help="answered within this many seconds counts")
+    qgoal.add_argument("--service-level", type=float, required=True,
+                       help="the share to answer in time, a fraction (0.8 for 80%%)")
+
     agent = sub.add_parser("agent", parents=[common], help="manage agents").add_subparsers(dest="action", required=True)
     aadd = agent.add_parser("add", parents=[common], help="add an agent (password from standard input)")
     aadd.add_argument("username", type=_name)
@@ -208,11 +217,13 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 await store.add_queue(QueueRecord(args.name, args.title, args.region, max_wait, not args.b2b))
                 print(f"queue {args.name} added")
             case "queue", "list":
-                hours = await store.staffed_hours()
+                hours, goals = await store.staffed_hours(), await store.service_goals()
                 for q in await store.list_queues():
                     kind = "anonymous" if q.anonymous else "b2b"
                     staffed = parse_hours(*hours[q.name]).describe() if q.name in hours else "24x7"
-                    print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}\tstaffed={staffed}")
+                    goal = ServiceGoal(*goals.get(q.name, (DEFAULT_TARGET_S, DEFAULT_LEVEL))).describe()
+                    print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}\tstaffed={staffed}"
+                          f"\tgoal={goal}")
             case "queue", "hours":
                 try:
                     hours_set = parse_hours(args.spec, args.tz)
@@ -220,6 +231,13 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                     raise UsageError(str(exc)) from None
                 await store.set_staffed_hours(args.name, hours_set.spec, hours_set.tz)
                 print(f"{args.name} staffed: {hours_set.describe()} (a running server uses it within a minute)")
+            case "queue", "goal":
+                try:
+                    goal = service_goal(args.target_s, args.service_level)
+                except ValueError as exc:
+                    raise UsageError(str(exc)) from None
+                await store.set_service_goal(args.name, goal.target_s, goal.level)
+                print(f"{args.name} goal: {goal.describe()}")
             case "agent", "add":
                 if args.capacity < 1:
                     raise UsageError("--capacity must be at least 1")

@@ -104,6 +104,8 @@ class ServerConfig:
     """How long a sign-in to the supervisor console lasts."""
     console_interval_s: float = 1.0
     """The console's picture is pushed this often."""
+    console_figures_s: float = 10.0
+    """The console's figures of the day (read from the store) are read again at most this often per queue."""
     metrics_allow: tuple[str, ...] = ()
     """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
 

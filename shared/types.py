@@ -287,6 +287,8 @@ class ConsoleAgent:
     since: float
     """When it began this activity (its sign-in at the latest), server time."""
     chats: int
+    chats_today: int = 0
+    """Chats of the queue requested today (the queue's time zone) that this agent answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +301,27 @@ class ConsoleChat:
     requestor_name: Name
     since: float
     """When the agent got it, server time."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleToday:
+    """A queue's figures of today (since midnight in its staffed hours' time zone), against its goal."""
+
+    requests: int
+    answered: int
+    dropped: int
+    """Requests nobody took: the waiting limit ran out or the requestor left first."""
+    target_s: float
+    goal: float
+    """The queue's goal: this share answered within ``target_s``."""
+    service_level: float | None = None
+    """The share of today's requests answered within ``target_s`` (None: no requests yet)."""
+    handle_mean_s: float | None = None
+    """Mean time from the first agent to the end, of today's answered chats that ended."""
+    wait_p90_s: float | None = None
+    advised_agents: int | None = None
+    """Erlang C: agents needed for the last hour's arrivals and today's mean handle time to reach the goal."""
+    arrivals_last_hour: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,34 @@ def report(chats: Iterable[ChatFacts], callbacks: Iterable[float], alerts: Itera
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class RecentHour:
+    """One clock hour of the last day, for the console's charts: when it began and its figures."""
+
+    start: float
+    row: Row
+
+
+def recent_hours(chats: Iterable[ChatFacts], now: float, tz: str = "UTC", target_s: float = 20.0,
+                 goal: float = 0.8, hours: int = 24) -> list[RecentHour]:
+    """The last ``hours`` clock hours (local to ``tz``) up to the one ``now`` is in (so far), oldest first, each
+    with the figures of the chats requested in it (an hour without requests has empty waits and levels)."""
+    zone = ZoneInfo(tz)
+    chats = list(chats)
+    local = datetime.fromtimestamp(now, zone)
+    this_hour = local.replace(minute=0, second=0, microsecond=0).timestamp()
+    answered = [c for c in chats if c.assigned_at is not None and c.ended_at is not None]
+    handle = _mean([(c.ended_at or 0.0) - (c.assigned_at or 0.0) for c in answered])
+    out = []
+    for k in range(hours - 1, -1, -1):
+        start = this_hour - k * 3600.0
+        end = start + 3600.0
+        at = datetime.fromtimestamp(start, zone)
+        out.append(RecentHour(start, _row(at.date(), at.hour, [c for c in chats if start <= c.requested_at < end],
+                                          [], [], start, end, target_s, goal, handle)))
+    return out
+
+
 def _row(day: date, hour: int | None, chats: list[ChatFacts], callbacks: list[float],
          alerts: list[tuple[float, float]], start: float, end: float, target_s: float, goal: float,
          day_handle: float | None) -> Row:

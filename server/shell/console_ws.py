@@ -19,12 +19,12 @@ from aiohttp import web
 from onduty.server.config import ServerConfig
 from onduty.server.core.roles import is_supervisor, supervised
 from onduty.server.shell.console_auth import console_user, same_origin
+from onduty.server.shell.console_figures import ConsoleFigures, QueueDay
 from onduty.server.shell.endpoint import Endpoint, stored
 from onduty.server.shell.monitor import Monitor
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.staffing_watch import StaffingWatch
 from onduty.server.shell.wiring import Shell
-from onduty.server.store import AgentRecord
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import ConsoleQueue, ConsoleState, Error, Message, MonitorChat, SendWhisper, StopMonitoring
@@ -33,11 +33,13 @@ from onduty.shared.types import ConsoleAgent, ConsoleAlert, ConsoleChat
 log = logging.getLogger(__name__)
 
 
-def queue_view(shell: Shell, watch: StaffingWatch, queue: str, title: str) -> ConsoleQueue:
-    """What the console shows of one queue now."""
+def queue_view(shell: Shell, watch: StaffingWatch, queue: str, title: str, day: QueueDay | None = None) -> ConsoleQueue:
+    """What the console shows of one queue now (with today's figures when they have been read)."""
     status = shell.routing.queue_status(queue)
+    answered = day.answered_by if day is not None else {}
     agents = [ConsoleAgent(username=v.username, display_name=v.display_name, activity=v.activity, since=v.since,
-                           chats=len(v.chats)) for v in shell.supervision.agents(queue)][:256]
+                           chats=len(v.chats), chats_today=answered.get(v.username, 0))
+              for v in shell.supervision.agents(queue)][:256]
     alert = watch.open.get(queue)
     chats = []
     for view in shell.supervision.agents(queue):
@@ -54,16 +56,18 @@ def queue_view(shell: Shell, watch: StaffingWatch, queue: str, title: str) -> Co
         staffed=watch.hours(queue).staffed(shell.clock()), agents=agents,
         alert=ConsoleAlert(alert_id=alert.alert_id, kind=alert.kind, started_at=alert.started_at, text=alert.text)
         if alert is not None else None,
-        chats=chats[:256],
+        chats=chats[:256], today=day.today if day is not None else None,
     )
 
 
 class ConsoleEndpoint(Endpoint):
     """One signed-in supervisor's feed."""
 
-    def __init__(self, shell: Shell, peer: Peer, config: ServerConfig, watch: StaffingWatch, username: str) -> None:
+    def __init__(self, shell: Shell, peer: Peer, config: ServerConfig, watch: StaffingWatch, figures: ConsoleFigures,
+                 username: str) -> None:
         super().__init__(shell, peer, config)
         self.watch = watch
+        self.figures = figures
         self.username = username
         self._pusher: asyncio.Task[None] | None = None
         self.monitor = Monitor(shell, peer, username)
@@ -95,16 +99,16 @@ class ConsoleEndpoint(Endpoint):
                 self.peer.error(ErrorCode.NOT_ALLOWED, "you are no longer a supervisor")
                 self.peer.close(CloseCode.POLICY_VIOLATION, ErrorCode.NOT_ALLOWED.value)
                 return
-            self.send_picture(agent)
+            records = {q.name: q for q in self.shell.queues.records()}
+            queues = supervised(agent.role, agent.supervises, sorted(records, key=lambda n: records[n].title or n))
+            days = {name: await self.figures.day(name) for name in queues[:256]}
+            if self.peer.closed:
+                return
+            self.peer.send(ConsoleState(at=self.shell.clock(), username=agent.username,
+                                        display_name=agent.display_name, queues=queues[:256]))
+            for name in queues[:256]:
+                self.peer.send(queue_view(self.shell, self.watch, name, records[name].title or name, days[name]))
             await asyncio.sleep(self.config.console_interval_s)
-
-    def send_picture(self, agent: AgentRecord) -> None:
-        records = {q.name: q for q in self.shell.queues.records()}
-        queues = supervised(agent.role, agent.supervises, sorted(records, key=lambda n: records[n].title or n))
-        self.peer.send(ConsoleState(at=self.shell.clock(), username=agent.username, display_name=agent.display_name,
-                                    queues=queues[:256]))
-        for name in queues[:256]:
-            self.peer.send(queue_view(self.shell, self.watch, name, records[name].title or name))
 
     def gone(self) -> None:
         self.monitor.gone()
@@ -114,6 +118,14 @@ class ConsoleEndpoint(Endpoint):
 
 def add_console_ws(app: web.Application, config: ServerConfig, codec: Codec, shell_of: Callable[[web.Request], Shell],
                    watch_of: Callable[[web.Request], StaffingWatch], peers: Callable[[web.Request], set[Peer]]) -> None:
+    figures: ConsoleFigures | None = None  # one per application, made at the first feed: shared by all of them
+
+    def figures_of(shell: Shell, watch: StaffingWatch) -> ConsoleFigures:
+        nonlocal figures
+        if figures is None:
+            figures = ConsoleFigures(shell.store, shell.clock, lambda q: watch.hours(q).tz, config.console_figures_s)
+        return figures
+
     async def console_ws(request: web.Request) -> web.StreamResponse:
         shell = shell_of(request)
         agent = await console_user(request, shell) if same_origin(request, config) else None
@@ -130,7 +142,8 @@ def add_console_ws(app: web.Application, config: ServerConfig, codec: Codec, she
         peer = Peer(ws, codec, config.outbox_frames, "console")
         peer.start()
         peers(request).add(peer)
-        endpoint = ConsoleEndpoint(shell, peer, config, watch_of(request), agent.username)
+        watch = watch_of(request)
+        endpoint = ConsoleEndpoint(shell, peer, config, watch, figures_of(shell, watch), agent.username)
         try:
             await endpoint.run(ws)  # calls gone() at its end
         finally:

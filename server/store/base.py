@@ -324,6 +324,13 @@ class StaffingStore(Protocol):
     async def staffed_hours(self) -> dict[str, tuple[str, str]]:
         """``queue -> (spec, tz)`` of every queue whose hours were set (the others are 24x7)."""
 
+    async def set_service_goal(self, queue: str, target_s: float, level: float) -> None:
+        """Keep the queue's service-level goal (checked by :func:`~onduty.server.core.service_goal.service_goal`
+        before); replaces what was kept. StoreRefused for an unknown queue."""
+
+    async def service_goals(self) -> dict[str, tuple[float, float]]:
+        """``queue -> (target_s, level)`` of every queue whose goal was set (the others: 80 % within 20 s)."""
+
     async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
         """Store a new alert and return its id. StoreRefused for an unknown queue or kind, or when the
         queue has an open alert already (at most one per queue, also with several writers)."""

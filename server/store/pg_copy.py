@@ -30,12 +30,12 @@ TABLES = (
     "im_messages", "im_cursors", "im_channels", "cases", "case_tokens", "case_chats", "case_history",
     "external_infos", "interactions", "case_memos", "sla_events", "sla_hours", "sla_holidays", "sla_targets",
     "chat_ratings",
-    "queue_hours", "staffing_alerts",
+    "queue_hours", "staffing_alerts", "whispers", "queue_goals",
 )
 """Every table both schemas have, parents before children."""
 
 _IDENTITY = ("audit", "memos", "callbacks", "cases", "case_history", "external_infos", "interactions", "case_memos",
-             "staffing_alerts")
+             "staffing_alerts", "whispers")
 _DERIVED = (
     # the counters PostgreSQL keeps beside the rows (SQLite numbers by max(seq))
     "UPDATE discussions d SET last_seq = m.last FROM (SELECT discussion_id, max(seq) AS last"

@@ -489,8 +489,17 @@ CREATE TABLE whispers (
 CREATE INDEX whispers_chat ON whispers(chat_id, id);
 """
 
+_SERVICE_GOALS = """
+-- each queue's service-level goal (issue 17); no row: 80 % within 20 s (core/service_goal.py)
+CREATE TABLE queue_goals (
+    queue     text PRIMARY KEY REFERENCES queues(name) ON DELETE CASCADE,
+    target_s  double precision NOT NULL CHECK (target_s > 0),
+    level     double precision NOT NULL CHECK (level > 0 AND level < 1)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
-    _TABLES, _APPEND, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROUTING_LEASE, _ROLES, _STAFFING, _WHISPERS,
+    _TABLES, _APPEND, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROUTING_LEASE, _ROLES, _STAFFING, _WHISPERS, _SERVICE_GOALS,
 )
 """Migration scripts in order; ``MIGRATIONS[i]`` takes the recorded version from i to i + 1."""
 

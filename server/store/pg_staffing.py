@@ -45,6 +45,23 @@ class StaffingMixin:
 
         return await self._read(op)
 
+    async def set_service_goal(self, queue: str, target_s: float, level: float) -> None:
+        async def op(conn: Conn) -> None:
+            if not await exists(conn, "SELECT 1 FROM queues WHERE name = %s", queue):
+                raise StoreRefused(f"unknown queue {queue!r}")
+            await run(conn, "INSERT INTO queue_goals (queue, target_s, level) VALUES (%s, %s, %s) ON CONFLICT (queue)"
+                            " DO UPDATE SET target_s = excluded.target_s, level = excluded.level",
+                      queue, target_s, level)
+
+        await self._write(op)
+
+    async def service_goals(self) -> dict[str, tuple[float, float]]:
+        async def op(conn: Conn) -> dict[str, tuple[float, float]]:
+            found = await rows(conn, "SELECT queue, target_s, level FROM queue_goals")
+            return {r["queue"]: (float(r["target_s"]), float(r["level"])) for r in found}
+
+        return await self._read(op)
+
     async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
         async def op(conn: Conn) -> int:
             if await one(conn, "SELECT 1 FROM queues WHERE name = %s FOR UPDATE", queue) is None:

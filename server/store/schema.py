@@ -309,9 +309,18 @@ CREATE TABLE whispers (
 CREATE INDEX whispers_chat ON whispers(chat_id, id);
 """
 
+_SERVICE_GOALS = """
+-- each queue's service-level goal (issue 17); no row: 80 % within 20 s (core/service_goal.py)
+CREATE TABLE queue_goals (
+    queue     TEXT PRIMARY KEY REFERENCES queues(name) ON DELETE CASCADE,
+    target_s  REAL NOT NULL CHECK (target_s > 0),
+    level     REAL NOT NULL CHECK (level > 0 AND level < 1)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROLES, _STAFFING,
-    _WHISPERS,
+    _WHISPERS, _SERVICE_GOALS,
 )
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 

@@ -28,6 +28,18 @@ def staffed_hours(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
     return {r["queue"]: (r["spec"], r["tz"]) for r in conn.execute("SELECT queue, spec, tz FROM queue_hours")}
 
 
+def set_service_goal(conn: sqlite3.Connection, queue: str, target_s: float, level: float) -> None:
+    if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", queue):
+        raise StoreRefused(f"unknown queue {queue!r}")
+    conn.execute("INSERT INTO queue_goals (queue, target_s, level) VALUES (?, ?, ?) ON CONFLICT (queue)"
+                 " DO UPDATE SET target_s = excluded.target_s, level = excluded.level", (queue, target_s, level))
+
+
+def service_goals(conn: sqlite3.Connection) -> dict[str, tuple[float, float]]:
+    return {r["queue"]: (r["target_s"], r["level"])
+            for r in conn.execute("SELECT queue, target_s, level FROM queue_goals")}
+
+
 def open_alert(conn: sqlite3.Connection, queue: str, kind: str, started_at: float) -> int:
     if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", queue):
         raise StoreRefused(f"unknown queue {queue!r}")

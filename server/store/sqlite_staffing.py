@@ -24,6 +24,12 @@ class StaffingStoreMixin:
     async def staffed_hours(self) -> dict[str, tuple[str, str]]:
         return await self._read(sql_staffing.staffed_hours)
 
+    async def set_service_goal(self, queue: str, target_s: float, level: float) -> None:
+        await self._write(partial(sql_staffing.set_service_goal, queue=queue, target_s=target_s, level=level))
+
+    async def service_goals(self) -> dict[str, tuple[float, float]]:
+        return await self._read(sql_staffing.service_goals)
+
     async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
         return await self._write(partial(sql_staffing.open_alert, queue=queue, kind=kind, started_at=started_at))
 

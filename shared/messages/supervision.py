@@ -12,6 +12,7 @@ from onduty.shared.types import (
     ConsoleAgent,
     ConsoleAlert,
     ConsoleChat,
+    ConsoleToday,
     Ident,
     Max,
     Name,
@@ -95,6 +96,8 @@ class ConsoleQueue(Message):
     alert: ConsoleAlert | None = None
     chats: Annotated[list[ConsoleChat], Max(256)] = field(default_factory=list)
     """The queue's live chats that an agent holds, oldest first (``monitor_chat`` opens one)."""
+    today: ConsoleToday | None = None
+    """Today's figures (None until the server has read them from the store)."""
 
 
 # --- monitor and whisper: console -> server -------------------------------------------------------

@@ -15,6 +15,7 @@ from onduty.server.core.cases import CaseState, Priority, Requestor, SendMode
 from onduty.server.core.sla import ALWAYS, ClockKind, Target, Unit
 from onduty.server.store import Store
 from onduty.server.store.pg import PostgresStore
+from onduty.server.store.pg_copy import TABLES
 from onduty.server.store.records import AgentRecord, AuditEntry, FileRecord, NewCase, QueueRecord, SessionRecord
 from onduty.server.store.sqlite import SqliteStore
 from onduty.server.store.url import sqlite_url
@@ -61,6 +62,10 @@ async def _team(store: Store) -> None:
     await store.add_case_memo(case.number, "ann", "note", 116.0)
     await store.set_hours("EMEA", ALWAYS)
     await store.set_target("q1", ClockKind.IRT, Priority.HIGH, Target(2, Unit.HOURS))
+    await store.set_staffed_hours("q1", "mon-fri 08:00-20:00", "Asia/Singapore")
+    await store.set_service_goal("q1", 30.0, 0.9)
+    await store.close_alert(await store.open_alert("q1", "nobody_on_duty", 117.0), 118.0)
+    await store.add_whisper("c1", "bob", "Bob", "ask for the order number", 119.0)
 
 
 async def _sqlite_team(path: Path) -> None:
@@ -85,6 +90,15 @@ async def _counts(url: str) -> dict[str, int]:
         queues = await cur.fetchone()
     assert messages is not None and queues is not None
     return {"messages": int(str(messages[0])), "queues": int(str(queues[0]))}
+
+
+def test_every_table_of_the_sqlite_schema_is_copied(tmp_path: Path) -> None:
+    path = tmp_path / "onduty.sqlite3"
+    asyncio.run(_sqlite_team(path))
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                             " AND name NOT LIKE 'sqlite_%'")}
+    assert tables == set(TABLES)
 
 
 def test_copy_moves_everything_and_numbering_goes_on(tmp_path: Path, pg_url: str,
@@ -118,6 +132,10 @@ async def _same_data_and_counters_go_on(path: Path, pg_url: str) -> None:
         assert await pg.open_channels("ann") == ["bob"]
         assert await pg.case_detail(1) == await sqlite.case_detail(1)
         assert await pg.sla_settings("q1") == await sqlite.sla_settings("q1")
+        assert await pg.staffed_hours() == await sqlite.staffed_hours()
+        assert await pg.service_goals() == {"q1": (30.0, 0.9)}
+        assert await pg.alerts(["q1"], 0.0, 200.0) == await sqlite.alerts(["q1"], 0.0, 200.0)
+        assert await pg.whispers("c1") == await sqlite.whispers("c1")
         # counters continue where SQLite left them
         message, _ = await pg.append_message("c1", Role.REQUESTOR, "R", "next", 120.0, None)
         assert message.seq == 5

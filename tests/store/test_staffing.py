@@ -27,6 +27,16 @@ async def test_staffed_hours_round_trip_and_replace(queues: Store) -> None:
         await queues.set_staffed_hours("nope", "24x7", "UTC")
 
 
+async def test_service_goals_round_trip_and_replace(queues: Store) -> None:
+    assert await queues.service_goals() == {}
+    await queues.set_service_goal("cim-apj", 30.0, 0.9)
+    await queues.set_service_goal("cim-emea", 20.0, 0.8)
+    await queues.set_service_goal("cim-apj", 45.0, 0.75)
+    assert await queues.service_goals() == {"cim-apj": (45.0, 0.75), "cim-emea": (20.0, 0.8)}
+    with pytest.raises(StoreError, match="unknown queue"):
+        await queues.set_service_goal("nope", 20.0, 0.8)
+
+
 async def test_an_alert_is_stored_from_start_to_end(queues: Store) -> None:
     first = await queues.open_alert("cim-apj", "nobody_on_duty", 100.0)
     assert await queues.open_alerts() == [StaffingAlertRecord(first, "cim-apj", "nobody_on_duty", 100.0)]
