@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from onduty.server.core.reports import ChatFacts, percentile, report
+from onduty.server.core.reports import ChatFacts, percentile, recent_hours, report
 from onduty.server.core.staffing import agents_needed
 
 DAY = date(2026, 12, 2)
@@ -67,3 +67,23 @@ def test_dst_days_have_23_and_25_hours() -> None:
     rows = report([ChatFacts(first, None, None), ChatFacts(second, None, None)], [], [], autumn, autumn,
                   tz="Europe/Berlin")
     assert [(r.hour, r.requests) for r in rows] == [(None, 2), (2, 2)]
+
+
+def test_recent_hours_are_the_last_24_clock_hours_oldest_first() -> None:
+    chats = [
+        ChatFacts(t(9, 10), t(9, 10, 5), t(9, 15)),  # in the current hour so far
+        ChatFacts(t(8, 59), None, t(9, 1)),  # the hour before: dropped
+        ChatFacts(t(9, 50), None, None),  # after now: not yet
+    ]
+    hours = recent_hours(chats, t(9, 30), "UTC", 20.0, 0.8)
+    assert len(hours) == 24
+    assert hours[-1].start == t(9) and hours[0].start == t(9) - 23 * 3600
+    last, before = hours[-1].row, hours[-2].row
+    assert (last.requests, last.answered, last.service_level, last.wait_p50_s) == (2, 1, 0.5, 5.0)
+    assert (before.requests, before.dropped, before.service_level, before.hour) == (1, 1, 0.0, 8)
+    assert all(h.row.requests == 0 and h.row.service_level is None for h in hours[:-2])
+
+
+def test_recent_hours_follow_the_local_clock_of_a_half_hour_zone() -> None:
+    hours = recent_hours([], t(9, 40), "Asia/Kolkata")  # UTC+5:30: 15:10 there, the hour began 09:30 UTC
+    assert hours[-1].start == t(9, 30) and hours[-1].row.hour == 15

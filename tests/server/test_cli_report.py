@@ -64,3 +64,18 @@ def test_text_report_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["--data", str(data), "report", "--queue", "cim-apj", "--from", "2026-12-03", "--to",
                  "2026-12-02"]) == 2
     assert "--to is before --from" in capsys.readouterr().err
+
+
+def test_the_report_measures_against_the_queues_goal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    asyncio.run(seed(data))
+    assert main(["--data", str(data), "queue", "goal", "cim-apj", "--target-s", "10", "--service-level", "0.9"]) == 0
+    capsys.readouterr()
+    day_of = ["--data", str(data), "report", "--queue", "cim-apj", "--from", "2026-12-02", "--to", "2026-12-02",
+              "--csv"]
+    assert main(day_of) == 0
+    day = next(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert day["service_level"] == "0.000"  # waited 12 s: not within the queue's 10 s
+    assert main([*day_of, "--target-s", "15"]) == 0  # the flag wins over the queue's goal
+    assert next(csv.DictReader(io.StringIO(capsys.readouterr().out)))["service_level"] == "0.500"

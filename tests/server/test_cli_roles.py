@@ -74,3 +74,23 @@ def test_queue_hours_set_listed_and_refused(data: str, monkeypatch: pytest.Monke
     assert "is not a time of day" in capsys.readouterr().err
     assert run(monkeypatch, "--data", data, "queue", "hours", "cim-apj", "24x7", "--tz", "Nowhere/Land") == 2
     assert "unknown time zone" in capsys.readouterr().err
+
+
+def test_queue_goal_set_listed_and_refused(data: str, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(monkeypatch, "--data", data, "queue", "goal", "cim-apj", "--target-s", "30",
+               "--service-level", "0.9") == 0
+    assert "cim-apj goal: 90% within 30s" in capsys.readouterr().out
+    assert run(monkeypatch, "--data", data, "queue", "list") == 0
+    out = capsys.readouterr().out
+    assert "goal=90% within 30s" in out
+    assert "goal=80% within 20s" in out  # cim-emea, never set
+    assert run(monkeypatch, "--data", data, "queue", "goal", "cim-apj", "--target-s", "30",
+               "--service-level", "90") == 2
+    assert "a fraction between 0 and 1" in capsys.readouterr().err
+    assert run(monkeypatch, "--data", data, "queue", "goal", "cim-apj", "--target-s", "0",
+               "--service-level", "0.8") == 2
+    assert "more than 0" in capsys.readouterr().err
+    assert run(monkeypatch, "--data", data, "queue", "goal", "nope", "--target-s", "20",
+               "--service-level", "0.8") == 2
+    assert "nope" in capsys.readouterr().err

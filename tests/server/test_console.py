@@ -9,14 +9,18 @@ import aiohttp
 import pytest
 
 from onduty.server.core.roles import StaffRole
+from onduty.server.core.staffing import agents_needed
 from onduty.server.store import open_store
 from onduty.server.store.url import default_url
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import PROTOCOL_VERSION
 from onduty.shared.messages import (
+    ChatAssigned,
+    ChatEnded,
     ConsoleLink,
     ConsoleQueue,
     ConsoleState,
+    EndChat,
     Error,
     GetConsoleLink,
     Hello,
@@ -183,3 +187,39 @@ async def test_supervisors_hear_their_role_at_sign_in_and_get_one_time_links(con
         h.clock.advance(61)  # too late: used up, and no cookie
         late = await browser.get(link.url, allow_redirects=False)
         assert late.status == 303 and "Set-Cookie" not in late.headers
+
+
+async def test_the_feed_shows_todays_figures_against_the_queues_goal(console: Harness) -> None:
+    h = console
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        assert (await sign_in(h, session)).status == 200
+        wire = await feed(h, session)
+        first = await wire.until(ConsoleQueue, lambda q: q.today is not None)
+        assert first.today is not None and (first.today.requests, first.today.service_level) == (0, None)
+
+        _rita, asked = await request(h)  # nobody on duty: Rita waits 30 s
+        h.clock.advance(30)
+        ann, _ = await agent_on_duty(h, "ann")
+        await ann.expect(ChatAssigned)
+        sam, left = await request(h, text=None)  # Ann is busy: Sam waits, then gives up
+        await sam.send(EndChat(chat_id=left.chat_id))
+        h.clock.advance(60)
+        await ann.send(EndChat(chat_id=asked.chat_id))  # handled for 60 s
+        await ann.until(ChatEnded)
+        h.clock.advance(10)  # console_figures_s: read again
+
+        wire.pending.clear()
+        seen = await wire.until(ConsoleQueue, lambda q: q.today is not None and q.today.requests == 2)
+        today = seen.today
+        assert today is not None
+        assert (today.answered, today.dropped, today.target_s, today.goal) == (1, 1, 20.0, 0.8)
+        assert today.service_level == 0.0  # answered after 30 s: not within 20
+        assert (today.handle_mean_s, today.wait_p90_s, today.arrivals_last_hour) == (60.0, 30.0, 2)
+        assert today.advised_agents == agents_needed(2, 60.0, 20.0, 0.8).agents
+        assert [(a.username, a.chats_today) for a in seen.agents] == [("ann", 1)]
+
+        await h.shell.store.set_service_goal("cim-emea", 45.0, 0.9)  # onduty-server queue goal
+        h.clock.advance(10)
+        wire.pending.clear()
+        again = await wire.until(ConsoleQueue, lambda q: q.today is not None and q.today.target_s == 45.0)
+        assert again.today is not None and (again.today.goal, again.today.service_level) == (0.9, 0.5)
