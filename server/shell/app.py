@@ -18,6 +18,7 @@ from onduty.server.metrics import add_metrics_routes
 from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.callback_work import CALLBACK_WATCH, CallbackWatch
 from onduty.server.shell.cases_api import add_case_routes
+from onduty.server.shell.console_api import CONSOLE_FIGURES, add_console_api
 from onduty.server.shell.console_auth import add_console_auth_routes
 from onduty.server.shell.console_page import add_console_page
 from onduty.server.shell.console_ws import add_console_ws
@@ -181,8 +182,10 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
     add_widget_routes(app)
     add_staffing_watch(app, lambda app: app[SHELL])
     add_console_auth_routes(app, config, passwords, lambda request: request.app[SHELL])
+    add_console_api(app, config, lambda app: app[SHELL])
     add_console_ws(app, config, Codec(CONSOLE_MESSAGES, limits), lambda request: request.app[SHELL],
-                   lambda request: request.app[STAFFING_WATCH], lambda request: request.app[PEERS])
+                   lambda request: request.app[STAFFING_WATCH], lambda request: request.app[CONSOLE_FIGURES],
+                   lambda request: request.app[PEERS])
     add_console_page(app)
     add_metrics_routes(app, config, lambda request: request.app[SHELL], peers_of)
     add_json_errors(app)

@@ -117,15 +117,9 @@ class ConsoleEndpoint(Endpoint):
 
 
 def add_console_ws(app: web.Application, config: ServerConfig, codec: Codec, shell_of: Callable[[web.Request], Shell],
-                   watch_of: Callable[[web.Request], StaffingWatch], peers: Callable[[web.Request], set[Peer]]) -> None:
-    figures: ConsoleFigures | None = None  # one per application, made at the first feed: shared by all of them
-
-    def figures_of(shell: Shell, watch: StaffingWatch) -> ConsoleFigures:
-        nonlocal figures
-        if figures is None:
-            figures = ConsoleFigures(shell.store, shell.clock, lambda q: watch.hours(q).tz, config.console_figures_s)
-        return figures
-
+                   watch_of: Callable[[web.Request], StaffingWatch],
+                   figures_of: Callable[[web.Request], ConsoleFigures],
+                   peers: Callable[[web.Request], set[Peer]]) -> None:
     async def console_ws(request: web.Request) -> web.StreamResponse:
         shell = shell_of(request)
         agent = await console_user(request, shell) if same_origin(request, config) else None
@@ -143,7 +137,7 @@ def add_console_ws(app: web.Application, config: ServerConfig, codec: Codec, she
         peer.start()
         peers(request).add(peer)
         watch = watch_of(request)
-        endpoint = ConsoleEndpoint(shell, peer, config, watch, figures_of(shell, watch), agent.username)
+        endpoint = ConsoleEndpoint(shell, peer, config, watch, figures_of(request), agent.username)
         try:
             await endpoint.run(ws)  # calls gone() at its end
         finally:

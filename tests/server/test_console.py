@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -223,3 +226,47 @@ async def test_the_feed_shows_todays_figures_against_the_queues_goal(console: Ha
         wire.pending.clear()
         again = await wire.until(ConsoleQueue, lambda q: q.today is not None and q.today.target_s == 45.0)
         assert again.today is not None and (again.today.goal, again.today.service_level) == (0.9, 0.5)
+
+
+async def test_the_last_24_hours_and_the_report_download(console: Harness) -> None:
+    h = console
+    _rita, asked = await request(h)
+    h.clock.advance(12)
+    ann, _ = await agent_on_duty(h, "ann")
+    await ann.expect(ChatAssigned)
+    h.clock.advance(60)
+    await ann.send(EndChat(chat_id=asked.chat_id))
+    await ann.until(ChatEnded)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        assert (await session.get(h.url("/console/api/history?queue=cim-emea"))).status == 401  # no cookie
+        assert (await sign_in(h, session)).status == 200
+        answer = await session.get(h.url("/console/api/history?queue=cim-emea"))
+        assert answer.status == 200
+        history = await answer.json()
+        assert (history["queue"], history["tz"], history["target_s"], history["goal"]) == ("cim-emea", "UTC", 20.0, 0.8)
+        hours = history["hours"]
+        assert len(hours) == 24 and [x["start"] for x in hours] == sorted(x["start"] for x in hours)
+        now = hours[-1]
+        assert (now["requests"], now["answered"], now["dropped"], now["wait_p50_s"], now["service_level"]) == (
+            1, 1, 0, 12.0, 1.0)
+        assert sum(x["requests"] for x in hours) == 1
+
+        day = datetime.fromtimestamp(h.clock.now, UTC).date().isoformat()
+        download = await session.get(h.url(f"/console/api/report?queue=cim-emea&from={day}&to={day}"))
+        assert download.status == 200
+        assert download.headers["Content-Type"].startswith("text/csv")
+        assert f'filename="onduty-cim-emea-{day}-{day}.csv"' in download.headers["Content-Disposition"]
+        rows = list(csv.DictReader(io.StringIO(await download.text())))
+        assert (rows[0]["day"], rows[0]["hour"], rows[0]["requests"], rows[0]["handle_mean_s"]) == (
+            day, "all", "1", "60.0")
+
+        for path, status, code in [
+            ("/console/api/history?queue=cic", 403, "not_allowed"),  # carl supervises cim-emea only
+            ("/console/api/history?queue=nope", 404, "unknown_queue"),
+            ("/console/api/report?queue=cic&from=2026-12-01&to=2026-12-01", 403, "not_allowed"),
+            ("/console/api/report?queue=cim-emea&from=yesterday&to=2026-12-01", 400, "bad_request"),
+            ("/console/api/report?queue=cim-emea&from=2026-12-02&to=2026-12-01", 400, "bad_request"),
+            ("/console/api/report?queue=cim-emea&from=2026-01-01&to=2026-12-01", 400, "bad_request"),
+        ]:
+            refused = await session.get(h.url(path))
+            assert (refused.status, (await refused.json())["code"]) == (status, code), path
