@@ -22,7 +22,7 @@ WIDGET_OUT = ROOT / "server" / "static" / "widget"
 WIDGET_FILES = ("onduty.js", "index.html", "shop.css", "shop.js")
 """What widget/build.mjs writes; the server serves exactly these under /widget/."""
 CONSOLE_OUT = ROOT / "server" / "static" / "console"
-CONSOLE_FILES = ("console.js", "index.html", "console.css")
+CONSOLE_FILES = ("console.js", "index.html", "console.css", "uplot.css")
 """The supervisor console, built by the same widget/build.mjs; served under /console/."""
 
 

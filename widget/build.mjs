@@ -2,7 +2,7 @@
 //   onduty.js   the embeddable snippet: src/main.js bundled with @msgpack/msgpack, CSS inlined
 //   index.html, shop.css, shop.js   the demo web shop page (scripts from files only: the CSP forbids inline)
 // and the supervisor console into server/static/console/ (served under /console/):
-//   console.js  console/console.js bundled with @msgpack/msgpack; index.html, console.css
+//   console.js  console/console.js bundled with @msgpack/msgpack and uPlot; index.html, console.css, uplot.css
 import { build } from "esbuild";
 import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -53,4 +53,5 @@ await build({
 for (const name of ["index.html", "console.css"]) {
   await copyFile(join(here, "console", name), join(consoleOut, name));
 }
+await copyFile(join(here, "node_modules", "uplot", "dist", "uPlot.min.css"), join(consoleOut, "uplot.css"));
 console.log(`console built: ${(await readdir(consoleOut)).sort().join(", ")} -> ${consoleOut}`);

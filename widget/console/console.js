@@ -3,7 +3,10 @@
 // server pushes console_state and one console_queue per supervised queue; this page renders them. Text from
 // the server is only ever set as textContent. "Open" on a live chat watches it read-only (monitor_chat) and
 // offers a whisper box (send_whisper): the whisper goes to the chat's agent only, never to the requestor.
+// Each queue card has a live part (redrawn with every picture) and a day part kept across pictures (charts
+// of the last 24 hours and the report download: day.js), so inputs keep their focus and charts their state.
 import { Decoder, Encoder } from "@msgpack/msgpack";
+import { dayPanel, refreshDay } from "./day.js";
 
 const PROTOCOL_VERSION = 3;
 const encoder = new Encoder({ ignoreUndefined: true });
@@ -43,6 +46,7 @@ function showSignIn(message = "") {
   $("sign-out").hidden = true;
   $("who").hidden = true;
   $("queues").replaceChildren();
+  cards.clear();
   $("link").hidden = true;
   $("sign-in-error").textContent = message;
 }
@@ -146,33 +150,63 @@ function figure(label, value, testid) {
   return el("div", {}, el("dt", {}, label), el("dd", { "data-testid": testid }, value));
 }
 
-function queueCard(q, now) {
-  const card = el("section", { class: "queue", "data-queue": q.queue, "aria-label": q.title });
-  card.append(el("h2", {}, q.title));
-  if (q.alert) card.append(el("p", { class: "alert", role: "alert", "data-testid": "alert" },
+const cards = new Map(); // queue -> { card, live, day }
+
+function percent(share) {
+  return share === null || share === undefined ? "–" : `${Math.round(share * 100)}%`;
+}
+
+function todayFigures(q) {
+  const t = q.today;
+  if (!t) return el("p", { class: "today-pending" }, "Today's figures are being read…");
+  const goal = `goal ${Math.round(t.goal * 100)}% within ${t.target_s} s`;
+  const advised = t.advised_agents === null || t.advised_agents === undefined ? "–" : String(t.advised_agents);
+  return el("section", { class: "today", "aria-label": "Today" },
+    el("h3", {}, "Today"),
+    el("dl", { class: "figures" },
+      figure("Requests", String(t.requests), "today-requests"),
+      figure("Answered", String(t.answered), "today-answered"),
+      figure("Dropped", String(t.dropped), "today-dropped"),
+      figure(`Service level (${goal})`, percent(t.service_level), "today-service-level"),
+      figure("Mean handle time", t.handle_mean_s === null || t.handle_mean_s === undefined ? "–"
+        : duration(t.handle_mean_s), "today-handle"),
+      figure(`Advised agents now (Erlang C, ${t.arrivals_last_hour} requests in the last hour)`,
+        `${advised} (On Duty ${q.on_duty})`, "advised")));
+}
+
+function liveParts(q, now) {
+  const parts = [el("h2", {}, q.title)];
+  if (q.alert) parts.push(el("p", { class: "alert", role: "alert", "data-testid": "alert" },
     `${q.alert.text} (for ${duration(now - q.alert.started_at)})`));
-  if (!q.staffed) card.append(el("p", { class: "off-hours" }, "Outside its staffed hours"));
+  if (!q.staffed) parts.push(el("p", { class: "off-hours" }, "Outside its staffed hours"));
   const longest = q.waiting ? duration(q.longest_wait_s + (now - picture.at)) : "–";
-  card.append(el("dl", { class: "figures" },
+  parts.push(el("dl", { class: "figures" },
     figure("Waiting", String(q.waiting), "waiting"),
     figure("Longest wait", longest, "longest"),
     figure("On Duty", String(q.on_duty), "on-duty"),
     figure("Available", String(q.routable), "routable"),
     figure("Callbacks", String(q.callbacks), "callbacks")));
+  parts.push(todayFigures(q));
+  const chats = q.chats || [];
   if (q.agents.length) {
-    const rows = q.agents.map((a) => el("tr", { "data-agent": a.username },
-      el("td", {}, a.display_name),
-      el("td", { class: `state-${a.activity}` }, ACTIVITY[a.activity] || a.activity),
-      el("td", { class: "time" }, duration(now - a.since)),
-      el("td", {}, String(a.chats))));
-    card.append(el("table", {},
+    const rows = q.agents.map((a) => {
+      const current = chats.filter((c) => c.agent === a.username)
+        .map((c) => `${c.requestor_name} (${duration(now - c.since)})`).join(", ");
+      return el("tr", { "data-agent": a.username },
+        el("td", {}, a.display_name),
+        el("td", { class: `state-${a.activity}` }, ACTIVITY[a.activity] || a.activity),
+        el("td", { class: "time" }, duration(now - a.since)),
+        el("td", {}, String(a.chats)),
+        el("td", { "data-testid": "chats-today" }, String(a.chats_today || 0)),
+        el("td", { "data-testid": "current-chat" }, current || "–"));
+    });
+    parts.push(el("table", {},
       el("thead", {}, el("tr", {}, el("th", {}, "Agent"), el("th", {}, "State"), el("th", {}, "Since"),
-        el("th", {}, "Chats"))),
+        el("th", {}, "Chats"), el("th", {}, "Today"), el("th", {}, "Current chat"))),
       el("tbody", {}, ...rows)));
   } else {
-    card.append(el("p", {}, "Nobody of this queue is signed in."));
+    parts.push(el("p", {}, "Nobody of this queue is signed in."));
   }
-  const chats = q.chats || [];
   if (chats.length) {
     const rows = chats.map((c) => {
       const open = el("button", { type: "button", "aria-label": `Open the chat of ${c.requestor_name}` }, "Open");
@@ -181,12 +215,27 @@ function queueCard(q, now) {
         el("td", {}, c.requestor_name), el("td", {}, c.agent_name),
         el("td", { class: "time" }, duration(now - c.since)), el("td", {}, open));
     });
-    card.append(el("h3", {}, "Live chats"), el("table", { class: "chats" },
+    parts.push(el("h3", {}, "Live chats"), el("table", { class: "chats" },
       el("thead", {}, el("tr", {}, el("th", {}, "Requestor"), el("th", {}, "Agent"), el("th", {}, "For"),
         el("th", {}, ""))),
       el("tbody", {}, ...rows)));
   }
-  return card;
+  return parts;
+}
+
+/** The queue's card: made once, its live part redrawn with each picture, its day part kept. */
+function queueCard(q, now) {
+  let known = cards.get(q.queue);
+  if (!known) {
+    const live = el("div", { class: "live" });
+    const day = dayPanel(q.queue);
+    const card = el("section", { class: "queue", "data-queue": q.queue, "aria-label": q.title }, live, day);
+    known = { card, live, day };
+    cards.set(q.queue, known);
+    refreshDay(q.queue);
+  }
+  known.live.replaceChildren(...liveParts(q, now));
+  return known.card;
 }
 
 function send(frame) {
@@ -220,8 +269,11 @@ function renderWatched() {
 
 function render() {
   const now = serverNow();
-  const cards = picture.order.filter((n) => picture.queues.has(n)).map((n) => queueCard(picture.queues.get(n), now));
-  $("queues").replaceChildren(...cards);
+  const shown = picture.order.filter((n) => picture.queues.has(n)).map((n) => queueCard(picture.queues.get(n), now));
+  const box = $("queues");
+  const same = box.children.length === shown.length && shown.every((card, i) => box.children[i] === card);
+  if (!same) box.replaceChildren(...shown); // only when queues come, go or move: inputs keep their focus
+  for (const name of [...cards.keys()]) if (!picture.order.includes(name)) cards.delete(name);
 }
 
 function start() {
@@ -253,6 +305,7 @@ function start() {
     renderWatched();
   });
   setInterval(() => { if (picture.order.length) render(); }, 1000);
+  setInterval(() => { for (const name of cards.keys()) refreshDay(name); }, 60000);
   api("GET").then((result) => (result.ok ? showSignedIn(result.data) : showSignIn("")));
 }
 
