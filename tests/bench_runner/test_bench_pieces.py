@@ -5,13 +5,15 @@ Behaviour only: nothing here asserts a speed (performance is what ``python -m be
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import relay_server, sio_server
+from bench import erlang_day, relay_server, sio_server
 from bench.pairing import Pairs
 from bench.report import markdown
 from bench.scenarios import GOALS, cpu_per_message, lost_and_duplicated, scenarios
@@ -106,3 +108,15 @@ def test_cpu_per_message_and_the_issue_20_goals_are_judged_against_the_relay_of_
     assert "| at most 6x the bare relay's | 60 / 12 us = 5.0x | met |" in text
     assert "| at most 3x the bare relay's and under 5 ms | 2 / 0.5 ms = 4.0x | **not met** |" in text
     assert "| at most 1.1x the bare relay's | 10.5 / 10 s = 1.1x | met |" in text
+
+
+async def test_a_simulated_poisson_day_waits_as_erlang_c_predicts(tmp_path: Path) -> None:
+    """bench.erlang_day, short: onduty-loadgen's Poisson arrivals against a real server on loopback. The seed
+    fixes the arrivals and talk times; the waits the server stored land near Erlang C's prediction for the
+    load the server stored (a broken router, e.g. one that used one agent of four, misses by far)."""
+    ns = argparse.Namespace(arrivals_per_hour=120.0, handle_s=60.0, agents=4, hours=1.0, time_scale=240.0,
+                            target_s=20.0, wait_epsilon_s=3.0, seed=11, warmup_h=0.25)
+    result = await erlang_day.simulate(ns, tmp_path)
+    assert result["measured_chats"] >= 60
+    assert result["p_wait"]["measured"] == pytest.approx(result["p_wait"]["predicted"], abs=0.12)
+    assert result["service_level"]["measured"] == pytest.approx(result["service_level"]["predicted"], abs=0.1)
