@@ -35,7 +35,8 @@ from onduty.server.store.sqlite import SqliteStore
 
 async def _served(data: Path) -> list[ChatRecord]:
     """The chats the server stored (its own clock: real seconds)."""
-    store = SqliteStore(next(data.glob("onduty-bench-*")) / "onduty.sqlite3")
+    folder = await asyncio.to_thread(lambda: next(data.glob("onduty-bench-*")))
+    store = SqliteStore(folder / "onduty.sqlite3")
     await store.open()
     try:
         return await store.chats_requested("loadtest", 0.0, 1e12)
