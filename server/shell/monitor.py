@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from onduty.server.core.roles import may_supervise
 from onduty.server.shell.peer import Peer
+from onduty.server.shell.sessions import whisper_frame
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import AgentRecord
 from onduty.shared.errors import ErrorCode, ProtocolError
-from onduty.shared.messages import Monitoring, Whisper
+from onduty.shared.messages import Monitoring
 from onduty.shared.types import ChatState, Role
 
 
@@ -46,14 +47,11 @@ class Monitor:
         session = self.shell.delivery.session(chat_id)
         if session is None:  # closed while the account was read
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, f"no live chat {chat_id!r}")
-        whispers = await self.shell.store.whispers(chat_id)
+        # the replay sends the transcript with the stored whispers in place (sessions.py)
         if not self.shell.delivery.watch(chat_id, self.peer, Monitoring(chat=self.shell.chat_info(session))):
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, f"no live chat {chat_id!r}")
         self.watching.add(chat_id)
         self.peer.log.info("monitoring chat", extra={"user": self.username, "chat": chat_id})
-        for w in whispers:
-            self.peer.send(Whisper(chat_id=w.chat_id, whisper_id=w.whisper_id, sender=w.sender,
-                                   sender_name=w.sender_name, text=w.text, at=w.at))
 
     def stop(self, chat_id: str) -> None:
         self.watching.discard(chat_id)
@@ -67,8 +65,7 @@ class Monitor:
         if not text.strip():
             raise ProtocolError(ErrorCode.INVALID_VALUE, "a whisper needs some text")
         w = await self.shell.store.add_whisper(chat_id, agent.username, agent.display_name, text, self.shell.clock())
-        frame = Whisper(chat_id=chat_id, whisper_id=w.whisper_id, sender=w.sender, sender_name=w.sender_name,
-                        text=w.text, at=w.at)
+        frame = whisper_frame(w)
         self.shell.delivery.to_party(chat_id, Role.AGENT, frame)
         self.shell.delivery.to_watchers(chat_id, frame)
         if chat_id not in self.watching:

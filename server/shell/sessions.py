@@ -4,7 +4,8 @@ The router owns the chat's state (waiting, assigned, who holds it...); this hold
 what delivery needs: the stored request, the last stored ``seq`` and each attached party's
 cursor. Messages are not kept in memory: a party that attaches (a new agent, a resume) is
 replayed from the store, page by page, and then gets every new message as it is stored,
-exactly once and in ``seq`` order, whatever order the stores finished in.
+exactly once and in ``seq`` order, whatever order the stores finished in. A replay to the agent or
+to a watching supervisor also carries the chat's whispers; a replay to the requestor never does.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 from onduty.server.core.model import ChatView
 from onduty.server.shell.peer import Peer
 from onduty.server.store import Store
-from onduty.server.store.records import ChatRecord, StoredMessage
-from onduty.shared.messages import ChatMessage
+from onduty.server.store.records import ChatRecord, StoredMessage, WhisperRecord
+from onduty.shared.messages import ChatMessage, Whisper
 from onduty.shared.types import ChatInfo, EndReason, RequestorInfo, Role
 
 REPLAY_PAGE = 200
@@ -74,7 +75,9 @@ class ChatSession:
 
     async def replay(self, key: Role | Peer, attached: Attachment, store: Store) -> None:
         """Send ``attached`` (the party ``key``, or the watcher ``key``) what it missed (its own messages too),
-        then switch it to live delivery."""
+        then switch it to live delivery. The agent and watchers also get the chat's stored whispers, each
+        before the first message stored after it (the requestor never does)."""
+        whispers = [] if key is Role.REQUESTOR else list(await store.whispers(self.chat_id))
         while self._attached(key) is attached and attached.next_seq <= self.last_seq:
             page = await store.messages_after(self.chat_id, attached.next_seq - 1, limit=REPLAY_PAGE)
             if self._attached(key) is not attached:
@@ -82,10 +85,16 @@ class ChatSession:
             for m in page:
                 if m.seq != attached.next_seq or m.seq > self.last_seq:
                     break
+                while whispers and whispers[0].at < m.at:
+                    attached.peer.send(whisper_frame(whispers.pop(0)))
                 attached.next_seq += 1
                 attached.peer.send(to_wire(m))
             if not page:
                 break
+        if self._attached(key) is not attached:
+            return
+        for w in whispers:
+            attached.peer.send(whisper_frame(w))
         attached.replaying = False
 
     def _attached(self, key: Role | Peer) -> Attachment | None:
@@ -131,3 +140,9 @@ def chat_info(r: ChatRecord, view: ChatView | None, agent_name: str | None, last
         request_type=r.request_type, context=list(r.context), created_at=r.requested_at, assigned_at=assigned_at,
         ended_at=ended_at, agent=agent, agent_name=agent_name, end_reason=end_reason, last_seq=last_seq,
     )
+
+
+def whisper_frame(w: WhisperRecord) -> Whisper:
+    """A stored whisper as the agent and watching supervisors get it."""
+    return Whisper(chat_id=w.chat_id, whisper_id=w.whisper_id, sender=w.sender, sender_name=w.sender_name,
+                   text=w.text, at=w.at)

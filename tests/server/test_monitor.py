@@ -195,3 +195,29 @@ async def test_a_closed_console_stops_watching(console: Harness) -> None:
             await ann.send(Send(chat_id=requested.chat_id, client_msg_id=f"x{_}", text="still there?"))
             await ann.expect(Sent)
         assert not chat.watchers
+
+
+async def test_an_agent_signing_in_again_gets_the_chats_whispers_with_its_transcript(console: Harness) -> None:
+    h = console
+    ann, _ = await agent_on_duty(h, "ann")
+    rita, requested = await request(h)
+    chat_id = requested.chat_id
+    await ann.until(ChatMessage, lambda m: m.seq == 1)
+    async with jar() as session:
+        carl = await watcher(h, session)
+        await carl.send(SendWhisper(chat_id=chat_id, text=SECRET))
+        await carl.until(Whisper)
+    await ann.until(Whisper)
+    h.clock.advance(1)
+    await rita.send(Send(chat_id=chat_id, client_msg_id="r2", text="Order 42"))
+    await rita.until(Sent)
+
+    again, _ = await agent_on_duty(h, "ann")  # the tray restarted: a new connection resumes the chat
+    resumed = await again.until(ChatAssigned)
+    assert resumed.resumed and resumed.chat.chat_id == chat_id
+    replay = [await again.until(ChatMessage), await again.until(Whisper), await again.until(ChatMessage)]
+    order = [m.seq if isinstance(m, ChatMessage) else "whisper"
+             for m in again.seen if isinstance(m, ChatMessage | Whisper)]
+    assert order == [1, "whisper", 2]  # in place: after the message it followed, before the next
+    assert isinstance(replay[1], Whisper) and replay[1].text == SECRET
+    assert not any(isinstance(m, Whisper) for m in [*rita.seen, *rita.pending])
