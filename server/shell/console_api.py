@@ -59,7 +59,8 @@ def add_console_api(app: web.Application, config: ServerConfig, shell_of: Callab
             raise _error(503, ConsoleApiError.UNAVAILABLE, "the store cannot be read now; try again")
         hours = [{"start": h.start, "requests": h.row.requests, "answered": h.row.answered,
                   "dropped": h.row.dropped, "wait_p50_s": h.row.wait_p50_s, "wait_p90_s": h.row.wait_p90_s,
-                  "service_level": h.row.service_level, "advised_agents": h.row.advised_agents} for h in day.hours]
+                  "service_level": h.row.service_level, "advised_agents": h.row.advised_agents,
+                  "on_duty_max": h.row.on_duty_max} for h in day.hours]
         return web.json_response({"queue": queue, "tz": day.tz, "target_s": day.goal.target_s, "goal": day.goal.level,
                                   "read_at": day.read_at, "hours": hours}, headers={"Cache-Control": "no-store"})
 

@@ -95,5 +95,7 @@ class ConsoleFigures:
                                target_s=goal.target_s, goal=goal.level, service_level=row.service_level,
                                handle_mean_s=row.handle_mean_s, wait_p90_s=row.wait_p90_s, advised_agents=advised,
                                arrivals_last_hour=last_hour)
+        seen = await self._store.duty_hours(queue, since - 3600.0, now + 1.0)
+        duty = {at: on_duty for at, (on_duty, _routable) in seen.items()}
         return QueueDay(now, tz, goal, figures, dict(answered_by),
-                        recent_hours(facts, now, tz, goal.target_s, goal.level, DAY_HOURS))
+                        recent_hours(facts, now, tz, goal.target_s, goal.level, DAY_HOURS, duty))

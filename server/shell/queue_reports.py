@@ -41,7 +41,8 @@ async def queue_report(store: Store, queue: str, first: date, last: date, tz: st
     callbacks = await store.callbacks_created(queue, since, until)
     alerts = [(a.started_at, a.ended_at if a.ended_at is not None else until)
               for a in await store.alerts([queue], since, until)]
-    return report(chats, callbacks, alerts, first, last, tz, goal.target_s, goal.level), tz
+    duty = {at: on_duty for at, (on_duty, _routable) in (await store.duty_hours(queue, since, until)).items()}
+    return report(chats, callbacks, alerts, first, last, tz, goal.target_s, goal.level, duty), tz
 
 
 def report_csv(rows: list[Row]) -> str:

@@ -2,10 +2,10 @@
 
 It looks at a queue as soon as routing changes its staffing (``agent_status`` / ``queue_status`` decisions,
 through ``Supervision.listeners``) and every ``staffing_check_interval_s`` (staffed hours begin and end, delays
-run out). An alert that opens or clears is stored, told to the queue's signed-in agents and supervisors
-(``staffing_alert``), POSTed to ``staffing_webhook_url`` and mailed to ``staffing_alert_email`` when set.
-Changes are carried out one at a time in order (each waits for the one before), so a store write never
-races the next one.
+run out); each look also tells :class:`~.duty_hours.DutyHours` how many agents are On Duty. An alert that
+opens or clears is stored, told to the queue's signed-in agents and supervisors (``staffing_alert``), POSTed
+to ``staffing_webhook_url`` and mailed to ``staffing_alert_email`` when set. Changes are carried out one at a
+time in order (each waits for the one before), so a store write never races the next one.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from onduty.server.core.staffing_alerts import (
     cleared_text,
     look,
 )
+from onduty.server.shell.duty_hours import DutyHours
 from onduty.server.shell.mailer import Mail, Mailer
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import StoreError
@@ -78,6 +79,8 @@ class StaffingWatch:
         """The open alert of each queue that has one."""
         self.listeners: list[Callable[[StaffingAlert], None]] = []
         """Told every alert as it opens or clears (the console)."""
+        self.duty = DutyHours(shell)
+        """The most agents On Duty per queue and hour, told at every look."""
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -168,10 +171,11 @@ class StaffingWatch:
             return found
         quiet = now < self._quiet_until  # after a start: agents On Duty before it have their grace to reconnect
         for record in shell.queues.records():
+            status = shell.routing.queue_status(record.name)
+            self.duty.note(record.name, self.hours(record.name).tz, now, status.on_duty, status.routable)
             before = self._watches.get(record.name, QueueWatch())
             if quiet and before.open is None:
                 continue  # only alerts from before the restart may change meanwhile (clear)
-            status = shell.routing.queue_status(record.name)
             watch, changes = look(before, policy_of(record.name), now, status.on_duty, status.routable)
             self._watches[record.name] = watch
             for change in changes:

@@ -331,6 +331,13 @@ class StaffingStore(Protocol):
     async def service_goals(self) -> dict[str, tuple[float, float]]:
         """``queue -> (target_s, level)`` of every queue whose goal was set (the others: 80 % within 20 s)."""
 
+    async def note_duty_hour(self, queue: str, hour_start: float, on_duty: int, routable: int) -> None:
+        """Keep the most agents On Duty and routable seen in the queue's hour beginning at ``hour_start``: each
+        figure becomes the larger of the kept one and the given one. StoreRefused for an unknown queue."""
+
+    async def duty_hours(self, queue: str, since: float, until: float) -> dict[float, tuple[int, int]]:
+        """``hour_start -> (on_duty, routable)`` of the queue's hours beginning in ``[since, until)``."""
+
     async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
         """Store a new alert and return its id. StoreRefused for an unknown queue or kind, or when the
         queue has an open alert already (at most one per queue, also with several writers)."""

@@ -30,7 +30,7 @@ TABLES = (
     "im_messages", "im_cursors", "im_channels", "cases", "case_tokens", "case_chats", "case_history",
     "external_infos", "interactions", "case_memos", "sla_events", "sla_hours", "sla_holidays", "sla_targets",
     "chat_ratings",
-    "queue_hours", "staffing_alerts", "whispers", "queue_goals",
+    "queue_hours", "staffing_alerts", "whispers", "queue_goals", "duty_hours",
 )
 """Every table both schemas have, parents before children."""
 

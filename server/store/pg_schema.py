@@ -489,17 +489,26 @@ CREATE TABLE whispers (
 CREATE INDEX whispers_chat ON whispers(chat_id, id);
 """
 
-_SERVICE_GOALS = """
+_QUEUE_FIGURES = """
 -- each queue's service-level goal (issue 17); no row: 80 % within 20 s (core/service_goal.py)
 CREATE TABLE queue_goals (
     queue     text PRIMARY KEY REFERENCES queues(name) ON DELETE CASCADE,
     target_s  double precision NOT NULL CHECK (target_s > 0),
     level     double precision NOT NULL CHECK (level > 0 AND level < 1)
 );
+
+-- the most agents On Duty (and routable) seen in each local clock hour of a queue, for the reports
+CREATE TABLE duty_hours (
+    queue       text NOT NULL REFERENCES queues(name) ON DELETE CASCADE,
+    hour_start  double precision NOT NULL,
+    on_duty     integer NOT NULL CHECK (on_duty >= 0),
+    routable    integer NOT NULL CHECK (routable >= 0),
+    PRIMARY KEY (queue, hour_start)
+);
 """
 
 MIGRATIONS: tuple[str, ...] = (
-    _TABLES, _APPEND, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROUTING_LEASE, _ROLES, _STAFFING, _WHISPERS, _SERVICE_GOALS,
+    _TABLES, _APPEND, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROUTING_LEASE, _ROLES, _STAFFING, _WHISPERS, _QUEUE_FIGURES,
 )
 """Migration scripts in order; ``MIGRATIONS[i]`` takes the recorded version from i to i + 1."""
 

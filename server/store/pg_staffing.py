@@ -62,6 +62,26 @@ class StaffingMixin:
 
         return await self._read(op)
 
+    async def note_duty_hour(self, queue: str, hour_start: float, on_duty: int, routable: int) -> None:
+        async def op(conn: Conn) -> None:
+            if not await exists(conn, "SELECT 1 FROM queues WHERE name = %s", queue):
+                raise StoreRefused(f"unknown queue {queue!r}")
+            await run(conn, "INSERT INTO duty_hours (queue, hour_start, on_duty, routable) VALUES (%s, %s, %s, %s)"
+                            " ON CONFLICT (queue, hour_start) DO UPDATE SET"
+                            " on_duty = greatest(duty_hours.on_duty, excluded.on_duty),"
+                            " routable = greatest(duty_hours.routable, excluded.routable)",
+                      queue, hour_start, on_duty, routable)
+
+        await self._write(op)
+
+    async def duty_hours(self, queue: str, since: float, until: float) -> dict[float, tuple[int, int]]:
+        async def op(conn: Conn) -> dict[float, tuple[int, int]]:
+            found = await rows(conn, "SELECT hour_start, on_duty, routable FROM duty_hours WHERE queue = %s"
+                                     " AND hour_start >= %s AND hour_start < %s", queue, since, until)
+            return {float(r["hour_start"]): (int(r["on_duty"]), int(r["routable"])) for r in found}
+
+        return await self._read(op)
+
     async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
         async def op(conn: Conn) -> int:
             if await one(conn, "SELECT 1 FROM queues WHERE name = %s FOR UPDATE", queue) is None:

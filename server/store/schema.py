@@ -309,18 +309,27 @@ CREATE TABLE whispers (
 CREATE INDEX whispers_chat ON whispers(chat_id, id);
 """
 
-_SERVICE_GOALS = """
+_QUEUE_FIGURES = """
 -- each queue's service-level goal (issue 17); no row: 80 % within 20 s (core/service_goal.py)
 CREATE TABLE queue_goals (
     queue     TEXT PRIMARY KEY REFERENCES queues(name) ON DELETE CASCADE,
     target_s  REAL NOT NULL CHECK (target_s > 0),
     level     REAL NOT NULL CHECK (level > 0 AND level < 1)
 ) WITHOUT ROWID;
+
+-- the most agents On Duty (and routable) seen in each local clock hour of a queue, for the reports
+CREATE TABLE duty_hours (
+    queue       TEXT NOT NULL REFERENCES queues(name) ON DELETE CASCADE,
+    hour_start  REAL NOT NULL,
+    on_duty     INTEGER NOT NULL CHECK (on_duty >= 0),
+    routable    INTEGER NOT NULL CHECK (routable >= 0),
+    PRIMARY KEY (queue, hour_start)
+) WITHOUT ROWID;
 """
 
 MIGRATIONS: tuple[str, ...] = (
     _INITIAL, _TEAM_DATA, CASES, _COLLAB, _AGENT_STATE, _CALLBACK_CLAIMS, _CHAT_RATINGS, _ROLES, _STAFFING,
-    _WHISPERS, _SERVICE_GOALS,
+    _WHISPERS, _QUEUE_FIGURES,
 )
 """Migration scripts in order; ``MIGRATIONS[i]`` takes ``user_version`` from i to i + 1."""
 

@@ -40,6 +40,20 @@ def service_goals(conn: sqlite3.Connection) -> dict[str, tuple[float, float]]:
             for r in conn.execute("SELECT queue, target_s, level FROM queue_goals")}
 
 
+def note_duty_hour(conn: sqlite3.Connection, queue: str, hour_start: float, on_duty: int, routable: int) -> None:
+    if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", queue):
+        raise StoreRefused(f"unknown queue {queue!r}")
+    conn.execute("INSERT INTO duty_hours (queue, hour_start, on_duty, routable) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (queue, hour_start) DO UPDATE SET on_duty = max(on_duty, excluded.on_duty),"
+                 " routable = max(routable, excluded.routable)", (queue, hour_start, on_duty, routable))
+
+
+def duty_hours(conn: sqlite3.Connection, queue: str, since: float, until: float) -> dict[float, tuple[int, int]]:
+    rows = conn.execute("SELECT hour_start, on_duty, routable FROM duty_hours WHERE queue = ? AND hour_start >= ?"
+                        " AND hour_start < ?", (queue, since, until))
+    return {r["hour_start"]: (r["on_duty"], r["routable"]) for r in rows}
+
+
 def open_alert(conn: sqlite3.Connection, queue: str, kind: str, started_at: float) -> int:
     if not exists(conn, "SELECT 1 FROM queues WHERE name = ?", queue):
         raise StoreRefused(f"unknown queue {queue!r}")

@@ -30,6 +30,13 @@ class StaffingStoreMixin:
     async def service_goals(self) -> dict[str, tuple[float, float]]:
         return await self._read(sql_staffing.service_goals)
 
+    async def note_duty_hour(self, queue: str, hour_start: float, on_duty: int, routable: int) -> None:
+        await self._write(partial(sql_staffing.note_duty_hour, queue=queue, hour_start=hour_start, on_duty=on_duty,
+                                  routable=routable))
+
+    async def duty_hours(self, queue: str, since: float, until: float) -> dict[float, tuple[int, int]]:
+        return await self._read(partial(sql_staffing.duty_hours, queue=queue, since=since, until=until))
+
     async def open_alert(self, queue: str, kind: str, started_at: float) -> int:
         return await self._write(partial(sql_staffing.open_alert, queue=queue, kind=kind, started_at=started_at))
 

@@ -87,3 +87,14 @@ def test_recent_hours_are_the_last_24_clock_hours_oldest_first() -> None:
 def test_recent_hours_follow_the_local_clock_of_a_half_hour_zone() -> None:
     hours = recent_hours([], t(9, 40), "Asia/Kolkata")  # UTC+5:30: 15:10 there, the hour began 09:30 UTC
     assert hours[-1].start == t(9, 30) and hours[-1].row.hour == 15
+
+
+def test_the_most_agents_on_duty_go_beside_the_advice() -> None:
+    chats = [ChatFacts(t(9, 0), t(9, 0, 5), t(9, 5))]
+    duty = {t(8): 1, t(9): 3, t(10): 0}
+    day, nine = report(chats, [], [], DAY, DAY, "UTC", duty=duty)
+    assert (day.on_duty_max, nine.hour, nine.on_duty_max) == (3, 9, 3)
+    assert day.cells()[-1] == "3"
+    hours = recent_hours(chats, t(10, 30), "UTC", duty=duty)
+    assert [h.row.on_duty_max for h in hours[-3:]] == [1, 3, 0]
+    assert hours[0].row.on_duty_max is None  # an hour nobody watched

@@ -64,6 +64,7 @@ async def _team(store: Store) -> None:
     await store.set_target("q1", ClockKind.IRT, Priority.HIGH, Target(2, Unit.HOURS))
     await store.set_staffed_hours("q1", "mon-fri 08:00-20:00", "Asia/Singapore")
     await store.set_service_goal("q1", 30.0, 0.9)
+    await store.note_duty_hour("q1", 3600.0, 2, 1)
     await store.close_alert(await store.open_alert("q1", "nobody_on_duty", 117.0), 118.0)
     await store.add_whisper("c1", "bob", "Bob", "ask for the order number", 119.0)
 
@@ -134,6 +135,7 @@ async def _same_data_and_counters_go_on(path: Path, pg_url: str) -> None:
         assert await pg.sla_settings("q1") == await sqlite.sla_settings("q1")
         assert await pg.staffed_hours() == await sqlite.staffed_hours()
         assert await pg.service_goals() == {"q1": (30.0, 0.9)}
+        assert await pg.duty_hours("q1", 0.0, 1e9) == {3600.0: (2, 1)}
         assert await pg.alerts(["q1"], 0.0, 200.0) == await sqlite.alerts(["q1"], 0.0, 200.0)
         assert await pg.whispers("c1") == await sqlite.whispers("c1")
         # counters continue where SQLite left them

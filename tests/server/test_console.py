@@ -250,6 +250,7 @@ async def test_the_last_24_hours_and_the_report_download(console: Harness) -> No
         assert (now["requests"], now["answered"], now["dropped"], now["wait_p50_s"], now["service_level"]) == (
             1, 1, 0, 12.0, 1.0)
         assert sum(x["requests"] for x in hours) == 1
+        assert now["on_duty_max"] == 1 and hours[0]["on_duty_max"] is None  # Ann came On Duty; before: not watched
 
         day = datetime.fromtimestamp(h.clock.now, UTC).date().isoformat()
         download = await session.get(h.url(f"/console/api/report?queue=cim-emea&from={day}&to={day}"))
@@ -259,6 +260,7 @@ async def test_the_last_24_hours_and_the_report_download(console: Harness) -> No
         rows = list(csv.DictReader(io.StringIO(await download.text())))
         assert (rows[0]["day"], rows[0]["hour"], rows[0]["requests"], rows[0]["handle_mean_s"]) == (
             day, "all", "1", "60.0")
+        assert rows[0]["on_duty_max"] == "1"
 
         for path, status, code in [
             ("/console/api/history?queue=cic", 403, "not_allowed"),  # carl supervises cim-emea only

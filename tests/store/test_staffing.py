@@ -37,6 +37,17 @@ async def test_service_goals_round_trip_and_replace(queues: Store) -> None:
         await queues.set_service_goal("nope", 20.0, 0.8)
 
 
+async def test_duty_hours_keep_the_most_seen_per_hour(queues: Store) -> None:
+    await queues.note_duty_hour("cim-apj", 3600.0, 2, 1)
+    await queues.note_duty_hour("cim-apj", 3600.0, 1, 2)  # fewer On Duty later in the hour: the most stays
+    await queues.note_duty_hour("cim-apj", 7200.0, 0, 0)
+    await queues.note_duty_hour("cim-emea", 3600.0, 5, 5)
+    assert await queues.duty_hours("cim-apj", 0.0, 7200.0) == {3600.0: (2, 2)}
+    assert await queues.duty_hours("cim-apj", 0.0, 1e9) == {3600.0: (2, 2), 7200.0: (0, 0)}
+    with pytest.raises(StoreError, match="unknown queue"):
+        await queues.note_duty_hour("nope", 3600.0, 1, 1)
+
+
 async def test_an_alert_is_stored_from_start_to_end(queues: Store) -> None:
     first = await queues.open_alert("cim-apj", "nobody_on_duty", 100.0)
     assert await queues.open_alerts() == [StaffingAlertRecord(first, "cim-apj", "nobody_on_duty", 100.0)]

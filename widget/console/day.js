@@ -46,7 +46,7 @@ export function dayPanel(queue) {
   const status = el("p", { class: "day-status", role: "status" }, "Reading the last 24 hours…");
   const box = [
     el("div", { class: "chart", role: "img", "data-testid": "chart-requests",
-      "aria-label": "Requests, dropped requests and advised agents per hour, last 24 hours" }),
+      "aria-label": "Requests, dropped requests, advised agents and agents On Duty per hour, last 24 hours" }),
     el("div", { class: "chart", role: "img", "data-testid": "chart-waits",
       "aria-label": "Waits (p50, p90) and service level per hour, last 24 hours" }),
   ];
@@ -74,6 +74,7 @@ function build(history, width) {
     { label: "Requests", stroke: "#1f5fbf", fill: "#1f5fbf55", paths: bars, points: { show: false } },
     { label: "Dropped", stroke: "#a4161a", width: 2 },
     { label: "Advised agents", stroke: "#1b7f3b", width: 2, dash: [6, 4], scale: "agents" },
+    { label: "Most On Duty", stroke: "#6a3d9a", width: 2, scale: "agents" },
   ], [{ label: "requests" }, { side: 1, scale: "agents", label: "agents", grid: { show: false } }], width);
   const waits = options(`Waits and service level (goal ${goal}% within ${history.target_s} s)`, history.tz, [
     { label: "Wait p50 (s)", stroke: "#525a6b", width: 2, scale: "s" },
@@ -83,7 +84,7 @@ function build(history, width) {
   waits.scales["%"] = { range: [0, 100] };
   return [
     [requests, [xs, history.hours.map((h) => h.requests), history.hours.map((h) => h.dropped),
-      history.hours.map((h) => h.advised_agents)]],
+      history.hours.map((h) => h.advised_agents), history.hours.map((h) => h.on_duty_max)]],
     [waits, [xs, history.hours.map((h) => h.wait_p50_s), history.hours.map((h) => h.wait_p90_s),
       history.hours.map((h) => pct(h.service_level))]],
   ];
