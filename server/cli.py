@@ -221,9 +221,9 @@ async def _admin(args: argparse.Namespace, config: ServerConfig) -> None:
                 for q in await store.list_queues():
                     kind = "anonymous" if q.anonymous else "b2b"
                     staffed = parse_hours(*hours[q.name]).describe() if q.name in hours else "24x7"
-                    goal = ServiceGoal(*goals.get(q.name, (DEFAULT_TARGET_S, DEFAULT_LEVEL))).describe()
+                    aim = ServiceGoal(*goals.get(q.name, (DEFAULT_TARGET_S, DEFAULT_LEVEL))).describe()
                     print(f"{q.name}\t{q.title}\t{q.region}\tmax_wait={q.max_wait_s:g}s\t{kind}\tstaffed={staffed}"
-                          f"\tgoal={goal}")
+                          f"\tgoal={aim}")
             case "queue", "hours":
                 try:
                     hours_set = parse_hours(args.spec, args.tz)
