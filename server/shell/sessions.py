@@ -10,15 +10,17 @@ to a watching supervisor also carries the chat's whispers; a replay to the reque
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from onduty.server.core.model import ChatView
 from onduty.server.shell.peer import Peer
-from onduty.server.store import Store
+from onduty.server.store import Store, StoreError
 from onduty.server.store.records import ChatRecord, StoredMessage, WhisperRecord
 from onduty.shared.messages import ChatMessage, Whisper
 from onduty.shared.types import ChatInfo, EndReason, RequestorInfo, Role
 
+log = logging.getLogger(__name__)
 REPLAY_PAGE = 200
 """Messages read from the store per round of a replay."""
 
@@ -77,7 +79,7 @@ class ChatSession:
         """Send ``attached`` (the party ``key``, or the watcher ``key``) what it missed (its own messages too),
         then switch it to live delivery. The agent and watchers also get the chat's stored whispers, each
         before the first message stored after it (the requestor never does)."""
-        whispers = [] if key is Role.REQUESTOR else list(await store.whispers(self.chat_id))
+        whispers = [] if key is Role.REQUESTOR else await _whispers(store, self.chat_id)
         while self._attached(key) is attached and attached.next_seq <= self.last_seq:
             page = await store.messages_after(self.chat_id, attached.next_seq - 1, limit=REPLAY_PAGE)
             if self._attached(key) is not attached:
@@ -140,6 +142,16 @@ def chat_info(r: ChatRecord, view: ChatView | None, agent_name: str | None, last
         request_type=r.request_type, context=list(r.context), created_at=r.requested_at, assigned_at=assigned_at,
         ended_at=ended_at, agent=agent, agent_name=agent_name, end_reason=end_reason, last_seq=last_seq,
     )
+
+
+async def _whispers(store: Store, chat_id: str) -> list[WhisperRecord]:
+    """The chat's stored whispers for a replay; none (logged) when the store cannot read them, so that the
+    messages are still replayed."""
+    try:
+        return list(await store.whispers(chat_id))
+    except StoreError as exc:
+        log.warning("whispers not replayed", extra={"chat": chat_id, "error": str(exc)})
+        return []
 
 
 def whisper_frame(w: WhisperRecord) -> Whisper:

@@ -19,7 +19,8 @@ from onduty.server.shell.peer import Peer
 from onduty.server.shell.presence import LocalPresence
 from onduty.server.shell.routing import LocalRouting
 from onduty.server.shell.writes import Writes
-from onduty.server.store.records import ChatRecord, StoredMessage
+from onduty.server.store.errors import StoreUnavailable
+from onduty.server.store.records import ChatRecord, StoredMessage, WhisperRecord
 from onduty.shared.codec import Codec
 from onduty.shared.limits import Limits
 from onduty.shared.messages import AGENT_MESSAGES, ChatMessage, ContactStatus, Message
@@ -104,6 +105,9 @@ class NoStore:
     async def messages_after(self, chat_id: str, after_seq: int, limit: int) -> list[StoredMessage]:
         return []
 
+    async def whispers(self, chat_id: str) -> list[WhisperRecord]:
+        return []
+
 
 def record(chat_id: str) -> ChatRecord:
     return ChatRecord(chat_id=chat_id, queue="cim-emea", state=ChatState.WAITING, requestor_name="Rita",
@@ -157,3 +161,26 @@ def test_routing_performs_every_decision_even_when_one_fails() -> None:
     routing.submit(ev.AgentConnected(0.0, "ann"))
     assert len(performed) > 1
     assert routing.agent_status("ann").connected
+
+
+class WhisperlessStore(NoStore):
+    """Messages there, whispers unreadable (the store failing for that one read)."""
+
+    async def messages_after(self, chat_id: str, after_seq: int, limit: int) -> list[StoredMessage]:
+        return [StoredMessage(chat_id, 1, Role.REQUESTOR, "Rita", "first", 1.0, None, None)][after_seq:]
+
+    async def whispers(self, chat_id: str) -> list[WhisperRecord]:
+        raise StoreUnavailable("the store went away")
+
+
+async def test_a_replay_goes_on_without_whispers_when_they_cannot_be_read() -> None:
+    presence, ann = LocalPresence(), FakePeer(CODEC)
+    presence.connect(profile("ann", "cim-emea"), as_peer(ann))
+    store = WhisperlessStore()
+    writes = Writes(store)  # type: ignore[arg-type]
+    delivery = LocalDelivery(presence, CODEC, store, writes)  # type: ignore[arg-type]
+    delivery.open(record("c1"))
+    delivery.stored(StoredMessage("c1", 1, Role.REQUESTOR, "Rita", "first", 1.0, None, None))
+    delivery.attach("c1", Role.AGENT, as_peer(ann), 0)
+    await writes.drain()
+    assert [m.seq for m in ann.frames if isinstance(m, ChatMessage)] == [1]
