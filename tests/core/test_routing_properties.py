@@ -424,6 +424,14 @@ class RouterMachine(RuleBasedStateMachine):
                 assert self.router.queue_status(queue).routable == 0
 
     @invariant()
+    def queue_counts_are_the_members_counted_now(self) -> None:
+        for queue in self.max_wait:
+            members = [a for a in self.agents if queue in self.members[a]]
+            status = self.router.queue_status(queue)
+            assert status.on_duty == sum(1 for a in members if self.connected[a] and self.on_duty[a]), queue
+            assert status.routable == sum(1 for a in members if self.router.agent_status(a).routable), queue
+
+    @invariant()
     def routable_means_all_four_conditions(self) -> None:
         for name in self.agents:
             expected = (

@@ -928,3 +928,17 @@ def test_a_preferred_agent_who_is_not_routable_does_not_hold_the_request_back() 
     sc.apply(ev.ChatRequested(sc.t, "c1", "q", prefer="alice"))
     assert sc.r.line("q") == ["c1"]
     assert assigns(sc.presence("alice", Presence.AVAILABLE)) == {"c1": "alice"}
+
+
+def test_queue_counts_follow_an_agent_moved_to_other_queues() -> None:
+    sc = Scenario(agents={"alice": ["q"], "bob": ["q", "p"]}, queues={"q": 120.0, "p": 120.0})
+    sc.connect("alice")
+    sc.connect("bob")
+    assert (sc.r.queue_status("q").on_duty, sc.r.queue_status("q").routable) == (2, 2)
+    assert (sc.r.queue_status("p").on_duty, sc.r.queue_status("p").routable) == (1, 1)
+    sc.r.apply(ev.AgentConfigured(sc.t, "alice", ("p",), 1))  # signed in again after an admin moved her
+    assert (sc.r.queue_status("q").on_duty, sc.r.queue_status("q").routable) == (1, 1)
+    assert (sc.r.queue_status("p").on_duty, sc.r.queue_status("p").routable) == (2, 2)
+    sc.r.apply(ev.DutySet(sc.t, "bob", False))
+    assert (sc.r.queue_status("q").on_duty, sc.r.queue_status("p").on_duty, sc.r.queue_status("p").routable) == (
+        0, 1, 1)
