@@ -71,6 +71,9 @@ class ConsoleFigures:
         except StoreError as exc:
             log.warning("console figures not read", extra={"queue": queue, "error": str(exc)})
             return known
+        except Exception:  # our bug: logged; the live picture goes on without new figures
+            log.exception("console figures failed", extra={"queue": queue})
+            return known
         self._days[queue] = day
         return day
 
