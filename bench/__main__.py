@@ -1,6 +1,6 @@
 """Benchmark runner: every scenario against every target in turn, one server process per run.
 
-    python -m bench [--scenarios a,b] [--targets onduty,relay,socketio] [--scale 1] [--connections 10000]
+    python -m bench [--scenarios a,b] [--targets onduty,onduty-pg,relay,socketio] [--scale 1] [--connections 10000]
                     [--out results] [--profile [cprofile|py-spy]]
 
 Each run starts a fresh server (``bench.targets``), drives it with ``onduty-loadgen`` in its own
@@ -30,11 +30,11 @@ from typing import Any
 from bench import spy
 from bench.report import machine, markdown
 from bench.scenarios import Report, Scenario, cpu_per_message, scenarios
-from bench.targets import ROOT, TARGETS, Running, TargetError, started
+from bench.targets import PROTOCOL, ROOT, TARGETS, Running, TargetError, started
 
 
 def drive(scenario: Scenario, server: Running) -> Report:
-    argv = [sys.executable, "-m", "onduty.client.loadgen", "--url", server.url, "--target", server.name,
+    argv = [sys.executable, "-m", "onduty.client.loadgen", "--url", server.url, "--target", PROTOCOL[server.name],
             "--server-pid", str(server.pid), "--json", "--timeout", f"{scenario.timeout:g}", *scenario.args]
     result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=scenario.timeout + 60)
     try:
@@ -55,7 +55,7 @@ def summarize_profile(raw: Path, out: Path, top: int = 30) -> None:
 
 
 def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: str | None) -> Report:
-    profiled = profile is not None and target == "onduty"
+    profiled = profile is not None and target in ("onduty", "onduty-pg")
     raw = work / f"profile-{scenario.name}.pstats" if profiled and profile == "cprofile" else None
     sampled = out / f"profile-{scenario.name}.py-spy" if profiled and profile == "py-spy" else None
     try:
@@ -79,7 +79,9 @@ def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
-    parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated: onduty, relay, socketio")
+    parser.add_argument("--targets", default=",".join(t for t in TARGETS if t != "onduty-pg"),
+                        help="comma-separated: onduty, onduty-pg (the PostgreSQL store), relay, socketio"
+                             " (default: all but onduty-pg)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply measured durations (longer runs)")
     parser.add_argument("--connections", type=int, default=10_000, help="idle requestor connections")
     parser.add_argument("--out", type=Path, default=ROOT / "results")

@@ -37,10 +37,10 @@ def scenarios(scale: float = 1.0, connections: int = 10_000) -> list[Scenario]:
     relay = ("--mode", "relay", "--pairs", "50", "--message-size", "100", "--warmup", s(1), "--duration", s(5))
     return [
         Scenario("relay-saturation", "relay at saturation, 100-byte messages, persistence and acks on",
-                 ("onduty", "relay", "socketio"), (*relay, "--window", "8"),
+                 ("onduty", "onduty-pg", "relay", "socketio"), (*relay, "--window", "8"),
                  Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
         Scenario("relay-2000", "relay at 2,000 msgs/s, 100-byte messages",
-                 ("onduty", "relay", "socketio"), (*relay, "--rate", "2000"),
+                 ("onduty", "onduty-pg", "relay", "socketio"), (*relay, "--rate", "2000"),
                  Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
         Scenario("routing-1000", "1,000 agents online, 100 new requests/s (Poisson), short chats",
                  ("onduty",), ("--mode", "chat", "--agents", "1000", "--rate", "100", "--arrival", "poisson",

@@ -2,7 +2,9 @@
 
 ``onduty``: ``onduty-server run`` on a fresh temporary data folder, set up with ``onduty-server queue add``
 and ``loadgen-setup`` (agents hashed with cheap argon2 settings so that a thousand logins measure routing,
-not password hashing). ``relay`` and ``socketio``: the bare baselines in this folder.
+not password hashing). ``onduty-pg``: the same on the PostgreSQL store, in a database made for the run on
+``ONDUTY_BENCH_POSTGRES`` (default this machine's, 127.0.0.1:5432) and dropped after it. ``relay`` and
+``socketio``: the bare baselines in this folder.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ("onduty", "relay", "socketio")
+TARGETS = ("onduty", "onduty-pg", "relay", "socketio")
+PROTOCOL = {"onduty": "onduty", "onduty-pg": "onduty", "relay": "relay", "socketio": "socketio"}
+"""What the load generator speaks to each target (``--target``)."""
+POSTGRES = os.environ.get("ONDUTY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+"""The PostgreSQL server ``onduty-pg`` makes its throw-away database on (trust or a password in the URL)."""
 CHEAP_ARGON2 = {"ONDUTY_ARGON2_TIME_COST": "1", "ONDUTY_ARGON2_MEMORY_KIB": "1024"}
 
 
@@ -70,6 +76,17 @@ def _run(argv: Sequence[str], env: Mapping[str, str]) -> None:
         raise TargetError(f"{' '.join(argv)}: {result.stderr.strip() or result.stdout.strip()}")
 
 
+def _postgres(statement: str) -> None:
+    """Run one statement on the ``postgres`` database of :data:`POSTGRES` (psycopg, the ``postgres`` extra)."""
+    import psycopg  # only the onduty-pg target needs the driver
+
+    try:
+        with psycopg.connect(f"{POSTGRES.rstrip('/')}/postgres", autocommit=True, connect_timeout=10) as conn:
+            conn.execute(statement)  # type: ignore[arg-type]  # a name made here, not input
+    except psycopg.Error as exc:
+        raise TargetError(f"PostgreSQL at {POSTGRES}: {exc}") from exc
+
+
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, limit: float = 30.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -108,13 +125,19 @@ def started(name: str, setup: Setup, workdir: Path, profile: Path | None = None)
     log = workdir / f"{name}-{port}.log"
     data = Path(tempfile.mkdtemp(prefix="onduty-bench-", dir=workdir))
     env = {**os.environ}
-    if name == "onduty":
+    database = f"onduty_bench_{os.getpid()}_{port}" if name == "onduty-pg" else None
+    if name in ("onduty", "onduty-pg"):
+        store = {"ONDUTY_STORE": f"{POSTGRES.rstrip('/')}/{database}"} if database else {}
+        if database:
+            _postgres(f"CREATE DATABASE {database}")
         admin = ["--data", str(data)]
         _run([_bin("onduty-server"), *admin, "queue", "add", "loadtest", "--max-wait", f"{setup.max_wait_s:g}"],
-             CHEAP_ARGON2)
-        _run([_bin("onduty-server"), *admin, "loadgen-setup", "--agents", str(max(1, setup.agents))], CHEAP_ARGON2)
+             {**CHEAP_ARGON2, **store})
+        _run([_bin("onduty-server"), *admin, "loadgen-setup", "--agents", str(max(1, setup.agents))],
+             {**CHEAP_ARGON2, **store})
         argv = _onduty_argv(data, port, profile)
         env.update(setup.env)
+        env.update(store)
     elif name in ("relay", "socketio"):
         module = "bench.relay_server" if name == "relay" else "bench.sio_server"
         argv = [sys.executable, "-m", module, "--port", str(port)]
@@ -128,3 +151,5 @@ def started(name: str, setup: Setup, workdir: Path, profile: Path | None = None)
     finally:
         _stop(process)
         shutil.rmtree(data, ignore_errors=True)
+        if database:
+            _postgres(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

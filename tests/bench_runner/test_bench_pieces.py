@@ -6,17 +6,22 @@ Behaviour only: nothing here asserts a speed (performance is what ``python -m be
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import urllib.request
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import erlang_day, relay_server, sio_server
+from bench import erlang_day, relay_server, sio_server, targets
 from bench.pairing import Pairs
 from bench.report import markdown
 from bench.scenarios import GOALS, cpu_per_message, lost_and_duplicated, scenarios
+from bench.targets import Setup, started
 from onduty.client.loadgen import main_async, parse_args
 
 
@@ -122,3 +127,18 @@ async def test_a_simulated_poisson_day_waits_as_erlang_c_predicts(tmp_path: Path
     # one-sided: on a busy machine the short run waits less than the steady state predicts, never much more
     assert result["p_wait"]["measured"] <= result["p_wait"]["predicted"] + 0.15
     assert result["service_level"]["measured"] >= result["service_level"]["predicted"] - 0.15
+
+
+def test_the_postgresql_target_runs_on_its_own_database_and_drops_it(tmp_path: Path) -> None:
+    with started("onduty-pg", Setup(agents=1), tmp_path) as server:
+        with urllib.request.urlopen(server.url.replace("ws://", "http://") + "/healthz", timeout=10) as answer:
+            assert json.load(answer)["status"] == "ok"
+        (database,) = [d for d in _databases() if d.startswith(f"onduty_bench_{os.getpid()}_")]
+        with psycopg.connect(f"{targets.POSTGRES}/{database}", connect_timeout=10) as conn:
+            assert conn.execute("SELECT name FROM queues").fetchall() == [("loadtest",)]
+    assert database not in _databases()
+
+
+def _databases() -> list[str]:
+    with psycopg.connect(f"{targets.POSTGRES}/postgres", connect_timeout=10) as conn:
+        return [str(r[0]) for r in conn.execute("SELECT datname FROM pg_database").fetchall()]
