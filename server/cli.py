@@ -417,9 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with asyncio.Runner(loop_factory=None if loop is None else lambda: loop) as runner:
                     runner.run(_run_node(config))
             else:
-                # a deep listen backlog: hundreds of agents reconnect at once after a network blip
+                # a deep listen backlog: hundreds of agents reconnect at once after a network blip; no access
+                # log (its lines were never shown, and aiohttp made a logger per connection for them)
                 web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024,
-                            loop=_event_loop(config))
+                            loop=_event_loop(config), access_log=None)
         else:
             asyncio.run(_admin(args, config))
     except (UsageError, ConfigError, StoreError, inbound.InvalidValue) as exc:
