@@ -77,7 +77,8 @@ def test_every_scenario_is_a_valid_load_generator_command() -> None:
     assert len(names) == len(set(names))
     for scenario in scenarios(scale=2.0, connections=100):
         for target in scenario.targets:
-            opts, _ = parse_args(["--url", "ws://127.0.0.1:1", "--target", target, *scenario.args])
+            assert target in targets.TARGETS
+            opts, _ = parse_args(["--url", "ws://127.0.0.1:1", "--target", targets.PROTOCOL[target], *scenario.args])
             assert opts.mode in ("chat", "relay", "idle")
     assert {g.scenario for g in GOALS} <= set(names)
 
