@@ -22,12 +22,16 @@ from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
     Ack,
     AgentJoined,
+    CallAnswer,
     CallbackSaved,
+    CallCandidate,
+    CallRequest,
     ChatEnded,
     ChatRated,
     ChatRequested,
     EndChat,
     GetQueueInfo,
+    HangUp,
     LeaveCallback,
     Message,
     RateChat,
@@ -85,6 +89,9 @@ class RequestorEndpoint(Endpoint):
                     self.peer.send(shell.ended_frame(chat_id) or self._closed_frame(chat_id))
             case RateChat(chat_id=chat_id, rating=rating, comment=comment, resume_token=resume_token):
                 await self._rate(chat_id, rating, comment, resume_token)
+            case CallRequest(chat_id=chat_id) | CallAnswer(chat_id=chat_id) | CallCandidate(chat_id=chat_id) \
+                    | HangUp(chat_id=chat_id):
+                await shell.voice.handle(message, Role.REQUESTOR, self._own(chat_id))
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
 
@@ -230,6 +237,7 @@ class RequestorEndpoint(Endpoint):
         session = self.session
         if session is None or session.peer(Role.REQUESTOR) is not self.peer:
             return
+        self.shell.voice.left(session.chat_id, Role.REQUESTOR)
         session.detach(Role.REQUESTOR, self.peer)
         if self.shell.routing.chat(session.chat_id) is not None:
             self.shell.routing.submit(ev.RequestorDisconnected(self.shell.clock(), session.chat_id))

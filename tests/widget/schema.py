@@ -21,6 +21,9 @@ from onduty.shared.messages import (
     REQUESTOR_MESSAGES,
     AgentJoined,
     CallbackSaved,
+    CallCandidate,
+    CallOffer,
+    CallUpdate,
     ChatEnded,
     ChatMessage,
     ChatRated,
@@ -38,7 +41,7 @@ from onduty.shared.types import Max
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "widget" / "src" / "schema.json"
 TO_REQUESTOR = (
     Welcome, Error, ChatRequested, QueueInfo, CallbackSaved, Waiting, AgentJoined, ChatRequeued, ChatMessage,
-    PeerTyping, Sent, ChatEnded, ChatRated,
+    PeerTyping, Sent, ChatEnded, ChatRated, CallUpdate, CallOffer, CallCandidate,
 )
 
 
