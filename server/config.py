@@ -116,6 +116,8 @@ class ServerConfig:
     turn_secret: str = ""
     """The secret shared with the TURN server (coturn ``static-auth-secret``): each party of a call gets
     credentials made from it, valid ``turn_ttl_s`` (docs/it-rollout.md, "Voice calls: coturn")."""
+    ice_relay_only: bool = False
+    """Calls go through the TURN servers only (neither party learns the other's addresses); needs a TURN server."""
     turn_ttl_s: float = 6 * 3600.0
     """How long the TURN credentials handed to a party stay valid (a call longer than this keeps its relay)."""
     """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
@@ -134,6 +136,8 @@ class ServerConfig:
                 raise ConfigError(f"ice_servers: {url!r} is not a stun:, stuns:, turn: or turns: URL")
         if any(u.startswith(("turn:", "turns:")) for u in self.ice_servers) and not self.turn_secret:
             raise ConfigError("ice_servers: TURN servers need turn_secret (the TURN server's static-auth-secret)")
+        if self.ice_relay_only and not any(u.startswith(("turn:", "turns:")) for u in self.ice_servers):
+            raise ConfigError("ice_relay_only: needs a TURN server in ice_servers")
         if not self.turn_ttl_s > 0:
             raise ConfigError(f"turn_ttl_s: {self.turn_ttl_s!r} must be a positive number of seconds")
         for network in self.metrics_allow:

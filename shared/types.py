@@ -398,6 +398,8 @@ class CallInfo:
     requested_by: Role
     requested_at: float
     ice_servers: Annotated[list[IceServer], Max(8)]
+    relay_only: bool = False
+    """Use TURN relays only (``iceTransportPolicy: "relay"``): neither party learns the other's addresses."""
     started_at: float | None = None
     ended_at: float | None = None
     duration_s: float | None = None
