@@ -136,7 +136,7 @@ class AgentCalls:
         self.on_change(chat_id)
         try:
             sdp = await peer.offer()
-            await self.signals.offer(chat_id, info.call_id, sdp)
+            self._updated(await self.signals.offer(chat_id, info.call_id, sdp))
         except (ClientError, TimeoutError, ValueError) as exc:
             log.warning("placing the call failed: %r", exc)
             view.problem = "The call could not be set up. The chat goes on."
@@ -205,3 +205,10 @@ class AgentCalls:
                 log.warning("call step failed in %s: %r", chat_id, exc)
 
         task.add_done_callback(done)
+
+
+def timer_text(seconds: float) -> str:
+    """``2:05``, ``1:02:05``: the running timer (the server's transcript line uses the same form)."""
+    s = int(seconds)
+    h, m, s = s // 3600, s // 60 % 60, s % 60
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
