@@ -56,6 +56,8 @@ class CallPeer:
         self._pc = RTCPeerConnection(configuration(info))
         self._pc.addTrack(source)
         self._reader: asyncio.Task[None] | None = None
+        self._order = asyncio.Lock()
+        """The answer, then each candidate, in the order they came (each step awaits aiortc)."""
         self._pc.on("track", self._track)
         self._pc.on("connectionstatechange", self._connection_changed)
 
@@ -73,17 +75,19 @@ class CallPeer:
         return self._pc.localDescription.sdp
 
     async def answered(self, sdp: str) -> None:
-        await self._pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        async with self._order:
+            await self._pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
 
     async def candidate(self, line: str, sdp_mid: str | None, sdp_mline_index: int | None) -> None:
         """A trickled remote candidate (``candidate:...``); an empty one ends them."""
-        if not line:
-            await self._pc.addIceCandidate(None)
-            return
-        candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
-        candidate.sdpMid = sdp_mid
-        candidate.sdpMLineIndex = sdp_mline_index if sdp_mline_index is not None else 0
-        await self._pc.addIceCandidate(candidate)
+        async with self._order:
+            if not line:
+                await self._pc.addIceCandidate(None)
+                return
+            candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
+            candidate.sdpMid = sdp_mid
+            candidate.sdpMLineIndex = sdp_mline_index if sdp_mline_index is not None else 0
+            await self._pc.addIceCandidate(candidate)
 
     async def close(self) -> None:
         self._set(MediaState.CLOSED)

@@ -14,11 +14,13 @@ import { LIMITS, newId, nextReq } from "./protocol.js";
 import { Connection } from "./connection.js";
 import { transcriptText } from "./transcript.js";
 import { Panel } from "./view.js";
+import { Voice } from "./voice.js";
 
 // Requests answered by exactly one frame carrying their `req` (protocol 2, shared REPLIES): they wait in
 // `inflight` until it (or an `error` with that `req`) comes. ack and typing get an answer only when refused.
 const ANSWERED = new Set([
   "get_queue_info", "request_chat", "resume_chat", "leave_callback", "send", "end_chat", "rate_chat",
+  "call_request", "call_answer", "hang_up",
 ]);
 // Written again on a new connection (with a fresh req) if the old one dropped before the answer; sends are
 // written again from the chat's pending list (same client_msg_id), resume_chat by ready(), end_chat not at all.
@@ -59,6 +61,8 @@ export class Widget {
       retry: (item) => this.retry(item),
       dismiss: (item) => this.dismiss(item),
     }, this.limits);
+    this.voice = new Voice(t, (frame) => this.write(frame));
+    this.view.el.insertBefore(this.voice.el, this.view.log);
     const ws = new URL("/ws/requestor", config.server);
     ws.protocol = ws.protocol === "https:" ? "wss:" : "ws:";
     this.conn = new Connection(ws.href, {
@@ -302,6 +306,7 @@ export class Widget {
         this.render(chat.notice(this.t("requeued"), "requeued"));
         chat.agentName = null;
         chat.state = "waiting";
+        this.voice.setChat(chat.chatId, false);
         this.view.showTyping(null);
         return;
       case "message":
@@ -317,6 +322,14 @@ export class Widget {
       case "callback_saved":
         if (!this.answered(m, "leave_callback")) return;
         this.showMessage("thanks", this.t("callbackSaved"), [{ label: this.t("newChat"), run: () => this.check() }]);
+        return;
+      case "call_update":
+        this.answered(m);
+        if (chat && m.call.chat_id === chat.chatId) this.voice.message(m);
+        return;
+      case "call_offer":
+      case "call_candidate":
+        if (chat && m.chat_id === chat.chatId) this.voice.message(m);
         return;
       case "error":
         return this.failed(m);
@@ -354,6 +367,7 @@ export class Widget {
     }
     chat.agentName = m.agent_name;
     chat.state = "chatting";
+    this.voice.setChat(chat.chatId, true);
     this.panel.setAgent(m.agent_name, m.agent_name);
     this.setScreenActions();
   }
@@ -381,6 +395,7 @@ export class Widget {
     if (!chat || m.chat_id !== chat.chatId) return;
     this.endWanted = false;
     chat.state = "ended";
+    this.voice.setChat(chat.chatId, false);
     this.view.showWaiting(null);
     this.view.showTyping(null);
     const t = this.t;
@@ -437,6 +452,9 @@ export class Widget {
       return;
     }
     switch (frame.t) {
+      case "call_request":
+      case "call_answer":
+        return this.voice.failed(frame, m);
       case "resume_chat":
         this.resuming = false;
         if (m.code === "unknown_chat" && this.chat) {
@@ -700,6 +718,11 @@ export class Widget {
     if (settings.prefill) c.prefill = { ...c.prefill, ...settings.prefill };
     if (settings.shop) c.shop = { ...c.shop, ...settings.shop };
     if (settings.context) c.context = settings.context;
+  }
+
+  /** Troubleshooting (and test) hook: what the browser measures of the call under way, or null. */
+  callStats() {
+    return this.voice.stats();
   }
 
   /** Test and troubleshooting hook: drop the connection now (it comes back and resumes). */
