@@ -155,9 +155,9 @@ class VoiceCalls:
                               f"{call.chat_id}.{role.value}", self._clock()) if call.state in LIVE else []
         return CallInfo(
             chat_id=call.chat_id, call_id=call.call_id, state=call.state, requested_by=call.requested_by,
-            requested_at=call.requested_at, ice_servers=servers, relay_only=config.ice_relay_only, started_at=call.started_at,
-            ended_at=call.ended_at, duration_s=call.duration_s, ended_by=call.ended_by, reason=call.reason,
-            text=calls.text(call),
+            requested_at=call.requested_at, ice_servers=servers, relay_only=config.ice_relay_only,
+            started_at=call.started_at, ended_at=call.ended_at, duration_s=call.duration_s, ended_by=call.ended_by,
+            reason=call.reason, text=calls.text(call),
         )
 
 

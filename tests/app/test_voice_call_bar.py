@@ -100,7 +100,7 @@ def setup(qtbot: Any, answers: Answers, media: Any = None) -> tuple[ChatWindow, 
 
 async def test_the_requestor_asks_the_agent_answers_mutes_and_hangs_up_with_a_running_timer(
         qtbot: Any, answers: Answers) -> None:
-    window, bar, calls, signals, clock, runner = setup(qtbot, answers)
+    _window, bar, calls, signals, clock, runner = setup(qtbot, answers)
     assert bar.isVisible() and bar.call_button.text() == "Call" and not bar.hang_up_button.isVisible()
     asked: list[str] = []
     calls.asked.connect(asked.append)
