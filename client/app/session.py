@@ -32,9 +32,7 @@ from onduty.client.net.events import ClientEvent, Connected, Disconnected, GaveU
 from onduty.client.net.files import Downloaded
 from onduty.shared.messages import (
     AgentStatus,
-    CallAnswer,
     CallbackUpdate,
-    CallCandidate,
     CallUpdate,
     CannedList,
     ChatAssigned,
@@ -51,6 +49,8 @@ from onduty.shared.messages import (
     LoginOk,
     MemoSaved,
     Partners,
+    PeerAnswer,
+    PeerCandidate,
     PeerTyping,
     QueueStatus,
     Sent,
@@ -361,7 +361,7 @@ class AgentSession(QObject):
                 self.handovers.apply(event)
             case Contacts() | ContactStatus() | ImMessage():
                 self.colleagues.apply(event)
-            case CallUpdate() | CallAnswer() | CallCandidate():
+            case CallUpdate() | PeerAnswer() | PeerCandidate():
                 self.voice.apply(event)
             case Error():
                 self._refused(event)

@@ -19,7 +19,7 @@ from onduty.client.net.errors import ClientError
 from onduty.client.net.voice import CallSignals
 from onduty.client.voice.audio import AudioSink, PacedSource
 from onduty.client.voice.peer import CallPeer, MediaState
-from onduty.shared.messages import CallAnswer, CallCandidate, CallUpdate, Message
+from onduty.shared.messages import CallUpdate, Message, PeerAnswer, PeerCandidate
 from onduty.shared.types import CallEndReason, CallInfo, CallState, Role
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,10 @@ class AgentCalls:
         match message:
             case CallUpdate(call=info):
                 self._updated(info)
-            case CallAnswer(chat_id=chat_id, call_id=call_id, sdp=sdp):
+            case PeerAnswer(chat_id=chat_id, call_id=call_id, sdp=sdp):
                 if (peer := self.peers.get(chat_id)) is not None and peer.call_id == call_id:
                     self._spawn(peer.answered(sdp), chat_id)
-            case CallCandidate(chat_id=chat_id, call_id=call_id, candidate=line, sdp_mid=mid, sdp_mline_index=index):
+            case PeerCandidate(chat_id=chat_id, call_id=call_id, candidate=line, sdp_mid=mid, sdp_mline_index=index):
                 if (peer := self.peers.get(chat_id)) is not None and peer.call_id == call_id:
                     self._spawn(peer.candidate(line, mid, index), chat_id)
             case _:

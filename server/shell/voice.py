@@ -1,15 +1,15 @@
 """Voice calls in a chat: the signalling relay between the chat's requestor and its agent.
 
 The rules are in :mod:`onduty.server.core.calls`; this keeps each open chat's call, relays the SDP and ICE
-candidates to the other party of that chat only, tells both parties every change (``call_update``, each with
-its own ICE servers and TURN credentials) and writes "Call requested / started / ended after 2:05" into the
-chat's transcript. It is told every routing decision (``Performer.observers``): a chat that ends, is requeued,
-transferred or closed ends its call. Media never passes through the server.
+candidates to the other party of that chat only (``peer_offer``, ``peer_answer``, ``peer_candidate``), tells
+both parties every change (``call_update``, each with its own ICE servers and TURN credentials) and writes "Call
+requested / started / ended after 2:05" into the chat's transcript. It is told every routing decision
+(``Performer.observers``): a chat that ends, is requeued, transferred or closed ends its call. Media never passes
+through the server.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
@@ -24,7 +24,17 @@ from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.writes import Writes
 from onduty.server.store import Store
 from onduty.shared.errors import ErrorCode, ProtocolError
-from onduty.shared.messages import CallAnswer, CallCandidate, CallOffer, CallRequest, CallUpdate, HangUp, Message
+from onduty.shared.messages import (
+    CallAnswer,
+    CallCandidate,
+    CallOffer,
+    CallRequest,
+    CallUpdate,
+    HangUp,
+    PeerAnswer,
+    PeerCandidate,
+    PeerOffer,
+)
 from onduty.shared.types import CallEndReason, CallInfo, CallState, ChatState, Role
 
 log = logging.getLogger(__name__)
@@ -68,15 +78,16 @@ class VoiceCalls:
                 calls.check_sdp(sdp)
                 call = calls.offer(current, call_id, role)
                 await self._change(session, call, role)
-                self._relay(chat_id, Role.REQUESTOR, message)
+                self._delivery.to_party(chat_id, Role.REQUESTOR, PeerOffer(chat_id=chat_id, call_id=call_id, sdp=sdp))
             case CallAnswer(call_id=call_id, sdp=sdp):
                 calls.check_sdp(sdp)
                 call = calls.answer(current, call_id, role, now)
                 await self._change(session, call, role)
-                self._relay(chat_id, Role.AGENT, message)
-            case CallCandidate(call_id=call_id):
+                self._delivery.to_party(chat_id, Role.AGENT, PeerAnswer(chat_id=chat_id, call_id=call_id, sdp=sdp))
+            case CallCandidate(call_id=call_id, candidate=line, sdp_mid=mid, sdp_mline_index=index):
                 calls.candidate(current, call_id)
-                self._relay(chat_id, _other(role), message)
+                self._delivery.to_party(chat_id, _other(role), PeerCandidate(
+                    chat_id=chat_id, call_id=call_id, candidate=line, sdp_mid=mid, sdp_mline_index=index))
             case HangUp(call_id=call_id, reason=reason):
                 call = calls.hang_up(current, call_id, role, reason, now)
                 await self._change(session, call, role)
@@ -129,9 +140,6 @@ class VoiceCalls:
     def _tell(self, call: Call) -> None:
         for role in (Role.REQUESTOR, Role.AGENT):
             self._delivery.to_party(call.chat_id, role, CallUpdate(call=self.info(call, role)))
-
-    def _relay(self, chat_id: str, to: Role, message: Message) -> None:
-        self._delivery.to_party(chat_id, to, dataclasses.replace(message, req=None))
 
     async def _record(self, session: ChatSession, call: Call, by: Role) -> None:
         """The transcript line of this step, stored as a message of the party that made it (once: its

@@ -125,6 +125,9 @@ from onduty.shared.messages.voice import (
     CallRequest,
     CallUpdate,
     HangUp,
+    PeerAnswer,
+    PeerCandidate,
+    PeerOffer,
 )
 
 __all__ = [
@@ -207,6 +210,9 @@ __all__ = [
     "Monitoring",
     "OpenChannel",
     "Partners",
+    "PeerAnswer",
+    "PeerCandidate",
+    "PeerOffer",
     "PeerTyping",
     "QueueInfo",
     "QueueStatus",

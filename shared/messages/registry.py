@@ -90,13 +90,23 @@ from onduty.shared.messages.supervision import (
     SupervisorRole,
     Whisper,
 )
-from onduty.shared.messages.voice import CallAnswer, CallCandidate, CallOffer, CallRequest, CallUpdate, HangUp
+from onduty.shared.messages.voice import (
+    CallAnswer,
+    CallCandidate,
+    CallOffer,
+    CallRequest,
+    CallUpdate,
+    HangUp,
+    PeerAnswer,
+    PeerCandidate,
+    PeerOffer,
+)
 
 VOICE_AGENT: tuple[type[Message], ...] = (CallRequest, CallOffer, CallCandidate, HangUp)
 VOICE_REQUESTOR: tuple[type[Message], ...] = (CallRequest, CallAnswer, CallCandidate, HangUp)
-VOICE_SERVER: tuple[type[Message], ...] = (CallUpdate, CallOffer, CallAnswer, CallCandidate)
-"""Voice calls (``voice.py``): the server relays ``call_offer`` to the requestor, ``call_answer`` to the agent,
-``call_candidate`` to the other party."""
+VOICE_SERVER: tuple[type[Message], ...] = (CallUpdate, PeerOffer, PeerAnswer, PeerCandidate)
+"""Voice calls (``voice.py``): the server relays ``call_offer`` to the requestor as ``peer_offer``, ``call_answer``
+to the agent as ``peer_answer``, ``call_candidate`` to the other party as ``peer_candidate``."""
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
@@ -120,7 +130,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
 )
 CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello, MonitorChat, StopMonitoring, SendWhisper)
 """What the supervisor console may send on ``/console/ws``: ``hello``, then monitor and whisper requests."""
-ALL_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(CLIENT_MESSAGES + CONSOLE_MESSAGES[1:] + SERVER_MESSAGES))
+ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + CONSOLE_MESSAGES[1:] + SERVER_MESSAGES
 
 REPLIES: dict[type[Message], type[Message] | None] = {
     Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,

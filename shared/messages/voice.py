@@ -2,8 +2,9 @@
 connections (offer, answer, ICE candidates, hang-up). Media never passes through the server.
 
 The agent always makes the offer; either side may ask for the call first (``call_request``). The server relays
-``call_offer`` to the requestor and ``call_answer`` to the agent unchanged (without ``req``), ``call_candidate``
-to the other party, and tells both parties every change of the call as ``call_update``."""
+``call_offer`` to the requestor as ``peer_offer``, ``call_answer`` to the agent as ``peer_answer`` and
+``call_candidate`` to the other party as ``peer_candidate`` (as ``typing`` becomes ``peer_typing``), and tells
+both parties every change of the call as ``call_update``."""
 
 from __future__ import annotations
 
@@ -71,6 +72,41 @@ class HangUp(Message):
     chat_id: Ident
     call_id: Ident
     reason: CallEndReason = CallEndReason.HUNG_UP
+
+
+# --- server -> client ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PeerOffer(Message):
+    """The agent's ``call_offer``, relayed to the requestor."""
+
+    TYPE: ClassVar[str] = "peer_offer"
+    chat_id: Ident
+    call_id: Ident
+    sdp: Sdp
+
+
+@dataclass(frozen=True, slots=True)
+class PeerAnswer(Message):
+    """The requestor's ``call_answer``, relayed to the agent."""
+
+    TYPE: ClassVar[str] = "peer_answer"
+    chat_id: Ident
+    call_id: Ident
+    sdp: Sdp
+
+
+@dataclass(frozen=True, slots=True)
+class PeerCandidate(Message):
+    """The other party's ``call_candidate``, relayed."""
+
+    TYPE: ClassVar[str] = "peer_candidate"
+    chat_id: Ident
+    call_id: Ident
+    candidate: Annotated[str, Max(MAX_CANDIDATE)]
+    sdp_mid: Ident | None = None
+    sdp_mline_index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

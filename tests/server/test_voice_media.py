@@ -22,11 +22,11 @@ from onduty.client.voice.peer import MediaState, configuration
 from onduty.shared.errors import ErrorCode
 from onduty.shared.messages import (
     CallAnswer,
-    CallOffer,
     CallRequest,
     CallUpdate,
     ChatAssigned,
     Message,
+    PeerOffer,
 )
 from onduty.shared.types import CallEndReason, CallState, Role
 
@@ -125,7 +125,7 @@ class BrowserLike:
             while True:
                 self.meter.write(convert(await track.recv()))  # type: ignore[arg-type]
 
-    async def answer(self, offer: CallOffer) -> str:
+    async def answer(self, offer: PeerOffer) -> str:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription.sdp
@@ -170,7 +170,7 @@ async def test_the_agent_and_the_requestor_hear_each_other_through_a_turn_relay(
         await poke.until(lambda: calls.view(chat_id).asked, "the agent sees the request")
 
         await calls.place(chat_id)  # Answer: the agent makes the offer
-        offer = await rita.until(CallOffer)
+        offer = await rita.until(PeerOffer)
         assert "typ relay" in offer.sdp and "typ host" not in offer.sdp  # relay only: no address given away
         browser = BrowserLike(asked, poke)
         await rita.send(CallAnswer(chat_id=chat_id, call_id=offer.call_id, sdp=await browser.answer(offer)))
@@ -234,7 +234,7 @@ async def test_an_offer_refused_as_invalid_sdp_reaches_the_caller_as_its_code(se
         with pytest.raises(RequestFailed) as refused:
             await calls.signals.offer(chat_id, info.call_id, "v=0\r\nm=video 9 x\r\n")
         assert refused.value.code is ErrorCode.INVALID_SDP
-        assert not [m for m in rita.seen if isinstance(m, CallOffer)]
+        assert not [m for m in rita.seen if isinstance(m, PeerOffer)]
     finally:
         await calls.close()
         await client.close()

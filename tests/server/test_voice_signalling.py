@@ -25,6 +25,9 @@ from onduty.shared.messages import (
     EndChat,
     Error,
     HangUp,
+    PeerAnswer,
+    PeerCandidate,
+    PeerOffer,
     Send,
     Sent,
 )
@@ -87,21 +90,21 @@ async def test_a_requested_call_is_offered_answered_and_hung_up_with_its_duratio
     await ann.send(CallOffer(chat_id=chat_id, call_id=call_id, sdp=SDP, req="o1"))
     assert (await update(ann, CallState.RINGING)).req == "o1"
     await update(rita, CallState.RINGING)
-    offer = await rita.until(CallOffer)
+    offer = await rita.until(PeerOffer)
     assert (offer.call_id, offer.sdp, offer.req) == (call_id, SDP, None)
 
     await ann.send(CallCandidate(chat_id=chat_id, call_id=call_id, candidate="candidate:1 1 udp 1 127.0.0.1 5 typ host",
                                  sdp_mid="0", sdp_mline_index=0))
-    relayed = await rita.until(CallCandidate)
+    relayed = await rita.until(PeerCandidate)
     assert (relayed.candidate[:11], relayed.sdp_mid, relayed.sdp_mline_index) == ("candidate:1", "0", 0)
 
     await rita.send(CallAnswer(chat_id=chat_id, call_id=call_id, sdp=SDP, req="a1"))
     active = await update(rita, CallState.ACTIVE)
     assert (active.req, active.call.started_at) == ("a1", h.clock.now)
-    assert (await ann.until(CallAnswer)).sdp == SDP
+    assert (await ann.until(PeerAnswer)).sdp == SDP
     await update(ann, CallState.ACTIVE)
     await rita.send(CallCandidate(chat_id=chat_id, call_id=call_id, candidate=""))
-    assert (await ann.until(CallCandidate)).candidate == ""
+    assert (await ann.until(PeerCandidate)).candidate == ""
 
     h.clock.advance(125.0)
     await rita.send(HangUp(chat_id=chat_id, call_id=call_id, req="h1"))
@@ -153,7 +156,7 @@ async def test_calls_outside_a_chat_or_into_another_chat_are_refused(voice: Harn
     # nothing of this reached the other chat
     await other.send(Send(chat_id=other_requested.chat_id, client_msg_id="o2", text="still here"))
     await other.until(Sent)
-    assert not [m for m in other.seen if isinstance(m, CallUpdate | CallOffer)]
+    assert not [m for m in other.seen if isinstance(m, CallUpdate | PeerOffer)]
 
 
 async def test_a_call_before_an_agent_serves_the_chat_is_refused(voice: Harness) -> None:
@@ -178,7 +181,7 @@ async def test_malformed_sdp_gets_invalid_sdp_and_the_call_and_connection_go_on(
     await update(rita, CallState.RINGING)
     await rita.send(CallAnswer(chat_id=chat_id, call_id=call_id, sdp="v=0\r\nm=audio 9 x\r\n", req="a"))
     assert (await rita.until(Error)).code is ErrorCode.INVALID_SDP
-    assert not [m for m in ann.seen if isinstance(m, CallAnswer)]
+    assert not [m for m in ann.seen if isinstance(m, PeerAnswer)]
     await rita.send(CallAnswer(chat_id=chat_id, call_id=call_id, sdp=SDP))
     await update(ann, CallState.ACTIVE)
 

@@ -21,8 +21,6 @@ from onduty.shared.messages import (
     REQUESTOR_MESSAGES,
     AgentJoined,
     CallbackSaved,
-    CallCandidate,
-    CallOffer,
     CallUpdate,
     ChatEnded,
     ChatMessage,
@@ -30,6 +28,8 @@ from onduty.shared.messages import (
     ChatRequested,
     ChatRequeued,
     Error,
+    PeerCandidate,
+    PeerOffer,
     PeerTyping,
     QueueInfo,
     Sent,
@@ -41,7 +41,7 @@ from onduty.shared.types import Max
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "widget" / "src" / "schema.json"
 TO_REQUESTOR = (
     Welcome, Error, ChatRequested, QueueInfo, CallbackSaved, Waiting, AgentJoined, ChatRequeued, ChatMessage,
-    PeerTyping, Sent, ChatEnded, ChatRated, CallUpdate, CallOffer, CallCandidate,
+    PeerTyping, Sent, ChatEnded, ChatRated, CallUpdate, PeerOffer, PeerCandidate,
 )
 
 

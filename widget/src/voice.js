@@ -1,7 +1,7 @@
 // "Call me": a voice call with the agent during a chat (docs/widget.md, "Voice calls"). The agent makes the WebRTC
 // offer; this side answers with the microphone (getUserMedia) and plays the agent's audio. Signalling goes over
 // the chat's connection (call_request, call_answer, call_candidate, hang_up; the server sends call_update,
-// call_offer, call_candidate); media goes browser <-> agent, never through the server.
+// peer_offer, peer_candidate); media goes browser <-> agent, never through the server.
 // When a call cannot work (microphone refused, no microphone, no network path) the requestor reads why, the agent
 // is told by the hang-up's reason, and the chat goes on.
 import { clear, formatClock, h } from "./dom.js";
@@ -108,17 +108,17 @@ export class Voice {
 
   // --- from the server --------------------------------------------------------------------
 
-  /** call_update / call_offer / call_candidate of this chat. */
+  /** call_update / peer_offer / peer_candidate of this chat. */
   message(m) {
     if (m.t === "call_update") return this.updated(m.call);
     if (!this.info || m.call_id !== this.info.call_id || m.chat_id !== this.chatId) return;
-    if (m.t === "call_offer") {
+    if (m.t === "peer_offer") {
       if (this.info.requested_by === "requestor") this.accept(m); // asked for: answer at once
       else {
         this.offer = m; // the agent calls: Answer or Decline
         this.render();
       }
-    } else if (m.t === "call_candidate" && this.pc) {
+    } else if (m.t === "peer_candidate" && this.pc) {
       const candidate = m.candidate ? { candidate: m.candidate, sdpMid: m.sdp_mid ?? undefined,
         sdpMLineIndex: m.sdp_mline_index ?? undefined } : null;
       this.pc.addIceCandidate(candidate).catch((err) => console.warn("onduty: candidate refused", err));

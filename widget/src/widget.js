@@ -327,8 +327,8 @@ export class Widget {
         this.answered(m);
         if (chat && m.call.chat_id === chat.chatId) this.voice.message(m);
         return;
-      case "call_offer":
-      case "call_candidate":
+      case "peer_offer":
+      case "peer_candidate":
         if (chat && m.chat_id === chat.chatId) this.voice.message(m);
         return;
       case "error":
