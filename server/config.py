@@ -109,6 +109,8 @@ class ServerConfig:
     metrics_allow: tuple[str, ...] = ()
     voice_calls: bool = True
     """Requestors may ask for a voice call during a chat, agents may place one (docs/agent-app.md, "Voice calls")."""
+    voice_queues: tuple[str, ...] = ()
+    """The queues whose chats may have voice calls (empty: every queue, while ``voice_calls`` is on)."""
     ice_servers: tuple[str, ...] = ()
     """STUN and TURN servers for voice calls (``stun:turn.example.com:3478``, ``turn:turn.example.com:3478``,
     ``turns:turn.example.com:443?transport=tcp``), sent to both parties of a call; empty: host candidates only

@@ -9,13 +9,14 @@ hang-up (``no_device``, ``no_connection``, ``failed``), and the chat goes on.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from onduty.client.net.errors import ClientError
+from onduty.client.net.errors import ClientError, RequestFailed
 from onduty.client.net.voice import CallSignals
 from onduty.client.voice.audio import AudioSink, PacedSource
 from onduty.client.voice.peer import CallPeer, MediaState
@@ -122,7 +123,15 @@ class AgentCalls:
         if chat_id in self.peers:
             return
         view.problem = ""
-        info = view.info if view.asked and view.info is not None else await self.signals.request(chat_id)
+        if view.asked and view.info is not None:
+            info = view.info
+        else:
+            try:
+                info = await self.signals.request(chat_id)
+            except RequestFailed as exc:  # e.g. the queue offers no calls, or a call is under way already
+                view.problem = f"No call possible: {exc.detail or exc.code.value}. The chat goes on."
+                self.on_change(chat_id)
+                return
         view.info = info
         try:
             source, sink = self.media.open()
@@ -158,6 +167,19 @@ class AgentCalls:
         if (peer := self.peers.get(chat_id)) is not None:
             peer.mute(muted)
         self.on_change(chat_id)
+
+    def connection_lost(self) -> None:
+        """The connection to the server dropped: the server ends every call (its signalling is gone), so the
+        audio is let go here too and each window says so."""
+        for chat_id, view in self.views.items():
+            if view.info is None or not view.live:
+                continue
+            self._drop_peer(chat_id)
+            view.info = dataclasses.replace(view.info, state=CallState.ENDED, reason=CallEndReason.NO_CONNECTION,
+                                            text="Call ended: the connection to the server was lost")
+            view.active_since = None
+            view.muted = False
+            self.on_change(chat_id)
 
     def forget(self, chat_id: str) -> None:
         """The chat's window went away."""

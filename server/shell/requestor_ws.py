@@ -64,6 +64,7 @@ class RequestorEndpoint(Endpoint):
                 if queue is None:
                     raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, name)
                 self.peer.send(shell.queues.info(queue))
+                self._voice(queue.name)
             case RequestChat():
                 await self._request(message)
             case LeaveCallback():
@@ -113,6 +114,11 @@ class RequestorEndpoint(Endpoint):
         self.peer.log.info("chat rated", extra={"rating": rating, "comment": value.comment is not None})
         self.peer.send(ChatRated(chat_id=chat_id, rating=value))
 
+    def _voice(self, queue: str) -> None:
+        """``voice_available`` when the queue's chats may have calls (docs/protocol.md, section 19)."""
+        if (available := self.shell.voice.available(queue)) is not None:
+            self.peer.send(available)
+
     def _own(self, chat_id: str) -> ChatSession:
         if self.session is None or self.session.chat_id != chat_id:
             raise ProtocolError(ErrorCode.UNKNOWN_CHAT, chat_id)
@@ -161,6 +167,7 @@ class RequestorEndpoint(Endpoint):
         shell.delivery.attach(session.chat_id, Role.REQUESTOR, self.peer, 0)
         self.peer.log.extra = {**(self.peer.log.extra or {}), "chat": record.chat_id}
         self.peer.send(ChatRequested(chat_id=record.chat_id, queue=queue.name, resume_token=resume_token))
+        self._voice(queue.name)
         if m.text:
             stored, _new = await shell.post(session, Role.REQUESTOR, record.requestor_name, m.text, m.client_msg_id)
             if m.client_msg_id is not None:
@@ -223,6 +230,7 @@ class RequestorEndpoint(Endpoint):
         shell.routing.submit(ev.RequestorReconnected(shell.clock(), chat_id))
         self.session = session
         self.peer.send(ChatRequested(chat_id=chat_id, queue=session.record.queue, resume_token=resume_token))
+        self._voice(session.record.queue)
         view = shell.routing.chat(chat_id)
         if (position := shell.routing.waiting(chat_id)) is not None:
             self.peer.send(waiting(position))

@@ -34,6 +34,7 @@ from onduty.shared.messages import (
     PeerAnswer,
     PeerCandidate,
     PeerOffer,
+    VoiceAvailable,
 )
 from onduty.shared.types import CallEndReason, CallInfo, CallState, ChatState, Role
 
@@ -57,6 +58,15 @@ class VoiceCalls:
         self._clock = clock
         self._calls: dict[str, Call] = {}
 
+    def allowed(self, queue: str) -> bool:
+        """Whether chats of ``queue`` may have calls (the ``voice_calls`` and ``voice_queues`` settings)."""
+        config = self._config
+        return config.voice_calls and (not config.voice_queues or queue in config.voice_queues)
+
+    def available(self, queue: str) -> VoiceAvailable | None:
+        """What tells a requestor of ``queue`` that it may ask for a call (None: it may not)."""
+        return VoiceAvailable(queue=queue) if self.allowed(queue) else None
+
     def call(self, chat_id: str) -> Call | None:
         """The chat's latest call (under way or ended), while the chat is open."""
         return self._calls.get(chat_id)
@@ -70,8 +80,8 @@ class VoiceCalls:
             self._check_serving(chat_id)
         match message:
             case CallRequest():
-                if not self._config.voice_calls:
-                    raise ProtocolError(ErrorCode.NOT_ALLOWED, "voice calls are switched off on this server")
+                if not self.allowed(session.record.queue):
+                    raise ProtocolError(ErrorCode.NOT_ALLOWED, "voice calls are not offered in this queue")
                 call = calls.request(current, chat_id, uuid.uuid4().hex[:16], role, now)
                 await self._change(session, call, role)
             case CallOffer(call_id=call_id, sdp=sdp):

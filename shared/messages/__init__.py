@@ -128,6 +128,7 @@ from onduty.shared.messages.voice import (
     PeerAnswer,
     PeerCandidate,
     PeerOffer,
+    VoiceAvailable,
 )
 
 __all__ = [
@@ -233,6 +234,7 @@ __all__ = [
     "Transcript",
     "Transfer",
     "Typing",
+    "VoiceAvailable",
     "Waiting",
     "Welcome",
     "Whisper",

@@ -100,11 +100,12 @@ from onduty.shared.messages.voice import (
     PeerAnswer,
     PeerCandidate,
     PeerOffer,
+    VoiceAvailable,
 )
 
 VOICE_AGENT: tuple[type[Message], ...] = (CallRequest, CallOffer, CallCandidate, HangUp)
 VOICE_REQUESTOR: tuple[type[Message], ...] = (CallRequest, CallAnswer, CallCandidate, HangUp)
-VOICE_SERVER: tuple[type[Message], ...] = (CallUpdate, PeerOffer, PeerAnswer, PeerCandidate)
+VOICE_SERVER: tuple[type[Message], ...] = (VoiceAvailable, CallUpdate, PeerOffer, PeerAnswer, PeerCandidate)
 """Voice calls (``voice.py``): the server relays ``call_offer`` to the requestor as ``peer_offer``, ``call_answer``
 to the agent as ``peer_answer``, ``call_candidate`` to the other party as ``peer_candidate``."""
 

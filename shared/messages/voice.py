@@ -78,6 +78,15 @@ class HangUp(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class VoiceAvailable(Message):
+    """Requestors of this queue may ask for a call: sent to a requestor after ``queue_info`` and after
+    ``chat_requested`` when the queue allows calls (nothing is sent when it does not)."""
+
+    TYPE: ClassVar[str] = "voice_available"
+    queue: Ident
+
+
+@dataclass(frozen=True, slots=True)
 class PeerOffer(Message):
     """The agent's ``call_offer``, relayed to the requestor."""
 

@@ -12,9 +12,11 @@ from onduty.client.app.chat.models import ChatModel
 from onduty.client.app.voice.call_bar import CallBar
 from onduty.client.app.voice.calls import Calls
 from onduty.client.desk.canned import CannedIndex
+from onduty.client.net.errors import RequestFailed
 from onduty.client.voice.audio import AudioSink, EnergyMeter, PacedSource, ToneSource
 from onduty.client.voice.desk import NoAudioDevice
 from onduty.client.voice.peer import MediaState
+from onduty.shared.errors import ErrorCode
 from onduty.shared.messages import CallUpdate, ChatEnded
 from onduty.shared.types import CallEndReason, CallInfo, CallState, EndReason, Role
 
@@ -168,6 +170,29 @@ async def test_decline_and_what_the_agent_reads_when_a_call_cannot_work(qtbot: A
     calls.desk._media_changed("c1", MediaState.FAILED)
     await until(calls.changed, lambda: signals.sent[-1] == ("hang_up", "k1", "no_connection"))
     assert bar.problem.text().startswith("No network path for the audio")
+    await asyncio.gather(*runner.tasks)
+    await calls.close()
+
+
+async def test_a_refused_call_and_a_lost_connection_are_said_in_the_window(qtbot: Any, answers: Answers) -> None:
+    _window, bar, calls, signals, _clock, runner = setup(qtbot, answers)
+
+    async def refused(chat_id: str) -> CallInfo:
+        raise RequestFailed(ErrorCode.NOT_ALLOWED, "voice calls are not offered in this queue", "call_request")
+
+    signals.request = refused  # type: ignore[method-assign]
+    bar.call_button.click()
+    await until(calls.changed, lambda: bool(calls.view("c1").problem))
+    assert bar.problem.text() == ("No call possible: voice calls are not offered in this queue. The chat goes on.")
+
+    calls.apply(CallUpdate(call=info(CallState.REQUESTED)))
+    bar.call_button.click()
+    await until(calls.changed, lambda: "c1" in calls.desk.peers)
+    calls.apply(CallUpdate(call=info(CallState.ACTIVE, started_at=5.0)))
+    calls.desk.connection_lost()  # the session's Disconnected
+    assert "c1" not in calls.desk.peers and not bar.timer.isActive()
+    assert bar.status.text() == "Call ended: the connection to the server was lost"
+    assert bar.call_button.isVisible()
     await asyncio.gather(*runner.tasks)
     await calls.close()
 

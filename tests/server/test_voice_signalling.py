@@ -22,14 +22,18 @@ from onduty.shared.messages import (
     ChatAssigned,
     ChatEnded,
     ChatMessage,
+    ChatRequested,
     EndChat,
     Error,
+    GetQueueInfo,
     HangUp,
     PeerAnswer,
     PeerCandidate,
     PeerOffer,
+    ResumeChat,
     Send,
     Sent,
+    VoiceAvailable,
 )
 from onduty.shared.types import CallEndReason, CallState, Role
 
@@ -214,13 +218,31 @@ async def test_the_call_ends_with_the_chat_and_when_a_party_leaves(voice: Harnes
     assert (gone.call.reason, gone.call.ended_by) == (CallEndReason.NO_CONNECTION, Role.REQUESTOR)
 
 
-async def test_voice_calls_switched_off_are_refused(tmp_path: Path) -> None:
-    h = Harness(tmp_path / "data", voice_calls=False)
+async def test_requestors_learn_which_queues_offer_calls(voice: Harness) -> None:
+    rita = await voice.connect("/ws/requestor")
+    await rita.send(GetQueueInfo(queue="cim-emea", req="q1"))
+    assert (await rita.next()).TYPE == "queue_info"
+    assert await rita.next() == VoiceAvailable(queue="cim-emea")
+    rita, requested = await request(voice)
+    assert VoiceAvailable(queue="cim-emea") in rita.seen  # after chat_requested too
+    again = await voice.connect("/ws/requestor")
+    await again.send(ResumeChat(chat_id=requested.chat_id, resume_token=requested.resume_token))
+    await again.expect(ChatRequested)
+    assert await again.until(VoiceAvailable) == VoiceAvailable(queue="cim-emea")  # and after a resume
+
+
+@pytest.mark.parametrize("settings", [{"voice_calls": False}, {"voice_queues": ("cic",)}])
+async def test_queues_without_calls_say_nothing_and_refuse_them(tmp_path: Path, settings: dict[str, object]) -> None:
+    h = Harness(tmp_path / "data", **settings)  # type: ignore[arg-type]
     await h.seed()
     await h.start()
     try:
-        _ann, rita, chat_id = await chat(h)
+        ann, rita, chat_id = await chat(h)
         await rita.send(CallRequest(chat_id=chat_id, req="off"))
-        assert (await rita.until(Error)).code is ErrorCode.NOT_ALLOWED
+        error = await rita.until(Error)
+        assert (error.code, error.detail) == (ErrorCode.NOT_ALLOWED, "voice calls are not offered in this queue")
+        await ann.send(CallRequest(chat_id=chat_id, req="off2"))
+        assert (await ann.until(Error)).code is ErrorCode.NOT_ALLOWED
+        assert not [m for m in rita.seen if isinstance(m, VoiceAvailable)]
     finally:
         await h.close()

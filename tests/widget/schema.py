@@ -33,6 +33,7 @@ from onduty.shared.messages import (
     PeerTyping,
     QueueInfo,
     Sent,
+    VoiceAvailable,
     Waiting,
     Welcome,
 )
@@ -41,7 +42,8 @@ from onduty.shared.types import Max
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "widget" / "src" / "schema.json"
 TO_REQUESTOR = (
     Welcome, Error, ChatRequested, QueueInfo, CallbackSaved, Waiting, AgentJoined, ChatRequeued, ChatMessage,
-    PeerTyping, Sent, ChatEnded, ChatRated, CallUpdate, PeerOffer, PeerCandidate,
+    PeerTyping, Sent, ChatEnded, ChatRated, VoiceAvailable, CallUpdate, PeerOffer,
+    PeerCandidate,
 )
 
 

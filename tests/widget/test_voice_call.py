@@ -25,7 +25,7 @@ from onduty.shared.messages import CallUpdate, ChatAssigned, Message
 from onduty.shared.types import CallEndReason, CallState, Role
 
 from ..conftest import Turn
-from .conftest import CHROMIUM_ARGS, WAIT, Shop, running_shop
+from .conftest import CHROMIUM_ARGS, WAIT, Shop, next_event, running_shop
 from .steps import open_widget, request_chat
 
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
@@ -205,3 +205,36 @@ async def test_no_network_path_is_said_on_the_requestors_side(voice_shop: Shop, 
         assert agent.calls.view(chat_id).problem.startswith("No network path for the audio")
     finally:
         await agent.close()
+
+
+async def test_call_me_chosen_before_the_chat_is_asked_for_when_the_agent_joins(
+        voice_shop: Shop, fake_media_browser: Browser) -> None:
+    agent = Agent(await voice_shop.agent("ann"))
+    page = await (await fake_media_browser.new_context()).new_page()
+    try:
+        await open_widget(page, voice_shop)
+        choice = page.locator("form.od-form input[name=call_me]")
+        await expect(choice).to_be_visible()  # the queue offers calls (voice_available)
+        await choice.check()
+        await request_chat(page, "Please call me about my order")
+        await agent.until(lambda: any(v.asked for v in agent.calls.views.values()))
+        await expect(page.locator(".od-call-status")).to_have_text(
+            "Call requested: the agent will call you here in a moment.")
+    finally:
+        await page.context.close()
+        await agent.close()
+
+
+async def test_a_queue_without_calls_offers_no_call(tmp_path: Path, widget_built: Path,
+                                                    fake_media_browser: Browser) -> None:
+    async with running_shop(tmp_path / "data", voice_queues=("shop-b2b",)) as shop:
+        page = await (await fake_media_browser.new_context()).new_page()
+        agent = await shop.agent("ann")
+        await open_widget(page, shop)
+        await expect(page.locator("form.od-form")).to_be_visible()
+        await expect(page.locator("form.od-form input[name=call_me]")).to_be_hidden()
+        await request_chat(page, "No call please")
+        await next_event(agent, ChatAssigned)
+        await expect(page.locator(".od-notice", has_text="Ann Agent joined the chat.")).to_be_visible()
+        assert not await page.locator(".od-call-me").is_visible()
+        await page.context.close()

@@ -26,7 +26,9 @@ export class Voice {
     this.t = t;
     this.write = write;
     this.chatId = null;
-    this.available = false; // chatting with an agent: "Call me" may be offered
+    this.allowed = false; // the chat's queue offers calls (voice_available)
+    this.chatting = false; // an agent serves the chat
+    this.available = false; // both: "Call me" is offered
     this.info = null; // the last call_update's call
     this.offer = null; // an offer waiting for Answer (the agent called without being asked)
     this.pc = null;
@@ -68,8 +70,24 @@ export class Voice {
       this.problem = "";
     }
     this.chatId = chatId;
-    this.available = Boolean(chatId && available);
-    if (!this.available && this.live) this.teardown(); // the server ends the call with the chat
+    this.chatting = Boolean(chatId && available);
+    this.available = this.chatting && this.allowed;
+    if (!this.chatting && this.live) this.teardown(); // the server ends the call with the chat
+    this.render();
+  }
+
+  /** The server said (voice_available) whether the queue's chats may have calls. */
+  allow(allowed) {
+    this.allowed = allowed;
+    this.available = this.chatting && allowed;
+    this.render();
+  }
+
+  /** The chat's connection dropped: the server ended the call (its audio needs the signalling back). */
+  connectionLost() {
+    if (!this.live) return;
+    this.teardown();
+    this.info = { ...this.info, state: "ended", text: this.t("callLost") };
     this.render();
   }
 

@@ -83,6 +83,7 @@ export class Widget {
     this.releaseWanted = false; // the chat ended: close the connection once the sends in flight are answered
     this.resuming = false;
     this.endWanted = false;
+    this.callWanted = false; // "Call me" chosen in the pre-chat form: asked for once an agent joins
     this.typingSentAt = 0;
     this.typingIdle = null;
     this.ackTimer = null;
@@ -159,7 +160,7 @@ export class Widget {
       this.config.siteToken ? t("signedInAs") : null,
       this.chatAgain ? t("chatAgainWith", { agent: this.chatAgain.agentName }) : null,
     ];
-    this.form = preChatForm(t, values, notes, (v) => this.start(v), this.limits);
+    this.form = preChatForm(t, values, notes, (v) => this.start(v), this.limits, this.voice.allowed);
     this.panel.setAgent(null, "");
     this.setScreen("form", this.form.el, () => this.form.focus());
   }
@@ -246,6 +247,7 @@ export class Widget {
 
   connState(state, info) {
     if (state === "reconnecting" || state === "idle" || state === "stopped") {
+      this.voice.connectionLost();
       const again = [...this.inflight.values()].filter((f) => REQUEUED.has(f.t)).map(({ req: _, ...f }) => f);
       this.requests = [...again, ...this.requests];
       this.inflight.clear();
@@ -274,9 +276,15 @@ export class Widget {
   message(m) {
     const chat = this.chat;
     switch (m.t) {
+      case "voice_available":
+        if (m.queue !== this.config.queue) return;
+        this.voice.allow(true);
+        if (this.screen === "form") this.form?.offerCall?.(true);
+        return;
       case "queue_info":
         if (!this.answered(m, "get_queue_info")) return;
         this.queueInfo = m;
+        this.voice.allow(false); // until voice_available, which follows when the queue offers calls
         if (this.screen === "checking") {
           if (m.open) this.showForm();
           else this.showCallback("closed", null);
@@ -368,6 +376,10 @@ export class Widget {
     chat.agentName = m.agent_name;
     chat.state = "chatting";
     this.voice.setChat(chat.chatId, true);
+    if (this.callWanted) {
+      this.callWanted = false; // asked for in the pre-chat form
+      this.voice.request();
+    }
     this.panel.setAgent(m.agent_name, m.agent_name);
     this.setScreenActions();
   }
@@ -527,6 +539,7 @@ export class Widget {
     this.written.add(id);
     const again = this.chatAgain;
     this.chatAgain = null;
+    this.callWanted = Boolean(v.callMe);
     this.request({
       t: "request_chat", queue: this.config.queue, name: v.name, request_type: v.requestType,
       email: v.email || undefined, text: v.message, client_msg_id: id,
