@@ -26,6 +26,7 @@ from onduty.shared.messages import (
     EndChat,
     Error,
     GetQueueInfo,
+    GetTranscript,
     HangUp,
     PeerAnswer,
     PeerCandidate,
@@ -33,6 +34,7 @@ from onduty.shared.messages import (
     ResumeChat,
     Send,
     Sent,
+    Transcript,
     VoiceAvailable,
 )
 from onduty.shared.types import CallEndReason, CallState, Role
@@ -121,6 +123,11 @@ async def test_a_requested_call_is_offered_answered_and_hung_up_with_its_duratio
 
     texts = [m.text for m in await h.shell.store.messages_after(chat_id, 0, 50)]
     assert texts == ["Hello, I need a processor", "Call requested", "Call started", "Call ended after 2:05"]
+    # the transcript the agent reads (history, and the chat's transcript in its case) has the call
+    await ann.send(GetTranscript(chat_id=chat_id, req="t1"))
+    transcript = await ann.until(Transcript)
+    assert [(m.sender, m.text) for m in transcript.messages][1:] == [
+        (Role.REQUESTOR, "Call requested"), (Role.REQUESTOR, "Call started"), (Role.REQUESTOR, "Call ended after 2:05")]
     # a second call in the same chat, placed by the agent this time, hung up by the agent
     await ann.send(CallRequest(chat_id=chat_id))
     again = await update(ann, CallState.REQUESTED)
