@@ -9,9 +9,13 @@ from typing import Any
 
 from onduty.client.app.chat.chat_window import ChatWindow
 from onduty.client.app.chat.models import ChatModel
+from onduty.client.app.qt.multimedia import QAudioDevice
+from onduty.client.app.tray.settings_dialog import SettingsDialog
 from onduty.client.app.voice.call_bar import CallBar
 from onduty.client.app.voice.calls import Calls
+from onduty.client.app.voice.devices import pick
 from onduty.client.desk.canned import CannedIndex
+from onduty.client.desk.settings import Settings
 from onduty.client.net.errors import RequestFailed
 from onduty.client.voice.audio import AudioSink, EnergyMeter, PacedSource, ToneSource
 from onduty.client.voice.desk import NoAudioDevice
@@ -201,3 +205,25 @@ def test_no_new_call_once_the_chat_ended(qtbot: Any, answers: Answers) -> None:
     window, bar, _calls, _signals, _clock, _runner = setup(qtbot, answers)
     window.model.set_ended(ChatEnded(chat_id="c1", reason=EndReason.REQUESTOR_LEFT))
     assert not bar.call_button.isEnabled()
+
+
+def test_settings_choose_the_call_devices_by_name(qtbot: Any) -> None:
+    settings = Settings(microphone="USB headset (unplugged)")
+    dialog = SettingsDialog(settings, "agent.toml", microphones=["Built-in microphone", "Webcam"],
+                            speakers=["Speakers", "Headphones"])
+    qtbot.addWidget(dialog)
+    mics = [dialog.microphone.itemText(i) for i in range(dialog.microphone.count())]
+    assert mics == ["System default", "Built-in microphone", "Webcam", "USB headset (unplugged)"]
+    assert dialog.microphone.currentText() == "USB headset (unplugged)"  # kept while unplugged
+    assert dialog.speaker.currentText() == "System default"
+    dialog.microphone.setCurrentIndex(2)
+    dialog.speaker.setCurrentIndex(2)
+    chosen = dialog.value()
+    assert (chosen.microphone, chosen.speaker) == ("Webcam", "Headphones")
+    dialog.microphone.setCurrentIndex(0)
+    assert dialog.value().microphone == ""
+
+
+def test_no_audio_device_at_all_is_none_and_a_missing_choice_falls_back_to_the_default() -> None:
+    assert pick([], QAudioDevice(), "Webcam") is None
+    assert pick([], QAudioDevice(), "") is None
