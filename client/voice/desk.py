@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from onduty.client.net.errors import ClientError, RequestFailed
 from onduty.client.net.voice import CallSignals
 from onduty.client.voice.audio import AudioSink, PacedSource
-from onduty.client.voice.peer import CallPeer, MediaState
+from onduty.client.voice.peer import CONNECT_TIMEOUT_S, CallPeer, MediaState
 from onduty.shared.messages import CallUpdate, Message, PeerAnswer, PeerCandidate
 from onduty.shared.types import CallEndReason, CallInfo, CallState, Role
 
@@ -78,6 +78,7 @@ class AgentCalls:
     media: Media
     on_change: Callable[[str], None] = lambda _chat_id: None
     clock: Callable[[], float] = time.monotonic
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
     views: dict[str, CallView] = field(default_factory=dict)
     peers: dict[str, CallPeer] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -140,7 +141,7 @@ class AgentCalls:
             self.on_change(chat_id)
             await self.signals.hang_up(chat_id, info.call_id, CallEndReason.NO_DEVICE)
             return
-        peer = CallPeer(info, source, sink, lambda state: self._media_changed(chat_id, state))
+        peer = CallPeer(info, source, sink, lambda state: self._media_changed(chat_id, state), self.connect_timeout_s)
         self.peers[chat_id] = peer
         self.on_change(chat_id)
         try:

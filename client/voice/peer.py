@@ -24,6 +24,10 @@ from onduty.shared.types import CallInfo
 
 log = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT_S = 30.0
+"""A call whose audio has not connected this long after the answer has no network path (ICE would otherwise
+wait for candidates that never come, e.g. when every relay allocation failed)."""
+
 
 class MediaState(StrEnum):
     """What the agent's side knows of the audio path."""
@@ -47,7 +51,8 @@ class CallPeer:
     """One call's WebRTC connection on the agent's side. ``on_state`` is told every :class:`MediaState`."""
 
     def __init__(self, info: CallInfo, source: PacedSource, sink: AudioSink,
-                 on_state: Callable[[MediaState], None] = lambda _state: None) -> None:
+                 on_state: Callable[[MediaState], None] = lambda _state: None,
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         self.call_id = info.call_id
         self.source = source
         self.sink = sink
@@ -56,6 +61,8 @@ class CallPeer:
         self._pc = RTCPeerConnection(configuration(info))
         self._pc.addTrack(source)
         self._reader: asyncio.Task[None] | None = None
+        self._connect_timeout_s = connect_timeout_s
+        self._deadline: asyncio.TimerHandle | None = None
         self._order = asyncio.Lock()
         """The answer, then each candidate, in the order they came (each step awaits aiortc)."""
         self._pc.on("track", self._track)
@@ -77,6 +84,8 @@ class CallPeer:
     async def answered(self, sdp: str) -> None:
         async with self._order:
             await self._pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        if self.state is MediaState.CONNECTING:
+            self._deadline = asyncio.get_running_loop().call_later(self._connect_timeout_s, self._too_late)
 
     async def candidate(self, line: str, sdp_mid: str | None, sdp_mline_index: int | None) -> None:
         """A trickled remote candidate (``candidate:...``); an empty one ends them."""
@@ -91,6 +100,8 @@ class CallPeer:
 
     async def close(self) -> None:
         self._set(MediaState.CLOSED)
+        if self._deadline is not None:
+            self._deadline.cancel()
         self.source.stop()
         await self._pc.close()
         if self._reader is not None:
@@ -117,6 +128,11 @@ class CallPeer:
         if state == "connected":
             self._set(MediaState.CONNECTED)
         elif state == "failed":
+            self._set(MediaState.FAILED)
+
+    def _too_late(self) -> None:
+        if self.state is MediaState.CONNECTING:
+            log.info("call media did not connect in %.0f s", self._connect_timeout_s, extra={"call": self.call_id})
             self._set(MediaState.FAILED)
 
     def _set(self, state: MediaState) -> None:
