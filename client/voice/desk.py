@@ -187,10 +187,14 @@ class AgentCalls:
         self._drop_peer(chat_id)
         self.views.pop(chat_id, None)
 
-    async def close(self) -> None:
-        """Signing out or quitting: every call ends."""
+    async def close(self, hang_up: bool = True) -> None:
+        """Signing out or quitting: every call ends (told to the server when ``hang_up``, i.e. while connected;
+        otherwise the server has ended them already)."""
         for chat_id in list(self.views):
-            await self.hang_up(chat_id)
+            if hang_up:
+                await self.hang_up(chat_id)
+            else:
+                self._drop_peer(chat_id)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from types import SimpleNamespace
 from typing import Any
 
 from onduty.client.app.chat.chat_window import ChatWindow
@@ -64,7 +65,7 @@ class Signals:
 class Runner:
     """The session's task runner, on the test's (qasync) loop."""
 
-    client: Any = None
+    client: Any = SimpleNamespace(ready=True)
 
     def __init__(self) -> None:
         self.tasks: list[asyncio.Task[Any]] = []

@@ -61,7 +61,7 @@ class Calls(QObject):
         self._asked.discard(chat_id)
 
     async def close(self) -> None:
-        await self.desk.close()
+        await self.desk.close(hang_up=self._runner.client.ready)
 
     def _changed(self, chat_id: str) -> None:
         view = self.desk.view(chat_id)
