@@ -304,7 +304,7 @@ class AgentSession(QObject):
             case Connected():
                 self._set_link(Link.CONNECTING, "signing in")
             case Disconnected():
-                self.voice.desk.connection_lost()
+                self.voice.connection_lost()
                 if not self._stopping:
                     self._set_link(Link.RECONNECTING, event.reason)
             case Reconnecting():

@@ -56,6 +56,9 @@ class Calls(QObject):
     def mute(self, chat_id: str, muted: bool) -> None:
         self.desk.mute(chat_id, muted)
 
+    def connection_lost(self) -> None:
+        self.desk.connection_lost()
+
     def forget(self, chat_id: str) -> None:
         self.desk.forget(chat_id)
         self._asked.discard(chat_id)
