@@ -160,6 +160,10 @@ async def test_call_me_audio_both_ways_and_hang_up_from_each_side(voice_shop: Sh
         await inbound_audio(page)
         await agent.calls.hang_up(chat_id)
         await expect(page.locator(".od-call-status")).to_have_text(re.compile(r"^Call ended after 0:"))
+        # the agent's transcript lines reach the page as notices, not as the agent's messages
+        await expect(page.locator(".od-notice-call", has_text="Calling")).to_be_visible()
+        await expect(page.locator(".od-notice-call", has_text=re.compile(r"^Call ended after 0:"))).to_be_visible()
+        assert await page.locator(".od-log .od-msg", has_text="Call ended").count() == 0
         await expect(page.locator(".od-call-me")).to_be_visible()
         texts = [m.text for m in await voice_shop.shell.store.messages_after(chat_id, 0, 50)]
         assert texts[1:3] == ["Call requested", "Call started"] and texts[3].startswith("Call ended after 0:")
