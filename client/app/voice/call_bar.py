@@ -3,7 +3,7 @@ what went wrong when a call cannot work (the chat goes on)."""
 
 from __future__ import annotations
 
-from onduty.client.app.qt.core import QTimer, Signal
+from onduty.client.app.qt.core import Qt, QTimer, Signal
 from onduty.client.app.qt.widgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from onduty.client.app.voice.calls import Calls
 from onduty.client.voice.desk import CallView, timer_text
@@ -45,6 +45,7 @@ class CallBar(QWidget):
         self._calls = calls
         self._running = True
         self.setObjectName("callBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # the bar's own background
         self.status = QLabel()
         self.status.setObjectName("callStatus")
         self.problem = QLabel()
