@@ -19,6 +19,8 @@ from typing import Any
 
 import platformdirs
 
+from onduty.server.core.turn import ICE_SCHEMES
+
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("onduty", appauthor=False))
@@ -107,6 +109,21 @@ class ServerConfig:
     console_figures_s: float = 10.0
     """The console's figures of the day (read from the store) are read again at most this often per queue."""
     metrics_allow: tuple[str, ...] = ()
+    voice_calls: bool = True
+    """Requestors may ask for a voice call during a chat, agents may place one (docs/agent-app.md, "Voice calls")."""
+    voice_queues: tuple[str, ...] = ()
+    """The queues whose chats may have voice calls (empty: every queue, while ``voice_calls`` is on)."""
+    ice_servers: tuple[str, ...] = ()
+    """STUN and TURN servers for voice calls (``stun:turn.example.com:3478``, ``turn:turn.example.com:3478``,
+    ``turns:turn.example.com:443?transport=tcp``), sent to both parties of a call; empty: host candidates only
+    (enough on one network). TURN servers need ``turn_secret``."""
+    turn_secret: str = ""
+    """The secret shared with the TURN server (coturn ``static-auth-secret``): each party of a call gets
+    credentials made from it, valid ``turn_ttl_s`` (docs/it-rollout.md, "Voice calls: coturn")."""
+    ice_relay_only: bool = False
+    """Calls go through the TURN servers only (neither party learns the other's addresses); needs a TURN server."""
+    turn_ttl_s: float = 6 * 3600.0
+    """How long the TURN credentials handed to a party stay valid (a call longer than this keeps its relay)."""
     """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
 
     def __post_init__(self) -> None:
@@ -118,6 +135,15 @@ class ServerConfig:
             raise ConfigError(f"cluster: {self.cluster!r} is not a Redis URL (redis://HOST:PORT/DB)")
         if self.event_loop not in EVENT_LOOPS:
             raise ConfigError(f"event_loop: {self.event_loop!r} is not one of {', '.join(EVENT_LOOPS)}")
+        for url in self.ice_servers:
+            if not url.startswith(ICE_SCHEMES) or len(url) > 256:
+                raise ConfigError(f"ice_servers: {url!r} is not a stun:, stuns:, turn: or turns: URL")
+        if any(u.startswith(("turn:", "turns:")) for u in self.ice_servers) and not self.turn_secret:
+            raise ConfigError("ice_servers: TURN servers need turn_secret (the TURN server's static-auth-secret)")
+        if self.ice_relay_only and not any(u.startswith(("turn:", "turns:")) for u in self.ice_servers):
+            raise ConfigError("ice_relay_only: needs a TURN server in ice_servers")
+        if not self.turn_ttl_s > 0:
+            raise ConfigError(f"turn_ttl_s: {self.turn_ttl_s!r} must be a positive number of seconds")
         for network in self.metrics_allow:
             try:
                 ipaddress.ip_network(network, strict=False)

@@ -56,6 +56,10 @@ class ErrorCode(StrEnum):
     """Another agent claimed that callback request and its claim has not lapsed."""
     CALLBACK_DONE = "callback_done"
     """That callback request is done already (its outcome is recorded)."""
+    INVALID_SDP = "invalid_sdp"
+    """A call's ``sdp`` is not a WebRTC audio session description (docs/protocol.md, section "Voice calls")."""
+    UNKNOWN_CALL = "unknown_call"
+    """The ``call_id`` names no call of the chat under way, or the call is not in a state where that step fits."""
     UNAVAILABLE = "unavailable"
     """The server cannot store right now (its database failed), or a cluster's routing owner cannot
     confirm its lease: nothing was stored or changed; try again later."""

@@ -371,3 +371,63 @@ class ChatInfo:
     agent_name: Name | None = None
     end_reason: EndReason | None = None
     last_seq: int = 0
+
+
+# --- voice calls (shared/messages/voice.py) -------------------------------------------------------
+
+
+class CallState(StrEnum):
+    """requested -> ringing (the agent's offer is out) -> active (the requestor answered) -> ended."""
+
+    REQUESTED = "requested"
+    RINGING = "ringing"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class CallEndReason(StrEnum):
+    """Why a call ended: a party hung up or declined, could not take part (``permission_denied``, ``no_device``),
+    no network path for the audio (``no_connection``: ICE failed, e.g. UDP blocked and no TURN relay), another
+    failure (``failed``), or the chat ended or left the agent (``chat_ended``)."""
+
+    HUNG_UP = "hung_up"
+    DECLINED = "declined"
+    PERMISSION_DENIED = "permission_denied"
+    NO_DEVICE = "no_device"
+    NO_CONNECTION = "no_connection"
+    FAILED = "failed"
+    CHAT_ENDED = "chat_ended"
+
+
+@dataclass(frozen=True, slots=True)
+class IceServer:
+    """A STUN or TURN server for a call (``RTCIceServer``): TURN servers carry time-limited credentials."""
+
+    urls: Annotated[list[Annotated[str, Max(256)]], Max(8)]
+    """``stun:host:port``, ``turn:host:port?transport=udp``, ``turns:host:443?transport=tcp``..."""
+    username: Annotated[str, Max(256)] | None = None
+    """TURN only: ``<expiry>:<user>`` (the TURN REST scheme, coturn's ``use-auth-secret``)."""
+    credential: Annotated[str, Max(256)] | None = None
+    """TURN only: base64 of HMAC-SHA1 of ``username`` with the secret shared with the TURN server."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """A voice call of a chat, as one party is told it (``ice_servers`` carry that party's credentials)."""
+
+    chat_id: Ident
+    call_id: Ident
+    state: CallState
+    requested_by: Role
+    requested_at: float
+    ice_servers: Annotated[list[IceServer], Max(8)]
+    relay_only: bool = False
+    """Use TURN relays only (``iceTransportPolicy: "relay"``): neither party learns the other's addresses."""
+    started_at: float | None = None
+    ended_at: float | None = None
+    duration_s: float | None = None
+    """Seconds from ``started_at`` to ``ended_at`` (nil if it never started or has not ended)."""
+    ended_by: Role | None = None
+    reason: CallEndReason | None = None
+    text: Annotated[str, Max(256)] = ""
+    """What to show, the same words as the transcript line (``Call ended after 2:05``)."""

@@ -21,6 +21,8 @@ from onduty.client.app.chat.models import ChatModel
 from onduty.client.app.colleagues.colleagues import Colleagues
 from onduty.client.app.handover.handover import Handovers
 from onduty.client.app.qt.core import QObject, Signal
+from onduty.client.app.voice.calls import Calls
+from onduty.client.app.voice.devices import QtMedia
 from onduty.client.desk.backend import OnError
 from onduty.client.desk.settings import Settings
 from onduty.client.desk.state import AgentView, Link
@@ -31,6 +33,7 @@ from onduty.client.net.files import Downloaded
 from onduty.shared.messages import (
     AgentStatus,
     CallbackUpdate,
+    CallUpdate,
     CannedList,
     ChatAssigned,
     ChatClosed,
@@ -46,6 +49,8 @@ from onduty.shared.messages import (
     LoginOk,
     MemoSaved,
     Partners,
+    PeerAnswer,
+    PeerCandidate,
     PeerTyping,
     QueueStatus,
     Sent,
@@ -110,6 +115,8 @@ class AgentSession(QObject):
         self.handovers = Handovers(self, self)
         self.colleagues = Colleagues(self, self)
         self.handovers.partners_changed.connect(self._got_partners)
+        self.voice = Calls(self, QtMedia(settings), parent=self)
+        """The chats' voice calls (docs/agent-app.md, "Voice calls")."""
         self.recent: list[BusinessContext] = []
         """Business context cards of what the agent opened lately (chats, transcripts), newest first."""
 
@@ -127,6 +134,7 @@ class AgentSession(QObject):
             with contextlib.suppress(ClientError, TimeoutError):
                 async with asyncio.timeout(OFF_DUTY_WAIT_S):
                     await self.client.set_duty(False)
+        await self.voice.close()
         for task in list(self._tasks):
             task.cancel()
         if logout:
@@ -296,6 +304,7 @@ class AgentSession(QObject):
             case Connected():
                 self._set_link(Link.CONNECTING, "signing in")
             case Disconnected():
+                self.voice.connection_lost()
                 if not self._stopping:
                     self._set_link(Link.RECONNECTING, event.reason)
             case Reconnecting():
@@ -353,6 +362,8 @@ class AgentSession(QObject):
                 self.handovers.apply(event)
             case Contacts() | ContactStatus() | ImMessage():
                 self.colleagues.apply(event)
+            case CallUpdate() | PeerAnswer() | PeerCandidate():
+                self.voice.apply(event)
             case Error():
                 self._refused(event)
             case CallbackUpdate():
@@ -413,6 +424,7 @@ class AgentSession(QObject):
     def _drop(self, chat_id: str) -> None:
         self._closing.discard(chat_id)
         model = self.chats.pop(chat_id, None)
+        self.voice.forget(chat_id)
         if model is not None:
             self.chat_removed.emit(chat_id)
             model.deleteLater()

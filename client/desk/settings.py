@@ -43,9 +43,13 @@ class Settings:
     """Desktop notification when a chat is assigned."""
     server_locked: bool = False
     """Set by the preset's ``lock_server``: the server address cannot be changed here."""
+    microphone: str = ""
+    """The microphone for voice calls, by its name as Settings lists it; empty: the system's default."""
+    speaker: str = ""
+    """The speaker or headset for voice calls, by name; empty: the system's default."""
 
 
-USER_KEYS = ("server", "user", "greeting", "auto_greeting", "notifications")
+USER_KEYS = ("server", "user", "greeting", "auto_greeting", "notifications", "microphone", "speaker")
 """What the user's own file (and the settings dialog) may set."""
 PRESET_KEYS = (*USER_KEYS, "lock_server")
 

@@ -26,6 +26,9 @@ from onduty.shared.messages import (
     AnswerDiscussion,
     CallbackList,
     CallbackUpdate,
+    CallCandidate,
+    CallOffer,
+    CallRequest,
     CancelDiscussion,
     CannedList,
     ChatList,
@@ -44,6 +47,7 @@ from onduty.shared.messages import (
     GetImHistory,
     GetPartners,
     GetTranscript,
+    HangUp,
     ImAck,
     ImSend,
     ListCallbacks,
@@ -183,6 +187,9 @@ class AgentEndpoint(Endpoint):
                 await shell.collab.ack(user, other, seq)
             case GetImHistory(peer=other, after_seq=after_seq):
                 self.peer.send(await shell.collab.history(user, other, after_seq))
+            case CallRequest(chat_id=chat_id) | CallOffer(chat_id=chat_id) | CallCandidate(chat_id=chat_id) \
+                    | HangUp(chat_id=chat_id):
+                await shell.voice.handle(message, Role.AGENT, self._held(chat_id))
             case Logout():
                 if self.token is not None:
                     await shell.store.delete_session(token_hash(self.token))
@@ -279,6 +286,8 @@ class AgentEndpoint(Endpoint):
 
     def gone(self) -> None:
         if self.profile is not None:
+            for chat_id in self.shell.routing.agent_chats(self.profile.username):
+                self.shell.voice.left(chat_id, Role.AGENT)
             self.shell.agent_offline(self.profile.username, self.peer, signed_out=False)
 
 

@@ -22,12 +22,16 @@ from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
     Ack,
     AgentJoined,
+    CallAnswer,
     CallbackSaved,
+    CallCandidate,
+    CallRequest,
     ChatEnded,
     ChatRated,
     ChatRequested,
     EndChat,
     GetQueueInfo,
+    HangUp,
     LeaveCallback,
     Message,
     RateChat,
@@ -60,6 +64,7 @@ class RequestorEndpoint(Endpoint):
                 if queue is None:
                     raise ProtocolError(ErrorCode.UNKNOWN_QUEUE, name)
                 self.peer.send(shell.queues.info(queue))
+                self._voice(queue.name)
             case RequestChat():
                 await self._request(message)
             case LeaveCallback():
@@ -85,6 +90,9 @@ class RequestorEndpoint(Endpoint):
                     self.peer.send(shell.ended_frame(chat_id) or self._closed_frame(chat_id))
             case RateChat(chat_id=chat_id, rating=rating, comment=comment, resume_token=resume_token):
                 await self._rate(chat_id, rating, comment, resume_token)
+            case CallRequest(chat_id=chat_id) | CallAnswer(chat_id=chat_id) | CallCandidate(chat_id=chat_id) \
+                    | HangUp(chat_id=chat_id):
+                await shell.voice.handle(message, Role.REQUESTOR, self._own(chat_id))
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
 
@@ -105,6 +113,11 @@ class RequestorEndpoint(Endpoint):
         shell.writes.audit(now, "rated", chat_id, None, rating=str(rating))
         self.peer.log.info("chat rated", extra={"rating": rating, "comment": value.comment is not None})
         self.peer.send(ChatRated(chat_id=chat_id, rating=value))
+
+    def _voice(self, queue: str) -> None:
+        """``voice_available`` when the queue's chats may have calls (docs/protocol.md, section 19)."""
+        if (available := self.shell.voice.available(queue)) is not None:
+            self.peer.send(available)
 
     def _own(self, chat_id: str) -> ChatSession:
         if self.session is None or self.session.chat_id != chat_id:
@@ -154,6 +167,7 @@ class RequestorEndpoint(Endpoint):
         shell.delivery.attach(session.chat_id, Role.REQUESTOR, self.peer, 0)
         self.peer.log.extra = {**(self.peer.log.extra or {}), "chat": record.chat_id}
         self.peer.send(ChatRequested(chat_id=record.chat_id, queue=queue.name, resume_token=resume_token))
+        self._voice(queue.name)
         if m.text:
             stored, _new = await shell.post(session, Role.REQUESTOR, record.requestor_name, m.text, m.client_msg_id)
             if m.client_msg_id is not None:
@@ -216,6 +230,7 @@ class RequestorEndpoint(Endpoint):
         shell.routing.submit(ev.RequestorReconnected(shell.clock(), chat_id))
         self.session = session
         self.peer.send(ChatRequested(chat_id=chat_id, queue=session.record.queue, resume_token=resume_token))
+        self._voice(session.record.queue)
         view = shell.routing.chat(chat_id)
         if (position := shell.routing.waiting(chat_id)) is not None:
             self.peer.send(waiting(position))
@@ -230,6 +245,7 @@ class RequestorEndpoint(Endpoint):
         session = self.session
         if session is None or session.peer(Role.REQUESTOR) is not self.peer:
             return
+        self.shell.voice.left(session.chat_id, Role.REQUESTOR)
         session.detach(Role.REQUESTOR, self.peer)
         if self.shell.routing.chat(session.chat_id) is not None:
             self.shell.routing.submit(ev.RequestorDisconnected(self.shell.clock(), session.chat_id))

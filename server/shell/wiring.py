@@ -26,6 +26,7 @@ from onduty.server.shell.routing import Guard, LocalRouting
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.supervision import Supervision
 from onduty.server.shell.views import agent_status, ended_frame, open_chat_info
+from onduty.server.shell.voice import VoiceCalls
 from onduty.server.shell.writes import Writes
 from onduty.server.store import AgentRecord, Store, StoredMessage
 from onduty.shared.codec import Codec
@@ -52,6 +53,7 @@ class Shell:
     handovers: Handovers
     performer: Performer
     supervision: Supervision
+    voice: VoiceCalls
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -188,5 +190,7 @@ def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock, 
     routing.bind(performer)
     supervision = Supervision(routing, presence, delivery, clock)
     performer.observers.append(supervision.observe)
+    voice = VoiceCalls(config, routing, delivery, presence, store, writes, clock)
+    performer.observers.append(voice.observe)
     return Shell(config, store, clock, routing, delivery, presence, writes, queues, collab, handovers, performer,
-                 supervision)
+                 supervision, voice)

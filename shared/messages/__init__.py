@@ -16,6 +16,7 @@ group the classes by concept:
 - :mod:`.handover`: warm handover (discussions, transfers) and cold transfer
 - :mod:`.colleagues`: the directory, contacts and instant messages
 - :mod:`.supervision`: staffing alerts to a queue's agents and supervisors
+- :mod:`.voice`: voice calls (WebRTC signalling) inside a chat
 - :mod:`.registry`: the per-side message lists and ``REPLIES``
 """
 
@@ -115,13 +116,29 @@ from onduty.shared.messages.supervision import (
     SupervisorRole,
     Whisper,
 )
+from onduty.shared.messages.voice import (
+    MAX_CANDIDATE,
+    MAX_SDP,
+    CallAnswer,
+    CallCandidate,
+    CallOffer,
+    CallRequest,
+    CallUpdate,
+    HangUp,
+    PeerAnswer,
+    PeerCandidate,
+    PeerOffer,
+    VoiceAvailable,
+)
 
 __all__ = [
     "AGENT_MESSAGES",
     "ALL_MESSAGES",
     "CLIENT_MESSAGES",
     "CONSOLE_MESSAGES",
+    "MAX_CANDIDATE",
     "MAX_CHANNELS",
+    "MAX_SDP",
     "REPLIES",
     "REQUESTOR_MESSAGES",
     "SERVER_MESSAGES",
@@ -132,6 +149,11 @@ __all__ = [
     "AgentJoined",
     "AgentStatus",
     "AnswerDiscussion",
+    "CallAnswer",
+    "CallCandidate",
+    "CallOffer",
+    "CallRequest",
+    "CallUpdate",
     "CallbackList",
     "CallbackSaved",
     "CallbackUpdate",
@@ -171,6 +193,7 @@ __all__ = [
     "GetPartners",
     "GetQueueInfo",
     "GetTranscript",
+    "HangUp",
     "Hello",
     "ImAck",
     "ImMessage",
@@ -188,6 +211,9 @@ __all__ = [
     "Monitoring",
     "OpenChannel",
     "Partners",
+    "PeerAnswer",
+    "PeerCandidate",
+    "PeerOffer",
     "PeerTyping",
     "QueueInfo",
     "QueueStatus",
@@ -208,6 +234,7 @@ __all__ = [
     "Transcript",
     "Transfer",
     "Typing",
+    "VoiceAvailable",
     "Waiting",
     "Welcome",
     "Whisper",

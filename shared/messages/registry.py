@@ -90,16 +90,35 @@ from onduty.shared.messages.supervision import (
     SupervisorRole,
     Whisper,
 )
+from onduty.shared.messages.voice import (
+    CallAnswer,
+    CallCandidate,
+    CallOffer,
+    CallRequest,
+    CallUpdate,
+    HangUp,
+    PeerAnswer,
+    PeerCandidate,
+    PeerOffer,
+    VoiceAvailable,
+)
+
+VOICE_AGENT: tuple[type[Message], ...] = (CallRequest, CallOffer, CallCandidate, HangUp)
+VOICE_REQUESTOR: tuple[type[Message], ...] = (CallRequest, CallAnswer, CallCandidate, HangUp)
+VOICE_SERVER: tuple[type[Message], ...] = (VoiceAvailable, CallUpdate, PeerOffer, PeerAnswer, PeerCandidate)
+"""Voice calls (``voice.py``): the server relays ``call_offer`` to the requestor as ``peer_offer``, ``call_answer``
+to the agent as ``peer_answer``, ``call_candidate`` to the other party as ``peer_candidate``."""
 
 AGENT_MESSAGES: tuple[type[Message], ...] = (
     Hello, Login, Logout, SetDuty, SetPresence, Send, Ack, Typing, EndChat, CloseChat, ListChats, GetTranscript,
     GetCanned, SaveMemo, ListCallbacks, ClaimCallback, FinishCallback, GetPartners, Discuss, AnswerDiscussion,
     DiscussionSay, CancelDiscussion,
     Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
-    GetImHistory, GetConsoleLink,
+    GetImHistory, GetConsoleLink, *VOICE_AGENT,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
     Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat, RateChat,
+    *VOICE_REQUESTOR,
 )
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
@@ -108,7 +127,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     DiscussionMessage, Directory,
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated, StaffingAlert, ConsoleState, ConsoleQueue,
-    SupervisorRole, ConsoleLink, Monitoring, Whisper,
+    SupervisorRole, ConsoleLink, Monitoring, Whisper, *VOICE_SERVER,
 )
 CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello, MonitorChat, StopMonitoring, SendWhisper)
 """What the supervisor console may send on ``/console/ws``: ``hello``, then monitor and whisper requests."""
@@ -126,6 +145,7 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
     RateChat: ChatRated,
     GetConsoleLink: ConsoleLink, MonitorChat: Monitoring, StopMonitoring: None, SendWhisper: Whisper,
+    CallRequest: CallUpdate, CallOffer: CallUpdate, CallAnswer: CallUpdate, CallCandidate: None, HangUp: CallUpdate,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""

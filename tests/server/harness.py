@@ -28,11 +28,12 @@ from onduty.shared.messages import (
     Message,
     QueueStatus,
     StaffingAlert,
+    VoiceAvailable,
     Welcome,
 )
 
 M = TypeVar("M", bound=Message)
-STATUS = (AgentStatus, QueueStatus, CannedList, Contacts, ContactStatus, StaffingAlert)
+STATUS = (AgentStatus, QueueStatus, CannedList, Contacts, ContactStatus, StaffingAlert, VoiceAvailable)
 """Pushed status messages that ``expect`` skips unless told otherwise."""
 PASSWORD = "correct horse"
 CODEC = Codec(SERVER_MESSAGES)

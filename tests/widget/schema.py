@@ -21,15 +21,19 @@ from onduty.shared.messages import (
     REQUESTOR_MESSAGES,
     AgentJoined,
     CallbackSaved,
+    CallUpdate,
     ChatEnded,
     ChatMessage,
     ChatRated,
     ChatRequested,
     ChatRequeued,
     Error,
+    PeerCandidate,
+    PeerOffer,
     PeerTyping,
     QueueInfo,
     Sent,
+    VoiceAvailable,
     Waiting,
     Welcome,
 )
@@ -38,7 +42,8 @@ from onduty.shared.types import Max
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "widget" / "src" / "schema.json"
 TO_REQUESTOR = (
     Welcome, Error, ChatRequested, QueueInfo, CallbackSaved, Waiting, AgentJoined, ChatRequeued, ChatMessage,
-    PeerTyping, Sent, ChatEnded, ChatRated,
+    PeerTyping, Sent, ChatEnded, ChatRated, VoiceAvailable, CallUpdate, PeerOffer,
+    PeerCandidate,
 )
 
 

@@ -122,6 +122,13 @@ export class Chat {
   receive(m, requestorLabel) {
     if (this.bySeq.has(m.seq)) return { item: null, isNew: false };
     this.noteSeq(m.seq);
+    if (m.client_msg_id != null && m.client_msg_id.startsWith("call-") && !m.file) {
+      // a voice call's transcript line ("Call started", "Call ended after 2:05"): shown as a notice
+      const line = { notice: true, kind: "call", text: m.text, seq: m.seq, at: m.at };
+      this.bySeq.set(m.seq, line);
+      this.insert(line);
+      return { item: line, isNew: true };
+    }
     const mine = m.client_msg_id != null && this.byClientId.get(m.client_msg_id);
     if (mine && m.sender === "requestor") {
       this.confirm(m.client_msg_id, m.seq, m.at);

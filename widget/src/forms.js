@@ -69,7 +69,7 @@ function showError(el, text) {
  * values: {name, email, requestType, message}; notes: texts shown above the fields (queue info,
  * "signed in", "chat again with"); onSubmit({requestType, name, email, message}).
  */
-export function preChatForm(t, values, notes, onSubmit, limits) {
+export function preChatForm(t, values, notes, onSubmit, limits, offerCall = false) {
   const type = choice(t("requestType"), "request_type", REQUEST_TYPES.map((value) => ({ value, label: t(value) })),
     values.requestType);
   const name = field(t("name"), h("input", {
@@ -86,9 +86,12 @@ export function preChatForm(t, values, notes, onSubmit, limits) {
   message.control.value = values.message || "";
   const error = formError();
   const submit = h("button", { type: "submit", class: "od-primary" }, t("startChat"));
+  // the queue offers voice calls: "Call me" as a choice before the chat (asked for once an agent answers)
+  const callMe = h("input", { type: "checkbox", name: "call_me", class: "od-call-choice" });
+  const callWrap = h("label", { class: "od-check", hidden: !offerCall }, callMe, t("callChoice"));
   const form = h("form", { class: "od-form", novalidate: true, "aria-label": t("title") },
     notes.filter(Boolean).map((n) => h("p", { class: "od-note" }, n)),
-    type.wrap, name.wrap, email.wrap, message.wrap, error, submit);
+    type.wrap, name.wrap, email.wrap, message.wrap, callWrap, error, submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const v = {
@@ -96,6 +99,7 @@ export function preChatForm(t, values, notes, onSubmit, limits) {
       name: name.control.value.trim(),
       email: email.control.value.trim(),
       message: message.control.value.trim(),
+      callMe: !callWrap.hidden && callMe.checked,
     };
     type.invalid(v.requestType ? "" : t("chooseRequestType"));
     name.invalid(v.name ? "" : t("required"));
@@ -125,6 +129,10 @@ export function preChatForm(t, values, notes, onSubmit, limits) {
     setError(text) {
       submit.disabled = false;
       showError(error, text);
+    },
+    /** The queue offers voice calls (voice_available came after the form was shown). */
+    offerCall(offered) {
+      callWrap.hidden = !offered;
     },
   };
 }

@@ -32,6 +32,8 @@ function boot(script) {
     setSiteToken: (token) => widget.update({ siteToken: token }),
     setShop: (shop) => widget.update({ shop }),
     setContext: (context) => widget.update({ context }),
+    /** What the browser measures of the voice call under way (a Promise of its audio stats, or of null). */
+    callStats: () => widget.callStats(),
     /** Drop the connection; the widget reconnects and resumes the chat. */
     reconnect: () => widget.reconnect(),
   };

@@ -14,11 +14,13 @@ import { LIMITS, newId, nextReq } from "./protocol.js";
 import { Connection } from "./connection.js";
 import { transcriptText } from "./transcript.js";
 import { Panel } from "./view.js";
+import { Voice } from "./voice.js";
 
 // Requests answered by exactly one frame carrying their `req` (protocol 2, shared REPLIES): they wait in
 // `inflight` until it (or an `error` with that `req`) comes. ack and typing get an answer only when refused.
 const ANSWERED = new Set([
   "get_queue_info", "request_chat", "resume_chat", "leave_callback", "send", "end_chat", "rate_chat",
+  "call_request", "call_answer", "hang_up",
 ]);
 // Written again on a new connection (with a fresh req) if the old one dropped before the answer; sends are
 // written again from the chat's pending list (same client_msg_id), resume_chat by ready(), end_chat not at all.
@@ -59,6 +61,8 @@ export class Widget {
       retry: (item) => this.retry(item),
       dismiss: (item) => this.dismiss(item),
     }, this.limits);
+    this.voice = new Voice(t, (frame) => this.write(frame));
+    this.view.el.insertBefore(this.voice.el, this.view.log);
     const ws = new URL("/ws/requestor", config.server);
     ws.protocol = ws.protocol === "https:" ? "wss:" : "ws:";
     this.conn = new Connection(ws.href, {
@@ -79,6 +83,7 @@ export class Widget {
     this.releaseWanted = false; // the chat ended: close the connection once the sends in flight are answered
     this.resuming = false;
     this.endWanted = false;
+    this.callWanted = false; // "Call me" chosen in the pre-chat form: asked for once an agent joins
     this.typingSentAt = 0;
     this.typingIdle = null;
     this.ackTimer = null;
@@ -155,7 +160,7 @@ export class Widget {
       this.config.siteToken ? t("signedInAs") : null,
       this.chatAgain ? t("chatAgainWith", { agent: this.chatAgain.agentName }) : null,
     ];
-    this.form = preChatForm(t, values, notes, (v) => this.start(v), this.limits);
+    this.form = preChatForm(t, values, notes, (v) => this.start(v), this.limits, this.voice.allowed);
     this.panel.setAgent(null, "");
     this.setScreen("form", this.form.el, () => this.form.focus());
   }
@@ -242,6 +247,7 @@ export class Widget {
 
   connState(state, info) {
     if (state === "reconnecting" || state === "idle" || state === "stopped") {
+      this.voice.connectionLost();
       const again = [...this.inflight.values()].filter((f) => REQUEUED.has(f.t)).map(({ req: _, ...f }) => f);
       this.requests = [...again, ...this.requests];
       this.inflight.clear();
@@ -270,9 +276,15 @@ export class Widget {
   message(m) {
     const chat = this.chat;
     switch (m.t) {
+      case "voice_available":
+        if (m.queue !== this.config.queue) return;
+        this.voice.allow(true);
+        if (this.screen === "form") this.form?.offerCall?.(true);
+        return;
       case "queue_info":
         if (!this.answered(m, "get_queue_info")) return;
         this.queueInfo = m;
+        this.voice.allow(false); // until voice_available, which follows when the queue offers calls
         if (this.screen === "checking") {
           if (m.open) this.showForm();
           else this.showCallback("closed", null);
@@ -302,6 +314,7 @@ export class Widget {
         this.render(chat.notice(this.t("requeued"), "requeued"));
         chat.agentName = null;
         chat.state = "waiting";
+        this.voice.setChat(chat.chatId, false);
         this.view.showTyping(null);
         return;
       case "message":
@@ -317,6 +330,14 @@ export class Widget {
       case "callback_saved":
         if (!this.answered(m, "leave_callback")) return;
         this.showMessage("thanks", this.t("callbackSaved"), [{ label: this.t("newChat"), run: () => this.check() }]);
+        return;
+      case "call_update":
+        this.answered(m);
+        if (chat && m.call.chat_id === chat.chatId) this.voice.message(m);
+        return;
+      case "peer_offer":
+      case "peer_candidate":
+        if (chat && m.chat_id === chat.chatId) this.voice.message(m);
         return;
       case "error":
         return this.failed(m);
@@ -354,6 +375,11 @@ export class Widget {
     }
     chat.agentName = m.agent_name;
     chat.state = "chatting";
+    this.voice.setChat(chat.chatId, true);
+    if (this.callWanted) {
+      this.callWanted = false; // asked for in the pre-chat form
+      this.voice.request();
+    }
     this.panel.setAgent(m.agent_name, m.agent_name);
     this.setScreenActions();
   }
@@ -381,6 +407,7 @@ export class Widget {
     if (!chat || m.chat_id !== chat.chatId) return;
     this.endWanted = false;
     chat.state = "ended";
+    this.voice.setChat(chat.chatId, false);
     this.view.showWaiting(null);
     this.view.showTyping(null);
     const t = this.t;
@@ -437,6 +464,9 @@ export class Widget {
       return;
     }
     switch (frame.t) {
+      case "call_request":
+      case "call_answer":
+        return this.voice.failed(frame, m);
       case "resume_chat":
         this.resuming = false;
         if (m.code === "unknown_chat" && this.chat) {
@@ -509,6 +539,7 @@ export class Widget {
     this.written.add(id);
     const again = this.chatAgain;
     this.chatAgain = null;
+    this.callWanted = Boolean(v.callMe);
     this.request({
       t: "request_chat", queue: this.config.queue, name: v.name, request_type: v.requestType,
       email: v.email || undefined, text: v.message, client_msg_id: id,
@@ -700,6 +731,11 @@ export class Widget {
     if (settings.prefill) c.prefill = { ...c.prefill, ...settings.prefill };
     if (settings.shop) c.shop = { ...c.shop, ...settings.shop };
     if (settings.context) c.context = settings.context;
+  }
+
+  /** Troubleshooting (and test) hook: what the browser measures of the call under way, or null. */
+  callStats() {
+    return this.voice.stats();
   }
 
   /** Test and troubleshooting hook: drop the connection now (it comes back and resumes). */

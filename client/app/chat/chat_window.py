@@ -38,6 +38,7 @@ from onduty.shared.types import ContentLimits
 
 if TYPE_CHECKING:
     from onduty.client.app.handover.handover_bar import HandoverBar
+    from onduty.client.app.voice.call_bar import CallBar
 
 class ChatActions(Protocol):
     """What a chat window asks of the session."""
@@ -75,6 +76,7 @@ class ChatWindow(QWidget):
         self._released = False
         self.memo_dialog: MemoDialog | None = None
         self.handover: HandoverBar | None = None
+        self.call_bar: CallBar | None = None
         self.resize(520, 640)
         self.setMinimumSize(380, 420)
 
@@ -167,6 +169,12 @@ class ChatWindow(QWidget):
         self.input.guard = bar.check_outgoing
         bar.set_running(self.model.running)
 
+    def set_call_bar(self, bar: CallBar) -> None:
+        """The voice call controls go above the messages, below the banner."""
+        self.call_bar = bar
+        self._layout.insertWidget(self._layout.indexOf(self.banner) + 1, bar)
+        bar.set_running(self.model.running)
+
     def _transfer_key(self) -> None:
         if self.handover is not None:
             self.handover.transfer()
@@ -193,6 +201,8 @@ class ChatWindow(QWidget):
             widget.setEnabled(running)
         if self.handover is not None:
             self.handover.set_running(running)
+        if self.call_bar is not None:
+            self.call_bar.set_running(running)
         if self.model.memos:
             self.memo_button.setText(f"Memo… ({len(self.model.memos)} saved)")
 

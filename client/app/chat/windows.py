@@ -12,6 +12,7 @@ from onduty.client.app.qt.core import QObject, Signal
 from onduty.client.app.qt.widgets import QApplication
 from onduty.client.app.session import AgentSession
 from onduty.client.app.tray.tray import OpenChat
+from onduty.client.app.voice.call_bar import CallBar
 from onduty.client.desk.announce import HANDOVER_SHORTCUTS
 from onduty.client.desk.canned import CannedIndex
 from onduty.client.desk.templates import REQUEST_TYPE_LABELS
@@ -38,6 +39,7 @@ class ChatWindows(QObject):
         session.chat_removed.connect(self.release)
         session.canned_changed.connect(self._canned_changed)
         session.titles_changed.connect(self._titles_changed)
+        session.voice.asked.connect(self._call_asked)
 
     def open(self, chat_id: str) -> ChatWindow | None:
         model = self._session.chats.get(chat_id)
@@ -48,6 +50,7 @@ class ChatWindows(QObject):
             canned = CannedIndex.for_queue(self._session.client.canned, model.info.queue)
             window = ChatWindow(model, self._session, canned, self._confirm)
             window.set_handover(self._handover_bar(chat_id, canned))
+            window.set_call_bar(CallBar(chat_id, model.info.requestor.name, self._session.voice))
             place_new(window, self._places, self._tray, list(self.windows.values()))
             self.windows[chat_id] = window
             info = model.info
@@ -65,6 +68,13 @@ class ChatWindows(QObject):
         own = tuple(profile.queues) if profile is not None else (model.info.queue,)
         texts = tuple(t for t in (canned.expand("/" + s) for s in HANDOVER_SHORTCUTS) if t)
         return HandoverBar(chat_id, model.info.requestor.name, own, self._session.handovers, self._confirm, texts)
+
+    def _call_asked(self, chat_id: str) -> None:
+        """The requestor asks for a call: the window comes up (and flashes) to show Answer."""
+        window = self.windows.get(chat_id)
+        if window is not None:
+            window.present()
+            QApplication.alert(window)
 
     def show(self, chat_id: str) -> bool:
         window = self.windows.get(chat_id)

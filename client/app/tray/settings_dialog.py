@@ -7,6 +7,7 @@ from dataclasses import replace
 from onduty.client.app.qt.core import Signal
 from onduty.client.app.qt.widgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -15,15 +16,30 @@ from onduty.client.app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from onduty.client.app.voice.devices import input_names, output_names
 from onduty.client.desk.address import AddressError, server_addresses
 from onduty.client.desk.settings import Settings
+
+SYSTEM_DEFAULT = "System default"
+
+
+def device_box(names: list[str], chosen: str) -> QComboBox:
+    """The system's default first, then each device by name; a chosen device that is not plugged in stays
+    listed (it is used again once it is back)."""
+    box = QComboBox()
+    box.addItem(SYSTEM_DEFAULT, "")
+    for name in [*names, *([chosen] if chosen and chosen not in names else [])]:
+        box.addItem(name, name)
+    box.setCurrentIndex(max(0, box.findData(chosen)))
+    return box
 
 
 class SettingsDialog(QDialog):
     saved = Signal(object)
     """The new :class:`Settings`."""
 
-    def __init__(self, settings: Settings, where: str, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, where: str, parent: QWidget | None = None,
+                 microphones: list[str] | None = None, speakers: list[str] | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         self.setWindowTitle("Settings")  # Qt adds " — OnDuty", the display name
@@ -39,12 +55,18 @@ class SettingsDialog(QDialog):
         self.auto_greeting.setChecked(settings.auto_greeting)
         self.notifications = QCheckBox("Desktop notification when a chat arrives")
         self.notifications.setChecked(settings.notifications)
+        if microphones is None or speakers is None:
+            microphones, speakers = input_names(), output_names()
+        self.microphone = device_box(microphones, settings.microphone)
+        self.speaker = device_box(speakers, settings.speaker)
         form = QFormLayout()
         form.addRow("Server", self.server)
         form.addRow("Username", self.user)
         form.addRow("Greeting", self.greeting)
         form.addRow("", self.auto_greeting)
         form.addRow("", self.notifications)
+        form.addRow("Microphone (calls)", self.microphone)
+        form.addRow("Speaker (calls)", self.speaker)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b3261e")
@@ -67,6 +89,7 @@ class SettingsDialog(QDialog):
             server=self._settings.server if self._settings.server_locked else self.server.text().strip(),
             user=self.user.text().strip(), greeting=self.greeting.text().strip() or self._settings.greeting,
             auto_greeting=self.auto_greeting.isChecked(), notifications=self.notifications.isChecked(),
+            microphone=str(self.microphone.currentData() or ""), speaker=str(self.speaker.currentData() or ""),
         )
 
     def accept(self) -> None:
