@@ -104,6 +104,14 @@ class ServerConfig:
     """How long a sign-in to the supervisor console lasts."""
     console_interval_s: float = 1.0
     """The console's picture is pushed this often."""
+    cobrowse_off_queues: tuple[str, ...] = ()
+    """Queues where co-browsing is refused (``*``: every queue); see docs/widget.md."""
+    cobrowse_chars_per_s: float = 2_000_000.0
+    """Recording one co-browse session may send per second on average (characters of ``cobrowse_data``)."""
+    cobrowse_burst_chars: float = 16_000_000.0
+    """... and at once (a full snapshot of a large page)."""
+    cobrowse_viewer_backlog: int = 256
+    """Frames queued for a co-browse viewer before it skips to the next full snapshot."""
     metrics_allow: tuple[str, ...] = ()
     """Addresses or networks (``10.0.5.7``, ``10.0.5.0/24``) that may scrape ``/metrics`` besides loopback."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from onduty.server.config import ServerConfig
 from onduty.server.core import RouterConfig
 from onduty.server.core import events as ev
+from onduty.server.shell.cobrowse import Cobrowse
 from onduty.server.shell.collab import Collaboration
 from onduty.server.shell.delivery import LocalDelivery
 from onduty.server.shell.handover import Handovers
@@ -52,6 +53,7 @@ class Shell:
     handovers: Handovers
     performer: Performer
     supervision: Supervision
+    cobrowse: Cobrowse
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -188,5 +190,7 @@ def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock, 
     routing.bind(performer)
     supervision = Supervision(routing, presence, delivery, clock)
     performer.observers.append(supervision.observe)
+    cobrowse = Cobrowse(config, store, routing, delivery, presence, writes, clock)
+    performer.observers.append(cobrowse.observe)
     return Shell(config, store, clock, routing, delivery, presence, writes, queues, collab, handovers, performer,
-                 supervision)
+                 supervision, cobrowse)

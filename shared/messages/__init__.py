@@ -16,6 +16,7 @@ group the classes by concept:
 - :mod:`.handover`: warm handover (discussions, transfers) and cold transfer
 - :mod:`.colleagues`: the directory, contacts and instant messages
 - :mod:`.supervision`: staffing alerts to a queue's agents and supervisors
+- :mod:`.cobrowse`: co-browsing, the requestor's page shown live to the agent (seed 004)
 - :mod:`.registry`: the per-side message lists and ``REPLIES``
 """
 
@@ -48,6 +49,20 @@ from onduty.shared.messages.agent import (
 )
 from onduty.shared.messages.base import Message, RequestId
 from onduty.shared.messages.chat import Ack, ChatEnded, ChatMessage, EndChat, PeerTyping, Send, Sent, Typing
+from onduty.shared.messages.cobrowse import (
+    CHUNK_CHARS,
+    CobrowseData,
+    CobrowseDecline,
+    CobrowseInvite,
+    CobrowseLink,
+    CobrowsePoint,
+    CobrowseSnapshot,
+    CobrowseStart,
+    CobrowseStatus,
+    CobrowseStop,
+    CobrowseUpdate,
+    GetCobrowseLink,
+)
 from onduty.shared.messages.colleagues import (
     MAX_CHANNELS,
     AddContact,
@@ -82,6 +97,7 @@ from onduty.shared.messages.registry import (
     AGENT_MESSAGES,
     ALL_MESSAGES,
     CLIENT_MESSAGES,
+    COBROWSE_VIEWER_MESSAGES,
     CONSOLE_MESSAGES,
     REPLIES,
     REQUESTOR_MESSAGES,
@@ -119,7 +135,9 @@ from onduty.shared.messages.supervision import (
 __all__ = [
     "AGENT_MESSAGES",
     "ALL_MESSAGES",
+    "CHUNK_CHARS",
     "CLIENT_MESSAGES",
+    "COBROWSE_VIEWER_MESSAGES",
     "CONSOLE_MESSAGES",
     "MAX_CHANNELS",
     "REPLIES",
@@ -149,6 +167,16 @@ __all__ = [
     "ClaimCallback",
     "CloseChannel",
     "CloseChat",
+    "CobrowseData",
+    "CobrowseDecline",
+    "CobrowseInvite",
+    "CobrowseLink",
+    "CobrowsePoint",
+    "CobrowseSnapshot",
+    "CobrowseStart",
+    "CobrowseStatus",
+    "CobrowseStop",
+    "CobrowseUpdate",
     "ColdTransfer",
     "ConsoleLink",
     "ConsoleQueue",
@@ -166,6 +194,7 @@ __all__ = [
     "FindColleagues",
     "FinishCallback",
     "GetCanned",
+    "GetCobrowseLink",
     "GetConsoleLink",
     "GetImHistory",
     "GetPartners",

@@ -33,6 +33,18 @@ from onduty.shared.messages.agent import (
 )
 from onduty.shared.messages.base import Message
 from onduty.shared.messages.chat import Ack, ChatEnded, ChatMessage, EndChat, PeerTyping, Send, Sent, Typing
+from onduty.shared.messages.cobrowse import (
+    CobrowseData,
+    CobrowseDecline,
+    CobrowseInvite,
+    CobrowseLink,
+    CobrowsePoint,
+    CobrowseSnapshot,
+    CobrowseStart,
+    CobrowseStop,
+    CobrowseUpdate,
+    GetCobrowseLink,
+)
 from onduty.shared.messages.colleagues import (
     AddContact,
     Channel,
@@ -97,9 +109,11 @@ AGENT_MESSAGES: tuple[type[Message], ...] = (
     DiscussionSay, CancelDiscussion,
     Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
     GetImHistory, GetConsoleLink,
+    CobrowseInvite, CobrowseStop, GetCobrowseLink,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
     Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat, RateChat,
+    CobrowseStart, CobrowseDecline, CobrowseStop, CobrowseData,
 )
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
@@ -109,10 +123,15 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated, StaffingAlert, ConsoleState, ConsoleQueue,
     SupervisorRole, ConsoleLink, Monitoring, Whisper,
+    CobrowseUpdate, CobrowseSnapshot, CobrowsePoint, CobrowseLink, CobrowseData,
 )
 CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello, MonitorChat, StopMonitoring, SendWhisper)
 """What the supervisor console may send on ``/console/ws``: ``hello``, then monitor and whisper requests."""
-ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + CONSOLE_MESSAGES[1:] + SERVER_MESSAGES
+COBROWSE_VIEWER_MESSAGES: tuple[type[Message], ...] = (Hello, CobrowsePoint, CobrowseStop)
+"""What the agent's co-browse view may send on ``/cobrowse/ws``: ``hello``, then pointer and stop."""
+ALL_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(
+    CLIENT_MESSAGES + CONSOLE_MESSAGES[1:] + COBROWSE_VIEWER_MESSAGES[1:] + SERVER_MESSAGES
+))
 
 REPLIES: dict[type[Message], type[Message] | None] = {
     Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,
@@ -126,6 +145,8 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     GetQueueInfo: QueueInfo, RequestChat: ChatRequested, ResumeChat: ChatRequested, LeaveCallback: CallbackSaved,
     RateChat: ChatRated,
     GetConsoleLink: ConsoleLink, MonitorChat: Monitoring, StopMonitoring: None, SendWhisper: Whisper,
+    CobrowseInvite: CobrowseUpdate, CobrowseStart: CobrowseUpdate, CobrowseDecline: CobrowseUpdate,
+    CobrowseStop: CobrowseUpdate, CobrowseData: None, CobrowsePoint: None, GetCobrowseLink: CobrowseLink,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""

@@ -26,6 +26,9 @@ from onduty.shared.messages import (
     ChatRated,
     ChatRequested,
     ChatRequeued,
+    CobrowsePoint,
+    CobrowseSnapshot,
+    CobrowseUpdate,
     Error,
     PeerTyping,
     QueueInfo,
@@ -38,7 +41,7 @@ from onduty.shared.types import Max
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "widget" / "src" / "schema.json"
 TO_REQUESTOR = (
     Welcome, Error, ChatRequested, QueueInfo, CallbackSaved, Waiting, AgentJoined, ChatRequeued, ChatMessage,
-    PeerTyping, Sent, ChatEnded, ChatRated,
+    PeerTyping, Sent, ChatEnded, ChatRated, CobrowseUpdate, CobrowseSnapshot, CobrowsePoint,
 )
 
 
