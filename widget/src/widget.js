@@ -1,6 +1,7 @@
 // The controller: turns the requestor's actions and the server's messages into screens.
 // Screens: checking -> form | closed (callback) -> chat (waiting, chatting, ended) -> busy (callback)
 // -> thanks. All network traffic goes through Connection; chat bookkeeping lives in Chat.
+import { Cobrowse } from "./cobrowse.js";
 import { brandColors } from "./brand.js";
 import { Chat, Store } from "./chat.js";
 import { ChatView } from "./chatview.js";
@@ -69,6 +70,10 @@ export class Widget {
       onMessage: (m) => this.message(m),
       onState: (s, info) => this.connState(s, info),
     });
+    this.cobrowse = new Cobrowse(
+      { server: config.server, lang: this.lang, ...config.cobrowse },
+      { write: (m) => this.write(m), chatId: () => this.chat?.chatId || null, buffered: () => this.conn.ws?.bufferedAmount || 0 },
+    );
     this.chat = null;
     this.screen = null;
     this.form = null;
@@ -231,6 +236,7 @@ export class Widget {
   }
 
   ready() {
+    this.cobrowse.reconnected();
     const chat = this.chat;
     if (chat && chat.chatId && chat.state !== "ended") {
       this.resuming = true;
@@ -303,6 +309,7 @@ export class Widget {
         chat.agentName = null;
         chat.state = "waiting";
         this.view.showTyping(null);
+        this.cobrowse.setAgent(null);
         return;
       case "message":
         return this.received(m);
@@ -320,6 +327,10 @@ export class Widget {
         return;
       case "error":
         return this.failed(m);
+      case "cobrowse_update":
+      case "cobrowse_snapshot":
+      case "cobrowse_point":
+        return this.cobrowse.message(m);
       default:
         return;
     }
@@ -354,6 +365,7 @@ export class Widget {
     }
     chat.agentName = m.agent_name;
     chat.state = "chatting";
+    this.cobrowse.setAgent(m.agent_name);
     this.panel.setAgent(m.agent_name, m.agent_name);
     this.setScreenActions();
   }
@@ -379,6 +391,7 @@ export class Widget {
     const chat = this.chat;
     this.answered(m, "end_chat");
     if (!chat || m.chat_id !== chat.chatId) return;
+    this.cobrowse.reset();
     this.endWanted = false;
     chat.state = "ended";
     this.view.showWaiting(null);
@@ -429,6 +442,7 @@ export class Widget {
 
   /** An `error`: about the request its `req` names (a refused send: the message its `client_msg_id` names). */
   failed(m) {
+    if (m.ref && m.ref.startsWith("cobrowse_")) return this.cobrowse.failed(m);
     const t = this.t;
     const frame = this.answered(m);
     if (!frame) {
