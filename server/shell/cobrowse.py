@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from onduty.server.auth import new_token, token_hash
 from onduty.server.config import ServerConfig
-from onduty.server.core.cobrowse import TEXT, Budget, CobrowseSession, ViewerLag, step
+from onduty.server.core.cobrowse import TEXT, Budget, Chunks, CobrowseSession, ViewerLag, step
 from onduty.server.core.decisions import Close, Decision, End, Requeue, Transferred
 from onduty.server.core.model import ChatView
 from onduty.server.shell.peer import Peer
@@ -145,6 +145,7 @@ class Cobrowse:
         view = self.routing.chat(chat_id)
         if session is None or session.status not in (CobrowseStatus.ACTIVE, CobrowseStatus.INVITED):
             return
+        session.chunks = Chunks()  # the new page numbers its batches from 1
         name = self.presence.name(view.agent) if view is not None and view.agent else "the agent"
         self.delivery.to_party(chat_id, Role.REQUESTOR, CobrowseUpdate(
             chat_id=chat_id, status=session.status, agent_name=name, text=TEXT[session.status].format(agent=name),

@@ -90,7 +90,7 @@ export function start({ privateSelectors, emit }) {
     inlineStylesheet: true,
     recordCanvas: false,
     collectFonts: false,
-    sampling: { mousemove: 50, scroll: 50, input: "last" },
+    sampling: { mousemove: 50, scroll: 50 },
     slimDOMOptions: { script: true, comment: true, headFavicon: true, headMetaSocial: true, headMetaRobots: true },
   });
   return {

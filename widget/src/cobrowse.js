@@ -32,8 +32,8 @@ const TEXTS = {
 };
 const SHEET = `
 :host { all: initial; }
-.bar { position: fixed; top: 0; left: 50%; transform: translateX(-50%); z-index: 2147483646; display: flex;
-  gap: 12px; align-items: center; padding: 8px 14px; border-radius: 0 0 8px 8px; font: 14px/1.4 system-ui, sans-serif;
+.bar { position: fixed; bottom: 24px; left: 24px; max-width: calc(100vw - 140px); z-index: 2147483646; display: flex;
+  flex-wrap: wrap; gap: 8px 12px; align-items: center; padding: 8px 14px; border-radius: 8px; font: 14px/1.4 system-ui, sans-serif;
   background: #1b5e20; color: #fff; box-shadow: 0 2px 8px rgba(0,0,0,.3); }
 .bar[hidden], .share[hidden], .pointer[hidden] { display: none; }
 .bar.ask { background: #263238; }
@@ -89,7 +89,9 @@ export class Cobrowse {
     const root = this.host.attachShadow({ mode: "open" });
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(SHEET);
-    root.adoptedStyleSheets = [sheet];
+    // the pointer moves by a rule of its own sheet, not a style attribute: no inline style under the shop's CSP
+    this.pointerSheet = new CSSStyleSheet();
+    root.adoptedStyleSheets = [sheet, this.pointerSheet];
     this.text = h("span", { class: "text" });
     this.note = h("small", {});
     this.actions = h("span", { class: "actions" });
@@ -199,8 +201,9 @@ export class Cobrowse {
     if (!this.host || this.status !== "active") return;
     clearTimeout(this.pointerTimer);
     this.pointer.hidden = !m.visible;
-    this.pointer.style.left = `${m.x}px`;
-    this.pointer.style.top = `${m.y}px`;
+    const x = Number(m.x) || 0;
+    const y = Number(m.y) || 0;
+    this.pointerSheet.replaceSync(`.pointer { left: ${x}px; top: ${y}px; }`);
     this.pointerTimer = setTimeout(() => { this.pointer.hidden = true; }, POINTER_HIDE_MS);
   }
 
