@@ -24,6 +24,7 @@ from onduty.server.shell.writes import Writes
 from onduty.server.store import Store
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.messages import (
+    CobrowseChunk,
     CobrowseData,
     CobrowseLink,
     CobrowsePoint,
@@ -170,7 +171,9 @@ class Cobrowse:
                 _deliver, lagging = lag.batch_starts(chunk.full, peer.backlog)
                 ask = ask or lagging
             if lag.current:
-                frame = frame or peer.codec.encode(dataclasses.replace(chunk, req=None))
+                frame = frame or peer.codec.encode(CobrowseChunk(
+                    chat_id=chat_id, batch=chunk.batch, part=chunk.part, parts=chunk.parts, data=chunk.data,
+                    full=chunk.full))
                 peer.send_frame(frame)
         if ask:
             log.info("co-browse viewer lags: skipping to the next full snapshot", extra={"chat": chat_id})

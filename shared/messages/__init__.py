@@ -51,6 +51,7 @@ from onduty.shared.messages.base import Message, RequestId
 from onduty.shared.messages.chat import Ack, ChatEnded, ChatMessage, EndChat, PeerTyping, Send, Sent, Typing
 from onduty.shared.messages.cobrowse import (
     CHUNK_CHARS,
+    CobrowseChunk,
     CobrowseData,
     CobrowseDecline,
     CobrowseInvite,
@@ -167,6 +168,7 @@ __all__ = [
     "ClaimCallback",
     "CloseChannel",
     "CloseChat",
+    "CobrowseChunk",
     "CobrowseData",
     "CobrowseDecline",
     "CobrowseInvite",

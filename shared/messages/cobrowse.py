@@ -72,13 +72,30 @@ class CobrowseDecline(Message):
 
 @dataclass(frozen=True, slots=True)
 class CobrowseData(Message):
-    """One chunk of the page's recording (requestor -> server -> viewers, relayed unchanged, never stored).
+    """One chunk of the page's recording (requestor -> server; relayed to the viewers as ``cobrowse_chunk``,
+    never stored).
 
     A batch is a JSON array of rrweb events cut into ``parts`` chunks of at most ``CHUNK_CHARS``; the viewer
     joins parts ``0 .. parts-1`` of a batch in order. ``full``: the batch begins with a full snapshot
     (the page's DOM), after which a viewer that skipped batches is whole again."""
 
     TYPE: ClassVar[str] = "cobrowse_data"
+    chat_id: Ident
+    batch: int
+    part: int
+    parts: int
+    data: Annotated[str, Max(CHUNK_CHARS)]
+    full: bool = False
+
+
+# --- server -> the agent's viewer ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CobrowseChunk(Message):
+    """A ``cobrowse_data`` chunk as the requestor sent it, to the chat's viewer pages (the same fields)."""
+
+    TYPE: ClassVar[str] = "cobrowse_chunk"
     chat_id: Ident
     batch: int
     part: int

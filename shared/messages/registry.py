@@ -34,6 +34,7 @@ from onduty.shared.messages.agent import (
 from onduty.shared.messages.base import Message
 from onduty.shared.messages.chat import Ack, ChatEnded, ChatMessage, EndChat, PeerTyping, Send, Sent, Typing
 from onduty.shared.messages.cobrowse import (
+    CobrowseChunk,
     CobrowseData,
     CobrowseDecline,
     CobrowseInvite,
@@ -123,7 +124,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated, StaffingAlert, ConsoleState, ConsoleQueue,
     SupervisorRole, ConsoleLink, Monitoring, Whisper,
-    CobrowseUpdate, CobrowseSnapshot, CobrowsePoint, CobrowseLink, CobrowseData,
+    CobrowseUpdate, CobrowseSnapshot, CobrowsePoint, CobrowseLink, CobrowseChunk,
 )
 CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello, MonitorChat, StopMonitoring, SendWhisper)
 """What the supervisor console may send on ``/console/ws``: ``hello``, then monitor and whisper requests."""

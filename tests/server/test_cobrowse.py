@@ -13,6 +13,7 @@ from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import PROTOCOL_VERSION
 from onduty.shared.messages import (
     CHUNK_CHARS,
+    CobrowseChunk,
     ChatAssigned,
     ChatEnded,
     ChatMessage,
@@ -102,11 +103,11 @@ async def test_the_requestor_shares_the_agent_views_points_and_stops(harness: Ha
 
         page = MARK + "x" * (2 * CHUNK_CHARS + 100)  # a full snapshot bigger than one frame
         await send_batch(rita, chat_id, 1, page)
-        got = [await view.until(CobrowseData) for _ in range(3)]
+        got = [await view.until(CobrowseChunk) for _ in range(3)]
         assert [(c.batch, c.part, c.parts, c.full) for c in got] == [(1, 0, 3, True), (1, 1, 3, True), (1, 2, 3, True)]
         assert "".join(c.data for c in got) == page
         await send_batch(rita, chat_id, 2, '[{"type":3}]', full=False)
-        assert (await view.until(CobrowseData)).batch == 2
+        assert (await view.until(CobrowseChunk)).batch == 2
 
         await view.send(CobrowsePoint(chat_id=chat_id, x=120.5, y=40.0))
         point = await rita.until(CobrowsePoint)
@@ -124,7 +125,7 @@ async def test_the_requestor_shares_the_agent_views_points_and_stops(harness: Ha
         assert (await rita.until(Error)).code is ErrorCode.NOT_ALLOWED  # nothing is relayed after the stop
 
     tray = [*ann.seen, *ann.pending]
-    assert not any(isinstance(m, CobrowseData) for m in tray), "the agent's chat connection carries no recording"
+    assert not any(isinstance(m, CobrowseChunk) for m in tray), "the agent's chat connection carries no recording"
     await h.shell.writes.drain()
     transcript = [(m.sender, m.text) for m in await h.shell.store.messages_after(chat_id, 0, limit=10)]
     assert transcript[1:] == [(Role.REQUESTOR, "Co-browsing started: Ann Agent sees this page."),
@@ -215,7 +216,7 @@ async def test_chunks_in_order_within_the_frame_and_the_budget(tmp_path: Path) -
             for batch in range(1, 11):
                 await rita.send(CobrowseData(chat_id=chat_id, batch=batch, part=0, parts=1, data="y" * 100,
                                              full=batch == 1))
-            assert [(await view.until(CobrowseData)).batch for _ in range(10)] == list(range(1, 11))
+            assert [(await view.until(CobrowseChunk)).batch for _ in range(10)] == list(range(1, 11))
 
             await rita.send(CobrowseData(chat_id=chat_id, batch=11, part=1, parts=2, data="[]"))
             assert (await rita.until(Error)).code is ErrorCode.INVALID_VALUE  # a batch starts at part 0
@@ -233,7 +234,7 @@ async def test_chunks_in_order_within_the_frame_and_the_budget(tmp_path: Path) -
             await rita.send(CobrowseData(chat_id=chat_id, batch=20, part=1, parts=2, data="b"))
             h.clock.advance(10.0)
             await rita.send(CobrowseData(chat_id=chat_id, batch=21, part=0, parts=1, data="c" * 100))
-            assert (await view.until(CobrowseData)).batch == 21
+            assert (await view.until(CobrowseChunk)).batch == 21
     finally:
         await h.close()
 

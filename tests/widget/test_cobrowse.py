@@ -44,6 +44,12 @@ class Frames:
         return found
 
 
+def found_in(folder: Path, *secrets: str) -> list[str]:
+    """Files of ``folder`` (the server's data folder) holding any of ``secrets``."""
+    return [f"{secret} in {path}" for path in folder.rglob("*") if path.is_file()
+            for secret in secrets if secret.encode() in path.read_bytes()]
+
+
 async def replay(view: Page) -> Frame:
     """The frame of the replayed page in the agent's view."""
     await expect(view.locator("#screen iframe")).to_have_count(1)
@@ -150,11 +156,7 @@ async def test_invite_allow_view_masked_point_navigate_stop(shop: Shop, new_page
     assert any(b"cobrowse_data" in f for f in frames.sent)
     assert frames.leaks(CARD, PASSWORD_TYPED, "LOYAL-998877", "GIFT-556677", IBAN_DIGITS, "DE89 3704") == []
     await shop.shell.writes.drain()
-    for path in Path(shop.config.data_dir).rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            for secret in (CARD, CARD.replace(" ", ""), PASSWORD_TYPED):
-                assert secret.encode() not in data, f"{secret} in {path}"
+    assert found_in(shop.config.data_dir, CARD, CARD.replace(" ", ""), PASSWORD_TYPED) == []
     texts = [m.text for m in await shop.shell.store.messages_after(chat_id, 0, limit=20)]
     assert "Co-browsing started: Ann Agent sees this page." in texts and "Co-browsing stopped." in texts
 

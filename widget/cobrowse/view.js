@@ -106,7 +106,7 @@ function connect() {
       return;
     }
     switch (m.t) {
-      case "cobrowse_data":
+      case "cobrowse_chunk":
         return data(m);
       case "cobrowse_update":
         return update(m);
