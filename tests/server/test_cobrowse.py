@@ -13,10 +13,10 @@ from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import PROTOCOL_VERSION
 from onduty.shared.messages import (
     CHUNK_CHARS,
-    CobrowseChunk,
     ChatAssigned,
     ChatEnded,
     ChatMessage,
+    CobrowseChunk,
     CobrowseData,
     CobrowseDecline,
     CobrowseInvite,
