@@ -19,7 +19,8 @@ from setuptools.command.sdist import sdist
 ROOT = Path(__file__).resolve().parent
 WIDGET_SRC = ROOT / "widget"
 WIDGET_OUT = ROOT / "server" / "static" / "widget"
-WIDGET_FILES = ("onduty.js", "index.html", "shop.css", "shop.js", "checkout.html", "cobrowse-record.js")
+WIDGET_FILES = ("onduty.js", "index.html", "shop.css", "shop.js", "checkout.html", "cobrowse-ui.js",
+                "cobrowse-record.js")
 """What widget/build.mjs writes; the server serves exactly these under /widget/."""
 CONSOLE_OUT = ROOT / "server" / "static" / "console"
 CONSOLE_FILES = ("console.js", "index.html", "console.css")

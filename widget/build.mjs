@@ -1,6 +1,7 @@
 // Builds the widget into server/static/widget/ (served under /widget/, shipped as package data):
 //   onduty.js   the embeddable snippet: src/main.js bundled with @msgpack/msgpack, CSS inlined
 //   index.html, shop.css, shop.js   the demo web shop page (scripts from files only: the CSP forbids inline)
+//   cobrowse-ui.js       the co-browse buttons, banner and pointer, loaded once a chat has an agent
 //   cobrowse-record.js   rrweb's recorder with the masking, loaded only when co-browsing starts
 // and the supervisor console into server/static/console/ (served under /console/):
 //   console.js  console/console.js bundled with @msgpack/msgpack; index.html, console.css
@@ -30,19 +31,22 @@ await build({
   logLevel: "warning",
 });
 
-// loaded by the widget only when co-browsing starts (rrweb's recorder with the masking): not part of onduty.js
-await build({
-  entryPoints: [join(here, "cobrowse", "record.js")],
-  outfile: join(out, "cobrowse-record.js"),
-  bundle: true,
-  format: "iife",
-  platform: "browser",
-  target: ["es2020", "chrome90", "firefox90", "safari15"],
-  minify: !dev,
-  sourcemap: false,
-  legalComments: "eof",
-  logLevel: "warning",
-});
+// loaded by the widget later, not part of onduty.js: the co-browse UI once an agent is in the chat, rrweb's
+// recorder with the masking only when co-browsing starts
+for (const [source, name] of [["ui.js", "cobrowse-ui.js"], ["record.js", "cobrowse-record.js"]]) {
+  await build({
+    entryPoints: [join(here, "cobrowse", source)],
+    outfile: join(out, name),
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: ["es2020", "chrome90", "firefox90", "safari15"],
+    minify: !dev,
+    sourcemap: false,
+    legalComments: "eof",
+    logLevel: "warning",
+  });
+}
 
 for (const name of await readdir(join(here, "demo"))) {
   await copyFile(join(here, "demo", name), join(out, name));

@@ -85,6 +85,8 @@ async def test_invite_allow_view_masked_point_navigate_stop(shop: Shop, new_page
     page.on("request", lambda r: loaded.append(r.url))
     await page.goto(shop.url("/widget/checkout.html"))
     await page.locator(".od-launcher").click()
+    await expect(page.locator("form.od-form")).to_be_visible()
+    assert not any("/widget/cobrowse-" in url for url in loaded), "the first load has nothing of co-browsing"
     await request_chat(page, "I cannot pay with my card")
     chat_id = (await next_event(ann, ChatAssigned)).chat.chat_id
     await next_event(ann, ChatMessage)

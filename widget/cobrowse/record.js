@@ -14,6 +14,7 @@ const BUILT_IN = [
 ];
 const WIDGET = "onduty-chat, onduty-cobrowse";
 const FLUSH_MS = 40;
+const CHECK_MIN = 6;
 
 /** A selector list, every part checked (a broken site selector is left out with a warning, not fatal). */
 export function privateSelector(extra) {
@@ -33,16 +34,20 @@ function isPrivate(el, selector) {
   return !!el && el.nodeType === 1 && el.matches(selector);
 }
 
-/** The values typed into private fields now: a last check that none of them is in a batch about to leave. */
+/**
+ * The values in private fields now, as they would appear inside JSON: a last check that none of them is in a batch
+ * about to leave. Short values (a 3-digit security code) are left out of this check: they turn up in any recording
+ * by chance (a coordinate, a timestamp); the masking above is what keeps them in the page.
+ */
 function privateValues(selector) {
-  const values = [];
+  const values = new Set();
   for (const el of document.querySelectorAll(selector)) {
-    const v = "value" in el ? String(el.value || "") : "";
-    if (v.trim().length >= 3) values.push(v, v.replace(/\s+/g, ""));
-    const text = el.textContent || "";
-    if (!("value" in el) && text.trim().length >= 3) values.push(text.trim());
+    const raw = "value" in el ? String(el.value || "") : el.children.length ? "" : String(el.textContent || "");
+    for (const v of [raw.trim(), raw.replace(/\s+/g, "")]) {
+      if (v.length >= CHECK_MIN) values.add(JSON.stringify(v).slice(1, -1));
+    }
   }
-  return values.filter((v) => v.length >= 3);
+  return [...values];
 }
 
 /**
@@ -65,9 +70,10 @@ export function start({ privateSelectors, emit }) {
     const json = JSON.stringify(events);
     const leaked = privateValues(selector).some((v) => json.includes(v));
     if (leaked) {
-      // never expected (masking happens at record time); if a page finds a way, the batch stays here
+      // never expected (masking happens at record time); if a page finds a way, the batch stays here, and the
+      // agent's view starts over from a new full snapshot (which is checked the same way)
       console.warn("onduty: a co-browse batch held a private value and was not sent");
-      if (wasFull) setTimeout(() => record.takeFullSnapshot(true), 0);
+      if (!wasFull) setTimeout(() => record.takeFullSnapshot(true), 0);
       return;
     }
     emit(json, wasFull);

@@ -39,7 +39,17 @@ function fit() {
   screen.style.transform = `scale(${scale})`;
 }
 
-function apply(events, full) {
+// rrweb's mouse interactions that the Replayer would dispatch as DOM events into the replayed page (mouse up and
+// down, focus, blur, double click, context menu): the view does not replay them; the pointer, clicks and scrolls
+// still show. A dispatched event in the script-less frame is refused by the browser anyway.
+const DISPATCHED = new Set([0, 1, 3, 4, 5, 6, 8, 10]);
+
+function shown(e) {
+  return !(e.type === 3 && e.data && e.data.source === 2 && DISPATCHED.has(e.data.type));
+}
+
+function apply(all, full) {
+  const events = all.filter(shown);
   const now = Date.now();
   events.forEach((e) => { e.timestamp = now; }); // the agent's clock: play at once, whatever the requestor's says
   if (full || !replayer) {
