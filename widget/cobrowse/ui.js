@@ -148,6 +148,8 @@ export class Cobrowse {
   failed(m) {
     if (m.ref === "cobrowse_data") {
       if (m.code === "rate_limited") this.resnapshotLater();
+      // the server knows of no sharing (it restarted, another node took over, the chat moved on): stop here too
+      else if (this.status === "active") this.update({ chat_id: m.chat_id, status: "stopped", agent_name: this.agent });
       return;
     }
     if (m.ref === "cobrowse_start" && m.code === "not_allowed" && this.host) {
