@@ -20,6 +20,7 @@ from onduty.server.core.decisions import Close, Decision, End, Requeue, Transfer
 from onduty.server.core.model import ChatView
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.ports import Delivery, Presence, Routing
+from onduty.server.shell.sessions import to_wire
 from onduty.server.shell.writes import Writes
 from onduty.server.store import Store
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
@@ -135,7 +136,9 @@ class Cobrowse:
         async def post() -> None:
             message, new = await self.store.append_message(chat_id, who, name, text, self.clock(), None)
             if new:
-                self.delivery.stored(message)
+                self.delivery.stored(message)  # to the other party
+                # and to its author, which did not send it (no ``sent``): it knows every seq of the chat
+                self.delivery.to_party(chat_id, who, to_wire(message))
 
         self.writes.background(post(), "cobrowse transcript")
 

@@ -21,6 +21,7 @@ from onduty.server.config import ServerConfig
 from onduty.server.shell.console_auth import same_origin
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer
+from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.static_dir import add_static_dir
 from onduty.server.shell.wiring import Shell
 from onduty.shared.codec import Codec
@@ -31,6 +32,9 @@ from onduty.shared.types import Role
 log = logging.getLogger(__name__)
 VIEW_DIR = Path(__file__).resolve().parents[1] / "static" / "cobrowse"
 COOKIE_PREFIX = "onduty_cobrowse_"
+VIEW_RATE_PER_S = 50.0
+"""Frames a view may send per second on average (it sends the pointer at most every 50 ms)."""
+VIEW_RATE_BURST = 100
 CSP = (
     # the replayed page's own styles and images are rebuilt in a sandboxed frame without scripts
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline' http: https:; "
@@ -43,7 +47,7 @@ class ViewerEndpoint(Endpoint):
     """One viewer page of the agent holding ``chat_id``: it points and may stop; it never types into the page."""
 
     def __init__(self, shell: Shell, peer: Peer, config: ServerConfig, chat_id: str, username: str) -> None:
-        super().__init__(shell, peer, config)
+        super().__init__(shell, peer, config, TokenBucket(VIEW_RATE_PER_S, VIEW_RATE_BURST))
         self.chat_id = chat_id
         self.username = username
         self._joined = False

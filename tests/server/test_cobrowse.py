@@ -94,6 +94,8 @@ async def test_the_requestor_shares_the_agent_views_points_and_stops(harness: Ha
     assert (await ann.until(CobrowseUpdate)).status is CobrowseStatus.ACTIVE
     note = await ann.until(ChatMessage, lambda m: m.seq == 2)
     assert (note.sender, note.text) == (Role.REQUESTOR, "Co-browsing started: Ann Agent sees this page.")
+    own = await rita.until(ChatMessage, lambda m: m.seq == 2)  # its author gets it too: no gap in its seqs
+    assert own.text == note.text
 
     async with jar() as browser:
         view = await viewer(h, ann, chat_id, browser)
