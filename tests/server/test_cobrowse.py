@@ -31,6 +31,7 @@ from onduty.shared.messages import (
     Error,
     GetCobrowseLink,
     Hello,
+    Send,
     Welcome,
 )
 from onduty.shared.types import Role
@@ -253,5 +254,34 @@ async def test_co_browsing_is_off_for_a_configured_queue(tmp_path: Path, off: st
         assert (error.code, error.detail) == (ErrorCode.NOT_ALLOWED, "co-browsing is off for this queue")
         await ann.send(CobrowseInvite(chat_id=chat_id))
         assert (await ann.until(Error)).code is ErrorCode.NOT_ALLOWED
+    finally:
+        await h.close()
+
+
+async def test_a_view_that_does_not_read_skips_batches_and_never_holds_up_the_chat(tmp_path: Path) -> None:
+    """The view stops reading: its backlog grows, it skips to the next full snapshot (the requestor is asked for
+    one), it is not cut off, and the requestor's chat messages reach the agent meanwhile."""
+    h = Harness(tmp_path / "data", cobrowse_viewer_backlog=4, cobrowse_chars_per_s=1e9, cobrowse_burst_chars=1e9)
+    await h.seed()
+    await h.start()
+    try:
+        ann, rita, chat_id = await chat(h)
+        await rita.send(CobrowseStart(chat_id=chat_id))
+        await rita.until(CobrowseUpdate)
+        async with jar() as browser:
+            view = await viewer(h, ann, chat_id, browser)  # reads its welcome, then nothing more
+            await rita.until(CobrowseSnapshot)
+            chunk = "q" * CHUNK_CHARS
+            for batch in range(1, 1201):
+                await rita.send(CobrowseData(chat_id=chat_id, batch=batch, part=0, parts=1, data=chunk,
+                                             full=batch == 1))
+                if batch == 600:
+                    await rita.send(Send(chat_id=chat_id, client_msg_id="mid", text="still there?"))
+            assert (await rita.until(CobrowseSnapshot)).chat_id == chat_id  # the view lagged: a new full snapshot
+            said = await ann.until(ChatMessage, lambda m: m.text == "still there?")
+            assert said.sender is Role.REQUESTOR
+            peers = list(h.shell.cobrowse.viewers.get(chat_id, {}))
+            assert len(peers) == 1 and not peers[0].closed, "a lagging view is skipped, not cut off"
+            assert view.ws.closed is False
     finally:
         await h.close()
