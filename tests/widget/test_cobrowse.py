@@ -185,3 +185,26 @@ async def test_the_requestor_says_no_and_starts_later_itself(shop: Shop, new_pag
     await ann.cobrowse_stop(chat_id)
     await expect(bar).to_be_hidden()
     await expect(share).to_be_visible()
+
+    await share.click()  # shared again; the chat's end stops it
+    await expect(bar).to_contain_text("Your page is shared with Ann Agent")
+    await ann.end_chat(chat_id)
+    await expect(bar).to_be_hidden()
+    await expect(share).to_be_hidden()
+
+
+async def test_a_site_with_co_browsing_off_declines_at_once(shop: Shop, new_page: Callable[..., Any]) -> None:
+    ann = await shop.agent("ann")
+    page: Page = await new_page()
+    loaded: list[str] = []
+    page.on("request", lambda r: loaded.append(r.url))
+    await page.goto(shop.url("/widget/checkout.html?cobrowse=off"))
+    await page.locator(".od-launcher").click()
+    await request_chat(page, "Where is my parcel?")
+    chat_id = (await next_event(ann, ChatAssigned)).chat.chat_id
+    await expect(page.locator(".od-notice", has_text="Ann Agent joined the chat.")).to_be_visible()
+    await ann.cobrowse_invite(chat_id)
+    declined = await next_event(ann, CobrowseUpdate, lambda u: u.status is not CobrowseStatus.INVITED)
+    assert declined.status is CobrowseStatus.DECLINED
+    await expect(page.locator("onduty-cobrowse")).to_have_count(0)  # no Share button, no bar
+    assert not any("cobrowse-record.js" in url for url in loaded)
