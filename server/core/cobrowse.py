@@ -7,7 +7,8 @@ Rules:
    with or without an invitation (-> active), or declines an invitation (invited -> declined); either side stops
    (invited, active -> stopped). The chat's end, a requeue or a transfer stops it too.
 3. Recording reaches the server only while active, as batches of chunks: parts ``0 .. parts-1`` of a batch in
-   order, batches numbered upwards, at most ``MAX_PARTS`` parts.
+   order, batches numbered upwards (afresh after each start and each resume of the requestor's connection: a new
+   page), at most ``MAX_PARTS`` parts.
 4. A session has a budget of characters per second (a token bucket on the injected clock): a chunk over it is
    refused ``rate_limited``, and the rest of its batch is dropped.
 5. A viewer whose outbox holds ``backlog_limit`` frames or more skips batches until the next full snapshot and

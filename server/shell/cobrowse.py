@@ -109,6 +109,7 @@ class Cobrowse:
         log.info("co-browse %s", session.status.value, extra={"chat": chat_id, "by": who.value if who else None})
         now = self.clock()
         if session.status is CobrowseStatus.ACTIVE:
+            session.chunks = Chunks()  # a new start may come from a new page, which numbers its batches from 1
             self.writes.audit(now, "cobrowse_started", chat_id, agent)
             self._record(chat_id, Role.REQUESTOR, f"Co-browsing started: {agent_name or 'the agent'} sees this page.")
         elif before is CobrowseStatus.ACTIVE:

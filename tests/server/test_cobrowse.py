@@ -127,12 +127,21 @@ async def test_the_requestor_shares_the_agent_views_points_and_stops(harness: Ha
         await rita.send(CobrowseData(chat_id=chat_id, batch=3, part=0, parts=1, data="[]"))
         assert (await rita.until(Error)).code is ErrorCode.NOT_ALLOWED  # nothing is relayed after the stop
 
+        await rita.send(CobrowseStart(chat_id=chat_id))  # shared again, e.g. from a page loaded since: batch 1
+        await view.until(CobrowseUpdate, lambda u: u.status is CobrowseStatus.ACTIVE)
+        await send_batch(rita, chat_id, 1, '[{"type":2}]')
+        assert (await view.until(CobrowseChunk)).batch == 1
+        await rita.send(CobrowseStop(chat_id=chat_id))
+        await rita.until(CobrowseUpdate, lambda u: u.status is CobrowseStatus.STOPPED)
+
     tray = [*ann.seen, *ann.pending]
     assert not any(isinstance(m, CobrowseChunk) for m in tray), "the agent's chat connection carries no recording"
     await h.shell.writes.drain()
     transcript = [(m.sender, m.text) for m in await h.shell.store.messages_after(chat_id, 0, limit=10)]
     assert transcript[1:] == [(Role.REQUESTOR, "Co-browsing started: Ann Agent sees this page."),
-                              (Role.AGENT, "Co-browsing stopped.")]
+                              (Role.AGENT, "Co-browsing stopped."),
+                              (Role.REQUESTOR, "Co-browsing started: Ann Agent sees this page."),
+                              (Role.REQUESTOR, "Co-browsing stopped.")]
     await h.stop()
     for path in h.config.data_dir.rglob("*"):
         if path.is_file():
