@@ -19,17 +19,22 @@ from setuptools.command.sdist import sdist
 ROOT = Path(__file__).resolve().parent
 WIDGET_SRC = ROOT / "widget"
 WIDGET_OUT = ROOT / "server" / "static" / "widget"
-WIDGET_FILES = ("onduty.js", "index.html", "shop.css", "shop.js")
+WIDGET_FILES = ("onduty.js", "index.html", "shop.css", "shop.js", "checkout.html", "cobrowse-ui.js",
+                "cobrowse-record.js")
 """What widget/build.mjs writes; the server serves exactly these under /widget/."""
 CONSOLE_OUT = ROOT / "server" / "static" / "console"
 CONSOLE_FILES = ("console.js", "index.html", "console.css", "uplot.css")
+COBROWSE_OUT = ROOT / "server" / "static" / "cobrowse"
+COBROWSE_FILES = ("view.js", "index.html", "view.css", "replayer.css")
+"""The agent's co-browse view, built by the same widget/build.mjs; served under /cobrowse/."""
 """The supervisor console, built by the same widget/build.mjs; served under /console/."""
 
 
 def ensure_widget() -> None:
     """Build the widget with npm unless all its files are there; stop with a clear message without npm."""
     if all((WIDGET_OUT / name).is_file() for name in WIDGET_FILES) and all(
-            (CONSOLE_OUT / name).is_file() for name in CONSOLE_FILES):
+            (CONSOLE_OUT / name).is_file() for name in CONSOLE_FILES) and all(
+            (COBROWSE_OUT / name).is_file() for name in COBROWSE_FILES):
         return
     npm = shutil.which("npm")
     if npm is None:
@@ -43,6 +48,7 @@ def ensure_widget() -> None:
     subprocess.run([npm, "run", "--silent", "build"], cwd=WIDGET_SRC, check=True)
     missing = [name for name in WIDGET_FILES if not (WIDGET_OUT / name).is_file()]
     missing += [f"../console/{name}" for name in CONSOLE_FILES if not (CONSOLE_OUT / name).is_file()]
+    missing += [f"../cobrowse/{name}" for name in COBROWSE_FILES if not (COBROWSE_OUT / name).is_file()]
     if missing:
         raise SystemExit(f"npm run build in widget/ did not write {', '.join(missing)} to server/static/widget/")
 

@@ -108,6 +108,14 @@ class ServerConfig:
     """The console's picture is pushed this often."""
     console_figures_s: float = 10.0
     """The console's figures of the day (read from the store) are read again at most this often per queue."""
+    cobrowse_off_queues: tuple[str, ...] = ()
+    """Queues where co-browsing is refused (``*``: every queue); see docs/widget.md."""
+    cobrowse_chars_per_s: float = 2_000_000.0
+    """Recording one co-browse session may send per second on average (characters of ``cobrowse_data``)."""
+    cobrowse_burst_chars: float = 16_000_000.0
+    """... and at once (a full snapshot of a large page)."""
+    cobrowse_viewer_backlog: int = 256
+    """Frames queued for a co-browse viewer before it skips to the next full snapshot."""
     metrics_allow: tuple[str, ...] = ()
     voice_calls: bool = True
     """Requestors may ask for a voice call during a chat, agents may place one (docs/agent-app.md, "Voice calls")."""

@@ -1,6 +1,8 @@
 // Builds the widget into server/static/widget/ (served under /widget/, shipped as package data):
 //   onduty.js   the embeddable snippet: src/main.js bundled with @msgpack/msgpack, CSS inlined
 //   index.html, shop.css, shop.js   the demo web shop page (scripts from files only: the CSP forbids inline)
+//   cobrowse-ui.js       the co-browse buttons, banner and pointer, loaded once a chat has an agent
+//   cobrowse-record.js   rrweb's recorder with the masking, loaded only when co-browsing starts
 // and the supervisor console into server/static/console/ (served under /console/):
 //   console.js  console/console.js bundled with @msgpack/msgpack and uPlot; index.html, console.css, uplot.css
 import { build } from "esbuild";
@@ -29,6 +31,23 @@ await build({
   logLevel: "warning",
 });
 
+// loaded by the widget later, not part of onduty.js: the co-browse UI once an agent is in the chat, rrweb's
+// recorder with the masking only when co-browsing starts
+for (const [source, name] of [["ui.js", "cobrowse-ui.js"], ["record.js", "cobrowse-record.js"]]) {
+  await build({
+    entryPoints: [join(here, "cobrowse", source)],
+    outfile: join(out, name),
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: ["es2020", "chrome90", "firefox90", "safari15"],
+    minify: !dev,
+    sourcemap: false,
+    legalComments: "eof",
+    logLevel: "warning",
+  });
+}
+
 for (const name of await readdir(join(here, "demo"))) {
   await copyFile(join(here, "demo", name), join(out, name));
 }
@@ -55,3 +74,25 @@ for (const name of ["index.html", "console.css"]) {
 }
 await copyFile(join(here, "node_modules", "uplot", "dist", "uPlot.min.css"), join(consoleOut, "uplot.css"));
 console.log(`console built: ${(await readdir(consoleOut)).sort().join(", ")} -> ${consoleOut}`);
+
+// the agent's co-browse view into server/static/cobrowse/ (served under /cobrowse/): rrweb's Replayer
+const viewOut = join(here, "..", "server", "static", "cobrowse");
+await rm(viewOut, { recursive: true, force: true });
+await mkdir(viewOut, { recursive: true });
+await build({
+  entryPoints: [join(here, "cobrowse", "view.js")],
+  outfile: join(viewOut, "view.js"),
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: ["es2020", "chrome90", "firefox90", "safari15"],
+  minify: !dev,
+  sourcemap: false,
+  legalComments: "eof",
+  logLevel: "warning",
+});
+for (const name of ["index.html", "view.css"]) {
+  await copyFile(join(here, "cobrowse", name), join(viewOut, name));
+}
+await copyFile(join(here, "node_modules", "rrweb", "dist", "style.css"), join(viewOut, "replayer.css"));
+console.log(`co-browse view built: ${(await readdir(viewOut)).sort().join(", ")} -> ${viewOut}`);

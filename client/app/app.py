@@ -19,6 +19,7 @@ from onduty.client.app.chat.callbacks import CallbacksDialog
 from onduty.client.app.chat.history import HistoryDialog
 from onduty.client.app.chat.placement import rect
 from onduty.client.app.chat.windows import ChatWindows
+from onduty.client.app.cobrowse import CobrowseButtons
 from onduty.client.app.colleagues.collab_windows import CollabWindows
 from onduty.client.app.prompts import Confirm, ask
 from onduty.client.app.qt.core import QObject, Qt, QTimer, QUrl, Signal
@@ -217,6 +218,8 @@ class AgentApp(QObject):
         self.windows = ChatWindows(session, self._confirm, self.notify, PlaceStore(self._paths.places_file),
                                    self._tray_rect, self)
         self.windows.opened.connect(self.cases.hook_chat_window)
+        cobrowse = CobrowseButtons(session, self._open_url, self.notify, self.windows)  # goes with the windows
+        self.windows.opened.connect(cobrowse.hook_chat_window)
         self.collab = CollabWindows(session, self._confirm, self.notify, parent=self)
         session.changed.connect(self.refresh)
         self.windows.opened.connect(lambda _w: self.refresh())

@@ -39,6 +39,7 @@ from onduty.shared.messages import (
     ChatClosed,
     ChatEnded,
     ChatMessage,
+    CobrowseUpdate,
     Contacts,
     ContactStatus,
     DiscussionMessage,
@@ -96,6 +97,8 @@ class AgentSession(QObject):
     """Something the agent should read (a failed action)."""
     callback_changed = Signal(object)
     """A callback request of my queues was claimed, done or went back to open (a ``CallbackInfo``)."""
+    cobrowse_changed = Signal(object)
+    """A ``CobrowseUpdate`` of one of my chats (the chat window's Co-browse… button follows it)."""
     token_changed = Signal(str)
     finished = Signal(object)
     """The client stopped for good; carries its GaveUp (``code`` says why, e.g. token_expired)."""
@@ -346,6 +349,8 @@ class AgentSession(QObject):
                     model.add_whisper(event)
                 else:
                     log.info("whisper for a chat without a window: %s", event.chat_id)
+            case CobrowseUpdate():
+                self.cobrowse_changed.emit(event)
             case PeerTyping():
                 model = self.chats.get(event.chat_id)
                 if model is not None:

@@ -32,6 +32,10 @@ from onduty.shared.messages import (
     ClaimCallback,
     CloseChannel,
     CloseChat,
+    CobrowseInvite,
+    CobrowseLink,
+    CobrowseStop,
+    CobrowseUpdate,
     ColdTransfer,
     ConsoleLink,
     Contacts,
@@ -45,6 +49,7 @@ from onduty.shared.messages import (
     FindColleagues,
     FinishCallback,
     GetCanned,
+    GetCobrowseLink,
     GetConsoleLink,
     GetImHistory,
     GetPartners,
@@ -208,6 +213,19 @@ class AgentClient(ChatClient):
     async def console_link(self) -> ConsoleLink:
         """A one-time link that opens the supervisor console signed in (supervisors and admins only)."""
         return await self._request(GetConsoleLink(), ConsoleLink)
+
+    # --- co-browsing (seed 004) ---------------------------------------------------------------
+
+    async def cobrowse_invite(self, chat_id: str) -> CobrowseUpdate:
+        """Ask the requestor of my chat to share the page (``invited``); its answer comes as ``cobrowse_update``."""
+        return await self._request(CobrowseInvite(chat_id=chat_id), CobrowseUpdate)
+
+    async def cobrowse_stop(self, chat_id: str) -> CobrowseUpdate:
+        return await self._request(CobrowseStop(chat_id=chat_id), CobrowseUpdate)
+
+    async def cobrowse_link(self, chat_id: str) -> CobrowseLink:
+        """A one-time link that opens the co-browse view of my chat in a browser."""
+        return await self._request(GetCobrowseLink(chat_id=chat_id), CobrowseLink)
 
     async def get_partners(self) -> Partners:
         """Every queue with its routable / on-duty agents now, and my contacts with presence."""

@@ -9,7 +9,19 @@ from onduty.client.net.backoff import Backoff
 from onduty.client.net.base import ChatClient
 from onduty.client.net.connection import Sleep
 from onduty.client.net.errors import SessionEnded
-from onduty.shared.messages import ChatEnded, ChatRequested, Error, Message, RequestChat, ResumeChat, Welcome
+from onduty.shared.messages import (
+    ChatEnded,
+    ChatRequested,
+    CobrowseDecline,
+    CobrowseStart,
+    CobrowseStop,
+    CobrowseUpdate,
+    Error,
+    Message,
+    RequestChat,
+    ResumeChat,
+    Welcome,
+)
 from onduty.shared.types import BusinessContext, RequestType
 
 
@@ -67,6 +79,12 @@ class RequestorClient(ChatClient):
         if client_msg_id is not None:
             self._ledger.note_own(reply.chat_id, client_msg_id)
         return reply.chat_id
+
+    async def cobrowse(self, chat_id: str, answer: str) -> CobrowseUpdate:
+        """Co-browse steps of a bot or a test (the widget records the page; this client sends no recording):
+        ``start``, ``decline`` or ``stop``."""
+        kinds = {"start": CobrowseStart, "decline": CobrowseDecline, "stop": CobrowseStop}
+        return await self._request(kinds[answer](chat_id=chat_id), CobrowseUpdate)
 
     async def _session_opened(self, welcome: Welcome) -> None:
         if self.chat_id is None or self.resume_token is None:

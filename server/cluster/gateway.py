@@ -196,6 +196,7 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
     app.router.add_get("/ws/agent", websocket)
     app.router.add_get("/ws/requestor", websocket)
     app.router.add_get("/console/ws", websocket)
+    app.router.add_get("/cobrowse/ws", websocket)
     app.router.add_get("/metrics", metrics)
     app.router.add_route("*", "/{tail:.*}", passthrough)
     app.on_shutdown.append(close_clients)

@@ -36,6 +36,8 @@ from onduty.shared.messages import (
     ClaimCallback,
     CloseChannel,
     CloseChat,
+    CobrowseInvite,
+    CobrowseStop,
     ColdTransfer,
     Discuss,
     DiscussionSay,
@@ -43,6 +45,7 @@ from onduty.shared.messages import (
     FindColleagues,
     FinishCallback,
     GetCanned,
+    GetCobrowseLink,
     GetConsoleLink,
     GetImHistory,
     GetPartners,
@@ -112,6 +115,13 @@ class AgentEndpoint(Endpoint):
                 self.peer.send(CannedList(items=await shell.store.list_canned(profile.queues)))
             case GetConsoleLink():
                 self.peer.send(await console_link(shell, user, self.base))
+            case CobrowseInvite(chat_id=chat_id):
+                shell.cobrowse.invite(chat_id, user)
+            case CobrowseStop(chat_id=chat_id):
+                shell.routing.held(chat_id, user)
+                shell.cobrowse.stop(chat_id, Role.AGENT)
+            case GetCobrowseLink(chat_id=chat_id):
+                self.peer.send(shell.cobrowse.link(chat_id, user, self.base))
             case SaveMemo(chat_id=chat_id, text=text):
                 await self._readable(chat_id)
                 if not text.strip():

@@ -19,6 +19,7 @@ from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.callback_work import CALLBACK_WATCH, CallbackWatch
 from onduty.server.shell.cases_api import add_case_routes
 from onduty.server.shell.console_api import CONSOLE_FIGURES, add_console_api
+from onduty.server.shell.cobrowse_view import add_cobrowse_view
 from onduty.server.shell.console_auth import add_console_auth_routes
 from onduty.server.shell.console_page import add_console_page
 from onduty.server.shell.console_ws import add_console_ws
@@ -36,7 +37,13 @@ from onduty.server.store.url import default_url
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.limits import Limits
-from onduty.shared.messages import AGENT_MESSAGES, CONSOLE_MESSAGES, REQUESTOR_MESSAGES, Error
+from onduty.shared.messages import (
+    AGENT_MESSAGES,
+    COBROWSE_VIEWER_MESSAGES,
+    CONSOLE_MESSAGES,
+    REQUESTOR_MESSAGES,
+    Error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +194,8 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
                    lambda request: request.app[STAFFING_WATCH], lambda request: request.app[CONSOLE_FIGURES],
                    lambda request: request.app[PEERS])
     add_console_page(app)
+    add_cobrowse_view(app, config, Codec(COBROWSE_VIEWER_MESSAGES, limits), lambda request: request.app[SHELL],
+                      lambda request: request.app[PEERS])
     add_metrics_routes(app, config, lambda request: request.app[SHELL], peers_of)
     add_json_errors(app)
     return app

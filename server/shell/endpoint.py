@@ -73,7 +73,7 @@ class Endpoint(ABC):
             message = self.peer.codec.decode(data)
             ref = message.TYPE
             answer.req, answer.reply = message.req, REPLIES.get(type(message))
-            if self.limit is not None and not self.limit.take():
+            if self.limit is not None and not self.unmetered(message) and not self.limit.take():
                 self.peer.log.warning("rate limited: %s dropped", ref)
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "too many messages: send this one again later")
             if not self._greeted:
@@ -102,6 +102,10 @@ class Endpoint(ABC):
                             client_msg_id=_cmid(message))
         finally:
             ANSWERING.reset(token)
+
+    def unmetered(self, message: Message) -> bool:
+        """Frames outside the connection's rate limit (they have a budget of their own)."""
+        return False
 
     def answered(self) -> bool:
         """Whether the request being handled has had its reply (see :mod:`.peer`)."""

@@ -97,6 +97,11 @@ class Peer:
             self._outbox.append(frame)
         self._queued.set()
 
+    @property
+    def backlog(self) -> int:
+        """Frames queued and not yet handed to the writer (a co-browse viewer that lags skips batches)."""
+        return len(self._outbox)
+
     def error(self, code: ErrorCode, detail: str = "", ref: str | None = None, *, req: str | None = None,
               client_msg_id: str | None = None) -> None:
         """Send an ``error``; ``req`` and ``client_msg_id`` name the refused request (protocol 2)."""

@@ -29,6 +29,10 @@ from onduty.shared.messages import (
     ChatEnded,
     ChatRated,
     ChatRequested,
+    CobrowseData,
+    CobrowseDecline,
+    CobrowseStart,
+    CobrowseStop,
     EndChat,
     GetQueueInfo,
     HangUp,
@@ -93,8 +97,19 @@ class RequestorEndpoint(Endpoint):
             case CallRequest(chat_id=chat_id) | CallAnswer(chat_id=chat_id) | CallCandidate(chat_id=chat_id) \
                     | HangUp(chat_id=chat_id):
                 await shell.voice.handle(message, Role.REQUESTOR, self._own(chat_id))
+            case CobrowseData(chat_id=chat_id):
+                shell.cobrowse.data(self._own(chat_id).chat_id, message)
+            case CobrowseStart(chat_id=chat_id):
+                shell.cobrowse.start(self._own(chat_id).chat_id)
+            case CobrowseDecline(chat_id=chat_id):
+                shell.cobrowse.decline(self._own(chat_id).chat_id)
+            case CobrowseStop(chat_id=chat_id):
+                shell.cobrowse.stop(self._own(chat_id).chat_id, Role.REQUESTOR)
             case _:
                 raise ProtocolError(ErrorCode.NOT_ALLOWED, f"{message.TYPE} is not for this endpoint")
+
+    def unmetered(self, message: Message) -> bool:
+        return isinstance(message, CobrowseData)  # its own budget: server/core/cobrowse.py
 
     async def _rate(self, chat_id: str, rating: int, comment: str | None, resume_token: str | None) -> None:
         """The requestor's rating of its chat, once it is over (rules: ``server/core/rating.py``): the chat of this
@@ -240,6 +255,7 @@ class RequestorEndpoint(Endpoint):
             self.peer.send(AgentJoined(chat_id=chat_id, agent_name=shell.presence.name(view.agent)))
         after = after_seq if after_seq is not None else await shell.writes.acked(chat_id, Role.REQUESTOR)
         shell.delivery.attach(session.chat_id, Role.REQUESTOR, self.peer, after)
+        shell.cobrowse.resumed(chat_id)
 
     def gone(self) -> None:
         session = self.session

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from onduty.server.config import ServerConfig
 from onduty.server.core import RouterConfig
 from onduty.server.core import events as ev
+from onduty.server.shell.cobrowse import Cobrowse
 from onduty.server.shell.collab import Collaboration
 from onduty.server.shell.delivery import LocalDelivery
 from onduty.server.shell.handover import Handovers
@@ -54,6 +55,7 @@ class Shell:
     performer: Performer
     supervision: Supervision
     voice: VoiceCalls
+    cobrowse: Cobrowse
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -192,5 +194,7 @@ def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock, 
     performer.observers.append(supervision.observe)
     voice = VoiceCalls(config, routing, delivery, presence, store, writes, clock)
     performer.observers.append(voice.observe)
+    cobrowse = Cobrowse(config, store, routing, delivery, presence, writes, clock)
+    performer.observers.append(cobrowse.observe)
     return Shell(config, store, clock, routing, delivery, presence, writes, queues, collab, handovers, performer,
-                 supervision, voice)
+                 supervision, voice, cobrowse)

@@ -17,6 +17,7 @@ group the classes by concept:
 - :mod:`.colleagues`: the directory, contacts and instant messages
 - :mod:`.supervision`: staffing alerts to a queue's agents and supervisors
 - :mod:`.voice`: voice calls (WebRTC signalling) inside a chat
+- :mod:`.cobrowse`: co-browsing, the requestor's page shown live to the agent (seed 004)
 - :mod:`.registry`: the per-side message lists and ``REPLIES``
 """
 
@@ -49,6 +50,21 @@ from onduty.shared.messages.agent import (
 )
 from onduty.shared.messages.base import Message, RequestId
 from onduty.shared.messages.chat import Ack, ChatEnded, ChatMessage, EndChat, PeerTyping, Send, Sent, Typing
+from onduty.shared.messages.cobrowse import (
+    CHUNK_CHARS,
+    CobrowseChunk,
+    CobrowseData,
+    CobrowseDecline,
+    CobrowseInvite,
+    CobrowseLink,
+    CobrowsePoint,
+    CobrowseSnapshot,
+    CobrowseStart,
+    CobrowseStatus,
+    CobrowseStop,
+    CobrowseUpdate,
+    GetCobrowseLink,
+)
 from onduty.shared.messages.colleagues import (
     MAX_CHANNELS,
     AddContact,
@@ -83,6 +99,7 @@ from onduty.shared.messages.registry import (
     AGENT_MESSAGES,
     ALL_MESSAGES,
     CLIENT_MESSAGES,
+    COBROWSE_VIEWER_MESSAGES,
     CONSOLE_MESSAGES,
     REPLIES,
     REQUESTOR_MESSAGES,
@@ -134,7 +151,9 @@ from onduty.shared.messages.voice import (
 __all__ = [
     "AGENT_MESSAGES",
     "ALL_MESSAGES",
+    "CHUNK_CHARS",
     "CLIENT_MESSAGES",
+    "COBROWSE_VIEWER_MESSAGES",
     "CONSOLE_MESSAGES",
     "MAX_CANDIDATE",
     "MAX_CHANNELS",
@@ -171,6 +190,17 @@ __all__ = [
     "ClaimCallback",
     "CloseChannel",
     "CloseChat",
+    "CobrowseChunk",
+    "CobrowseData",
+    "CobrowseDecline",
+    "CobrowseInvite",
+    "CobrowseLink",
+    "CobrowsePoint",
+    "CobrowseSnapshot",
+    "CobrowseStart",
+    "CobrowseStatus",
+    "CobrowseStop",
+    "CobrowseUpdate",
     "ColdTransfer",
     "ConsoleLink",
     "ConsoleQueue",
@@ -188,6 +218,7 @@ __all__ = [
     "FindColleagues",
     "FinishCallback",
     "GetCanned",
+    "GetCobrowseLink",
     "GetConsoleLink",
     "GetImHistory",
     "GetPartners",

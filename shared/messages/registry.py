@@ -33,6 +33,19 @@ from onduty.shared.messages.agent import (
 )
 from onduty.shared.messages.base import Message
 from onduty.shared.messages.chat import Ack, ChatEnded, ChatMessage, EndChat, PeerTyping, Send, Sent, Typing
+from onduty.shared.messages.cobrowse import (
+    CobrowseChunk,
+    CobrowseData,
+    CobrowseDecline,
+    CobrowseInvite,
+    CobrowseLink,
+    CobrowsePoint,
+    CobrowseSnapshot,
+    CobrowseStart,
+    CobrowseStop,
+    CobrowseUpdate,
+    GetCobrowseLink,
+)
 from onduty.shared.messages.colleagues import (
     AddContact,
     Channel,
@@ -115,10 +128,12 @@ AGENT_MESSAGES: tuple[type[Message], ...] = (
     DiscussionSay, CancelDiscussion,
     Transfer, ColdTransfer, FindColleagues, AddContact, RemoveContact, OpenChannel, CloseChannel, ImSend, ImAck,
     GetImHistory, GetConsoleLink, *VOICE_AGENT,
+    CobrowseInvite, CobrowseStop, GetCobrowseLink,
 )
 REQUESTOR_MESSAGES: tuple[type[Message], ...] = (
     Hello, GetQueueInfo, RequestChat, ResumeChat, LeaveCallback, Send, Ack, Typing, EndChat, RateChat,
     *VOICE_REQUESTOR,
+    CobrowseStart, CobrowseDecline, CobrowseStop, CobrowseData,
 )
 CLIENT_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(AGENT_MESSAGES + REQUESTOR_MESSAGES))
 SERVER_MESSAGES: tuple[type[Message], ...] = (
@@ -128,10 +143,15 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     Contacts, ContactStatus, ImMessage, ImSent, Channel, QueueInfo, CallbackSaved, ChatRequested, Waiting, AgentJoined,
     ChatRequeued, ChatMessage, PeerTyping, Sent, ChatEnded, ChatRated, StaffingAlert, ConsoleState, ConsoleQueue,
     SupervisorRole, ConsoleLink, Monitoring, Whisper, *VOICE_SERVER,
+    CobrowseUpdate, CobrowseSnapshot, CobrowsePoint, CobrowseLink, CobrowseChunk,
 )
 CONSOLE_MESSAGES: tuple[type[Message], ...] = (Hello, MonitorChat, StopMonitoring, SendWhisper)
 """What the supervisor console may send on ``/console/ws``: ``hello``, then monitor and whisper requests."""
-ALL_MESSAGES: tuple[type[Message], ...] = CLIENT_MESSAGES + CONSOLE_MESSAGES[1:] + SERVER_MESSAGES
+COBROWSE_VIEWER_MESSAGES: tuple[type[Message], ...] = (Hello, CobrowsePoint, CobrowseStop)
+"""What the agent's co-browse view may send on ``/cobrowse/ws``: ``hello``, then pointer and stop."""
+ALL_MESSAGES: tuple[type[Message], ...] = tuple(dict.fromkeys(
+    CLIENT_MESSAGES + CONSOLE_MESSAGES[1:] + COBROWSE_VIEWER_MESSAGES[1:] + SERVER_MESSAGES
+))
 
 REPLIES: dict[type[Message], type[Message] | None] = {
     Hello: Welcome, Login: LoginOk, Logout: None, SetDuty: AgentStatus, SetPresence: AgentStatus, Send: Sent,
@@ -146,6 +166,8 @@ REPLIES: dict[type[Message], type[Message] | None] = {
     RateChat: ChatRated,
     GetConsoleLink: ConsoleLink, MonitorChat: Monitoring, StopMonitoring: None, SendWhisper: Whisper,
     CallRequest: CallUpdate, CallOffer: CallUpdate, CallAnswer: CallUpdate, CallCandidate: None, HangUp: CallUpdate,
+    CobrowseInvite: CobrowseUpdate, CobrowseStart: CobrowseUpdate, CobrowseDecline: CobrowseUpdate,
+    CobrowseStop: CobrowseUpdate, CobrowseData: None, CobrowsePoint: None, GetCobrowseLink: CobrowseLink,
 }
 """The frame that answers each client request (protocol 2: it carries the request's ``req``); None: no reply
 on success, only an ``error`` (with ``req``) on failure."""

@@ -20,6 +20,7 @@ from onduty.shared.messages import (
     AGENT_MESSAGES,
     ALL_MESSAGES,
     CLIENT_MESSAGES,
+    COBROWSE_VIEWER_MESSAGES,
     CONSOLE_MESSAGES,
     REPLIES,
     REQUESTOR_MESSAGES,
@@ -491,7 +492,7 @@ def test_a_request_id_over_64_characters_is_too_large() -> None:
 
 
 def test_every_client_request_has_a_reply_entry() -> None:
-    assert set(REPLIES) == set(CLIENT_MESSAGES) | set(CONSOLE_MESSAGES)
+    assert set(REPLIES) == set(CLIENT_MESSAGES) | set(CONSOLE_MESSAGES) | set(COBROWSE_VIEWER_MESSAGES)
     assert all(reply is None or reply in SERVER_MESSAGES for reply in REPLIES.values())
 
 

@@ -16,7 +16,15 @@ import pytest
 from onduty.shared import types as value_types
 from onduty.shared.errors import ErrorCode
 from onduty.shared.limits import Limits
-from onduty.shared.messages import AGENT_MESSAGES, ALL_MESSAGES, CONSOLE_MESSAGES, REPLIES, REQUESTOR_MESSAGES, Message
+from onduty.shared.messages import (
+    AGENT_MESSAGES,
+    ALL_MESSAGES,
+    COBROWSE_VIEWER_MESSAGES,
+    CONSOLE_MESSAGES,
+    REPLIES,
+    REQUESTOR_MESSAGES,
+    Message,
+)
 from onduty.shared.types import Max, Omit
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -108,6 +116,8 @@ def direction(cls: type[Message]) -> str:
         return "requestor → server"
     if cls in CONSOLE_MESSAGES:
         return "console → server"
+    if cls in COBROWSE_VIEWER_MESSAGES:
+        return "co-browse view → server"
     return "server → "
 
 

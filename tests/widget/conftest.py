@@ -52,7 +52,7 @@ def _widget_stale() -> bool:
         return True
     built = bundle.stat().st_mtime
     sources = [*(WIDGET_SRC / "src").iterdir(), *(WIDGET_SRC / "demo").iterdir(), WIDGET_SRC / "build.mjs",
-               *(WIDGET_SRC / "console").iterdir(), CONTEXT_FIELDS]
+               *(WIDGET_SRC / "console").iterdir(), *(WIDGET_SRC / "cobrowse").iterdir(), CONTEXT_FIELDS]
     console = ROOT / "server" / "static" / "console" / "console.js"
     return not console.exists() or any(p.stat().st_mtime > min(built, console.stat().st_mtime) for p in sources)
 

@@ -27,6 +27,9 @@ from onduty.shared.messages import (
     ChatRated,
     ChatRequested,
     ChatRequeued,
+    CobrowsePoint,
+    CobrowseSnapshot,
+    CobrowseUpdate,
     Error,
     PeerCandidate,
     PeerOffer,
@@ -43,7 +46,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "widget" / "src" / "schema.j
 TO_REQUESTOR = (
     Welcome, Error, ChatRequested, QueueInfo, CallbackSaved, Waiting, AgentJoined, ChatRequeued, ChatMessage,
     PeerTyping, Sent, ChatEnded, ChatRated, VoiceAvailable, CallUpdate, PeerOffer,
-    PeerCandidate,
+    PeerCandidate, CobrowseUpdate, CobrowseSnapshot, CobrowsePoint,
 )
 
 

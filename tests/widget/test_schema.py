@@ -14,7 +14,8 @@ def test_widget_schema_matches_shared_messages() -> None:
 
 def test_widget_never_parses_html() -> None:
     """Texts from the network are inserted as text: no API that parses markup appears in the widget."""
-    sources = [*(SCHEMA_PATH.parent).glob("*.js"), *(SCHEMA_PATH.parents[1] / "demo").glob("*.js")]
+    sources = [*(SCHEMA_PATH.parent).glob("*.js"), *(SCHEMA_PATH.parents[1] / "demo").glob("*.js"),
+               *(SCHEMA_PATH.parents[1] / "cobrowse").glob("*.js")]
     assert sources
     for path in sources:
         code = path.read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 // The demo shop's own script: what a real shop's page template would write. It sets
 // window.OnDutySettings before onduty.js runs (this script is not async, the snippet is).
 // Query parameters let the demo (and the browser tests) switch queue, language and B2B token:
-//   ?queue=NAME&lang=de&token=SIGNED_SITE_TOKEN&partner=BP-ID&open=1&brand=%23e5a452
+//   ?queue=NAME&lang=de&token=SIGNED_SITE_TOKEN&partner=BP-ID&open=1&brand=%23e5a452&cobrowse=off
 (function () {
   var params = new URLSearchParams(location.search);
   var lang = params.get("lang");
@@ -18,6 +18,7 @@
     title: "Nordwind support",
     brandColor: params.get("brand") || "#2f5d2a", // the shop's green
     prefill: { name: params.get("name") || undefined },
+    cobrowse: params.get("cobrowse") === "off" ? { enabled: false } : undefined,
     shop: {
       businessPartnerId: params.get("partner") || (token ? "BP-100234" : undefined),
       webShopId: "NW-SHOP-DE",

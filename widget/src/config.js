@@ -64,5 +64,9 @@ export function readConfig(script, settings = {}) {
     prefill,
     shop,
     context: Array.isArray(context) ? context : [],
+    cobrowse: {
+      enabled: truthy(settings.cobrowse?.enabled ?? d("cobrowse")) ?? true,
+      privateSelectors: [settings.cobrowse?.private ?? d("cobrowsePrivate")].flat().filter((s) => typeof s === "string" && s),
+    },
   };
 }

@@ -1,6 +1,7 @@
 // The controller: turns the requestor's actions and the server's messages into screens.
 // Screens: checking -> form | closed (callback) -> chat (waiting, chatting, ended) -> busy (callback)
 // -> thanks. All network traffic goes through Connection; chat bookkeeping lives in Chat.
+import { Cobrowse } from "./cobrowse.js";
 import { brandColors } from "./brand.js";
 import { Chat, Store } from "./chat.js";
 import { ChatView } from "./chatview.js";
@@ -73,6 +74,10 @@ export class Widget {
       onMessage: (m) => this.message(m),
       onState: (s, info) => this.connState(s, info),
     });
+    this.cobrowse = new Cobrowse(
+      { server: config.server, lang: this.lang, ...config.cobrowse },
+      { write: (m) => this.write(m), chatId: () => this.chat?.chatId || null, buffered: () => this.conn.ws?.bufferedAmount || 0 },
+    );
     this.chat = null;
     this.screen = null;
     this.form = null;
@@ -236,6 +241,7 @@ export class Widget {
   }
 
   ready() {
+    this.cobrowse.reconnected();
     const chat = this.chat;
     if (chat && chat.chatId && chat.state !== "ended") {
       this.resuming = true;
@@ -316,6 +322,7 @@ export class Widget {
         chat.state = "waiting";
         this.voice.setChat(chat.chatId, false);
         this.view.showTyping(null);
+        this.cobrowse.setAgent(null);
         return;
       case "message":
         return this.received(m);
@@ -341,6 +348,10 @@ export class Widget {
         return;
       case "error":
         return this.failed(m);
+      case "cobrowse_update":
+      case "cobrowse_snapshot":
+      case "cobrowse_point":
+        return this.cobrowse.message(m);
       default:
         return;
     }
@@ -380,6 +391,7 @@ export class Widget {
       this.callWanted = false; // asked for in the pre-chat form
       this.voice.request();
     }
+    this.cobrowse.setAgent(m.agent_name);
     this.panel.setAgent(m.agent_name, m.agent_name);
     this.setScreenActions();
   }
@@ -405,6 +417,7 @@ export class Widget {
     const chat = this.chat;
     this.answered(m, "end_chat");
     if (!chat || m.chat_id !== chat.chatId) return;
+    this.cobrowse.reset();
     this.endWanted = false;
     chat.state = "ended";
     this.voice.setChat(chat.chatId, false);
@@ -456,6 +469,7 @@ export class Widget {
 
   /** An `error`: about the request its `req` names (a refused send: the message its `client_msg_id` names). */
   failed(m) {
+    if (m.ref && m.ref.startsWith("cobrowse_")) return this.cobrowse.failed(m);
     const t = this.t;
     const frame = this.answered(m);
     if (!frame) {

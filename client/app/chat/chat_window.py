@@ -114,6 +114,7 @@ class ChatWindow(QWidget):
         self.memo_button.clicked.connect(self.open_memo)
         self.case_button = QPushButton("Case…")
         self.case_button.setToolTip("This chat's case: create one or work on it (External Info, interactions, SLA)")
+        self.cobrowse_button = QPushButton("Co-browse…")  # connected by client/app/cobrowse
         self.end_button = QPushButton("End chat")
         self.end_button.clicked.connect(lambda: self._actions.end_chat(self.chat_id))
         self.send_button = QPushButton("Send")
@@ -121,7 +122,8 @@ class ChatWindow(QWidget):
         self.send_button.clicked.connect(self.input.submit)
 
         tools = QHBoxLayout()
-        for button in (self.greet_button, self.attach_button, self.memo_button, self.case_button, self.end_button):
+        for button in (self.greet_button, self.attach_button, self.memo_button, self.case_button,
+                       self.cobrowse_button, self.end_button):
             tools.addWidget(button)
         tools.addStretch(1)
         tools.addWidget(self.send_button)
