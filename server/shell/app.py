@@ -18,8 +18,8 @@ from onduty.server.metrics import add_metrics_routes
 from onduty.server.shell.agent_ws import AgentEndpoint
 from onduty.server.shell.callback_work import CALLBACK_WATCH, CallbackWatch
 from onduty.server.shell.cases_api import add_case_routes
-from onduty.server.shell.console_api import CONSOLE_FIGURES, add_console_api
 from onduty.server.shell.cobrowse_view import add_cobrowse_view
+from onduty.server.shell.console_api import CONSOLE_FIGURES, add_console_api
 from onduty.server.shell.console_auth import add_console_auth_routes
 from onduty.server.shell.console_page import add_console_page
 from onduty.server.shell.console_ws import add_console_ws
