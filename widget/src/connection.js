@@ -52,7 +52,8 @@ export class Connection {
 
   /** Write a message if the session is ready; returns false otherwise (the caller keeps it). */
   send(message) {
-    if (!this.ready || !this.ws) return false;
+    // a socket the server is closing is not ready: its onclose comes next and the caller keeps the message
+    if (!this.ready || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(encode(message));
     return true;
   }
