@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import struct
 import subprocess
@@ -33,11 +34,20 @@ class Turn:
     secret: str
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+def _free_port() -> int:
+    """A port free for both UDP and TCP (coturn listens on both), below the ephemeral range so that no
+    outgoing connection of another test takes it meanwhile."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, socket.socket() as t:
+                u.bind(("127.0.0.1", port))
+                t.bind(("127.0.0.1", port))
+        except OSError:
+            continue
         return port
+    raise RuntimeError("no free port for coturn")
 
 
 def _answers_stun(port: int) -> bool:
@@ -58,7 +68,7 @@ def turn_server(tmp_path: Path) -> Iterator[Turn]:
     installs it with ONDUTY_APT); fails, never skips, without it."""
     if not TURNSERVER.exists():
         pytest.fail("coturn is not installed: apt-get install coturn (scripts/test does)")
-    port, secret = _free_udp_port(), "turn-test-secret"
+    port, secret = _free_port(), "turn-test-secret"
     with (tmp_path / "turnserver.log").open("wb") as log_file:
         process = subprocess.Popen(
             [str(TURNSERVER), "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={port}",

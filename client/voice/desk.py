@@ -16,6 +16,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aiortc.exceptions import InvalidStateError
+
 from onduty.client.net.errors import ClientError, RequestFailed
 from onduty.client.net.voice import CallSignals
 from onduty.client.voice.audio import AudioSink, PacedSource
@@ -147,7 +149,9 @@ class AgentCalls:
         try:
             sdp = await peer.offer()
             self._updated(await self.signals.offer(chat_id, info.call_id, sdp))
-        except (ClientError, TimeoutError, ValueError) as exc:
+        except (ClientError, TimeoutError, ValueError, InvalidStateError) as exc:
+            if self.peers.get(chat_id) is not peer:  # hung up (by either side) while the offer was made
+                return
             log.warning("placing the call failed: %r", exc)
             view.problem = "The call could not be set up. The chat goes on."
             self._drop_peer(chat_id)
