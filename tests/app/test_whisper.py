@@ -145,3 +145,21 @@ async def test_a_whisper_from_the_console_reaches_the_agents_window_and_not_the_
     finally:
         await rita.close()
         await session.stop()
+
+
+def test_a_voice_calls_lines_are_notices_in_the_middle(qtbot: Any, answers: Answers) -> None:
+    window, model, _ = make(qtbot, answers)
+    model.add_message(message(1, "hello"))
+    call = message(2, "Call requested")
+    model.add_message(ChatMessage(chat_id=call.chat_id, seq=2, sender=call.sender, sender_name=call.sender_name,
+                                  text=call.text, at=call.at, client_msg_id="call-k1-requested"))
+    model.add_message(message(3, "call-me, please"))  # an ordinary message that only reads like one
+    assert [(ln.seq, ln.notice) for ln in model.lines] == [(1, False), (2, True), (3, False)]
+    option = QStyleOptionViewItem()
+    option.rect.setRect(0, 0, 500, 100)
+    option.font = window.font()
+    requestor, _, _ = MessageDelegate()._geometry(option, model.lines[0])
+    notice, _, _ = MessageDelegate()._geometry(option, model.lines[1])
+    assert requestor.left() < 50 and abs(notice.center().x() - 250) <= 2  # on the left / in the middle
+    assert header_text(model.lines[1]).startswith("Rita Requestor")
+    assert not model.lines[1].mine

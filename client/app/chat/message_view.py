@@ -40,6 +40,8 @@ PAD = 8
 GAP = 6
 WHISPER_FILL = QColor("#fff4d6")
 """A supervisor's whisper: amber, unlike any chat message."""
+NOTICE_FILL = QColor("#ffffff")
+"""A line about the chat itself (a voice call's start and end): white, in the middle."""
 STATE_MARKS = {LineState.SENDING: "sending…", LineState.SENT: "✓ sent", LineState.FAILED: "not sent"}
 
 
@@ -48,6 +50,8 @@ def clock(at: float | None) -> str:
 
 
 def header_text(line: ChatLine) -> str:
+    if line.notice:
+        return "  ·  ".join(p for p in (line.sender_name, clock(line.at)) if p)
     if line.whisper:
         return "  ·  ".join(p for p in (whisper_label(line.sender_name), clock(line.at)) if p)
     parts = [line.sender_name, clock(line.at)]
@@ -87,7 +91,7 @@ def body_text(line: ChatLine) -> str:
 
 class MessageDelegate(QStyledItemDelegate):
     """Agent's own messages on the right in blue, the requestor's on the left in grey, a supervisor's whisper
-    on the left in amber with a dashed border and its label."""
+    on the left in amber with a dashed border and its label, a voice call's lines in white in the middle."""
 
     def _line(self, index: Index) -> ChatLine | None:
         line = index.data(Roles.LINE)
@@ -107,7 +111,9 @@ class MessageDelegate(QStyledItemDelegate):
         bubble_w = inner_w + 2 * PAD
         bubble_h = head.height() + body.height() + 2 * PAD + 2
         left = option.rect.left() + GAP
-        if line.sender.value == "agent" and not line.whisper:
+        if line.notice:
+            left = option.rect.left() + (width - bubble_w) // 2
+        elif line.sender.value == "agent" and not line.whisper:
             left = option.rect.right() - GAP - bubble_w
         top = option.rect.top() + GAP // 2
         bubble = QRect(left, top, bubble_w, bubble_h)
@@ -136,6 +142,8 @@ class MessageDelegate(QStyledItemDelegate):
             fill = QColor("#fde2e1")
         if line.whisper:
             fill = WHISPER_FILL
+        if line.notice:
+            fill = NOTICE_FILL
         border = QColor("#1a73e8") if option.state & QStyle.StateFlag.State_Selected else fill.darker(112)
         pen = QPen(border, 1)
         if line.whisper:

@@ -42,6 +42,9 @@ class ChatLine:
     """A business context card (instant messages between agents)."""
     whisper_after: int | None = None
     """A supervisor's whisper (shown to the agent only), placed after the message of this seq."""
+    notice: bool = False
+    """A line the server wrote for a party about the chat itself, such as a voice call's "Call requested"
+    (``client_msg_id`` ``call-...``): shown as a notice in the middle, not as a message bubble."""
 
     @property
     def mine(self) -> bool:
@@ -187,7 +190,7 @@ class ChatModel(LineListModel):
             return
         self._insert_by_seq(ChatLine(
             key=f"seq-{message.seq}", sender=message.sender, sender_name=message.sender_name, text=message.text,
-            at=message.at, seq=message.seq, file=message.file,
+            at=message.at, seq=message.seq, file=message.file, notice=is_call_line(message),
         ))
         if message.sender is Role.REQUESTOR and self.peer_typing is not None:
             self.peer_typing = None
@@ -236,3 +239,9 @@ class ChatModel(LineListModel):
     def add_memo(self, memo: Memo) -> None:
         self.memos.append(memo)
         self.changed.emit()
+
+
+def is_call_line(message: ChatMessage) -> bool:
+    """A voice call's transcript line ("Call requested", "Call ended after 2:05"), stored by the server as a chat
+    message with ``client_msg_id`` ``call-<call_id>-<state>`` (docs/protocol.md, section 19)."""
+    return message.file is None and message.client_msg_id is not None and message.client_msg_id.startswith("call-")
