@@ -14,29 +14,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "server", "static", "widget");
 const dev = process.argv.includes("--dev");
 
-await rm(out, { recursive: true, force: true });
-await mkdir(out, { recursive: true });
-
-await build({
-  entryPoints: [join(here, "src", "main.js")],
-  outfile: join(out, "onduty.js"),
-  bundle: true,
-  format: "iife",
-  platform: "browser",
-  target: ["es2020", "chrome90", "firefox90", "safari15"],
-  minify: !dev,
-  sourcemap: false,
-  legalComments: "eof",
-  loader: { ".css": "text", ".json": "json" },
-  logLevel: "warning",
-});
-
-// loaded by the widget later, not part of onduty.js: the co-browse UI once an agent is in the chat, rrweb's
-// recorder with the masking only when co-browsing starts
-for (const [source, name] of [["ui.js", "cobrowse-ui.js"], ["record.js", "cobrowse-record.js"]]) {
+/** One browser script: ``entry`` and what it imports, in one file, for the browsers the widget supports. */
+async function bundle(entry, outfile, extra = {}) {
   await build({
-    entryPoints: [join(here, "cobrowse", source)],
-    outfile: join(out, name),
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     format: "iife",
     platform: "browser",
@@ -45,7 +27,19 @@ for (const [source, name] of [["ui.js", "cobrowse-ui.js"], ["record.js", "cobrow
     sourcemap: false,
     legalComments: "eof",
     logLevel: "warning",
+    ...extra,
   });
+}
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+
+await bundle(join(here, "src", "main.js"), join(out, "onduty.js"), { loader: { ".css": "text", ".json": "json" } });
+
+// loaded by the widget later, not part of onduty.js: the co-browse UI once an agent is in the chat, rrweb's
+// recorder with the masking only when co-browsing starts
+for (const [source, name] of [["ui.js", "cobrowse-ui.js"], ["record.js", "cobrowse-record.js"]]) {
+  await bundle(join(here, "cobrowse", source), join(out, name));
 }
 
 for (const name of await readdir(join(here, "demo"))) {
@@ -57,18 +51,7 @@ console.log(`widget built: ${files.join(", ")} -> ${out}`);
 const consoleOut = join(here, "..", "server", "static", "console");
 await rm(consoleOut, { recursive: true, force: true });
 await mkdir(consoleOut, { recursive: true });
-await build({
-  entryPoints: [join(here, "console", "console.js")],
-  outfile: join(consoleOut, "console.js"),
-  bundle: true,
-  format: "iife",
-  platform: "browser",
-  target: ["es2020", "chrome90", "firefox90", "safari15"],
-  minify: !dev,
-  sourcemap: false,
-  legalComments: "eof",
-  logLevel: "warning",
-});
+await bundle(join(here, "console", "console.js"), join(consoleOut, "console.js"));
 for (const name of ["index.html", "console.css"]) {
   await copyFile(join(here, "console", name), join(consoleOut, name));
 }
@@ -79,18 +62,7 @@ console.log(`console built: ${(await readdir(consoleOut)).sort().join(", ")} -> 
 const viewOut = join(here, "..", "server", "static", "cobrowse");
 await rm(viewOut, { recursive: true, force: true });
 await mkdir(viewOut, { recursive: true });
-await build({
-  entryPoints: [join(here, "cobrowse", "view.js")],
-  outfile: join(viewOut, "view.js"),
-  bundle: true,
-  format: "iife",
-  platform: "browser",
-  target: ["es2020", "chrome90", "firefox90", "safari15"],
-  minify: !dev,
-  sourcemap: false,
-  legalComments: "eof",
-  logLevel: "warning",
-});
+await bundle(join(here, "cobrowse", "view.js"), join(viewOut, "view.js"));
 for (const name of ["index.html", "view.css"]) {
   await copyFile(join(here, "cobrowse", name), join(viewOut, name));
 }
