@@ -23,10 +23,11 @@ from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.static_dir import add_static_dir
+from onduty.server.shell.upgrade import refuse, run_endpoint
 from onduty.server.shell.wiring import Shell
 from onduty.shared.codec import Codec
-from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
-from onduty.shared.messages import CobrowsePoint, CobrowseStop, Error, Message
+from onduty.shared.errors import ErrorCode, ProtocolError
+from onduty.shared.messages import CobrowsePoint, CobrowseStop, Message
 from onduty.shared.types import Role
 
 log = logging.getLogger(__name__)
@@ -103,19 +104,10 @@ def add_cobrowse_view(app: web.Application, config: ServerConfig, codec: Codec,
         if grant is None:
             log.warning("co-browse view refused", extra={"chat": chat_id,
                                                          "origin": request.headers.get("Origin", "")[:200]})
-            refusal = Error(code=ErrorCode.NOT_AUTHENTICATED, detail="open the co-browse view from the chat window")
-            await ws.send_bytes(codec.encode(refusal))
-            await ws.close(code=CloseCode.POLICY_VIOLATION, message=ErrorCode.NOT_AUTHENTICATED.value.encode())
-            return ws
-        peer = Peer(ws, codec, config.outbox_frames, "viewer")
-        peer.start()
-        peers(request).add(peer)
-        try:
-            await ViewerEndpoint(shell, peer, config, chat_id, grant.username).run(ws)
-        finally:
-            peers(request).discard(peer)
-            await peer.finish()
-        return ws
+            return await refuse(ws, codec, ErrorCode.NOT_AUTHENTICATED, "open the co-browse view from the chat window")
+        username = grant.username
+        return await run_endpoint(ws, codec, config, "viewer", peers(request),
+                                  lambda peer: ViewerEndpoint(shell, peer, config, chat_id, username))
 
     app.router.add_get("/cobrowse/link/{token:[A-Za-z0-9_-]{1,100}}", by_link)
     app.router.add_get("/cobrowse/ws", view_ws)

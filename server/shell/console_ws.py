@@ -24,10 +24,11 @@ from onduty.server.shell.endpoint import Endpoint, stored
 from onduty.server.shell.monitor import Monitor
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.staffing_watch import StaffingWatch
+from onduty.server.shell.upgrade import refuse, run_endpoint
 from onduty.server.shell.wiring import Shell
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
-from onduty.shared.messages import ConsoleQueue, ConsoleState, Error, Message, MonitorChat, SendWhisper, StopMonitoring
+from onduty.shared.messages import ConsoleQueue, ConsoleState, Message, MonitorChat, SendWhisper, StopMonitoring
 from onduty.shared.types import ConsoleAgent, ConsoleAlert, ConsoleChat
 
 log = logging.getLogger(__name__)
@@ -129,21 +130,10 @@ def add_console_ws(app: web.Application, config: ServerConfig, codec: Codec, she
         await ws.prepare(request)
         if agent is None:
             log.warning("console feed refused", extra={"origin": request.headers.get("Origin", "")[:200]})
-            refusal = Error(code=ErrorCode.NOT_AUTHENTICATED, detail="sign in to the console first (from its page)")
-            await ws.send_bytes(codec.encode(refusal))
-            await ws.close(code=CloseCode.POLICY_VIOLATION, message=ErrorCode.NOT_AUTHENTICATED.value.encode())
-            return ws
-        peer = Peer(ws, codec, config.outbox_frames, "console")
-        peer.start()
-        peers(request).add(peer)
-        watch = watch_of(request)
-        endpoint = ConsoleEndpoint(shell, peer, config, watch, figures_of(request), agent.username)
-        try:
-            await endpoint.run(ws)  # calls gone() at its end
-        finally:
-            peers(request).discard(peer)
-            await peer.finish()
-        return ws
+            return await refuse(ws, codec, ErrorCode.NOT_AUTHENTICATED, "sign in to the console first (from its page)")
+        watch, figures, username = watch_of(request), figures_of(request), agent.username
+        return await run_endpoint(ws, codec, config, "console", peers(request),  # run() calls gone() at its end
+                                  lambda peer: ConsoleEndpoint(shell, peer, config, watch, figures, username))
 
     app.router.add_get("/console/ws", console_ws)
 

@@ -65,6 +65,8 @@ class Monitor:
         if not text.strip():
             raise ProtocolError(ErrorCode.INVALID_VALUE, "a whisper needs some text")
         w = await self.shell.store.add_whisper(chat_id, agent.username, agent.display_name, text, self.shell.clock())
+        if (session := self.shell.delivery.session(chat_id)) is not None:
+            session.whispered = True  # replays from now on read the chat's whispers
         frame = whisper_frame(w)
         self.shell.delivery.to_party(chat_id, Role.AGENT, frame)
         self.shell.delivery.to_watchers(chat_id, frame)

@@ -179,6 +179,7 @@ class RequestorEndpoint(Endpoint):
         )
         await shell.store.create_chat(record)
         session = self.session = shell.delivery.open(record)
+        session.whispered = False  # begun just now: nobody has whispered in it yet
         shell.delivery.attach(session.chat_id, Role.REQUESTOR, self.peer, 0)
         self.peer.log.extra = {**(self.peer.log.extra or {}), "chat": record.chat_id}
         self.peer.send(ChatRequested(chat_id=record.chat_id, queue=queue.name, resume_token=resume_token))

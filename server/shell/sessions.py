@@ -43,6 +43,10 @@ class ChatSession:
     """How the chat ended, as its parties were told (for a late ``end_chat`` once routing has closed it)."""
     watchers: dict[Peer, Attachment] = field(default_factory=dict)
     """Supervisors' connections reading the chat read-only (monitor): every message, whoever sent it."""
+    whispered: bool = True
+    """The chat may have stored whispers, so a replay to its agent or a watcher reads them: False for a chat begun
+    in this process until a supervisor whispers in it (most never get one, and a new chat's first replay should
+    not cost a store read); True where that is not known (a chat restored at start)."""
     _early: dict[int, StoredMessage] = field(default_factory=dict)
     """Stored messages that finished before an earlier seq did: delivered once the gap is filled."""
 
@@ -79,7 +83,7 @@ class ChatSession:
         """Send ``attached`` (the party ``key``, or the watcher ``key``) what it missed (its own messages too),
         then switch it to live delivery. The agent and watchers also get the chat's stored whispers, each
         before the first message stored after it (the requestor never does)."""
-        whispers = [] if key is Role.REQUESTOR else await _whispers(store, self.chat_id)
+        whispers = await _whispers(store, self.chat_id) if key is not Role.REQUESTOR and self.whispered else []
         while self._attached(key) is attached and attached.next_seq <= self.last_seq:
             page = await store.messages_after(self.chat_id, attached.next_seq - 1, limit=REPLAY_PAGE)
             if self._attached(key) is not attached:
