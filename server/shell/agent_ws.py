@@ -105,8 +105,7 @@ class AgentEndpoint(Endpoint):
             case Send(chat_id=chat_id, client_msg_id=client_msg_id, text=text):
                 session = self._held(chat_id)
                 shell.routing.submit(ev.AgentReplied(now, chat_id, user))
-                await self.pipeline(self.post(session, Role.AGENT, profile.display_name, text, client_msg_id),
-                                    "send", client_msg_id)
+                await self.post(session, Role.AGENT, profile.display_name, text, client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
                 shell.ack(self._held(chat_id), Role.AGENT, seq)
             case Typing(chat_id=chat_id, active=active):

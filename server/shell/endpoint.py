@@ -11,7 +11,8 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -20,13 +21,14 @@ from onduty.server.shell.peer import ANSWERING, Answer, Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.wiring import Shell
-from onduty.server.store import SeqOutOfRange, StoreError, StoreRefused
+from onduty.server.store import SeqOutOfRange, StoredMessage, StoreError, StoreRefused
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.limits import MAX_TEXT, SUPPORTED_PROTOCOLS
 from onduty.shared.messages import REPLIES, Ack, Hello, Message, Send, Sent, Welcome
 from onduty.shared.types import ContentLimits, Role
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SERVER_NAME = "onduty/0.1"
 MAX_IN_FLIGHT = 256
 """Sends of one connection being stored at once; the next frame waits when this many are."""
@@ -44,7 +46,7 @@ class Endpoint(ABC):
         self.limit = limit
         self._greeted = False
         self._bad_frames = 0
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: set[asyncio.Future[tuple[StoredMessage, bool]]] = set()
 
     async def run(self, ws: web.WebSocketResponse) -> None:
         self.peer.log.info("connected")
@@ -112,36 +114,42 @@ class Endpoint(ABC):
         answer = ANSWERING.get()
         return answer is None or answer.answered
 
-    async def pipeline(self, work: Coroutine[Any, Any, None], ref: str, cmid: str | None = None) -> None:
-        """Run a send's store-then-confirm without holding up the next frame of this connection.
+    async def post(self, session: ChatSession, role: Role, name: str, text: str, client_msg_id: str) -> None:
+        """Store a chat message without holding up the next frame of this connection; once it is committed,
+        deliver it and confirm it to this connection with ``sent``.
 
-        Sends are stored in the order they were read (the store's writes are queued in call order),
-        so a client may have many in flight and still gets its ``sent`` confirmations in order; a
-        connection waiting for a disk flush per message would be limited to a few hundred a second."""
+        Sends are stored in the order they were read (the store queues writes in call order), so a client
+        may have many in flight and still gets its ``sent`` confirmations in order; a connection waiting for
+        a disk flush per message would be limited to a few hundred a second. What follows the commit is a
+        callback on the store's future (in this request's context, so ``sent`` carries its ``req``), not a
+        task per message."""
         if len(self._in_flight) >= MAX_IN_FLIGHT:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
-
         answer = ANSWERING.get()
         req = answer.req if answer is not None else None
+        shell = self.shell
+        future = asyncio.ensure_future(
+            shell.store.append_message(session.chat_id, role, name, text, shell.clock(), client_msg_id)
+        )
+        self._in_flight.add(future)
+        future.add_done_callback(partial(self._posted, session.chat_id, client_msg_id, req))
 
-        async def run() -> None:
-            try:
-                await stored(work)
-            except ProtocolError as exc:
-                self.peer.log.info("refused %s: %s", ref, exc)
-                self.peer.error(exc.code, exc.detail, ref, req=req, client_msg_id=cmid)
-            except Exception:
-                self.peer.log.exception("internal error storing %s", ref)
-                self.peer.error(ErrorCode.INTERNAL, "internal server error", ref, req=req, client_msg_id=cmid)
-
-        task = asyncio.get_running_loop().create_task(run(), name=f"send-{ref}")
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-
-    async def post(self, session: ChatSession, role: Role, name: str, text: str, client_msg_id: str) -> None:
-        """Store a chat message, then confirm it to this connection with ``sent``."""
-        stored, _new = await self.shell.post(session, role, name, text, client_msg_id)
-        self.peer.send(Sent(chat_id=session.chat_id, client_msg_id=client_msg_id, seq=stored.seq, at=stored.at))
+    def _posted(self, chat_id: str, client_msg_id: str, req: str | None,
+                future: asyncio.Future[tuple[StoredMessage, bool]]) -> None:
+        self._in_flight.discard(future)
+        if future.cancelled():
+            return
+        try:
+            message, new = stored_result(future)
+            self.shell.deliver(message, new)
+            self.peer.send(Sent(chat_id=chat_id, client_msg_id=client_msg_id, seq=message.seq, at=message.at))
+        except ProtocolError as exc:
+            self.peer.log.info("refused send: %s", exc)
+            self.peer.error(exc.code, exc.detail, "send", req=req, client_msg_id=client_msg_id)
+        except Exception:
+            self.peer.log.exception("internal error storing send")
+            self.peer.error(ErrorCode.INTERNAL, "internal server error", "send", req=req,
+                            client_msg_id=client_msg_id)
 
     def _hello(self, message: Message) -> None:
         if not isinstance(message, Hello):
@@ -186,16 +194,29 @@ def _cmid(message: Message | None) -> str | None:
 
 
 async def stored(work: Coroutine[Any, Any, None]) -> None:
-    """Run ``work``; the store's refusals and failures become typed errors for the peer.
+    """Run ``work``; the store's refusals and failures become typed errors for the peer."""
+    try:
+        await work
+    except StoreError as exc:
+        raise refusal(exc) from None
+
+
+def stored_result(future: asyncio.Future[T]) -> T:
+    """The result of a store write; its refusals and failures as typed errors for the peer."""
+    try:
+        return future.result()
+    except StoreError as exc:
+        raise refusal(exc) from None
+
+
+def refusal(exc: StoreError) -> ProtocolError:
+    """What the peer is told when the store refused or failed a write it waits for.
 
     A failed write stored nothing, so the peer is told ``unavailable`` (try again later) and
     nothing is confirmed that is not on disk; the store retries transient failures itself."""
-    try:
-        await work
-    except SeqOutOfRange as exc:
-        raise ProtocolError(ErrorCode.INVALID_VALUE, f"seq {exc.seq} is beyond the last ({exc.last_seq})") from None
-    except StoreRefused as exc:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, str(exc)[:200]) from None
-    except StoreError as exc:
-        log.error("store failed: %s", exc, exc_info=exc.__cause__ or exc)
-        raise ProtocolError(ErrorCode.UNAVAILABLE, "the server cannot store right now; try again later") from None
+    if isinstance(exc, SeqOutOfRange):
+        return ProtocolError(ErrorCode.INVALID_VALUE, f"seq {exc.seq} is beyond the last ({exc.last_seq})")
+    if isinstance(exc, StoreRefused):
+        return ProtocolError(ErrorCode.BAD_REQUEST, str(exc)[:200])
+    log.error("store failed: %s", exc, exc_info=exc.__cause__ or exc)
+    return ProtocolError(ErrorCode.UNAVAILABLE, "the server cannot store right now; try again later")

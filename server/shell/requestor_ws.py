@@ -82,8 +82,7 @@ class RequestorEndpoint(Endpoint):
                 session = self._own(chat_id)
                 shell.routing.check_writable(chat_id)
                 name = session.record.requestor_name
-                await self.pipeline(self.post(session, Role.REQUESTOR, name, text, client_msg_id), "send",
-                                    client_msg_id)
+                await self.post(session, Role.REQUESTOR, name, text, client_msg_id)
             case Ack(chat_id=chat_id, seq=seq):
                 shell.ack(self._own(chat_id), Role.REQUESTOR, seq)
             case EndChat(chat_id=chat_id):

@@ -144,10 +144,14 @@ class Shell:
         message, new = await self.store.append_message(
             session.chat_id, sender, sender_name, text, self.clock(), client_msg_id, file
         )
+        self.deliver(message, new)
+        return message, new
+
+    def deliver(self, message: StoredMessage, new: bool) -> None:
+        """A message is stored: deliver it, unless it was stored before (a resent client_msg_id)."""
         if new:
             self.delivery.stored(message)
             self.supervision.messages += 1
-        return message, new
 
     def typing(self, session: ChatSession, sender: Role, name: str, active: bool) -> None:
         """Relay a typing indicator to the other side, if attached; never stored."""

@@ -37,6 +37,7 @@ Guarantees every implementation keeps (``tests/store`` checks them for each one)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -145,11 +146,16 @@ class ChatStore(Protocol):
         """Chats of these queues, newest request first; ``query`` matches requestor name,
         e-mail, agent or message text (case-insensitive substring)."""
 
-    async def append_message(
+    def append_message(
         self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None,
         file: FileRef | None = None,
-    ) -> tuple[StoredMessage, bool]:
-        """Store the message with the chat's next ``seq`` and return it with True.
+    ) -> asyncio.Future[tuple[StoredMessage, bool]]:
+        """Store the message with the chat's next ``seq``; the future gives it with True once committed.
+
+        The write is queued when this is called (not when the future is awaited), in call order with the
+        store's other writes; a store that is not open raises StoreError at once. The future, not a
+        coroutine, lets a caller with many messages in flight (a busy connection) continue each with a
+        callback instead of a task per message.
 
         ``seq`` is assigned by the store, per chat, inside the write that stores the message:
         1, 2, 3... with no gap and no duplicate, also under concurrent appends and across

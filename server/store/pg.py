@@ -220,11 +220,15 @@ class PostgresStore(ChatsMixin, DirectoryMixin, CollabMixin, CasesMixin, Ratings
     async def _write(self, op: Write) -> Any:
         """Queue ``op`` for the next batch (before the first suspension: the order guarantee);
         return once that batch has committed."""
+        return await self._queue(op)
+
+    def _queue(self, op: Write) -> asyncio.Future[Any]:
+        """Queue ``op`` for the next batch now; the future resolves once that batch has committed."""
         self._check_open()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(op, future))
         self._wakeup.set()
-        return await future
+        return future
 
     # ---- the writer -----------------------------------------------------------------
 

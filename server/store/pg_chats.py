@@ -6,6 +6,7 @@ same converters as SQLite's (:mod:`onduty.server.store.sql`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -60,6 +61,8 @@ class ChatsMixin:
     if TYPE_CHECKING:  # provided by PostgresStore
         async def _read(self, op: Callable[[Conn], Awaitable[T]], *, snapshot: bool = False) -> T: ...
         async def _write(self, op: Write) -> Any: ...
+
+        def _queue(self, op: Write) -> asyncio.Future[Any]: ...
 
     # ---- chats ----------------------------------------------------------------------
 
@@ -139,14 +142,11 @@ class ChatsMixin:
 
     # ---- messages, cursors, audit ---------------------------------------------------
 
-    async def append_message(
+    def append_message(
         self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None,
         file: FileRef | None = None,
-    ) -> tuple[StoredMessage, bool]:
-        result: tuple[StoredMessage, bool] = await self._write(
-            Append(chat_id, sender, sender_name, text, at, client_msg_id, file)
-        )
-        return result
+    ) -> asyncio.Future[tuple[StoredMessage, bool]]:
+        return self._queue(Append(chat_id, sender, sender_name, text, at, client_msg_id, file))
 
     async def messages_after(self, chat_id: str, after_seq: int, limit: int = MAX_PAGE) -> list[StoredMessage]:
         page = max(0, min(limit, MAX_PAGE))

@@ -310,11 +310,15 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
     async def _write(self, op: Callable[[sqlite3.Connection], T]) -> T:
         """Queue ``op`` for the next batch (before the first suspension: that is the order guarantee);
         return once that batch has committed."""
+        return await self._queue(op)
+
+    def _queue(self, op: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Queue ``op`` for the next batch now; the future resolves once that batch has committed."""
         self._check_open()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(op, future))
         self._wakeup.set()
-        return await future
+        return future
 
     async def _write_loop(self, conn: sqlite3.Connection) -> None:
         """Take all queued writes, commit them together, resolve callers; repeat."""
@@ -439,11 +443,11 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
 
     # ---- messages, cursors, audit ---------------------------------------------------
 
-    async def append_message(
+    def append_message(
         self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None,
         file: FileRef | None = None,
-    ) -> tuple[StoredMessage, bool]:
-        return await self._write(
+    ) -> asyncio.Future[tuple[StoredMessage, bool]]:
+        return self._queue(
             partial(
                 sql.append_message,
                 chat_id=chat_id,

@@ -43,9 +43,9 @@ async def test_writes_for_one_chat_are_applied_in_the_order_they_start(with_queu
     await store.add_agent(AgentRecord("bob", "Bob", "eu", "x", ("q1",), "h"))
     tasks = [
         asyncio.create_task(store.update_chat("c1", state=ChatState.ASSIGNED, agent="bob", assigned_at=1.0)),
-        asyncio.create_task(store.append_message("c1", Role.AGENT, "Bob", "first", 2.0, None)),
+        asyncio.ensure_future(store.append_message("c1", Role.AGENT, "Bob", "first", 2.0, None)),
         asyncio.create_task(store.update_chat("c1", state=ChatState.ACTIVE)),
-        asyncio.create_task(store.append_message("c1", Role.REQUESTOR, "R", "second", 3.0, None)),
+        asyncio.ensure_future(store.append_message("c1", Role.REQUESTOR, "R", "second", 3.0, None)),
         asyncio.create_task(store.ack("c1", Role.REQUESTOR, 2)),  # valid only after both appends
         asyncio.create_task(store.update_chat("c1", state=ChatState.ENDED, ended_at=4.0,
                                               end_reason=EndReason.AGENT_ENDED)),

@@ -97,8 +97,8 @@ async def test_close_drains_queued_writes(backend: Backend, make_chat: MakeChat)
     await store.open()
     await store.add_queue(QueueRecord(name="q1"))
     await store.create_chat(make_chat("c1"))
-    appends = [asyncio.create_task(store.append_message("c1", Role.AGENT, "B", str(i), 1.0, None)) for i in range(50)]
-    # the append tasks run first (queueing their writes), then close: it must wait for them
+    appends = [store.append_message("c1", Role.AGENT, "B", str(i), 1.0, None) for i in range(50)]
+    # the appends are queued when called, then close: it must wait for them
     await asyncio.gather(*appends, store.close())
     assert sorted(t.result()[0].seq for t in appends) == list(range(1, 51))
     reopened = backend.make()
