@@ -35,6 +35,8 @@ class LocalRouting:
         self._perform: Perform | None = None
         self._wake = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
+        self._armed: float | None = None
+        """The deadline the timer sleeps toward (None: until woken); a later one needs no wake-up."""
 
     def bind(self, perform: Perform) -> None:
         self._perform = perform
@@ -56,7 +58,9 @@ class LocalRouting:
             self._guard()
         for decision in self._router.apply(event):
             self._do(decision)
-        self._wake.set()
+        deadline = self._router.next_deadline()
+        if deadline is not None and (self._armed is None or deadline < self._armed):
+            self._wake.set()  # an earlier deadline than the timer sleeps toward (most events add none)
 
     def _do(self, decision: Decision) -> None:
         if self._perform is None:
@@ -68,7 +72,7 @@ class LocalRouting:
 
     async def _run_timer(self) -> None:
         while True:
-            deadline = self._router.next_deadline()
+            deadline = self._armed = self._router.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - self._clock())
             # asyncio.timeout, not wait_for: no inner task to cancel (and warn about) at shutdown
             with contextlib.suppress(TimeoutError):
