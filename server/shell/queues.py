@@ -7,19 +7,28 @@ import asyncio
 from collections.abc import Callable, Set
 
 from onduty.server.core import events as ev
-from onduty.server.shell.ports import Delivery, Routing
+from onduty.server.shell.ports import Delivery, Presence, Routing
 from onduty.server.store import QueueRecord, Store
 from onduty.shared.messages import QueueInfo, QueueStatus
 
+SPREAD = 50
+"""Agents told at a time by the periodic ``queue_status``. A thousand frames in one loop turn hold up every frame
+read meanwhile, here and in whoever runs many agents' connections (it was the p99 of routing a request;
+docs/performance.md), so a large queue is told in slices :data:`SPREAD_PACE_S` apart."""
+SPREAD_PACE_S = 0.01
+"""Between two slices: a thousand agents are told within 0.2 s, each with the status as it is then."""
+
 
 class Queues:
-    def __init__(self, store: Store, routing: Routing, delivery: Delivery, clock: Callable[[], float],
-                 status_interval_s: float) -> None:
+    def __init__(self, store: Store, routing: Routing, delivery: Delivery, presence: Presence,
+                 clock: Callable[[], float], status_interval_s: float, pace_s: float = SPREAD_PACE_S) -> None:
         self._store = store
         self._routing = routing
         self._delivery = delivery
+        self._presence = presence
         self._clock = clock
         self._interval = status_interval_s
+        self._pace = pace_s
         self._records: dict[str, QueueRecord] = {}
         self._callbacks: dict[str, int] = {}
         """Open callback requests per queue, neither claimed nor done (shown to its agents in ``queue_status``)."""
@@ -88,7 +97,14 @@ class Queues:
         self._last_flush = asyncio.get_running_loop().time()
         queues, self._dirty = self._dirty, set()
         for queue in sorted(queues):
-            self.broadcast(queue)
+            self._spread(queue, list(self._presence.members(queue)))
+
+    def _spread(self, queue: str, usernames: list[str], start: int = 0) -> None:
+        """Tell ``usernames[start:]`` the queue's status, :data:`SPREAD` of them now and the next slice
+        ``pace_s`` (:data:`SPREAD_PACE_S`) later (each slice is told the status as it is then)."""
+        self._delivery.to_agents(usernames[start:start + SPREAD], self.status(queue))
+        if start + SPREAD < len(usernames):
+            asyncio.get_running_loop().call_later(self._pace, self._spread, queue, usernames, start + SPREAD)
 
     def broadcast(self, queue: str) -> None:
         """Tell every signed-in agent of ``queue`` its line, staffing and callbacks, now."""

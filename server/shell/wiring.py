@@ -189,7 +189,7 @@ def build_shell(config: ServerConfig, store: Store, codec: Codec, clock: Clock, 
     presence = LocalPresence()
     writes = Writes(store, config.ack_delay_s)
     delivery = LocalDelivery(presence, codec, store, writes)
-    queues = Queues(store, routing, delivery, clock, config.queue_status_interval_s)
+    queues = Queues(store, routing, delivery, presence, clock, config.queue_status_interval_s)
     collab = Collaboration(routing, delivery, presence, store, clock)
     handovers = Handovers(routing, delivery, presence, store, writes, collab, clock)
     performer = Performer(routing, delivery, presence, store, writes, queues, handovers, collab, clock)
