@@ -34,17 +34,22 @@ from bench.scenarios import Report, Scenario, cpu_per_message, failed, scenarios
 from bench.targets import PROTOCOL, ROOT, TARGETS, Running, TargetError, cluster_size, started
 
 
+def loadgen_argv(scenario: Scenario, server: Running) -> list[str]:
+    """``onduty-loadgen`` with every node's address (round robin) and every node's pid (CPU and RSS summed)."""
+    urls = [arg for url in server.urls for arg in ("--url", url)]
+    pids = [arg for node in server.nodes for arg in ("--server-pid", str(node.pid))]
+    return [sys.executable, "-m", "onduty.client.loadgen", *urls, "--target", PROTOCOL[server.name], *pids,
+            "--json", "--timeout", f"{scenario.timeout:g}", *scenario.args]
+
+
 def drive(scenario: Scenario, server: Running) -> Report:
     if scenario.driver == "chaos":
         try:
             return chaos.drive(scenario.args, server, scenario.setup.agents, scenario.timeout)
         except Exception as exc:  # a runner: whatever went wrong is this run's error, the next run goes on
             return {"error": f"chaos: {exc!r}"[-500:]}
-    urls = [arg for url in server.urls for arg in ("--url", url)]
-    pids = [arg for node in server.nodes for arg in ("--server-pid", str(node.pid))]
-    argv = [sys.executable, "-m", "onduty.client.loadgen", *urls, "--target", PROTOCOL[server.name], *pids,
-            "--json", "--timeout", f"{scenario.timeout:g}", *scenario.args]
-    result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=scenario.timeout + 60)
+    result = subprocess.run(loadgen_argv(scenario, server), capture_output=True, text=True, check=False,
+                            timeout=scenario.timeout + 60)
     try:
         report: Report = json.loads(result.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):

@@ -135,15 +135,15 @@ async def _epoch(store: str) -> int:
         return int(row[0]) if row is not None else 0
 
 
-async def _took_over(store: str, epoch: int, killed: float) -> float:
-    """Seconds from the kill until another node took routing: the fencing epoch in PostgreSQL went past
-    ``epoch`` (it is bumped before the new owner restores and serves)."""
+async def _took_over(store: str, epoch: int, killed: float) -> tuple[float, str]:
+    """Seconds from the kill until another node took routing (the fencing epoch in PostgreSQL went past
+    ``epoch``; it is bumped before the new owner restores and serves), and that node's name."""
     async with await psycopg.AsyncConnection.connect(store, autocommit=True) as conn:
         while True:
-            cur = await conn.execute("SELECT epoch FROM routing_owner WHERE id = 1")
+            cur = await conn.execute("SELECT epoch, node FROM routing_owner WHERE id = 1")
             row = await cur.fetchone()
             if row is not None and int(row[0]) > epoch:
-                return time.monotonic() - killed
+                return time.monotonic() - killed, str(row[1])
             await asyncio.sleep(0.02)
 
 
@@ -202,7 +202,7 @@ async def run(opts: argparse.Namespace, server: Running, agents_count: int) -> d
         span = opts.messages * opts.interval
         rounds: list[dict[str, Any]] = []
         kills: list[float] = []
-        takeovers: list[asyncio.Task[float]] = []
+        takeovers: list[asyncio.Task[tuple[float, str]]] = []
         for k in range(1, opts.rounds + 1):
             await asyncio.sleep(max(0.0, began + k / (opts.rounds + 1) * span - time.monotonic()))
             if kills:  # the next kill only once every chat is back from the last one and every node answers
@@ -224,7 +224,8 @@ async def run(opts: argparse.Namespace, server: Running, agents_count: int) -> d
                     await tally.arrived.wait()
                     tally.arrived.clear()
         for killed, entry, takeover in zip(kills, rounds, takeovers, strict=True):
-            entry["takeover_s"] = round(await asyncio.wait_for(takeover, 60), 2)
+            seconds, entry["taken_over_by"] = await asyncio.wait_for(takeover, 60)
+            entry["takeover_s"] = round(seconds, 2)
             entry["recovery_s"] = round(await tally.recovered(killed, len(chat_ids), within=1.0), 2)
         await asyncio.gather(*restarts)
         roles_after = await until_all_answer(nodes)

@@ -97,7 +97,8 @@ def nodes_note(target: str, report: Mapping[str, Any]) -> str | None:
     if not isinstance(each, Mapping) or not each:
         return None
     cpu = ", ".join(f"{node} {seconds:g} s" for node, seconds in each.items())
-    return f"{target}: server CPU, CPU us/msg and RSS are sums over its {len(each)} node processes; CPU {cpu}."
+    nodes = f"sums over its {len(each)} node processes" if len(each) > 1 else "its one node's"
+    return f"{target}: server CPU, CPU us/msg and RSS are {nodes}; CPU {cpu}."
 
 
 def table(scenarios: Sequence[Scenario], results: Results) -> str:
