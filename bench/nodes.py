@@ -122,7 +122,8 @@ def redis_db(server: str) -> Iterator[str]:
     try:
         for db in range(1, 16):
             with redis.Redis.from_url(f"{server}/{db}", socket_connect_timeout=5) as client:
-                if client.dbsize() == 0 and client.set("onduty-bench:claimed", token, nx=True, ex=3600):
+                # the key the cluster tests claim with too, so that a test and a run never share a number
+                if client.dbsize() == 0 and client.set("onduty-test:claimed", token, nx=True, ex=3600):
                     break
         else:
             raise TargetError(f"no free database number on Redis at {server} (1-15 all hold data)")

@@ -83,7 +83,7 @@ def _cell(report: Mapping[str, Any], key: str | tuple[str, ...], fmt: str | None
     if value is None:
         return "-"
     if fmt == "list" and isinstance(value, list):
-        return " / ".join(f"{v:g}" for v in value) or "-"
+        return " / ".join("-" if v is None else f"{v:g}" for v in value) or "-"
     if fmt == "mib" and isinstance(value, int | float):
         return f"{value / 1024:.0f}"
     if fmt and isinstance(value, int | float):

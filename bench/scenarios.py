@@ -125,15 +125,20 @@ def _times_relay(key: str, most: float, unit: str, under: float | None = None,
 
 
 def _chaos(results: Mapping[str, Report]) -> tuple[str, bool | None]:
-    """Per cluster target: lost / duplicated / assigned twice, and the slowest takeover and recovery."""
+    """Per cluster target: lost / duplicated / assigned twice, and the slowest takeover and recovery (met:
+    nothing lost, doubled or assigned twice, and every chat back after every kill)."""
     parts, ok = [], True
     for target, report in results.items():
         if "assigned_twice" not in report:
             continue
         counts = [int(report.get(k, 0)) for k in ("lost", "duplicated", "assigned_twice")]
-        ok = ok and not any(counts)
-        takeover, recovery = max(report.get("takeover_s") or [0.0]), max(report.get("recovery_s") or [0.0])
-        parts.append(f"{target}: {' / '.join(map(str, counts))}, takeover {takeover:g} s, recovery {recovery:g} s")
+        takeovers = [float(v) for v in report.get("takeover_s") or [] if v is not None]
+        recoveries = list(report.get("recovery_s") or [])
+        back = bool(recoveries) and None not in recoveries
+        ok = ok and not any(counts) and back
+        takeover = f"{max(takeovers):g} s" if takeovers else "n/a"
+        recovery = f"{max(recoveries):g} s" if back else "not every chat back"
+        parts.append(f"{target}: {' / '.join(map(str, counts))}, takeover {takeover}, recovery {recovery}")
     return ("; ".join(parts), ok) if parts else ("n/a", None)
 
 

@@ -97,7 +97,7 @@ def test_chaos_kills_the_owner_and_a_gateway_and_the_third_node_takes_over_witho
     assert not failed(report)
 
 
-def test_a_chat_assigned_twice_fails_the_run_and_shows_in_the_goals() -> None:
+def test_a_chat_assigned_twice_or_not_back_after_a_kill_fails_the_run_and_shows_in_the_goals() -> None:
     report = {"chats": 20, "lost": 0, "duplicated": 0, "assigned_twice": 1, "takeover_s": [4.1, 4.4],
               "recovery_s": [6.0, 6.5]}
     assert failed(report)
@@ -108,3 +108,9 @@ def test_a_chat_assigned_twice_fails_the_run_and_shows_in_the_goals() -> None:
     text = markdown("python -m bench", "today", 1.0, host, scenarios(), results)
     assert "| cluster-3 | 20 | - | 0 | 0 | 1 | - | 4.1 / 4.4 | 6 / 6.5 | - |" in text
     assert "| 0 / 0 / 0 | cluster-3: 0 / 0 / 1, takeover 4.4 s, recovery 6.5 s | **not met** |" in text
+
+    stuck = {**report, "assigned_twice": 0, "recovery_s": [6.0, None], "error": "a chat did not work again"}
+    assert failed(stuck)
+    text = markdown("python -m bench", "today", 1.0, host, scenarios(), {"chaos": {"cluster-2": stuck}})
+    assert "| 4.1 / 4.4 | 6 / - |" in text
+    assert "| cluster-2: 0 / 0 / 0, takeover 4.4 s, recovery not every chat back | **not met** |" in text
