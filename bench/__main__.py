@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import chaos, spy
+from bench import spy
 from bench.report import machine, markdown
 from bench.scenarios import Report, Scenario, cpu_per_message, failed, scenarios
 from bench.targets import PROTOCOL, ROOT, TARGETS, Running, TargetError, cluster_size, started
@@ -44,6 +44,8 @@ def loadgen_argv(scenario: Scenario, server: Running) -> list[str]:
 
 def drive(scenario: Scenario, server: Running) -> Report:
     if scenario.driver == "chaos":
+        from bench import chaos  # the PostgreSQL driver and the client library: only for this scenario
+
         try:
             return chaos.drive(scenario.args, server, scenario.setup.agents, scenario.timeout)
         except Exception as exc:  # a runner: whatever went wrong is this run's error, the next run goes on

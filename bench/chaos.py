@@ -12,8 +12,9 @@ messages, one every ``--interval`` seconds, each awaited until ``sent``. ``--rou
 (evenly spread, each once every chat is back from the last one and every node answers again), the node
 that owns routing and one gateway are killed with SIGKILL together; both are started again
 ``--restart-after`` seconds later (the shipped systemd unit's ``RestartSec``), and come back as gateways
-unless one of them wins the lease. On ``cluster-3`` the third node has to take routing over while the
-clients of both dead nodes come to it; on ``cluster-2`` the whole cluster is down until the restarts.
+unless one of them wins the lease. On ``cluster-3`` the third node stays up, the clients of both dead nodes
+come to it, and it takes routing over unless a restarted node asks for the lease first; on ``cluster-2``
+the whole cluster is down until the restarts.
 At the end every chat's agent side is compared with what its requestor had confirmed and with the store:
 
 * ``lost``: confirmed (``sent``) messages the agent never received, or the store does not hold;
