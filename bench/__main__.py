@@ -1,15 +1,16 @@
-"""Benchmark runner: every scenario against every target in turn, one server process per run.
+"""Benchmark runner: every scenario against every target in turn, fresh server processes for each run.
 
-    python -m bench [--scenarios a,b] [--targets onduty,onduty-pg,relay,socketio] [--scale 1] [--connections 10000]
-                    [--out results] [--profile [cprofile|py-spy]]
+    python -m bench [--scenarios a,b] [--targets onduty,onduty-pg,cluster-1,cluster-2,cluster-3,relay,socketio]
+                    [--scale 1] [--connections 10000] [--out results] [--profile [cprofile|py-spy]]
 
-Each run starts a fresh server (``bench.targets``), drives it with ``onduty-loadgen`` in its own
-process, and keeps the load generator's JSON. The Markdown table and the JSON go to ``--out``
-(``bench-<time>.md/.json`` and ``latest.md/.json``); the table is also printed. With ``--profile`` the
-OnDuty server runs under cProfile (main thread only), with ``--profile py-spy`` it is sampled by py-spy (every
-thread; its collapsed stacks stay in ``profile-<scenario>.py-spy``); the hottest functions of each run go to
-``profile-<scenario>.txt``.
-Exit status 1 when any run lost or duplicated a message or failed.
+Each run starts a fresh server (``bench.targets``; a cluster target starts all its nodes), drives it with
+``onduty-loadgen`` in its own process (every node's address, every node's pid), and keeps the load
+generator's JSON; the ``chaos`` scenario instead runs ``bench.chaos`` against a cluster target. The
+Markdown table and the JSON go to ``--out`` (``bench-<time>.md/.json`` and ``latest.md/.json``); the table
+is also printed. With ``--profile`` the OnDuty server runs under cProfile (main thread only), with
+``--profile py-spy`` it is sampled by py-spy (every thread; its collapsed stacks stay in
+``profile-<scenario>.py-spy``); the hottest functions of each run go to ``profile-<scenario>.txt``.
+Exit status 1 when any run lost or duplicated a message, assigned a chat twice, or failed.
 """
 
 from __future__ import annotations
@@ -29,21 +30,53 @@ from typing import Any
 
 from bench import spy
 from bench.report import machine, markdown
-from bench.scenarios import Report, Scenario, cpu_per_message, scenarios
-from bench.targets import PROTOCOL, ROOT, TARGETS, Running, TargetError, started
+from bench.scenarios import Report, Scenario, cpu_per_message, failed, scenarios
+from bench.targets import PROTOCOL, ROOT, TARGETS, Running, TargetError, cluster_size, started
+
+
+def loadgen_argv(scenario: Scenario, server: Running) -> list[str]:
+    """``onduty-loadgen`` with every node's address (round robin) and every node's pid (CPU and RSS summed)."""
+    urls = [arg for url in server.urls for arg in ("--url", url)]
+    pids = [arg for node in server.nodes for arg in ("--server-pid", str(node.pid))]
+    return [sys.executable, "-m", "onduty.client.loadgen", *urls, "--target", PROTOCOL[server.name], *pids,
+            "--json", "--timeout", f"{scenario.timeout:g}", *scenario.args]
 
 
 def drive(scenario: Scenario, server: Running) -> Report:
-    argv = [sys.executable, "-m", "onduty.client.loadgen", "--url", server.url, "--target", PROTOCOL[server.name],
-            "--server-pid", str(server.pid), "--json", "--timeout", f"{scenario.timeout:g}", *scenario.args]
-    result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=scenario.timeout + 60)
+    if scenario.driver == "chaos":
+        from bench import chaos  # the PostgreSQL driver and the client library: only for this scenario
+
+        try:
+            return chaos.drive(scenario.args, server, scenario.setup.agents, scenario.timeout)
+        except Exception as exc:  # a runner: whatever went wrong is this run's error, the next run goes on
+            return {"error": f"chaos: {exc!r}"[-500:]}
+    result = subprocess.run(loadgen_argv(scenario, server), capture_output=True, text=True, check=False,
+                            timeout=scenario.timeout + 60)
     try:
         report: Report = json.loads(result.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
         return {"error": f"load generator exit {result.returncode}: {result.stderr.strip()[-300:]}"}
     if result.returncode != 0:
         report.setdefault("error", f"load generator exit {result.returncode}: {result.stderr.strip()[-300:]}")
+    if cluster_size(server.name):
+        report.update(cpu_by_node(server, report))
     return report
+
+
+def cpu_by_node(server: Running, report: Report) -> Report:
+    """A cluster's CPU seconds per node (``"b (gateway)": 0.4``) and per role, from the load generator's
+    ``server_cpu_s_each`` (its ``server_cpu_s`` is already the sum over the nodes)."""
+    each = report.get("server_cpu_s_each") or ([report["server_cpu_s"]] if "server_cpu_s" in report else [])
+    if len(each) != len(server.nodes):
+        return {}
+    roles = [node.role() or "down" for node in server.nodes]
+    by_role: dict[str, float] = {}
+    for role, seconds in zip(roles, each, strict=True):
+        by_role[role] = round(by_role.get(role, 0.0) + seconds, 3)
+    return {"server_nodes": len(server.nodes),
+            "server_cpu_s_by_node": {f"{node.name} ({role})": seconds
+                                     for node, role, seconds in zip(server.nodes, roles, each, strict=True)},
+            "server_cpu_s_by_role": by_role}
 
 
 def summarize_profile(raw: Path, out: Path, top: int = 30) -> None:
@@ -79,9 +112,10 @@ def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
-    parser.add_argument("--targets", default=",".join(t for t in TARGETS if t != "onduty-pg"),
-                        help="comma-separated: onduty, onduty-pg (the PostgreSQL store), relay, socketio"
-                             " (default: all but onduty-pg)")
+    parser.add_argument("--targets", default=",".join(t for t in TARGETS if t in ("onduty", "relay", "socketio")),
+                        help="comma-separated: onduty, onduty-pg (the PostgreSQL store), cluster-1, cluster-2,"
+                             " cluster-3 (that many nodes on PostgreSQL + Redis), relay, socketio"
+                             " (default: onduty, relay, socketio)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply measured durations (longer runs)")
     parser.add_argument("--connections", type=int, default=10_000, help="idle requestor connections")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
@@ -107,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                 report = run_one(scenario, target, Path(tmp), args.out, args.profile)
                 results.setdefault(scenario.name, {})[target] = report
                 summary = {k: report.get(k) for k in ("msgs_per_s", "relay_ms_p99", "route_ms_p99", "lost",
-                                                       "duplicated", "error") if report.get(k) is not None}
+                                                       "duplicated", "assigned_twice", "takeover_s", "recovery_s",
+                                                       "error") if report.get(k) is not None}
                 print(f"  {json.dumps(summary)}", file=sys.stderr, flush=True)
     command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])
     text = markdown(command, stamp, time.monotonic() - began, host, chosen, results)
@@ -117,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / f"{base}.md").write_text(text)
         (args.out / f"{base}.json").write_text(json.dumps(document, indent=1) + "\n")
     sys.stdout.write(text)
-    bad = any(r.get("lost") or r.get("duplicated") or "error" in r for rs in results.values() for r in rs.values())
-    return 1 if bad else 0
+    return 1 if any(failed(r) for rs in results.values() for r in rs.values()) else 0
 
 
 if __name__ == "__main__":

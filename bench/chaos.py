@@ -1,23 +1,29 @@
-"""Chaos run of a two-node cluster (PostgreSQL + Redis): the routing owner is killed twice during load.
+"""The ``chaos`` scenario of ``python -m bench`` (cluster targets): ``kill -9`` the routing owner and a
+gateway at the same moment, during load, and check that nothing was lost, doubled or assigned twice.
 
-    python -m bench.chaos [--agents 20] [--requestors 20] [--messages 60] [--interval 0.2] [--lease 4]
-                          [--postgres postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379]
+Options (the scenario's arguments, see ``bench/scenarios.py``)::
 
-Two nodes ``a`` and ``b`` share a throw-away database and a free Redis database number. Agents and
-requestors use the client library with both addresses (as the tray app does without a load balancer).
-Each requestor opens a chat and sends ``--messages`` messages, one every ``--interval`` seconds, each
-awaited until ``sent``. A third of the way in, the owner is killed (``kill -9``); it is started again
-(as a gateway), and two thirds in (but not before every requestor is back) the new owner is killed
-too. At the end every chat's agent side is compared with what the requestors had confirmed and with
-the store, and the run prints:
+    --requestors 20 --messages 60 --interval 0.2 --rounds 2 --restart-after 2 --seed 16
+
+The target's agents (``loadgen-1..N``) and ``--requestors`` requestors use the client library (which
+reconnects and resumes) with every node's address, each client starting at a different node (round
+robin) and going on to the next when one goes away. Each requestor opens a chat and sends ``--messages``
+messages, one every ``--interval`` seconds, each awaited until ``sent``. ``--rounds`` times during that
+(evenly spread, each once every chat is back from the last one and every node answers again), the node
+that owns routing and one gateway are killed with SIGKILL together; both are started again
+``--restart-after`` seconds later (the shipped systemd unit's ``RestartSec``), and come back as gateways
+unless one of them wins the lease. On ``cluster-3`` the third node stays up, the clients of both dead nodes
+come to it, and it takes routing over unless a restarted node asks for the lease first; on ``cluster-2``
+the whole cluster is down until the restarts.
+At the end every chat's agent side is compared with what its requestor had confirmed and with the store:
 
 * ``lost``: confirmed (``sent``) messages the agent never received, or the store does not hold;
 * ``duplicated``: messages an agent received twice, or stored twice;
-* ``assigned twice``: chats that reached two different agents;
-* ``takeover``: from each kill until another node took routing (the fencing epoch grew in PostgreSQL; s);
-* ``recovery``: from each kill to the moment every requestor had a message confirmed again (max, s).
-
-Exit status 1 when any of the first three is not 0.
+* ``assigned_twice``: chats that reached two different agents;
+* ``takeover_s``: per round, from the kill until another node took routing (the fencing epoch grew in
+  PostgreSQL; its ``/healthz`` says ``owner`` within ~0.1 s);
+* ``recovery_s``: per round, from the kill until every chat worked again on both sides: its requestor had a
+  message confirmed and its agent received one (a side with nothing left to do counts as back).
 """
 
 from __future__ import annotations
@@ -25,24 +31,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import os
-import secrets
-import signal
-import subprocess
-import sys
-import tempfile
+import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
-import aiohttp
 import psycopg
-import redis
 
-from bench.targets import CHEAP_ARGON2, free_port
-from onduty.client.net import AgentClient, ClientError, RequestorClient
+from bench.nodes import Node
+from bench.targets import Running
+from onduty.client.net import AgentClient, ClientError, ExponentialBackoff, RequestorClient
 from onduty.server.cli import LOADGEN_PASSWORD
 from onduty.server.store.pg import PostgresStore
 from onduty.shared.messages import ChatAssigned, ChatMessage
@@ -51,98 +51,59 @@ from onduty.shared.types import Role
 QUEUE = "loadtest"
 
 
-@dataclass
-class Node:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    async def role(self) -> str | None:
-        try:
-            async with aiohttp.ClientSession() as http, http.get(
-                    f"http://127.0.0.1:{self.port}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as r:
-                return str((await r.json()).get("role"))
-        except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
-            return None
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chaos", description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--requestors", type=int, default=20)
+    p.add_argument("--messages", type=int, default=60, help="messages per requestor")
+    p.add_argument("--interval", type=float, default=0.2, help="seconds between a requestor's messages")
+    p.add_argument("--rounds", type=int, default=2, help="times the owner and a gateway are killed")
+    p.add_argument("--restart-after", type=float, default=2.0, help="seconds from a kill to the restart")
+    p.add_argument("--seed", type=int, default=None, help="seeds the clients' reconnect jitter")
+    return p
 
 
 @dataclass
 class Tally:
     confirmed: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    received: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    assigned: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     confirmed_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    received: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    received_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    assigned: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     refused: int = 0
     finished: set[str] = field(default_factory=set)
     """Chats whose requestor sent all of its messages."""
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     """Set whenever an agent received a message."""
 
-    async def recovered(self, since: float, requestors: int, within: float = 120.0) -> None:
-        """Wait until each requestor had a message confirmed after ``since`` (or has sent all of its own)."""
+    def missing(self, chat_id: str) -> int:
+        return len(set(self.confirmed[chat_id]) - set(self.received[chat_id]))
+
+    def back_at(self, chat_id: str, since: float) -> float | None:
+        """When both sides of the chat worked again after ``since`` (None: not yet)."""
+        sent = next((t for t in self.confirmed_at[chat_id] if t > since), None)
+        got = next((t for t in self.received_at[chat_id] if t > since), None)
+        done = chat_id in self.finished
+        if sent is None and done:
+            sent = since
+        if got is None and done and not self.missing(chat_id):
+            got = since
+        return None if sent is None or got is None else max(sent, got)
+
+    def recovery(self, since: float, chats: int) -> float | None:
+        """Seconds from ``since`` until the last of ``chats`` chats was back (None: not all are)."""
+        back = [self.back_at(c, since) for c in list(self.confirmed)]
+        if len(back) < chats or None in back:
+            return None
+        return max((t for t in back if t is not None), default=since) - since
+
+    async def recovered(self, since: float, chats: int, within: float = 120.0) -> bool:
+        """Wait until every one of ``chats`` chats is back after ``since`` (False: not within ``within`` s)."""
         deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            back = [chat in self.finished or any(t > since for t in times) for chat, times in self.confirmed_at.items()]
-            if len(back) == requestors and all(back):
-                return
+        while self.recovery(since, chats) is None:
+            if time.monotonic() > deadline:
+                return False
             await asyncio.sleep(0.05)
-        raise RuntimeError(f"the requestors did not come back within {within:g} s of a kill")
-
-    def missing(self, chat_ids: list[str]) -> int:
-        return sum(len(set(self.confirmed[c]) - set(self.received[c])) for c in chat_ids)
-
-
-def start_node(name: str, port: int, pg: str, cluster: str, lease: float, work: Path,
-               log_level: str = "WARNING") -> Node:
-    env = {**os.environ, **CHEAP_ARGON2, "ONDUTY_LEASE_S": str(lease)}
-    log = (work / f"{name}.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onduty.server.cli", "--data", str(work / name), "--store", pg, "run",
-         "--cluster", cluster, "--node-id", name, "--port", str(port), "--log-level", log_level],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
-    return Node(name, port, process)
-
-
-async def until_owner(nodes: list[Node], within: float = 60.0) -> Node:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        for node in nodes:
-            if node.process.poll() is None and await node.role() == "owner":
-                return node
-        await asyncio.sleep(0.05)
-    raise RuntimeError("no node owns routing")
-
-
-def free_redis_db(server: str) -> str:
-    token = secrets.token_hex(8)
-    for db in range(1, 16):
-        with redis.Redis.from_url(f"{server}/{db}") as client:
-            if client.dbsize() == 0 and client.set("onduty-test:claimed", token, nx=True, ex=3600):
-                return f"{server}/{db}"
-    raise RuntimeError(f"no free database number on {server}")
-
-
-async def _took_over(pg: str, epoch: int, killed: float) -> float:
-    """Seconds from the kill until another node took routing: the fencing epoch in PostgreSQL went past
-    ``epoch`` (it is bumped before the new owner restores and serves; /healthz follows within ~0.1 s)."""
-    async with await psycopg.AsyncConnection.connect(pg, autocommit=True) as conn:
-        while True:
-            cur = await conn.execute("SELECT epoch FROM routing_owner WHERE id = 1")
-            row = await cur.fetchone()
-            if row is not None and int(row[0]) > epoch:
-                return time.monotonic() - killed
-            await asyncio.sleep(0.02)
-
-
-async def _epoch(pg: str) -> int:
-    async with await psycopg.AsyncConnection.connect(pg, autocommit=True) as conn:
-        cur = await conn.execute("SELECT epoch FROM routing_owner WHERE id = 1")
-        row = await cur.fetchone()
-        return int(row[0]) if row is not None else 0
+        return True
 
 
 async def agent_loop(client: AgentClient, tally: Tally) -> None:
@@ -151,11 +112,12 @@ async def agent_loop(client: AgentClient, tally: Tally) -> None:
             tally.assigned[event.chat.chat_id].add(client.username)
         elif isinstance(event, ChatMessage) and event.sender is Role.REQUESTOR:
             tally.received[event.chat_id].append(event.seq)
+            tally.received_at[event.chat_id].append(time.monotonic())
             tally.arrived.set()
 
 
 async def requestor_run(client: RequestorClient, index: int, messages: int, interval: float, tally: Tally) -> str:
-    chat_id = await client.request_chat(QUEUE, f"Requestor {index}", text="first")
+    chat_id = await client.request_chat(QUEUE, f"Requestor {index}", text="message 1")
     tally.confirmed[chat_id].append(1)
     tally.confirmed_at[chat_id].append(time.monotonic())
     for n in range(2, messages + 1):
@@ -173,119 +135,155 @@ async def requestor_run(client: RequestorClient, index: int, messages: int, inte
     return chat_id
 
 
-async def run(args: argparse.Namespace, pg: str, cluster: str, work: Path) -> dict[str, object]:
-    nodes: list[Node] = []
+async def _epoch(store: str) -> int:
+    async with await psycopg.AsyncConnection.connect(store, autocommit=True) as conn:
+        cur = await conn.execute("SELECT epoch FROM routing_owner WHERE id = 1")
+        row = await cur.fetchone()
+        return int(row[0]) if row is not None else 0
+
+
+async def _took_over(store: str, epoch: int, killed: float) -> tuple[float, str]:
+    """Seconds from the kill until another node took routing (the fencing epoch in PostgreSQL went past
+    ``epoch``; it is bumped before the new owner restores and serves), and that node's name."""
+    async with await psycopg.AsyncConnection.connect(store, autocommit=True) as conn:
+        while True:
+            cur = await conn.execute("SELECT epoch, node FROM routing_owner WHERE id = 1")
+            row = await cur.fetchone()
+            if row is not None and int(row[0]) > epoch:
+                return time.monotonic() - killed, str(row[1])
+            await asyncio.sleep(0.02)
+
+
+async def roles(nodes: Sequence[Node]) -> dict[str, str | None]:
+    found = await asyncio.gather(*(asyncio.to_thread(node.role) for node in nodes))
+    return {node.name: role for node, role in zip(nodes, found, strict=True)}
+
+
+async def until_all_answer(nodes: Sequence[Node], within: float = 60.0) -> dict[str, str]:
+    """Wait until every node answers ``/healthz`` and one of them owns routing; each one's role."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = await roles(nodes)
+        if all(found.values()) and "owner" in found.values():
+            return {name: str(role) for name, role in found.items()}
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"the nodes did not all answer with an owner among them: {await roles(nodes)}")
+
+
+def rotated(urls: Sequence[str], index: int) -> list[str]:
+    """Every address, starting at the ``index``-th (clients spread over the nodes, round robin)."""
+    start = index % len(urls)
+    return [*urls[start:], *urls[:start]]
+
+
+async def run(opts: argparse.Namespace, server: Running, agents_count: int) -> dict[str, Any]:
+    if server.store is None or server.cluster is None:
+        raise ValueError("the chaos scenario runs on a cluster target")
+    nodes = server.nodes
+    urls = server.urls
+    tally = Tally()
+    seeds = random.Random(opts.seed)
+
+    def backoff() -> ExponentialBackoff:
+        return ExponentialBackoff(rng=random.Random(seeds.random()))
+
     clients: list[AgentClient | RequestorClient] = []
+    listening: list[asyncio.Task[None]] = []
+    restarts: list[asyncio.Task[None]] = []
     try:
-        ports = {"a": free_port(), "b": free_port()}
-        nodes = [start_node("a", ports["a"], pg, cluster, args.lease, work, args.log_level)]
-        await until_owner(nodes)
-        nodes.append(start_node("b", ports["b"], pg, cluster, args.lease, work, args.log_level))
-        urls = [f"ws://127.0.0.1:{p}" for p in ports.values()]
-        tally = Tally()
-        agents = [AgentClient(urls, f"loadgen-{i}", password=LOADGEN_PASSWORD, request_timeout=60)
-                  for i in range(1, args.agents + 1)]
+        agents = [AgentClient(rotated(urls, i - 1), f"loadgen-{i}", password=LOADGEN_PASSWORD, request_timeout=60,
+                              backoff=backoff()) for i in range(1, agents_count + 1)]
         clients.extend(agents)
         for agent in agents:
             await agent.start()
             await agent.set_duty(True)
-        listening = [asyncio.create_task(agent_loop(agent, tally)) for agent in agents]
-        requestors = [RequestorClient(urls, request_timeout=60) for _ in range(args.requestors)]
+        listening.extend(asyncio.create_task(agent_loop(agent, tally)) for agent in agents)
+        requestors = [RequestorClient(rotated(urls, i + 1), request_timeout=60, backoff=backoff())
+                      for i in range(opts.requestors)]
         clients.extend(requestors)
         for requestor in requestors:
             await requestor.start()
         began = time.monotonic()
-        runs = [asyncio.create_task(requestor_run(r, i, args.messages, args.interval, tally))
+        runs = [asyncio.create_task(requestor_run(r, i, opts.messages, opts.interval, tally))
                 for i, r in enumerate(requestors)]
-        span = args.messages * args.interval
+        span = opts.messages * opts.interval
+        rounds: list[dict[str, Any]] = []
         kills: list[float] = []
-        takeovers: list[asyncio.Task[float]] = []
-        for share in (1 / 3, 2 / 3):
-            await asyncio.sleep(max(0.0, began + share * span - time.monotonic()))
-            if kills:  # the next kill only once every requestor is back from the last one
-                await tally.recovered(kills[-1], len(runs))
-            owner = await until_owner(nodes)
-            epoch = await _epoch(pg)
-            owner.process.send_signal(signal.SIGKILL)
-            owner.process.wait()
+        takeovers: list[asyncio.Task[tuple[float, str]]] = []
+        for k in range(1, opts.rounds + 1):
+            await asyncio.sleep(max(0.0, began + k / (opts.rounds + 1) * span - time.monotonic()))
+            # the next kill only once every chat is back from the last one and every node answers
+            if kills and not await tally.recovered(kills[-1], len(runs)):
+                break  # reported as an error below, with what was counted
+            found = await until_all_answer(nodes)
+            owner = next(n for n in nodes if found[n.name] == "owner")
+            victims = [owner, *[n for n in nodes if found[n.name] == "gateway"][:1]]
+            epoch = await _epoch(server.store)
+            for node in victims:
+                node.kill()
             kills.append(time.monotonic())
-            nodes.remove(owner)
-            # back as a gateway (it may win the lease itself)
-            nodes.append(start_node(owner.name, owner.port, pg, cluster, args.lease, work, args.log_level))
-            takeovers.append(asyncio.create_task(_took_over(pg, epoch, kills[-1])))
-        chat_ids = await asyncio.wait_for(asyncio.gather(*runs), timeout=span + 120)
+            takeovers.append(asyncio.create_task(_took_over(server.store, epoch, kills[-1])))
+            restarts.append(asyncio.create_task(_restart(victims, opts.restart_after)))
+            rounds.append({"killed": {n.name: found[n.name] for n in victims}})
+        chat_ids = await asyncio.wait_for(asyncio.gather(*runs), timeout=span + 180)
         with contextlib.suppress(TimeoutError):  # what is still missing then counts as lost
             async with asyncio.timeout(30):
-                while tally.missing(chat_ids):
+                while sum(tally.missing(c) for c in chat_ids):
                     await tally.arrived.wait()
                     tally.arrived.clear()
+        for killed, entry, takeover in zip(kills, rounds, takeovers, strict=True):
+            seconds, entry["taken_over_by"] = await asyncio.wait_for(takeover, 60)
+            entry["takeover_s"] = round(seconds, 2)
+            entry["recovery_s"] = None if (took := tally.recovery(killed, len(chat_ids))) is None else round(took, 2)
+        await asyncio.gather(*restarts)
+        roles_after = await until_all_answer(nodes)
+        stored = await _stored(server.store, chat_ids)
+    finally:
         for task in listening:
             task.cancel()
-        store = PostgresStore(pg)
-        await store.open()
-        try:
-            stored = {c: [m.seq for m in await store.messages_after(c, 0, limit=10_000) if m.sender is Role.REQUESTOR]
-                      for c in chat_ids}
-        finally:
-            await store.close()
-        lost = sum(len(set(tally.confirmed[c]) - set(tally.received[c])) + len(set(tally.confirmed[c]) - set(stored[c]))
-                   for c in chat_ids)
-        duplicated = sum(sum(n - 1 for n in Counter(tally.received[c]).values())
-                         + sum(n - 1 for n in Counter(stored[c]).values()) for c in chat_ids)
-        twice = sum(1 for c in chat_ids if len(tally.assigned[c]) > 1)
-        recovery = []
-        for killed in kills:
-            after = [min((t for t in tally.confirmed_at[c] if t > killed), default=float("inf")) for c in chat_ids]
-            recovery.append(round(max(after) - killed, 2))
-        return {"chats": len(chat_ids), "messages_confirmed": sum(len(v) for v in tally.confirmed.values()),
-                "lost": lost, "duplicated": duplicated, "assigned_twice": twice, "kills": len(kills),
-                "takeover_s": [round(await t, 2) for t in takeovers],
-                "recovery_s": recovery, "resent_after_drop": tally.refused, "lease_s": args.lease}
-    finally:
         for client in clients:
             await client.close()
-        for node in nodes:
-            if node.process.poll() is None:
-                node.process.terminate()
-                await asyncio.to_thread(node.process.wait, 20)
+        for task in restarts:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    lost = sum(tally.missing(c) + len(set(tally.confirmed[c]) - set(stored[c])) for c in chat_ids)
+    duplicated = sum(sum(n - 1 for n in Counter(tally.received[c]).values())
+                     + sum(n - 1 for n in Counter(stored[c]).values()) for c in chat_ids)
+    twice = sum(1 for c in chat_ids if len(tally.assigned[c]) > 1)
+    report: dict[str, Any] = {} if all(r["recovery_s"] is not None for r in rounds) else {
+        "error": "a chat did not work again on both sides after a kill"}
+    if len(rounds) < opts.rounds:
+        report["error"] = f"a chat did not come back within 120 s of kill {len(rounds)}; {len(rounds)} rounds run"
+    return {**report, "chats": len(chat_ids), "messages_confirmed": sum(len(tally.confirmed[c]) for c in chat_ids),
+            "lost": lost, "duplicated": duplicated, "assigned_twice": twice,
+            "kills": sum(len(r["killed"]) for r in rounds), "rounds": rounds,
+            "takeover_s": [r["takeover_s"] for r in rounds], "recovery_s": [r["recovery_s"] for r in rounds],
+            "resent_after_drop": tally.refused, "roles_after": roles_after,
+            "restart_after_s": opts.restart_after,
+            **({"lease_s": float(lease)} if (lease := nodes[0].env.get("ONDUTY_LEASE_S")) else {})}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__.split("\n")[0])
-    parser.add_argument("--agents", type=int, default=20)
-    parser.add_argument("--requestors", type=int, default=20)
-    parser.add_argument("--messages", type=int, default=60)
-    parser.add_argument("--interval", type=float, default=0.2)
-    parser.add_argument("--lease", type=float, default=4.0)
-    parser.add_argument("--log-level", default="WARNING",
-                        help="the nodes' log level (their logs stay in the work folder)")
-    parser.add_argument("--postgres", default=os.environ.get("ONDUTY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432"))
-    parser.add_argument("--redis", default=os.environ.get("ONDUTY_TEST_REDIS", "redis://127.0.0.1:6379"))
-    args = parser.parse_args()
-    if args.requestors > args.agents:
-        parser.error("--requestors must not exceed --agents (each chat needs a free agent)")
-    name = f"onduty_chaos_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    cluster = free_redis_db(args.redis)
-    work = Path(tempfile.mkdtemp(prefix="onduty-chaos-"))
-    pg = f"{args.postgres}/{name}"
+async def _restart(nodes: Sequence[Node], after: float) -> None:
+    await asyncio.sleep(after)
+    for node in nodes:
+        node.start()
+
+
+async def _stored(store_url: str, chat_ids: Sequence[str]) -> dict[str, list[int]]:
+    """The requestor messages' sequence numbers the store holds, per chat."""
+    store = PostgresStore(store_url)
+    await store.open()
     try:
-        subprocess.run([sys.executable, "-m", "onduty.server.cli", "--data", str(work / "admin"), "--store", pg,
-                        "loadgen-setup", "--agents", str(args.agents), "--queue", QUEUE],
-                       check=True, env={**os.environ, **CHEAP_ARGON2}, capture_output=True)
-        report = asyncio.run(run(args, pg, cluster, work))
+        return {c: [m.seq for m in await store.messages_after(c, 0, limit=10_000) if m.sender is Role.REQUESTOR]
+                for c in chat_ids}
     finally:
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        with redis.Redis.from_url(cluster) as client:
-            client.flushdb()
-    print(f"{'node logs':>20}: {work}")
-    for key, value in report.items():
-        print(f"{key:>20}: {value}")
-    print(json.dumps(report))
-    return 0 if report["lost"] == report["duplicated"] == report["assigned_twice"] == 0 else 1
+        await store.close()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def drive(args: Sequence[str], server: Running, agents: int, timeout: float) -> dict[str, Any]:
+    """Run the scenario with ``args`` (the options above) against a started cluster target, within
+    ``timeout`` seconds."""
+    opts = parser().parse_args(list(args))
+    if opts.requestors > agents:
+        raise ValueError("--requestors must not exceed the agents (each chat needs a free agent)")
+    return asyncio.run(asyncio.wait_for(run(opts, server, agents), timeout))

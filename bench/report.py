@@ -1,4 +1,7 @@
-"""The benchmark's Markdown table: the machine, one row per (scenario, target), then the goals."""
+"""The benchmark's Markdown table: the machine, one row per (scenario, target), then the goals.
+
+For a cluster target the server figures (CPU, CPU per message, RSS) are sums over its node processes; a line
+under the table gives each node's CPU seconds and role."""
 
 from __future__ import annotations
 
@@ -30,6 +33,20 @@ COLUMNS = (
     ("connect s", "connect_s", ".2f"),
     ("KiB/conn", "rss_per_conn_kib", ".1f"),
 )
+
+CHAOS_COLUMNS = (
+    ("target", "target", None),
+    ("chats", "chats", None),
+    ("messages confirmed", "messages_confirmed", None),
+    ("lost", "lost", None),
+    ("dup", "duplicated", None),
+    ("assigned twice", "assigned_twice", None),
+    ("nodes killed", "kills", None),
+    ("takeover s", "takeover_s", "list"),
+    ("recovery s", "recovery_s", "list"),
+    ("resent", "resent_after_drop", None),
+)
+"""The ``chaos`` scenario's table (``bench.chaos``): one value per round for the takeover and the recovery."""
 
 
 def fsync_ms(folder: Path, count: int = 50) -> dict[str, float]:
@@ -65,11 +82,23 @@ def _cell(report: Mapping[str, Any], key: str | tuple[str, ...], fmt: str | None
     value = report.get(key)
     if value is None:
         return "-"
+    if fmt == "list" and isinstance(value, list):
+        return " / ".join("-" if v is None else f"{v:g}" for v in value) or "-"
     if fmt == "mib" and isinstance(value, int | float):
         return f"{value / 1024:.0f}"
     if fmt and isinstance(value, int | float):
         return format(value, fmt)
     return str(value)
+
+
+def nodes_note(target: str, report: Mapping[str, Any]) -> str | None:
+    """``cluster-2: server figures summed over 2 nodes; CPU a (owner) 1.2 s, b (gateway) 0.4 s``."""
+    each = report.get("server_cpu_s_by_node")
+    if not isinstance(each, Mapping) or not each:
+        return None
+    cpu = ", ".join(f"{node} {seconds:g} s" for node, seconds in each.items())
+    nodes = f"sums over its {len(each)} node processes" if len(each) > 1 else "its one node's"
+    return f"{target}: server CPU, CPU us/msg and RSS are {nodes}; CPU {cpu}."
 
 
 def table(scenarios: Sequence[Scenario], results: Results) -> str:
@@ -78,14 +107,18 @@ def table(scenarios: Sequence[Scenario], results: Results) -> str:
         by_target = results.get(scenario.name)
         if not by_target:
             continue
+        columns = CHAOS_COLUMNS if scenario.driver == "chaos" else COLUMNS
         lines += ["", f"**{scenario.name}**: {scenario.title}", "",
-                  "| " + " | ".join(title for title, _, _ in COLUMNS) + " |",
-                  "|" + " --- |" * len(COLUMNS)]
+                  "| " + " | ".join(title for title, _, _ in columns) + " |",
+                  "|" + " --- |" * len(columns)]
         for target, report in by_target.items():
             row = {**report, "target": target}
             if "error" in report:
                 row["target"] = f"{target} (error: {str(report['error'])[:80]})"
-            lines.append("| " + " | ".join(_cell(row, key, fmt) for _, key, fmt in COLUMNS) + " |")
+            lines.append("| " + " | ".join(_cell(row, key, fmt) for _, key, fmt in columns) + " |")
+        notes = [note for target, report in by_target.items() if (note := nodes_note(target, report))]
+        if notes:
+            lines += ["", *notes]
     return "\n".join(lines)
 
 
@@ -112,7 +145,7 @@ def markdown(command: str, started: str, elapsed_s: float, host: Mapping[str, An
         + (f"; fsync p50 {host['fsync_ms_p50']} ms, p99 {host['fsync_ms_p99']} ms." if "fsync_ms_p50" in host else "."),
         table(scenarios, results),
         "",
-        "Goals (issues 8 and 20):",
+        "Goals (issues 8, 16 and 20):",
         "",
         goals(results),
     ]) + "\n"

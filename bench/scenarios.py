@@ -1,7 +1,8 @@
 """The benchmark scenarios (issue 8) and the targets they are judged against.
 
-Every scenario is one ``onduty-loadgen`` invocation per target; ``scale`` stretches the measured
-durations (1: the whole run takes a few minutes). Relay scenarios lift the requestor rate limit
+Every scenario is one ``onduty-loadgen`` invocation per target, but ``chaos`` (issue 16, cluster targets
+only), which runs ``bench.chaos``; ``scale`` stretches the measured durations (1: the whole run takes a few
+minutes). Relay scenarios lift the requestor rate limit
 (20 frames/s per connection by default), which exists against abusive browsers and would otherwise
 refuse most of the load; every other setting is the server's default (SQLite ``synchronous=FULL``).
 """
@@ -16,6 +17,7 @@ from bench.targets import Setup
 
 Report = dict[str, Any]
 Results = Mapping[str, Mapping[str, Report]]
+CLUSTERS = ("cluster-1", "cluster-2", "cluster-3")
 NO_RATE_LIMIT = {"ONDUTY_REQUESTOR_RATE_PER_S": "1000000000", "ONDUTY_REQUESTOR_RATE_BURST": "1000000000"}
 
 
@@ -25,9 +27,12 @@ class Scenario:
     title: str
     targets: tuple[str, ...]
     args: tuple[str, ...]
-    """Load generator arguments (the runner adds --url, --target, --server-pid, --json, --timeout)."""
+    """Load generator arguments (the runner adds --url, --target, --server-pid, --json, --timeout); for the
+    ``chaos`` driver, ``bench.chaos``'s options."""
     setup: Setup
     timeout: float
+    driver: str = "loadgen"
+    """``loadgen`` (``onduty-loadgen`` in its own process) or ``chaos`` (``bench.chaos``, in the runner's)."""
 
 
 def scenarios(scale: float = 1.0, connections: int = 10_000) -> list[Scenario]:
@@ -35,13 +40,12 @@ def scenarios(scale: float = 1.0, connections: int = 10_000) -> list[Scenario]:
         return f"{seconds * scale:g}"
 
     relay = ("--mode", "relay", "--pairs", "50", "--message-size", "100", "--warmup", s(1), "--duration", s(5))
+    relaying = ("onduty", "onduty-pg", *CLUSTERS, "relay", "socketio")
     return [
         Scenario("relay-saturation", "relay at saturation, 100-byte messages, persistence and acks on",
-                 ("onduty", "onduty-pg", "relay", "socketio"), (*relay, "--window", "8"),
-                 Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
+                 relaying, (*relay, "--window", "8"), Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
         Scenario("relay-2000", "relay at 2,000 msgs/s, 100-byte messages",
-                 ("onduty", "onduty-pg", "relay", "socketio"), (*relay, "--rate", "2000"),
-                 Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
+                 relaying, (*relay, "--rate", "2000"), Setup(agents=50, env=NO_RATE_LIMIT), 60 + 10 * scale),
         Scenario("routing-1000", "1,000 agents online, 100 new requests/s (Poisson), short chats",
                  ("onduty",), ("--mode", "chat", "--agents", "1000", "--rate", "100", "--arrival", "poisson",
                                "--duration", s(5), "--messages", "2", "--think", "exp:0.5", "--agent-think",
@@ -57,6 +61,12 @@ def scenarios(scale: float = 1.0, connections: int = 10_000) -> list[Scenario]:
                  ("onduty", "relay"), ("--mode", "idle", "--agents", "1000", "--requestors", str(connections),
                                        "--concurrency", "200"),
                  Setup(agents=1000), 180),
+        Scenario("chaos", "kill -9 of the routing owner and a gateway together, twice, during 20 chats of "
+                 f"{round(60 * scale)} messages 0.2 s apart (lease 4 s; both restarted 2 s after each kill)",
+                 ("cluster-2", "cluster-3"), ("--requestors", "20", "--messages", str(round(60 * scale)),
+                                              "--interval", "0.2", "--rounds", "2", "--restart-after", "2",
+                                              "--seed", "16"),
+                 Setup(agents=20, env={"ONDUTY_LEASE_S": "4"}), 300 + 20 * scale, driver="chaos"),
     ]
 
 
@@ -114,6 +124,24 @@ def _times_relay(key: str, most: float, unit: str, under: float | None = None,
     return judge
 
 
+def _chaos(results: Mapping[str, Report]) -> tuple[str, bool | None]:
+    """Per cluster target: lost / duplicated / assigned twice, and the slowest takeover and recovery (met:
+    nothing lost, doubled or assigned twice, and every chat back after every kill)."""
+    parts, ok = [], True
+    for target, report in results.items():
+        if "assigned_twice" not in report:
+            continue
+        counts = [int(report.get(k, 0)) for k in ("lost", "duplicated", "assigned_twice")]
+        takeovers = [float(v) for v in report.get("takeover_s") or [] if v is not None]
+        recoveries = list(report.get("recovery_s") or [])
+        back = bool(recoveries) and None not in recoveries
+        ok = ok and not any(counts) and back
+        takeover = f"{max(takeovers):g} s" if takeovers else "n/a"
+        recovery = f"{max(recoveries):g} s" if back else "not every chat back"
+        parts.append(f"{target}: {' / '.join(map(str, counts))}, takeover {takeover}, recovery {recovery}")
+    return ("; ".join(parts), ok) if parts else ("n/a", None)
+
+
 GOALS = [
     Goal("relay-saturation", "msgs/s, ratio to the bare relay", "at least 0.5", _ratio),
     Goal("relay-saturation", "server CPU per delivered message (issue 20)", "at most 6x the bare relay's",
@@ -130,12 +158,22 @@ GOALS = [
          _below("onduty", "rss_per_conn_kib", 40.0, "KiB")),
     Goal("idle-connections", "time to open the requestor connections", "under 10 s",
          _below("onduty", "connect_s", 10.0, "s")),
+    Goal("chaos", "lost / duplicated / assigned twice, slowest takeover and recovery (issue 16)", "0 / 0 / 0",
+         _chaos),
 ]
 
 
 def lost_and_duplicated(results: Results) -> tuple[str, bool | None]:
-    """The last goal: nothing lost or duplicated in any run."""
-    lost = sum(int(r.get("lost", 0)) for by_target in results.values() for r in by_target.values())
-    dup = sum(int(r.get("duplicated", 0)) for by_target in results.values() for r in by_target.values())
-    runs = sum(len(by_target) for by_target in results.values())
-    return f"lost {lost}, duplicated {dup} over {runs} runs", lost == 0 and dup == 0
+    """The last goal: nothing lost or duplicated in any run (and, in chaos runs, no chat assigned twice)."""
+    reports = [r for by_target in results.values() for r in by_target.values()]
+    lost = sum(int(r.get("lost", 0)) for r in reports)
+    dup = sum(int(r.get("duplicated", 0)) for r in reports)
+    chaos = [r for r in reports if "assigned_twice" in r]
+    twice = sum(int(r["assigned_twice"]) for r in chaos)
+    extra = f", assigned twice {twice} over {len(chaos)} chaos runs" if chaos else ""
+    return f"lost {lost}, duplicated {dup} over {len(reports)} runs{extra}", lost == 0 and dup == 0 and twice == 0
+
+
+def failed(report: Report) -> bool:
+    """A run that makes the runner exit with 1: it lost, doubled or assigned twice, or it failed."""
+    return bool(report.get("lost") or report.get("duplicated") or report.get("assigned_twice") or "error" in report)

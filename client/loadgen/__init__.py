@@ -2,7 +2,7 @@
 
 Modules: ``workload`` (options, distributions), ``wire`` (raw msgpack WebSockets), ``chats`` /
 ``relay`` / ``idle`` (the three modes), ``stats`` (figures and the report), ``probe`` (the server
-process's RSS and CPU), ``cli`` (arguments and the run).
+processes' RSS and CPU), ``cli`` (arguments and the run).
 """
 
 from onduty.client.loadgen.cli import main, main_async, parse_args, summary

@@ -25,7 +25,8 @@ on the server) run ``--time-scale`` times faster; waits are reported in simulate
 Delivery is checked by key: every message's ``client_msg_id`` is unique; a message counts as lost when
 the server confirmed it (``sent``; the baselines confirm nothing, so: written) but the other side never
 got it, and as duplicated when a receiver gets the same (chat, seq) or the same key twice. With
-``--server-pid`` the server's RSS and CPU time are read from ``/proc``. Prints one JSON object with
+``--server-pid`` the server's RSS and CPU time are read from ``/proc`` (given several times, e.g. for every node of
+a cluster: their sums, and each one's CPU in ``server_cpu_s_each``). Prints one JSON object with
 ``--json``. Exit code 1 when a message was lost or duplicated or a requestor did not complete; 2 when the
 agents could not start.
 """
@@ -61,7 +62,7 @@ MODES = {"chat": run_chats, "relay": run_relay, "idle": run_idle}
 
 async def run(opts: Options, stats: Stats) -> float:
     rng = random.Random(opts.seed)
-    watch = ServerWatch(ProcessProbe(opts.server_pid) if opts.server_pid else None, stats.clock)
+    watch = ServerWatch(ProcessProbe(opts.server_pids) if opts.server_pids else None, stats.clock)
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     async with aiohttp.ClientSession(connector=connector) as http:
         return await MODES[opts.mode](opts, stats, http, rng, watch)
@@ -87,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onduty-loadgen", description=(__doc__ or "").splitlines()[0])
     add = parser.add_argument
     add("--url", required=True, action="append",
-        help="server base URL, e.g. ws://127.0.0.1:8765; repeat for several nodes of a cluster (chat mode:"
-             " agents and requestors are spread over them round robin)")
+        help="server base URL, e.g. ws://127.0.0.1:8765; repeat for several nodes of a cluster (chat and"
+             " relay modes on OnDuty: agents and requestors are spread over them round robin)")
     add("--mode", choices=sorted(MODES), default="chat")
     add("--target", choices=["onduty", "relay", "socketio"], default="onduty",
         help="onduty, or a baseline from bench/ (relay, socketio)")
@@ -112,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--pairs", type=int, default=10, help="relay: connection pairs (OnDuty: chats, one agent each)")
     add("--window", type=int, default=8, help="relay at saturation: unanswered messages per sender")
     add("--drain", type=float, default=10.0, help="relay: seconds to wait for stragglers before counting them lost")
-    add("--server-pid", type=int, default=None, help="read the server's RSS and CPU time from /proc")
+    add("--server-pid", type=int, action="append", default=[],
+        help="read the server's RSS and CPU time from /proc; repeat for several processes (summed)")
     add("--seed", type=int, default=None)
     add("--timeout", type=float, default=120.0, help="overall limit in seconds")
     add("--json", action="store_true", help="print one JSON object")
@@ -131,7 +133,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespace]
         mode=ns.mode, target=ns.target, queues=ns.queues, rate=ns.rate, poisson=ns.arrival == "poisson",
         think=ns.think, agent_think=ns.agent_think, time_scale=ns.time_scale, message_size=ns.message_size,
         duration=ns.duration, warmup=ns.warmup, pairs=ns.pairs, window=ns.window, drain=ns.drain,
-        server_pid=ns.server_pid, seed=ns.seed,
+        server_pids=tuple(ns.server_pid), seed=ns.seed,
     )
     return opts, ns
 

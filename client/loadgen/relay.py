@@ -174,7 +174,7 @@ async def onduty_pairs(opts: Options, stats: Stats, http: aiohttp.ClientSession,
 
     async def pair(index: int) -> list[Endpoint]:
         name = f"r{index}"
-        wire = await connect(http, endpoint(opts.url, "/ws/requestor"), hello=True)
+        wire = await connect(http, endpoint(opts.url_for(index), "/ws/requestor"), hello=True)
         conn = OnDutyConn(wire, f"p{index}r", stats, relay.delivered)
         team.requested_at[name] = stats.clock()
         req = await wire.request({"t": "request_chat", "queue": opts.queue, "name": name})

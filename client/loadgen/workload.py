@@ -73,7 +73,8 @@ class Options:
     pairs: int = 10
     window: int = 8
     drain: float = 10.0
-    server_pid: int | None = None
+    server_pids: tuple[int, ...] = ()
+    """The server's processes (every node of a cluster): RSS and CPU are read from /proc, summed."""
     seed: int | None = None
     urls: tuple[str, ...] = ()
     """Several nodes of a cluster (``--url`` given more than once): agents and requestors are spread

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import erlang_day, relay_server, sio_server, targets
+from bench import chaos, erlang_day, relay_server, sio_server, targets
 from bench.pairing import Pairs
 from bench.report import markdown
 from bench.scenarios import GOALS, cpu_per_message, lost_and_duplicated, scenarios
@@ -72,12 +72,16 @@ async def test_idle_connections_on_the_bare_relay() -> None:
     assert report["connections"] == 23
 
 
-def test_every_scenario_is_a_valid_load_generator_command() -> None:
+def test_every_scenario_is_a_valid_load_generator_or_chaos_command() -> None:
     names = [s.name for s in scenarios()]
     assert len(names) == len(set(names))
     for scenario in scenarios(scale=2.0, connections=100):
         for target in scenario.targets:
             assert target in targets.TARGETS
+            if scenario.driver == "chaos":
+                assert targets.cluster_size(target) >= 2
+                chaos.parser().parse_args(scenario.args)
+                continue
             opts, _ = parse_args(["--url", "ws://127.0.0.1:1", "--target", targets.PROTOCOL[target], *scenario.args])
             assert opts.mode in ("chat", "relay", "idle")
     assert {g.scenario for g in GOALS} <= set(names)

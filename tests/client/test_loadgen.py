@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -12,6 +13,7 @@ import pytest
 
 from onduty.client.loadgen import Dist, Stats, failed, pad, parse_args, percentile, queue_of_agent
 from onduty.client.loadgen.chats import Agent, Team
+from onduty.client.loadgen.probe import ProcessProbe, ServerWatch
 from onduty.client.loadgen.wire import Refused, connect, endpoint
 from onduty.shared.errors import ErrorCode
 from onduty.shared.messages import Error, Login, LoginOk, SetDuty, SetPresence
@@ -135,6 +137,37 @@ def test_queues_padding_and_args() -> None:
     assert (opts.mode, opts.target, opts.rate, opts.poisson, opts.think, opts.time_scale) == (
         "relay", "socketio", 50.0, True, Dist(4.0, True), 60.0,
     )
+
+
+@dataclass(frozen=True)
+class FakeProcesses(ProcessProbe):
+    """Server processes whose CPU seconds and RSS the test sets."""
+
+    cpu: dict[int, float] = field(default_factory=dict)
+    rss: dict[int, int] = field(default_factory=dict)
+
+    def cpu_each(self) -> list[float]:
+        return [self.cpu[pid] for pid in self.pids]
+
+    def rss_kib(self) -> int:
+        return sum(self.rss[pid] for pid in self.pids)
+
+
+def test_several_server_pids_are_summed_and_each_ones_cpu_is_kept() -> None:
+    opts, _ = parse_args(["--url", "ws://h:1", "--url", "ws://h:2", "--server-pid", "11", "--server-pid", "12"])
+    assert opts.server_pids == (11, 12)
+    assert [opts.url_for(i) for i in range(3)] == ["ws://h:1", "ws://h:2", "ws://h:1"]
+    clock = FakeClock()
+    processes = FakeProcesses(opts.server_pids, {11: 5.0, 12: 1.0}, {11: 50_000, 12: 20_000})
+    watch = ServerWatch(processes, clock)
+    watch.start()
+    clock.now = 2.0
+    processes.cpu.update({11: 6.5, 12: 1.5})
+    assert watch.figures() == {"server_rss_kib_start": 70_000, "server_rss_kib": 70_000, "server_cpu_s": 2.0,
+                               "server_cpu_share": 1.0, "server_cpu_s_each": [1.5, 0.5]}
+    one = ServerWatch(FakeProcesses((11,), processes.cpu, processes.rss), clock)
+    one.start()
+    assert "server_cpu_s_each" not in one.figures()  # one server: as before
 
 
 async def test_the_agent_login_takes_only_the_answers_that_carry_its_req(fake_server: Any) -> None:
