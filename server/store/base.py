@@ -16,7 +16,8 @@ Guarantees every implementation keeps (``tests/store`` checks them for each one)
    writes for one chat never overtake each other. This is the order in which the coroutines
    start running, not the order in which they were created: a write handed to a task (the
    shell's fire-and-forget ``Writes.background``) starts on a later event-loop turn than one awaited
-   at once, and tasks start in the order they were created.
+   at once, and tasks start in the order they were created. ``append_message`` is not a coroutine:
+   its write is received when it is called, so its order is the order of the calls.
 2. **Acknowledged means durable.** A write is acknowledged when its awaitable completes without
    raising; by then it is committed durably (SQLite: ``synchronous = FULL``, the default, so it
    survives a power cut; with ``sqlite_synchronous = NORMAL`` it survives a crash of the
