@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import keyring
 
 from onduty.client.app.app import AgentApp
+from onduty.client.app.collector import MainThreadCollector
 from onduty.client.app.qt.widgets import QApplication
 from onduty.client.desk.credentials import TokenStore
 from onduty.client.desk.settings import Flags, SettingsError, SettingsPaths, load
@@ -43,11 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     qt_app.setQuitOnLastWindowClosed(False)
     loop = QEventLoop(qt_app)
     asyncio.set_event_loop(loop)
+    collector = MainThreadCollector(parent=qt_app)
+    collector.start()
     app = AgentApp(settings, paths, TokenStore(keyring.get_keyring()))
     app.quit_requested.connect(qt_app.quit)
     app.start()
     with loop:
         loop.run_forever()
+    collector.stop()
     return 0
 
 

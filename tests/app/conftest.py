@@ -21,9 +21,10 @@ import qasync
 from aiohttp import web
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
-from PySide6.QtCore import QObject, QTimerEvent, SignalInstance
+from PySide6.QtCore import QEvent, QObject, QTimerEvent, SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
+from onduty.client.app.collector import MainThreadCollector
 from onduty.client.desk.settings import SettingsPaths
 from onduty.server.auth import Passwords
 from onduty.server.config import ServerConfig
@@ -188,6 +189,20 @@ async def live_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     port = runner.addresses[0][1]
     yield LiveServer(f"ws://127.0.0.1:{port}", config)
     await asyncio.wait_for(runner.cleanup(), WAIT)
+
+
+@pytest.fixture(autouse=True)
+def garbage_on_the_main_thread(qapp: QApplication) -> Iterator[None]:
+    """Cyclic garbage of a Qt test is collected on the main thread, as in the app (``MainThreadCollector``):
+    aiortc's encoder threads and the in-process server's store threads run Python too, and a collection there
+    that frees a window with a running timer crashed a later test inside Qt's timer dispatch. Windows deleted
+    with ``deleteLater`` are destroyed here too, before the test's garbage is collected."""
+    collector = MainThreadCollector(parent=qapp)
+    collector.start()
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    collector.stop(generation=1)
+    collector.deleteLater()
 
 
 @pytest.fixture
