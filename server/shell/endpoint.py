@@ -128,9 +128,7 @@ class Endpoint(ABC):
         answer = ANSWERING.get()
         req = answer.req if answer is not None else None
         shell = self.shell
-        future = asyncio.ensure_future(
-            shell.store.append_message(session.chat_id, role, name, text, shell.clock(), client_msg_id)
-        )
+        future = shell.store.append_message(session.chat_id, role, name, text, shell.clock(), client_msg_id)
         self._in_flight.add(future)
         future.add_done_callback(partial(self._posted, session.chat_id, client_msg_id, req))
 

@@ -48,8 +48,13 @@ class HeldStore:
         self.entered, self.released = asyncio.Event(), asyncio.Event()
         self.refused: list[str | None] = []
 
-    async def append_message(self, chat_id: str, sender: Any, sender_name: str, text: str, at: float,
-                             client_msg_id: str | None, file: Any = None) -> tuple[StoredMessage, bool]:
+    def append_message(self, chat_id: str, sender: Any, sender_name: str, text: str, at: float,
+                       client_msg_id: str | None, file: Any = None) -> asyncio.Future[tuple[StoredMessage, bool]]:
+        """A future, as the store's contract says: the held write is queued when it is released."""
+        return asyncio.ensure_future(self._append(chat_id, sender, sender_name, text, at, client_msg_id, file))
+
+    async def _append(self, chat_id: str, sender: Any, sender_name: str, text: str, at: float,
+                      client_msg_id: str | None, file: Any) -> tuple[StoredMessage, bool]:
         if text == self.hold:
             self.entered.set()
             await self.released.wait()
