@@ -18,7 +18,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -30,6 +30,7 @@ from onduty.server.cli_cases import add_sla_parser, sla_command
 from onduty.server.cli_report import add_report_parser, report_rows, report_text
 from onduty.server.cli_staffing import add_staffing_parser, staffing_text
 from onduty.server.cli_store import add_store_parser, store_command
+from onduty.server.collector import FullCollections
 from onduty.server.config import ConfigError, ServerConfig, load_config
 from onduty.server.core.roles import StaffRole, check_role
 from onduty.server.core.service_goal import DEFAULT_LEVEL, DEFAULT_TARGET_S, ServiceGoal, service_goal
@@ -372,15 +373,35 @@ async def _demo(config: ServerConfig) -> None:
     )
 
 
+def _collections_ctx(config: ServerConfig) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The server process's garbage-collection policy (:mod:`onduty.server.collector`) while it serves."""
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        collections = FullCollections(config.gc_full_interval_s) if config.gc_full_interval_s > 0 else None
+        if collections is not None:
+            collections.start()
+        try:
+            yield
+        finally:
+            if collections is not None:
+                collections.stop()
+    return ctx
+
+
 async def _run_node(config: ServerConfig) -> None:
     try:
         from onduty.server.cluster.node import ClusterError, run_node
     except ImportError as exc:
         raise UsageError(f"--cluster needs the cluster extra (pip install 'onduty[cluster]'): {exc}") from exc
+    collections = FullCollections(config.gc_full_interval_s) if config.gc_full_interval_s > 0 else None
+    if collections is not None:
+        collections.start()  # the node's modules are loaded; what it makes as gateway or owner is collected
     try:
         await run_node(config)
     except ClusterError as exc:
         raise UsageError(str(exc)) from exc
+    finally:
+        if collections is not None:
+            collections.stop()
 
 
 def _event_loop(config: ServerConfig) -> asyncio.AbstractEventLoop | None:
@@ -419,7 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 # a deep listen backlog: hundreds of agents reconnect at once after a network blip; no access
                 # log (its lines were never shown, and aiohttp made a logger per connection for them)
-                web.run_app(make_app(config), host=config.host, port=config.port, print=None, backlog=1024,
+                app = make_app(config)
+                app.cleanup_ctx.append(_collections_ctx(config))  # last: once the shell has started
+                web.run_app(app, host=config.host, port=config.port, print=None, backlog=1024,
                             loop=_event_loop(config), access_log=None)
         else:
             asyncio.run(_admin(args, config))

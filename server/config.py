@@ -79,6 +79,10 @@ class ServerConfig:
     event_loop: str = "asyncio"
     """``asyncio``, or ``uvloop`` where the optional ``uvloop`` package is installed (``pip install onduty[uvloop]``);
     see docs/performance.md for what it buys."""
+    gc_full_interval_s: float = 300.0
+    """Python's full garbage collections run on this timer while the server serves, instead of whenever the
+    collector decides (each one stops the event loop for tens of milliseconds with many agents signed in;
+    :mod:`onduty.server.collector`); 0: Python's own policy."""
     store: str = ""
     """Where everything durable is kept, as a URL (``sqlite:///PATH``); empty: the data folder's ``db_path``."""
     cluster: str = ""
@@ -150,6 +154,9 @@ class ServerConfig:
             raise ConfigError("ice_servers: TURN servers need turn_secret (the TURN server's static-auth-secret)")
         if self.ice_relay_only and not any(u.startswith(("turn:", "turns:")) for u in self.ice_servers):
             raise ConfigError("ice_relay_only: needs a TURN server in ice_servers")
+        if not self.gc_full_interval_s >= 0:
+            raise ConfigError(f"gc_full_interval_s: {self.gc_full_interval_s!r} must be 0 (Python's own policy) "
+                              "or a positive number of seconds")
         if not self.turn_ttl_s > 0:
             raise ConfigError(f"turn_ttl_s: {self.turn_ttl_s!r} must be a positive number of seconds")
         for network in self.metrics_allow:

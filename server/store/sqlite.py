@@ -11,8 +11,8 @@ Why this shape:
   COMMIT``), then wakes each caller. A write coroutine returns only after the commit holding
   it succeeded.
 * One refused operation (a duplicate name, say) is rolled back alone and fails only its own
-  caller: a batch in which one is refused runs again with each operation in its own SAVEPOINT
-  (batches without a refusal, nearly all of them, pay for no savepoint per operation).
+  caller: a batch in which one is refused is rolled back and runs again with each operation in
+  its own SAVEPOINT (batches without a refusal, nearly all of them, pay for no savepoint).
 * A batch that meets a locked database (another process, e.g. the admin CLI, holds the write
   lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
   anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
@@ -109,19 +109,20 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     """Run ``ops`` in one transaction (on the DB thread); a refused op is rolled back alone.
 
     Returns ``(True, result)`` or ``(False, exception)`` per op. The common batch has no refusal, so the
-    ops first run back to back; only when one is refused is the batch run again from its start with
-    each op in its own savepoint (three statements more per op). If the transaction itself fails
+    ops first run back to back, with no savepoint at all; only when one is refused is the transaction
+    rolled back and the batch run again, in a new one, with each op in its own savepoint (three
+    statements more per op). If the transaction itself fails
     (BEGIN or COMMIT, a lock, an aborted transaction), nothing was stored and this raises.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("SAVEPOINT batch")
         try:
             results: list[tuple[bool, Any]] = [(True, op(conn)) for op in ops]
         except Exception as exc:
             if not conn.in_transaction or _is_busy(exc):  # the whole batch failed (or may be retried)
                 raise
-            conn.execute("ROLLBACK TO batch")
+            conn.execute("ROLLBACK")  # then the batch again, in a new transaction (rare: no savepoint up front)
+            conn.execute("BEGIN IMMEDIATE")
             results = _each_in_savepoint(conn, ops)
         conn.execute("COMMIT")
     except BaseException:
