@@ -117,11 +117,11 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[ServerConfig]:
     """``onduty-server run`` without a server: the config it would start with, if it got that far."""
     configs: list[ServerConfig] = []
 
-    def make_app(config: ServerConfig) -> object:
+    def make_app(config: ServerConfig) -> web.Application:
         configs.append(config)
-        return object()
+        return web.Application()
 
-    def run_app(app: object, **kwargs: Any) -> None:
+    def run_app(app: web.Application, **kwargs: Any) -> None:
         assert configs, "run_app without make_app"
 
     monkeypatch.setattr(cli, "make_app", make_app)
