@@ -41,6 +41,7 @@ from onduty.server.store.base import MAX_PAGE
 from onduty.server.store.errors import StoreError, StoreRefused, StoreUnavailable
 from onduty.server.store.records import AuditEntry, ChatRecord, FileRecord, StoredMessage
 from onduty.server.store.schema import migrate
+from onduty.server.store.sql_appends import Append, append_all
 from onduty.server.store.sqlite_cases import CaseStoreMixin
 from onduty.server.store.sqlite_collab import CollabStoreMixin
 from onduty.server.store.sqlite_directory import DirectoryStoreMixin
@@ -117,7 +118,7 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     conn.execute("BEGIN IMMEDIATE")
     try:
         try:
-            results: list[tuple[bool, Any]] = [(True, op(conn)) for op in ops]
+            results = _run_plain(conn, ops)
         except Exception as exc:
             if not conn.in_transaction or _is_busy(exc):  # the whole batch failed (or may be retried)
                 raise
@@ -129,6 +130,29 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
         if conn.in_transaction:
             conn.rollback()
         raise
+    return results
+
+
+def _run_plain(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
+    """The ops of a batch back to back, each run of two or more chat messages in one go
+    (:func:`~onduty.server.store.sql_appends.append_all`; it raises NotPlain for the one-by-one path)."""
+    results: list[tuple[bool, Any]] = []
+    run: list[Append] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            results.extend((True, value) for value in append_all(conn, run))
+        elif run:
+            results.append((True, run[0](conn)))
+        run.clear()
+
+    for op in ops:
+        if isinstance(op, Append):
+            run.append(op)
+            continue
+        flush()
+        results.append((True, op(conn)))
+    flush()
     return results
 
 
@@ -448,18 +472,7 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         self, chat_id: str, sender: Role, sender_name: str, text: str, at: float, client_msg_id: str | None,
         file: FileRef | None = None,
     ) -> asyncio.Future[tuple[StoredMessage, bool]]:
-        return self._queue(
-            partial(
-                sql.append_message,
-                chat_id=chat_id,
-                sender=sender,
-                sender_name=sender_name,
-                text=text,
-                at=at,
-                client_msg_id=client_msg_id,
-                file=file,
-            )
-        )
+        return self._queue(Append(chat_id, sender, sender_name, text, at, client_msg_id, file))
 
     async def messages_after(self, chat_id: str, after_seq: int, limit: int = MAX_PAGE) -> list[StoredMessage]:
         return await self._read(
