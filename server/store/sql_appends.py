@@ -7,9 +7,9 @@ chats' current seqs (one query over a JSON array of chat ids), every row (one ``
 new ``last_seq`` (one ``UPDATE``). The rows still each take a step of SQLite's, but no Python between them.
 
 It only does the plain case, which is nearly every batch: every chat exists, no message repeats a
-``client_msg_id`` already stored or earlier in the run, and no text holds a NUL character. Otherwise it
-raises :class:`NotPlain` before it has written anything that stays: the batch runner then runs the writes
-one by one (:func:`~onduty.server.store.sql.append_message`), which dedupes and refuses exactly as always.
+``client_msg_id`` already stored or earlier in the run. Otherwise it raises :class:`NotPlain`, and nothing
+it wrote stays: the batch runner rolls the batch back and runs its writes one by one
+(:func:`~onduty.server.store.sql.append_message`), which dedupes and refuses exactly as always.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from onduty.shared.types import FileRef, Role
 
 
 class NotPlain(Exception):
-    """The run needs the one-by-one path (a resend, an unknown chat, a NUL, a refused row)."""
+    """The run needs the one-by-one path (a resend, an unknown chat, a refused row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,8 @@ def append_all(conn: sqlite3.Connection, appends: Sequence[Append]) -> list[tupl
     it inserted before noticing are rolled back with the batch)."""
     chats = list(dict.fromkeys(a.chat_id for a in appends))
     keys = [(a.chat_id, a.sender, a.client_msg_id) for a in appends if a.client_msg_id is not None]
-    if len(set(keys)) != len(keys) or any("\x00" in a.text or "\x00" in a.sender_name for a in appends):
-        raise NotPlain("a repeated client_msg_id or a NUL character")
+    if len(set(keys)) != len(keys):
+        raise NotPlain("a repeated client_msg_id")
     last = dict(conn.execute(_LAST_SEQS, (json.dumps(chats),)).fetchall())
     if len(last) != len(chats):
         raise NotPlain("an unknown chat")
@@ -87,5 +87,6 @@ def append_all(conn: sqlite3.Connection, appends: Sequence[Append]) -> list[tupl
         raise NotPlain(str(exc)) from exc
     if inserted != len(rows):
         raise NotPlain("a resent client_msg_id")
-    conn.execute(_LAST_SEQ, (json.dumps(last),))
+    if conn.execute(_LAST_SEQ, (json.dumps(last),)).rowcount != len(last):
+        raise NotPlain("a chat's last_seq was not moved")
     return stored
