@@ -2,6 +2,7 @@
 
     python -m bench [--scenarios a,b] [--targets onduty,onduty-pg,cluster-1,cluster-2,cluster-3,relay,socketio]
                     [--scale 1] [--connections 10000] [--out results] [--profile [cprofile|py-spy]]
+                    [--repeat N]
 
 Each run starts a fresh server (``bench.targets``; a cluster target starts all its nodes), drives it with
 ``onduty-loadgen`` in its own process (every node's address, every node's pid), and keeps the load
@@ -10,6 +11,7 @@ Markdown table and the JSON go to ``--out`` (``bench-<time>.md/.json`` and ``lat
 is also printed. With ``--profile`` the OnDuty server runs under cProfile (main thread only), with
 ``--profile py-spy`` it is sampled by py-spy (every thread; its collapsed stacks stay in
 ``profile-<scenario>.py-spy``); the hottest functions of each run go to ``profile-<scenario>.txt``.
+With ``--repeat N`` every pair runs N times, in rounds, and the figures are medians (``bench.repeat``).
 Exit status 1 when any run lost or duplicated a message, assigned a chat twice, or failed.
 """
 
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import spy
+from bench.repeat import combine
 from bench.report import machine, markdown
 from bench.scenarios import Report, Scenario, cpu_per_message, failed, scenarios
 from bench.targets import PROTOCOL, ROOT, TARGETS, Running, TargetError, cluster_size, started
@@ -109,6 +112,17 @@ def run_one(scenario: Scenario, target: str, work: Path, out: Path, profile: str
     return report
 
 
+def _runs(value: str) -> int:
+    """``--repeat``: a whole number of runs, at least 1."""
+    try:
+        runs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if runs < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 run, not {runs}")
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
@@ -123,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="profile the OnDuty server: cProfile (main thread) or py-spy (sampling, every thread)")
     parser.add_argument("--server-env", action="append", default=[], metavar="ONDUTY_SETTING=VALUE",
                         help="extra setting for the OnDuty server (experiments, e.g. ONDUTY_SQLITE_SYNCHRONOUS=NORMAL)")
+    parser.add_argument("--repeat", type=_runs, default=1, metavar="N",
+                        help="run every scenario on every target N times, in rounds, and report the medians"
+                             " (the worst run for lost, duplicated and assigned twice; every run in the JSON)")
     args = parser.parse_args(argv)
     extra = dict(item.split("=", 1) for item in args.server_env)
     chosen = [dataclasses.replace(s, setup=dataclasses.replace(s.setup, env={**s.setup.env, **extra}))
@@ -133,19 +150,23 @@ def main(argv: list[str] | None = None) -> int:
     host = machine(Path(tempfile.gettempdir()))
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     began = time.monotonic()
-    results: dict[str, dict[str, Report]] = {}
+    runs: dict[str, dict[str, list[Report]]] = {}
     with tempfile.TemporaryDirectory(prefix="onduty-bench-") as tmp:
-        for scenario in chosen:
-            for target in (t for t in scenario.targets if t in targets):
-                print(f"{scenario.name} / {target} ...", file=sys.stderr, flush=True)
-                report = run_one(scenario, target, Path(tmp), args.out, args.profile)
-                results.setdefault(scenario.name, {})[target] = report
-                summary = {k: report.get(k) for k in ("msgs_per_s", "relay_ms_p99", "route_ms_p99", "lost",
-                                                       "duplicated", "assigned_twice", "takeover_s", "recovery_s",
-                                                       "error") if report.get(k) is not None}
-                print(f"  {json.dumps(summary)}", file=sys.stderr, flush=True)
+        for round_ in range(1, args.repeat + 1):
+            for scenario in chosen:
+                for target in (t for t in scenario.targets if t in targets):
+                    which = f" (run {round_} of {args.repeat})" if args.repeat > 1 else ""
+                    print(f"{scenario.name} / {target}{which} ...", file=sys.stderr, flush=True)
+                    report = run_one(scenario, target, Path(tmp), args.out, args.profile)
+                    runs.setdefault(scenario.name, {}).setdefault(target, []).append(report)
+                    summary = {k: report.get(k) for k in ("msgs_per_s", "relay_ms_p99", "route_ms_p99", "lost",
+                                                           "duplicated", "assigned_twice", "takeover_s", "recovery_s",
+                                                           "error") if report.get(k) is not None}
+                    print(f"  {json.dumps(summary)}", file=sys.stderr, flush=True)
+    results = {name: {target: combine(reports) for target, reports in by_target.items()}
+               for name, by_target in runs.items()}
     command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])
-    text = markdown(command, stamp, time.monotonic() - began, host, chosen, results)
+    text = markdown(command, stamp, time.monotonic() - began, host, chosen, results, args.repeat)
     document: dict[str, Any] = {"command": command, "started": stamp, "machine": host, "results": results}
     name = "bench-" + stamp.replace(" ", "-").replace(":", "")
     for base in (name, "latest"):

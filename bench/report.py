@@ -136,10 +136,12 @@ def goals(results: Results) -> str:
 
 
 def markdown(command: str, started: str, elapsed_s: float, host: Mapping[str, Any],
-             scenarios: Sequence[Scenario], results: Results) -> str:
+             scenarios: Sequence[Scenario], results: Results, repeat: int = 1) -> str:
     return "\n".join([
         f"Command: `{command}` (started {started}, took {elapsed_s:.0f} s)",
         "",
+        *([f"Each figure is the median of {repeat} runs (lost, duplicated, dropped and assigned twice: the worst run;"
+           " every run is in the JSON under `runs`).", ""] if repeat > 1 else []),
         f"Machine: {host['cpus']} CPUs ({host['cpu_model'] or 'unknown model'}), Python {host['python']}, "
         f"{host['platform']}; load average {host['load_avg_1m_at_start']} at the start (shared machine)"
         + (f"; fsync p50 {host['fsync_ms_p50']} ms, p99 {host['fsync_ms_p99']} ms." if "fsync_ms_p50" in host else "."),
