@@ -165,7 +165,8 @@ GOALS = [
 
 def lost_and_duplicated(results: Results) -> tuple[str, bool | None]:
     """The last goal: nothing lost or duplicated in any run (and, in chaos runs, no chat assigned twice)."""
-    reports = [r for by_target in results.values() for r in by_target.values()]
+    # every run, also each of a --repeat's runs (their combined report holds only the worst one's counts)
+    reports = [run for by_target in results.values() for r in by_target.values() for run in r.get("runs", [r])]
     lost = sum(int(r.get("lost", 0)) for r in reports)
     dup = sum(int(r.get("duplicated", 0)) for r in reports)
     chaos = [r for r in reports if "assigned_twice" in r]

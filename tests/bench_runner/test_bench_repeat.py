@@ -7,7 +7,7 @@ import pytest
 from bench.__main__ import main
 from bench.repeat import combine
 from bench.report import markdown
-from bench.scenarios import failed, scenarios
+from bench.scenarios import failed, lost_and_duplicated, scenarios
 
 
 def test_numbers_are_medians_and_every_run_is_kept() -> None:
@@ -53,3 +53,9 @@ def test_the_report_says_its_figures_are_medians() -> None:
     assert "Each figure is the median of 3 runs" in text
     assert "| at least 0.5 | 600 / 1,000 msgs/s = 0.60 | met |" in text
     assert "median" not in markdown("python -m bench", "today", 1.0, host, scenarios(), results)
+
+
+def test_the_loss_goal_counts_every_repeated_run() -> None:
+    runs = [{"lost": 1, "duplicated": 0}, {"lost": 1, "duplicated": 0}, {"lost": 0, "duplicated": 0}]
+    results = {"relay-2000": {"onduty": combine(runs), "relay": combine([{"lost": 0, "duplicated": 0}] * 3)}}
+    assert lost_and_duplicated(results) == ("lost 2, duplicated 0 over 6 runs", False)
