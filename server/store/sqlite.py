@@ -13,6 +13,9 @@ Why this shape:
 * One refused operation (a duplicate name, say) is rolled back alone and fails only its own
   caller: a batch in which one is refused is rolled back and runs again with each operation in
   its own SAVEPOINT (batches without a refusal, nearly all of them, pay for no savepoint).
+* A batch's consecutive chat messages are written together, three statements for the whole run
+  (:mod:`onduty.server.store.sql_appends`); a run that is not plain (a resend, an unknown chat)
+  makes the batch run one op at a time, as a refusal does.
 * A batch that meets a locked database (another process, e.g. the admin CLI, holds the write
   lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
   anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
