@@ -2,7 +2,8 @@
 
 Decoding never hands out a raw dict: a frame becomes one message object or raises
 :class:`ProtocolError` with the code that says what was wrong. Each message class is
-compiled once into a decoder/encoder pair from its type hints.
+compiled once into a decoder/encoder pair from its type hints. Frames of flat classes are first
+tried by msgspec (:mod:`onduty.shared.fast_decode`); what it refuses is decoded here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Union
 import msgpack
 
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
+from onduty.shared.fast_decode import FastDecoder
 from onduty.shared.limits import MAX_INT, Limits
 from onduty.shared.messages import ALL_MESSAGES, Message
 from onduty.shared.types import Max, Omit
@@ -266,8 +268,10 @@ class Codec:
         for cls in ALL_MESSAGES:
             _dec, enc = self._compiler.dataclass(cls)
             self._encoders[cls] = enc
+        accepted = list(accepted)
         for cls in accepted:
             self._decoders[cls.TYPE] = self._compiler.dataclass(cls)[0]
+        self._fast = FastDecoder(accepted, self.limits)
         self._packer = msgpack.Packer(use_bin_type=True)
 
     def encode(self, message: Message) -> bytes:
@@ -277,6 +281,19 @@ class Codec:
         return packed
 
     def decode(self, frame: bytes) -> Message:
+        lim = self.limits
+        if len(frame) > lim.max_frame:
+            raise ProtocolError(
+                ErrorCode.TOO_LARGE, f"frame of {len(frame)} bytes > {lim.max_frame}",
+                close=CloseCode.MESSAGE_TOO_BIG,
+            )
+        fast = self._fast.decode(frame)
+        if fast is not None:
+            return fast
+        return self.decode_strictly(frame)
+
+    def decode_strictly(self, frame: bytes) -> Message:
+        """:meth:`decode` without the msgspec shortcut (what it falls back to, and what tests compare it with)."""
         lim = self.limits
         if len(frame) > lim.max_frame:
             raise ProtocolError(
