@@ -2,8 +2,10 @@
 
 Decoding never hands out a raw dict: a frame becomes one message object or raises
 :class:`ProtocolError` with the code that says what was wrong. Each message class is
-compiled once into a decoder/encoder pair from its type hints. Frames of flat classes are first
-tried by msgspec (:mod:`onduty.shared.fast_decode`); what it refuses is decoded here.
+compiled once into a decoder/encoder pair from its type hints. msgspec does the common work in C:
+it decodes the frames of flat classes first (:mod:`onduty.shared.fast_decode`; what it refuses is
+decoded here, for the typed error) and writes the messages it writes as this codec would
+(:mod:`onduty.shared.fast_encode`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import msgpack
 
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
 from onduty.shared.fast_decode import FastDecoder
+from onduty.shared.fast_encode import FastEncoder
 from onduty.shared.limits import MAX_INT, Limits
 from onduty.shared.messages import ALL_MESSAGES, Message
 from onduty.shared.types import Max, Omit
@@ -272,9 +275,15 @@ class Codec:
         for cls in accepted:
             self._decoders[cls.TYPE] = self._compiler.dataclass(cls)[0]
         self._fast = FastDecoder(accepted, self.limits)
+        self._fast_encoder = FastEncoder(ALL_MESSAGES)
         self._packer = msgpack.Packer(use_bin_type=True)
 
     def encode(self, message: Message) -> bytes:
+        fast = self._fast_encoder.encode(message)
+        return fast if fast is not None else self.encode_strictly(message)
+
+    def encode_strictly(self, message: Message) -> bytes:
+        """:meth:`encode` without msgspec (for the classes it does not write, and for tests to compare)."""
         body = self._encoders[type(message)](message)
         body["t"] = message.TYPE
         packed: bytes = self._packer.pack(body)

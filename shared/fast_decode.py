@@ -23,6 +23,7 @@ is not taken:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Iterable
@@ -50,7 +51,7 @@ class FastDecoder:
                 shape = shape_of(cls, limits)
                 if shape is not None:
                     shapes.append(shape)
-                    self._builders[shape] = msgspec.msgpack.Decoder(cls)
+                    self._builders[shape] = _builder(cls)
         self.classes = frozenset(b.type for b in self._builders.values())
         """The classes the shortcut decodes."""
         self._check: msgspec.msgpack.Decoder[Any] | None = (
@@ -78,6 +79,12 @@ class FastDecoder:
         return message
 
 
+@functools.cache
+def _builder(cls: type[Message]) -> msgspec.msgpack.Decoder[Any]:
+    return msgspec.msgpack.Decoder(cls)
+
+
+@functools.cache  # made once per class and limits (every server connection kind has a codec; tests make many)
 def shape_of(cls: type[Message], limits: Limits) -> type | None:
     """A msgspec ``Struct`` that accepts exactly the frames of ``cls`` the strict codec accepts; None when
     ``cls`` is not flat."""

@@ -36,6 +36,7 @@ from onduty.shared.messages import (
     Message,
     RequestChat,
     Send,
+    Sent,
     SetDuty,
     SetPresence,
     Transcript,
@@ -581,3 +582,27 @@ def test_mutated_valid_frames_only_raise_protocol_error(data: st.DataObject, cls
     cut = data.draw(st.integers(0, len(frame)))
     outcome = _outcome(bytes(frame[:cut]))
     assert isinstance(outcome, ProtocolError | Message)
+
+
+_CODEC = Codec()
+
+
+@pytest.mark.parametrize("cls", ALL_MESSAGES, ids=lambda c: c.TYPE)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_msgspec_writes_every_message_as_the_strict_encoder_does(cls: type[Message], data: st.DataObject) -> None:
+    """Same map (key order aside), ``Omit`` fields left out while None, nested values as maps of every field."""
+    codec = _CODEC
+    message = data.draw(strategy_for(cls))
+    assert msgpack.unpackb(codec.encode(message)) == msgpack.unpackb(codec.encode_strictly(message))
+
+
+def test_msgspec_writes_the_frames_of_a_chat_message() -> None:
+    from onduty.shared.fast_encode import FastEncoder
+
+    written = FastEncoder(ALL_MESSAGES)
+    for message in (ChatMessage("c", 1, Role.AGENT, "A", "hi", 5.0),
+                    Sent(chat_id="c", client_msg_id="k", seq=1, at=2.0), Ack(chat_id="c", seq=1, req="7")):
+        frame = written.encode(message)
+        assert frame is not None and decode_message(frame) == message
+    assert msgpack.unpackb(written.encode(Ack(chat_id="c", seq=1)) or b"") == {"t": "ack", "chat_id": "c", "seq": 1}

@@ -202,3 +202,15 @@ def test_every_link_within_the_doc_has_its_heading() -> None:
     anchors = {slug(h) for h in re.findall(r"^#+ (.*)$", DOC, flags=re.MULTILINE)}
     for target in re.findall(r"\]\(#([^)]+)\)", DOC):
         assert target in anchors, f"#{target} names no heading"
+
+
+def test_the_example_frames_are_what_the_codec_writes() -> None:
+    from onduty.shared.codec import decode_message, encode_message
+    from onduty.shared.messages import Ack, Hello
+
+    for message, name in ((Hello(protocol=1, client="x"), 'hello{protocol: 1, client: "x"}'),
+                          (Ack(chat_id="c1", seq=3), 'ack{chat_id: "c1", seq: 3}')):
+        found = re.search(re.escape(f"`{name}` = `") + r"([0-9a-f ]+)`", DOC)
+        assert found, name
+        frame = bytes.fromhex(found.group(1))
+        assert frame == encode_message(message) and decode_message(frame) == message
