@@ -16,6 +16,7 @@ from onduty.client.loadgen.probe import ServerWatch
 from onduty.client.loadgen.stats import Stats
 from onduty.client.loadgen.wire import REPLY_PREFIX, Frame, Refused, Wire, connect, endpoint, next_frame
 from onduty.client.loadgen.workload import Options, pad
+from onduty.client.net.acks import AckBatch
 
 log = logging.getLogger("onduty.loadgen")
 
@@ -43,6 +44,8 @@ class OnDutyConn:
         self.stats = stats
         self.delivered = delivered
         self.frames = wire.frames()
+        self.acks = AckBatch(self._write_ack)
+        """Acks as OnDuty's clients write them: one per chat at the end of a loop turn."""
 
     async def send_message(self, chat_id: str, key: str, text: str) -> None:
         self.stats.sending(key)
@@ -56,13 +59,16 @@ class OnDutyConn:
         elif kind == "message":
             key = frame.get("client_msg_id")
             new = self.stats.received(self.name, frame["chat_id"], frame["seq"], key)
-            await self.wire.send({"t": "ack", "chat_id": frame["chat_id"], "seq": frame["seq"]})
+            self.acks.add(frame["chat_id"], frame["seq"])
             if new and key is not None:
                 self.delivered(key)
             return new
         elif kind == "error":
             self.stats.error(self.name, frame)
         return False
+
+    async def _write_ack(self, chat_id: str, seq: int) -> None:
+        await self.wire.send({"t": "ack", "chat_id": chat_id, "seq": seq})
 
     async def answer(self, req: str, what: str, chat_id: str | None = None) -> Frame:
         """The answer to request ``req`` (its reply or an ``error`` carrying ``req``); an error raises Refused."""

@@ -10,6 +10,9 @@ confirmed by ``sent`` and refused by an ``error``, both found by its ``client_ms
 the same when the send is written again after a reconnect (with a new ``req``). An ``error`` that
 names no pending request (e.g. about an ``ack`` or ``typing``, which have no reply, or one whose
 caller stopped waiting) is logged at warning level; every ``error`` is also queued as an event.
+
+Each ``message`` is acked once it is queued, and the acks of one loop turn go out together at its
+end, one per chat with its highest seq (:mod:`.acks`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from onduty.client.net.acks import AckBatch
 from onduty.client.net.backoff import Backoff
 from onduty.client.net.connection import HANDSHAKE_TIMEOUT_S, SESSION_ERRORS, Connection, Sleep
 from onduty.client.net.delivery import ChatLedger, PendingSend, Verdict
@@ -62,6 +66,7 @@ class ChatClient:
         handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
     ) -> None:
         self._ledger = ChatLedger()
+        self._acks = AckBatch(self._write_ack)
         self._events: asyncio.Queue[ClientEvent] = asyncio.Queue(events_maxsize)
         self._requests = PendingRequests()
         self._ready = asyncio.Event()
@@ -304,4 +309,7 @@ class ChatClient:
             return
         if verdict is Verdict.NEW:
             await self._events.put(message)
-        await self._write(Ack(chat_id=message.chat_id, seq=message.seq))
+        self._acks.add(message.chat_id, message.seq)
+
+    async def _write_ack(self, chat_id: str, seq: int) -> None:
+        await self._write(Ack(chat_id=chat_id, seq=seq))
