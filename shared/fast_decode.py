@@ -48,10 +48,10 @@ class FastDecoder:
         shapes: list[type] = []
         if limits.max_depth >= 1:
             for cls in classes:
-                shape = shape_of(cls, limits)
+                shape = shape_of(cls, limits)  # type: ignore[arg-type]  # a class is hashable; typeshed's Hashable check trips over dataclass eq
                 if shape is not None:
                     shapes.append(shape)
-                    self._builders[shape] = _builder(cls)
+                    self._builders[shape] = _builder(cls)  # type: ignore[arg-type]  # as above
         self.classes = frozenset(b.type for b in self._builders.values())
         """The classes the shortcut decodes."""
         self._check: msgspec.msgpack.Decoder[Any] | None = (

@@ -38,7 +38,7 @@ class FastEncoder:
         self._encoder = msgspec.msgpack.Encoder()
         self._shapes: dict[type, tuple[Callable[..., Any], Values]] = {}
         for cls in classes:
-            made = shape_of(cls)
+            made = shape_of(cls)  # type: ignore[arg-type]  # a class is hashable; typeshed's Hashable check trips over dataclass eq
             if made is not None:
                 self._shapes[cls] = made
 
