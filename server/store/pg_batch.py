@@ -20,33 +20,19 @@ or retries the whole batch.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow
 
 from onduty.server.store.errors import Fenced, StoreError, StoreRefused, StoreUnavailable
-from onduty.server.store.records import StoredMessage
-from onduty.shared.types import FileRef, Role
+from onduty.server.store.records import Append, StoredMessage
+from onduty.shared.types import FileRef
 
 Conn = psycopg.AsyncConnection[DictRow]
 Op = Callable[[Conn], Awaitable[Any]]
 Outcome = tuple[bool, Any]
 """``(True, result)`` or ``(False, exception)`` for one write."""
-
-
-@dataclass(frozen=True, slots=True)
-class Append:
-    """A chat message to store with the chat's next ``seq`` (see ``ChatStore.append_message``)."""
-
-    chat_id: str
-    sender: Role
-    sender_name: str
-    text: str
-    at: float
-    client_msg_id: str | None
-    file: FileRef | None
 
 
 Write = Op | Append

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from onduty.server.store.base import MAX_PAGE
 from onduty.server.store.errors import SeqOutOfRange, StoreRefused
-from onduty.server.store.pg_batch import Append, Conn, Write
+from onduty.server.store.pg_batch import Conn, Write
 from onduty.server.store.pg_query import exists, one, rows, run
-from onduty.server.store.records import AuditEntry, ChatRecord, FileRecord, StoredMessage
+from onduty.server.store.records import Append, AuditEntry, ChatRecord, FileRecord, StoredMessage
 from onduty.server.store.sql import chat_changes, chat_record, context_json, message_record
 from onduty.shared.types import ChatState, EndReason, FileRef, Memo, Role
 

@@ -30,6 +30,21 @@ from onduty.shared.types import (
     Role,
 )
 
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    """One queued ``append_message``: a chat message to store with the chat's next ``seq`` (see
+    ``ChatStore.append_message``). Both stores' batch runners write a run of them together."""
+
+    chat_id: str
+    sender: Role
+    sender_name: str
+    text: str
+    at: float
+    client_msg_id: str | None
+    file: FileRef | None = None
+
+
 Rule = Callable[[CaseHead], tuple[CaseHead, list[Change]]]
 """A pure rule of :mod:`onduty.server.core.cases`; the store applies it inside the write that stores its result."""
 

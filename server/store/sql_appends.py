@@ -17,28 +17,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from onduty.server.store import sql
+from onduty.server.store import records, sql
 from onduty.server.store.records import StoredMessage
-from onduty.shared.types import FileRef, Role
 
 
 class NotPlain(Exception):
     """The run needs the one-by-one path (a resend, an unknown chat, a refused row)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Append:
+class Append(records.Append):
     """One queued ``append_message``; called alone, it is exactly that write."""
 
-    chat_id: str
-    sender: Role
-    sender_name: str
-    text: str
-    at: float
-    client_msg_id: str | None
-    file: FileRef | None = None
+    __slots__ = ()
 
     def __call__(self, conn: sqlite3.Connection) -> tuple[StoredMessage, bool]:
         return sql.append_message(conn, self.chat_id, self.sender, self.sender_name, self.text, self.at,
