@@ -136,12 +136,14 @@ async def test_a_node_started_again_in_place_of_its_dead_self_waits_for_the_leas
     pg_url: str, redis_url: str, tmp_path: Path,
 ) -> None:
     await seed(pg_url)
-    first = start_node("a", pg_url, redis_url, tmp_path, lease_s=3.0)
+    # The new process must be up before what is left of its predecessor's lease (at least three quarters of it)
+    # runs out: with a 3 s lease, starting a node on a loaded 2-core CI machine once took longer than that.
+    first = start_node("a", pg_url, redis_url, tmp_path, lease_s=10.0)
     again: Node | None = None
     try:
         await first.until_role("owner")
         first.kill()
-        again = start_node("a", pg_url, redis_url, tmp_path, lease_s=3.0, port=first.port)  # same name, same address
+        again = start_node("a", pg_url, redis_url, tmp_path, lease_s=10.0, port=first.port)  # same name and address
         health = await again.until_role("gateway")
         assert health["owner"] == "a"  # its predecessor's lease, not yet expired
         assert await again.ready() == 503  # nobody to pass clients to: not itself
