@@ -290,25 +290,23 @@ class Codec:
         return packed
 
     def decode(self, frame: bytes) -> Message:
-        lim = self.limits
-        if len(frame) > lim.max_frame:
-            raise ProtocolError(
-                ErrorCode.TOO_LARGE, f"frame of {len(frame)} bytes > {lim.max_frame}",
-                close=CloseCode.MESSAGE_TOO_BIG,
-            )
+        self._refuse_oversized(frame)
         fast = self._fast.decode(frame)
         if fast is not None:
             return fast
         return self.decode_strictly(frame)
 
-    def decode_strictly(self, frame: bytes) -> Message:
-        """:meth:`decode` without the msgspec shortcut (what it falls back to, and what tests compare it with)."""
-        lim = self.limits
-        if len(frame) > lim.max_frame:
+    def _refuse_oversized(self, frame: bytes) -> None:
+        if len(frame) > self.limits.max_frame:
             raise ProtocolError(
-                ErrorCode.TOO_LARGE, f"frame of {len(frame)} bytes > {lim.max_frame}",
+                ErrorCode.TOO_LARGE, f"frame of {len(frame)} bytes > {self.limits.max_frame}",
                 close=CloseCode.MESSAGE_TOO_BIG,
             )
+
+    def decode_strictly(self, frame: bytes) -> Message:
+        """:meth:`decode` without the msgspec shortcut (what it falls back to, and what tests compare it with)."""
+        self._refuse_oversized(frame)
+        lim = self.limits
         try:
             value = msgpack.unpackb(
                 frame,
