@@ -6,10 +6,11 @@ Why this shape:
   connection; the event loop never touches the database file.
 * "Persisted before acknowledged" needs a durable commit per write, but an fsync per
   chat message would cap throughput at the disk's flush rate. Writes are therefore queued
-  (in the order their coroutines start: the contract's order guarantee); one writer task
-  takes everything queued so far and runs it as ONE transaction (``BEGIN IMMEDIATE ...
-  COMMIT``), then wakes each caller. A write coroutine returns only after the commit holding
-  it succeeded.
+  (in the order their coroutines start: the contract's order guarantee); the database thread
+  (:mod:`onduty.server.store.sqlite_thread`) takes everything queued so far and runs it as ONE
+  transaction (``BEGIN IMMEDIATE ... COMMIT``), hands the results to the loop, which wakes each
+  caller, and goes straight on to the next batch. A write coroutine returns only after the
+  commit holding it succeeded.
 * One refused operation (a duplicate name, say) is rolled back alone and fails only its own
   caller: a batch in which one is refused is rolled back and runs again with each operation in
   its own SAVEPOINT (batches without a refusal, nearly all of them, pay for no savepoint).
@@ -17,10 +18,11 @@ Why this shape:
   (:mod:`onduty.server.store.sql_appends`); a run that is not plain (a resend, an unknown chat)
   makes the batch run one op at a time, as a refusal does.
 * A batch that meets a locked database (another process, e.g. the admin CLI, holds the write
-  lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff;
-  anything else, or the last retry, fails every caller of that batch with StoreUnavailable.
-* Reads are submitted to the same thread, so they are serialised with the batches and see
-  every write whose coroutine has returned.
+  lock longer than ``busy_timeout``) is retried as a whole a few times with a short backoff
+  (reads are answered meanwhile); anything else, or the last retry, fails every caller of that
+  batch with StoreUnavailable.
+* Reads run on the same thread, after the batch holding the writes queued before them, so they
+  see every write queued before them.
 * The WAL is checkpointed on a side thread (see _maybe_checkpoint) and, as a hard bound that
   does not depend on that thread being scheduled in time, truncated by the writer itself when
   the file passes ``wal_limit_bytes``.
@@ -50,13 +52,14 @@ from onduty.server.store.sqlite_collab import CollabStoreMixin
 from onduty.server.store.sqlite_directory import DirectoryStoreMixin
 from onduty.server.store.sqlite_ratings import RatingsStoreMixin
 from onduty.server.store.sqlite_staffing import StaffingStoreMixin
+from onduty.server.store.sqlite_thread import DbThread, Op, Pending
 from onduty.server.store.sqlite_whispers import WhispersStoreMixin
 from onduty.shared.types import ChatState, EndReason, FileRef, Memo, Role
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_Op = Callable[[sqlite3.Connection], Any]
+_Op = Op
 
 _SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _BUSY_TIMEOUT_MS = 5000
@@ -67,14 +70,6 @@ _CHECKPOINT_EVERY = 64
 _WAL_LIMIT_BYTES = 16 * 1024 * 1024
 """Past this size the writer truncates the WAL itself before the next batch."""
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A queued write: the work to run on the DB thread and the caller's future."""
-
-    op: _Op
-    future: asyncio.Future[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +173,10 @@ def _each_in_savepoint(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[b
     return results
 
 
+def _nothing() -> None:
+    """A job for the database thread's executor that only marks a place in its order."""
+
+
 def _checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> None:
     busy, frames, copied = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
     log.debug("WAL checkpoint %s: %d of %d frames copied (busy=%d)", mode, copied, frames, busy)
@@ -203,9 +202,7 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         self._wal_limit_bytes = wal_limit_bytes
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
-        self._pending: list[_Pending] = []
-        self._wakeup = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
+        self._thread: DbThread | None = None
         self._closing = False
         self._healthy = True
         self._commits = 0
@@ -272,17 +269,17 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
             raise
         self._executor, self._conn, self._checkpointer = executor, conn, checkpointer
         self._closing = False
-        self._wakeup = asyncio.Event()
-        self._writer = asyncio.create_task(self._write_loop(conn), name="onduty-store-writer")
+        self._thread = DbThread(loop, executor, conn, run_batch=lambda c, ops: _run_batch(c, ops),  # looked up
+                                before_batch=self._keep_wal_small, settle=self._settle,  # per batch (tests)
+                                busy_backoff_s=self._busy_backoff_s, is_busy=_is_busy)
 
     async def close(self) -> None:
         """Finish every queued write, then close the connection and the thread."""
         if self._executor is None or self._closing:
             return
         self._closing = True
-        self._wakeup.set()
-        if self._writer is not None:
-            await self._writer
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, _nothing)  # after every queued read and write, and its result
         if self._checkpoint_running is not None:
             await asyncio.gather(self._checkpoint_running, return_exceptions=True)
         if self._checkpointer is not None:
@@ -323,15 +320,17 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
 
     # ---- the two ways in ------------------------------------------------------------
 
-    def _check_open(self) -> sqlite3.Connection:
-        if self._conn is None or self._closing:
+    def _check_open(self) -> DbThread:
+        if self._thread is None or self._conn is None or self._closing:
             raise StoreError("store is not open")
-        return self._conn
+        return self._thread
 
     async def _read(self, op: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._check_open()
+        thread = self._check_open()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        thread.read(Pending(op, future))
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, op, conn)
+            return await future
         except sqlite3.Error as exc:
             raise _as_store_error(exc) from exc
 
@@ -342,63 +341,39 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
 
     def _queue(self, op: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """Queue ``op`` for the next batch now; the future resolves once that batch has committed."""
-        self._check_open()
+        thread = self._check_open()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(op, future))
-        self._wakeup.set()
+        thread.write(Pending(op, future))
         return future
 
-    async def _write_loop(self, conn: sqlite3.Connection) -> None:
-        """Take all queued writes, commit them together, resolve callers; repeat."""
-        while True:
-            if not self._pending:
-                if self._closing:
-                    return
-                await self._wakeup.wait()
-                self._wakeup.clear()
+    def _settle(self, batch: list[Pending], results: list[tuple[bool, Any]] | None,
+                failure: BaseException | None) -> None:
+        """On the loop: a batch came back from the database thread; wake its callers."""
+        if results is None:
+            self._healthy = False
+            log.error("store batch of %d writes failed to commit: %s", len(batch), failure)
+            error = _as_store_error(failure) if failure is not None else None
+            if not isinstance(error, StoreError):
+                error = StoreUnavailable(f"store batch failed: {failure!r}")
+                error.__cause__ = failure
+            for p in batch:
+                if not p.future.done():
+                    p.future.set_exception(error)
+            return
+        self._healthy = True
+        self._commits += 1
+        self._writes += len(batch)
+        self._maybe_checkpoint()
+        for p, (ok, value) in zip(batch, results, strict=True):
+            if p.future.done():  # caller was cancelled; the write stands
                 continue
-            await self._keep_wal_small(conn)
-            batch, self._pending = self._pending, []
-            try:
-                results = await self._commit(conn, [p.op for p in batch])
-            except Exception as exc:
-                self._healthy = False
-                log.error("store batch of %d writes failed to commit: %s", len(batch), exc)
-                error = _as_store_error(exc)
-                if not isinstance(error, StoreError):
-                    error = StoreUnavailable(f"store batch failed: {exc!r}")
-                    error.__cause__ = exc
-                for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(error)
-                continue
-            self._healthy = True
-            self._commits += 1
-            self._writes += len(batch)
-            self._maybe_checkpoint()
-            for p, (ok, value) in zip(batch, results, strict=True):
-                if p.future.done():  # caller was cancelled; the write stands
-                    continue
-                if ok:
-                    p.future.set_result(value)
-                else:
-                    p.future.set_exception(value)
+            if ok:
+                p.future.set_result(value)
+            else:
+                p.future.set_exception(value)
 
-    async def _commit(self, conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
-        """One batch as one transaction, retried after a short pause while the database is locked."""
-        loop = asyncio.get_running_loop()
-        for attempt, pause in enumerate((*self._busy_backoff_s, None)):
-            try:
-                return await loop.run_in_executor(self._executor, _run_batch, conn, ops)
-            except sqlite3.Error as exc:
-                if pause is None or not _is_busy(exc):
-                    raise
-                log.warning("database locked, retrying a batch of %d writes (%d)", len(ops), attempt + 1)
-                await asyncio.sleep(pause)
-        raise AssertionError("unreachable")  # the last pause is None
-
-    async def _keep_wal_small(self, conn: sqlite3.Connection) -> None:
-        """Before a batch: finish a side checkpoint with a short catch-up, and bound the WAL.
+    def _keep_wal_small(self, conn: sqlite3.Connection) -> None:
+        """On the database thread, before a batch: finish a side checkpoint with a short catch-up, and bound the WAL.
 
         The side checkpoint keeps the WAL small only if its thread runs in time; on a busy machine
         (or behind a long reader) it may not, and the WAL would grow with every commit. So when the
@@ -417,7 +392,7 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         if mode is None:
             return
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, _checkpoint, conn, mode)
+            _checkpoint(conn, mode)
         except sqlite3.Error as exc:  # the batch that follows will tell its callers if the database failed
             log.warning("WAL checkpoint %s failed: %s", mode, exc)
             return
