@@ -59,7 +59,6 @@ from onduty.shared.types import ChatState, EndReason, FileRef, Memo, Role
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_Op = Op
 
 _SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _BUSY_TIMEOUT_MS = 5000
@@ -104,7 +103,7 @@ def _as_store_error(exc: BaseException) -> BaseException:
     return err
 
 
-def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
+def _run_batch(conn: sqlite3.Connection, ops: list[Op]) -> list[tuple[bool, Any]]:
     """Run ``ops`` in one transaction (on the DB thread); a refused op is rolled back alone.
 
     Returns ``(True, result)`` or ``(False, exception)`` per op. The common batch has no refusal, so the
@@ -131,7 +130,7 @@ def _run_batch(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     return results
 
 
-def _run_plain(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
+def _run_plain(conn: sqlite3.Connection, ops: list[Op]) -> list[tuple[bool, Any]]:
     """The ops of a batch back to back, each run of two or more chat messages in one go
     (:func:`~onduty.server.store.sql_appends.append_all`; it raises NotPlain for the one-by-one path)."""
     results: list[tuple[bool, Any]] = []
@@ -154,7 +153,7 @@ def _run_plain(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any
     return results
 
 
-def _each_in_savepoint(conn: sqlite3.Connection, ops: list[_Op]) -> list[tuple[bool, Any]]:
+def _each_in_savepoint(conn: sqlite3.Connection, ops: list[Op]) -> list[tuple[bool, Any]]:
     """The ops of a batch that holds a refusal, each in its own savepoint, so that only the refused roll back."""
     results: list[tuple[bool, Any]] = []
     for op in ops:
@@ -269,8 +268,9 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
             raise
         self._executor, self._conn, self._checkpointer = executor, conn, checkpointer
         self._closing = False
-        self._thread = DbThread(loop, executor, conn, run_batch=lambda c, ops: _run_batch(c, ops),  # looked up
-                                before_batch=self._keep_wal_small, settle=self._settle,  # per batch (tests)
+        # _run_batch is looked up at every batch, so that a test may replace it on this module
+        self._thread = DbThread(loop, executor, conn, run_batch=lambda c, ops: _run_batch(c, ops),
+                                before_batch=self._keep_wal_small, settle=self._settle,
                                 busy_backoff_s=self._busy_backoff_s, is_busy=_is_busy)
 
     async def close(self) -> None:
