@@ -32,7 +32,7 @@ from typing import Any
 
 from bench import spy
 from bench.repeat import combine
-from bench.report import machine, markdown
+from bench.report import cpu_ticks, machine, markdown, steal_pct
 from bench.scenarios import Report, Scenario, cpu_per_message, failed, scenarios
 from bench.targets import PROTOCOL, ROOT, TARGETS, Running, TargetError, cluster_size, started
 
@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = [t for t in args.targets.split(",") if t]
     args.out.mkdir(parents=True, exist_ok=True)
     host = machine(Path(tempfile.gettempdir()))
+    ticks = cpu_ticks()
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     began = time.monotonic()
     runs: dict[str, dict[str, list[Report]]] = {}
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                                                            "duplicated", "assigned_twice", "takeover_s", "recovery_s",
                                                            "error") if report.get(k) is not None}
                     print(f"  {json.dumps(summary)}", file=sys.stderr, flush=True)
+    host["cpu_steal_pct"] = steal_pct(ticks, cpu_ticks())
     results = {name: {target: combine(reports) for target, reports in by_target.items()}
                for name, by_target in runs.items()}
     command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])

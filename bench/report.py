@@ -63,6 +63,31 @@ def fsync_ms(folder: Path, count: int = 50) -> dict[str, float]:
     return {"fsync_ms_p50": round(times[len(times) // 2], 2), "fsync_ms_p99": round(times[-1 - len(times) // 100], 2)}
 
 
+_PROC_STAT = Path("/proc/stat")
+
+
+def cpu_ticks(stat: Path = _PROC_STAT) -> list[int] | None:
+    """The machine's CPU time so far, in ticks, as /proc/stat's ``cpu`` line has it (user, nice, system, idle,
+    iowait, irq, softirq, steal, ...); None where there is no such file."""
+    try:
+        first = stat.read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    if not first or first[0] != "cpu" or len(first) < 9:
+        return None
+    return [int(v) for v in first[1:9]]
+
+
+def steal_pct(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's CPU time that the hypervisor gave to others between two :func:`cpu_ticks`
+    (``steal``): on a shared virtual machine, the runs' figures scatter more the higher it is."""
+    if before is None or after is None:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(spent)
+    return round(100.0 * spent[7] / total, 1) if total > 0 else None
+
+
 def machine(folder: Path | None = None) -> dict[str, Any]:
     model = ""
     cpuinfo = Path("/proc/cpuinfo")
@@ -144,7 +169,9 @@ def markdown(command: str, started: str, elapsed_s: float, host: Mapping[str, An
            " every run is in the JSON under `runs`).", ""] if repeat > 1 else []),
         f"Machine: {host['cpus']} CPUs ({host['cpu_model'] or 'unknown model'}), Python {host['python']}, "
         f"{host['platform']}; load average {host['load_avg_1m_at_start']} at the start (shared machine)"
-        + (f"; fsync p50 {host['fsync_ms_p50']} ms, p99 {host['fsync_ms_p99']} ms." if "fsync_ms_p50" in host else "."),
+        + (f"; fsync p50 {host['fsync_ms_p50']} ms, p99 {host['fsync_ms_p99']} ms" if "fsync_ms_p50" in host else "")
+        + (f"; the hypervisor took {host['cpu_steal_pct']}% of the CPU time during the runs (steal)"
+           if host.get("cpu_steal_pct") is not None else "") + ".",
         table(scenarios, results),
         "",
         "Goals (issues 8, 16 and 20):",

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestServer
 
 from bench import chaos, erlang_day, relay_server, sio_server, targets
 from bench.pairing import Pairs
-from bench.report import markdown
+from bench.report import cpu_ticks, markdown, steal_pct
 from bench.scenarios import GOALS, cpu_per_message, lost_and_duplicated, scenarios
 from bench.targets import Setup, started
 from onduty.client.loadgen import main_async, parse_args
@@ -118,6 +118,23 @@ def test_cpu_per_message_and_the_issue_20_goals_are_judged_against_the_relay_of_
     assert "| at most 6x the bare relay's | 60 / 12 us = 5.0x | met |" in text
     assert "| at most 3x the bare relay's and under 5 ms | 2 / 0.5 ms = 4.0x | **not met** |" in text
     assert "| at most 1.1x the bare relay's | 10.5 / 10 s = 1.1x | met |" in text
+
+
+def test_the_report_says_how_much_cpu_time_the_hypervisor_took_during_the_runs(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 50 0 25 400 5 0 2 18 0 0\n")
+    before = cpu_ticks(stat)
+    assert before == [100, 0, 50, 800, 10, 0, 5, 35]
+    stat.write_text("cpu  160 0 70 900 10 0 5 55 0 0\n")  # 200 ticks spent, 20 of them stolen
+    assert steal_pct(before, cpu_ticks(stat)) == 10.0
+    assert steal_pct(before, before) is None  # no time went by
+    assert steal_pct(None, before) is None
+    assert cpu_ticks(tmp_path / "missing") is None
+    host = {"cpus": 2, "cpu_model": "test cpu", "python": "3.11", "platform": "linux", "load_avg_1m_at_start": 1.0,
+            "fsync_ms_p50": 0.3, "fsync_ms_p99": 1.5, "cpu_steal_pct": 10.0}
+    text = markdown("python -m bench", "today", 1.0, host, scenarios(), {})
+    assert "fsync p50 0.3 ms, p99 1.5 ms; the hypervisor took 10.0% of the CPU time during the runs (steal)." in text
+    assert "(steal)" not in markdown("python -m bench", "today", 1.0, {**host, "cpu_steal_pct": None}, scenarios(), {})
 
 
 async def test_a_simulated_poisson_day_waits_as_erlang_c_predicts(tmp_path: Path) -> None:
