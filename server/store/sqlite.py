@@ -270,7 +270,7 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         self._closing = False
         # _run_batch is looked up at every batch, so that a test may replace it on this module
         self._thread = DbThread(loop, executor, conn, run_batch=lambda c, ops: _run_batch(c, ops),
-                                before_batch=self._keep_wal_small, settle=self._settle,
+                                before_batch=self._keep_wal_small, settle=self._settle, fail=self._fail,
                                 busy_backoff_s=self._busy_backoff_s, is_busy=_is_busy)
 
     async def close(self) -> None:
@@ -346,20 +346,20 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
         thread.write(Pending(op, future))
         return future
 
-    def _settle(self, batch: list[Pending], results: list[tuple[bool, Any]] | None,
-                failure: BaseException | None) -> None:
-        """On the loop: a batch came back from the database thread; wake its callers."""
-        if results is None:
-            self._healthy = False
-            log.error("store batch of %d writes failed to commit: %s", len(batch), failure)
-            error = _as_store_error(failure) if failure is not None else None
-            if not isinstance(error, StoreError):
-                error = StoreUnavailable(f"store batch failed: {failure!r}")
-                error.__cause__ = failure
-            for p in batch:
-                if not p.future.done():
-                    p.future.set_exception(error)
-            return
+    def _fail(self, batch: list[Pending], failure: Exception) -> None:
+        """On the loop: a batch stored nothing; tell its callers why."""
+        self._healthy = False
+        log.error("store batch of %d writes failed to commit: %s", len(batch), failure)
+        error = _as_store_error(failure)
+        if not isinstance(error, StoreError):
+            error = StoreUnavailable(f"store batch failed: {failure!r}")
+            error.__cause__ = failure
+        for p in batch:
+            if not p.future.done():
+                p.future.set_exception(error)
+
+    def _settle(self, batch: list[Pending], results: list[tuple[bool, Any]]) -> None:
+        """On the loop: a batch came back committed from the database thread; wake its callers."""
         self._healthy = True
         self._commits += 1
         self._writes += len(batch)

@@ -42,15 +42,17 @@ class Pending:
 
 RunBatch = Callable[[sqlite3.Connection, list[Op]], list[tuple[bool, Any]]]
 """Runs a batch's ops in one transaction; ``(True, result)`` or ``(False, refusal)`` per op."""
-Settle = Callable[[list[Pending], list[tuple[bool, Any]] | None, BaseException | None], None]
-"""Called on the loop with a batch and its results, or with what made the whole batch fail."""
+Settle = Callable[[list[Pending], list[tuple[bool, Any]]], None]
+"""Called on the loop with a committed batch and its results."""
+Fail = Callable[[list[Pending], Exception], None]
+"""Called on the loop with a batch that stored nothing and what made it fail."""
 
 
 class DbThread:
     """Runs the store's reads and write batches on its executor's one thread (see the module's docstring)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, executor: Executor, conn: sqlite3.Connection, *,
-                 run_batch: RunBatch, before_batch: Callable[[sqlite3.Connection], None], settle: Settle,
+                 run_batch: RunBatch, before_batch: Callable[[sqlite3.Connection], None], settle: Settle, fail: Fail,
                  busy_backoff_s: Sequence[float], is_busy: Callable[[BaseException], bool]) -> None:
         self._loop = loop
         self._executor = executor
@@ -58,6 +60,7 @@ class DbThread:
         self._run_batch = run_batch
         self._before_batch = before_batch
         self._settle = settle
+        self._fail = fail
         self._backoff = tuple(busy_backoff_s)
         self._is_busy = is_busy
         self._queued = threading.Condition()
@@ -128,13 +131,13 @@ class DbThread:
                 results = self._run_batch(self._conn, ops)
             except Exception as exc:
                 if pause is None or not self._is_busy(exc):
-                    self._post(self._settle, batch, None, exc)
+                    self._post(self._fail, batch, exc)
                     return
                 log.warning("database locked, retrying a batch of %d writes (%d)", len(ops), attempt)
                 self._run_reads(reads)
                 self._answer_reads_for(pause)
                 continue
-            self._post(self._settle, batch, results, None)
+            self._post(self._settle, batch, results)
             return
 
     def _answer_reads_for(self, seconds: float) -> None:
