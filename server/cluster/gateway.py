@@ -17,6 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -26,8 +29,15 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from onduty.server.cluster.lease import KEY_PREFIX, Lease
+from onduty.server.cluster.relay import GatewayChats, RelayedClient
 from onduty.server.config import ServerConfig
+from onduty.server.shell.peer import Peer
+from onduty.server.shell.ratelimit import TokenBucket
+from onduty.server.shell.sideband import RELAY_HEADER, is_sideband
+from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
+from onduty.shared.limits import Limits
+from onduty.shared.messages import AGENT_MESSAGES, REQUESTOR_MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +121,24 @@ def _unavailable(detail: str) -> web.Response:
     return web.json_response({"code": ErrorCode.UNAVAILABLE.value, "detail": detail}, status=503)
 
 
-def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
-    """The gateway's application."""
+@dataclass(frozen=True, slots=True)
+class Relaying:
+    """What a gateway needs to store and deliver its agents' and requestors' chat messages (:mod:`.relay`)."""
+
+    chats: GatewayChats
+    codecs: dict[str, Codec]
+    """Per endpoint path, the codec of what its clients send."""
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def of(cls, chats: GatewayChats, config: ServerConfig) -> Relaying:
+        limits = Limits(max_frame=config.max_frame)
+        return cls(chats, {"/ws/agent": Codec(AGENT_MESSAGES, limits),
+                           "/ws/requestor": Codec(REQUESTOR_MESSAGES, limits)})
+
+
+def gateway_app(config: ServerConfig, upstream: Upstream, relaying: Relaying | None = None) -> web.Application:
+    """The gateway's application; with ``relaying`` it stores and delivers chat messages itself."""
     clients: set[web.WebSocketResponse] = set()
     sessions: list[aiohttp.ClientSession] = []
 
@@ -137,6 +163,9 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
         node, base = owner
         target = base.replace("http", "ws", 1) + request.path_qs
         headers = _upstream_headers(request, base, config)
+        codec = relaying.codecs.get(request.path) if relaying is not None else None
+        if codec is not None:
+            headers[RELAY_HEADER] = "1"
         try:
             up = await http().ws_connect(target, headers=headers, max_msg_size=config.max_frame,
                                          autoping=True, heartbeat=config.heartbeat_s)
@@ -147,7 +176,10 @@ def gateway_app(config: ServerConfig, upstream: Upstream) -> web.Application:
         await ws.prepare(request)
         clients.add(ws)
         try:
-            await _pump(ws, up)
+            if relaying is not None and codec is not None:
+                await _relay(ws, up, request, relaying, codec, config)
+            else:
+                await _pump(ws, up)
         finally:
             clients.discard(ws)
         return ws
@@ -246,3 +278,59 @@ async def _pump(client: web.WebSocketResponse, upstream: aiohttp.ClientWebSocket
             await upstream.close()
         if not client.closed:
             await client.close(code=SERVICE_RESTART)
+
+
+async def _relay(client: web.WebSocketResponse, upstream: aiohttp.ClientWebSocketResponse, request: web.Request,
+                 relaying: Relaying, codec: Codec, config: ServerConfig) -> None:
+    """:func:`_pump` for a client whose chat messages this gateway stores and delivers (:mod:`.relay`): what
+    the client is sent goes through one outbox (the owner's frames and the messages delivered here, in the
+    order they came)."""
+    kind = "agent" if request.path == "/ws/agent" else "requestor"
+    peer = Peer(client, codec, config.outbox_frames, kind)
+    peer.start(request)
+    limit = None
+    if kind == "requestor" and config.requestor_rate_per_s > 0:
+        limit = TokenBucket(config.requestor_rate_per_s, config.requestor_rate_burst)
+    relayed = RelayedClient(relaying.chats, peer, codec, config, upstream.send_bytes, relaying.clock, limit)
+
+    async def down() -> None:
+        while True:
+            frame = await upstream.receive()
+            if frame.type is aiohttp.WSMsgType.BINARY:
+                if is_sideband(frame.data):
+                    relayed.from_owner(frame.data)
+                else:
+                    peer.send_frame(frame.data)
+            elif frame.type in _ENDED:
+                code, reason = upstream.close_code, frame.extra if isinstance(frame.extra, str) else ""
+                if code is None or code == 1006:
+                    code, reason = SERVICE_RESTART, "server moving"
+                peer.close(code, reason if frame.type is aiohttp.WSMsgType.CLOSE else "server moving")
+                return
+
+    async def up() -> None:
+        while True:
+            frame = await client.receive()
+            if frame.type is aiohttp.WSMsgType.BINARY:
+                await relayed.from_client(frame.data)
+            elif frame.type is aiohttp.WSMsgType.TEXT:
+                await upstream.send_str(frame.data)  # the owner refuses it, as it would from the client
+            elif frame.type in _ENDED:
+                reason = frame.extra if frame.type is aiohttp.WSMsgType.CLOSE and isinstance(frame.extra, str) else ""
+                await upstream.close(code=client.close_code or CloseCode.NORMAL, message=reason.encode())
+                return
+
+    tasks = [asyncio.create_task(down(), name="relay-down"), asyncio.create_task(up(), name="relay-up")]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, aiohttp.ClientError, ConnectionError, RuntimeError):
+                await task
+        await relayed.gone()
+        if not upstream.closed:
+            await upstream.close()
+        peer.close(SERVICE_RESTART, "server moving")  # unless the owner's close code is set already
+        await peer.finish()

@@ -19,19 +19,21 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from onduty.server.cluster.gateway import NodeDirectory, Upstream, gateway_app
+from onduty.server.cluster.chat_bus import ChatBus, Subscriber
+from onduty.server.cluster.gateway import NodeDirectory, Relaying, Upstream, gateway_app
 from onduty.server.cluster.lease import Lease, Renewal
+from onduty.server.cluster.relay import BusFeed, GatewayChats
 from onduty.server.config import ConfigError, ServerConfig
 from onduty.server.shell.app import make_app
 from onduty.server.shell.wiring import Shell
-from onduty.server.store import Store
+from onduty.server.store import Store, StoredMessage, StoreError
 from onduty.server.store.errors import Fenced
 from onduty.server.store.pg import PostgresStore
 from onduty.server.store.url import default_url
@@ -119,9 +121,67 @@ async def run_node(config: ServerConfig, step_down: Callable[[str], None] = _exi
         await redis.aclose()
 
 
+def _bus_redis(config: ServerConfig) -> Redis:
+    """The chat bus's own connection: pub/sub blocks on reads, so it does not share the lease's timeouts."""
+    return Redis.from_url(config.cluster, socket_timeout=5.0, socket_connect_timeout=config.lease_s / 2)
+
+
+async def _relaying(config: ServerConfig) -> tuple[Relaying, PostgresStore, Redis] | None:
+    """What a gateway needs to store and deliver chat messages itself; None (logged) when the store cannot be
+    opened now: then the gateway passes every frame on to the owner, which stores and delivers them."""
+    store = PostgresStore(default_url(config), stall_s=config.lease_s)
+    try:
+        await store.open()
+    except StoreError as exc:
+        log.warning("this gateway cannot open the store (%s): every chat message goes through the owner", exc)
+        return None
+    redis = _bus_redis(config)
+    chats = GatewayChats(store, ChatBus(redis, config.node), config)
+    chats.start()
+    return Relaying.of(chats, config), store, redis
+
+
+async def _own_the_bus(shell: Shell, config: ServerConfig) -> Callable[[], Awaitable[None]]:
+    """The routing owner's part of the chat bus: it publishes what it stores, and hears of every message the
+    gateways store (it keeps each open chat's last ``seq``, and delivers to the clients connected to it and
+    to watching supervisors). Returns how to stop it."""
+    redis = _bus_redis(config)
+    bus = ChatBus(redis, config.node)
+    shell.delivery.published.append(bus.publish)
+
+    def counted(_message: StoredMessage) -> None:
+        shell.supervision.messages += 1
+
+    feed = BusFeed(shell.store, shell.writes, shell.delivery.session, shell.delivery.open_sessions, counted)
+    subscriber = Subscriber(bus, feed.arrived, feed.catch_up_all)
+    await subscriber.everything()
+    subscriber.start()
+
+    async def stop() -> None:
+        await subscriber.close()
+        await bus.close()
+        await redis.aclose()
+    return stop
+
+
 async def _gateway_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Event,
                             step_down: Callable[[str], None]) -> None:
-    runner = await _serve(gateway_app(config, Upstream(lease, NodeDirectory(lease.redis))), config)
+    relay = await _relaying(config)
+    try:
+        await _gateway(config, lease, stop, relay[0] if relay is not None else None)
+    finally:
+        if relay is not None:
+            relaying, store, redis = relay
+            await relaying.chats.stop()
+            await store.close()
+            await redis.aclose()
+    if not stop.is_set():
+        await _own(config, lease, stop, step_down)
+
+
+async def _gateway(config: ServerConfig, lease: Lease, stop: asyncio.Event, relaying: Relaying | None) -> None:
+    """Serve as a gateway until this node takes the routing lease (or is stopped)."""
+    runner = await _serve(gateway_app(config, Upstream(lease, NodeDirectory(lease.redis)), relaying), config)
     log.info("serving as a gateway until this node takes the routing lease",
              extra={"node": config.node, "cluster": config.cluster})
     poll = config.lease_s / 5
@@ -133,16 +193,20 @@ async def _gateway_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Ev
             except (RedisError, OSError) as exc:
                 log.warning("cannot reach Redis for the routing lease: %s", exc)
             await _wait(stop, poll)
-        else:
-            return
     finally:
         await runner.cleanup()  # the proxied clients are told to reconnect (1012)
+
+
+async def _own(config: ServerConfig, lease: Lease, stop: asyncio.Event, step_down: Callable[[str], None]) -> None:
+    """Serve as the routing owner until stopped (or deposed: ``step_down``)."""
     log.info("took the routing lease", extra={"node": config.node})
     ownership = Ownership(lease, step_down)
     shells: list[Shell] = []
+    stops: list[Callable[[], Awaitable[None]]] = []
 
     async def started(shell: Shell) -> None:
         shells.append(shell)
+        stops.append(await _own_the_bus(shell, config))
 
     # renewing from now on: restoring a large store may take longer than the lease
     renewing = asyncio.create_task(_renew(lease, ownership, config, step_down, shells), name="lease-renewal")
@@ -153,6 +217,8 @@ async def _gateway_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Ev
             await stop.wait()
         finally:
             await runner.cleanup()  # the shell stops and the store finishes its writes first
+            for stop_bus in stops:
+                await stop_bus()
     finally:
         renewing.cancel()
         await asyncio.gather(renewing, return_exceptions=True)

@@ -14,6 +14,7 @@ from onduty.server.shell.console_auth import console_link
 from onduty.server.shell.endpoint import Endpoint
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.sessions import ChatSession, chat_info, to_wire
+from onduty.server.shell.sideband import AgentWrote, Sideband
 from onduty.server.shell.views import agent_status
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import ChatRecord, SessionRecord, StoredMessage
@@ -234,6 +235,13 @@ class AgentEndpoint(Endpoint):
         ):
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not a chat of your queues")
         return record
+
+    def relayed_frame(self, frame: Sideband) -> None:
+        if not isinstance(frame, AgentWrote) or self.profile is None:
+            super().relayed_frame(frame)
+            return
+        self._held(frame.chat_id)  # the gateway stored the agent's message: routing counts the reply
+        self.shell.routing.submit(ev.AgentReplied(self.shell.clock(), frame.chat_id, self.profile.username))
 
     def _held(self, chat_id: str) -> ChatSession:
         """The open chat, if this agent holds it (the router's rule)."""

@@ -29,6 +29,7 @@ from onduty.server.shell.http_api import add_json_errors
 from onduty.server.shell.origins import origin_allowed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.requestor_ws import RequestorEndpoint
+from onduty.server.shell.sideband import RELAY_HEADER
 from onduty.server.shell.staffing_watch import STAFFING_WATCH, add_staffing_watch
 from onduty.server.shell.widget import add_widget_routes
 from onduty.server.shell.wiring import Clock, Shell, build_shell
@@ -120,6 +121,7 @@ def make_app(config: ServerConfig, store: Store | None = None, clock: Clock = ti
         ws = web.WebSocketResponse(heartbeat=config.heartbeat_s, max_msg_size=config.max_frame)
         await ws.prepare(request)
         peer = Peer(ws, codec, config.outbox_frames, kind)
+        peer.relayed = bool(config.cluster) and request.headers.get(RELAY_HEADER) == "1"
         peer.start(request)
         app[PEERS].add(peer)
         try:

@@ -7,7 +7,7 @@ which also keeps each open chat's messages in ``seq`` order for its attached par
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.presence import LocalPresence
@@ -27,6 +27,8 @@ class LocalDelivery:
         self._store = store
         self._writes = writes
         self._chats: dict[str, ChatSession] = {}
+        self.published: list[Callable[[StoredMessage], None]] = []
+        """Told every message stored here (a cluster's routing owner publishes them to the other nodes)."""
 
     # --- agents ------------------------------------------------------------------------------
 
@@ -80,7 +82,10 @@ class LocalDelivery:
         return session
 
     def close(self, chat_id: str) -> ChatSession | None:
-        return self._chats.pop(chat_id, None)
+        session = self._chats.pop(chat_id, None)
+        if session is not None:
+            session.detach_all()
+        return session
 
     def session(self, chat_id: str) -> ChatSession | None:
         return self._chats.get(chat_id)
@@ -88,12 +93,16 @@ class LocalDelivery:
     def count(self) -> int:
         return len(self._chats)
 
+    def open_sessions(self) -> list[ChatSession]:
+        return list(self._chats.values())
+
     def attach(self, chat_id: str, role: Role, peer: Peer, after_seq: int, first: Message | None = None) -> None:
         session = self._chats[chat_id]
-        attached = session.attach(role, peer, after_seq)
         if first is not None:
             peer.send(first)
-        self._writes.background(session.replay(role, attached, self._store), "replay")
+        attached = session.attach(role, peer, after_seq)
+        if not peer.relayed:  # a relaying gateway replays itself
+            self._writes.background(session.replay(role, attached, self._store), "replay")
 
     def watch(self, chat_id: str, peer: Peer, first: Message) -> bool:
         session = self._chats.get(chat_id)
@@ -126,5 +135,11 @@ class LocalDelivery:
         return current
 
     def stored(self, message: StoredMessage) -> None:
+        self.arrived(message)
+        for publish in self.published:
+            publish(message)
+
+    def arrived(self, message: StoredMessage) -> None:
+        """A message another cluster node stored: delivered here, not published again."""
         if (session := self._chats.get(message.chat_id)) is not None:
             session.add(message)

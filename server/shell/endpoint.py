@@ -20,6 +20,7 @@ from onduty.server.config import ServerConfig
 from onduty.server.shell.peer import ANSWERING, Answer, Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
+from onduty.server.shell.sideband import Sideband, decode_sideband, is_sideband
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import SeqOutOfRange, StoredMessage, StoreError, StoreRefused
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
@@ -67,6 +68,9 @@ class Endpoint(ABC):
             self.gone()
 
     async def _handle(self, data: bytes) -> None:
+        if self.peer.relayed and is_sideband(data):
+            self._from_gateway(data)
+            return
         ref: str | None = None
         message: Message | None = None
         answer = Answer(self.peer, None, None)
@@ -104,6 +108,17 @@ class Endpoint(ABC):
                             client_msg_id=_cmid(message))
         finally:
             ANSWERING.reset(token)
+
+    def _from_gateway(self, data: bytes) -> None:
+        """A sideband frame of the relaying gateway (:mod:`.sideband`); a refusal is logged, never sent back."""
+        try:
+            self.relayed_frame(decode_sideband(data))
+        except (ValueError, ProtocolError) as exc:
+            self.peer.log.warning("gateway frame refused: %s", exc)
+
+    def relayed_frame(self, frame: Sideband) -> None:
+        """What the relaying gateway of this connection did on the client's behalf."""
+        raise ValueError(f"{type(frame).__name__} is not for this endpoint")
 
     def unmetered(self, message: Message) -> bool:
         """Frames outside the connection's rate limit (they have a budget of their own)."""

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from onduty.server.shell.frames import FrameWriter
 from onduty.server.shell.logs import ConnLogger
+from onduty.server.shell.sideband import Sideband, encode_sideband
 from onduty.shared.codec import Codec
 from onduty.shared.errors import CloseCode, ErrorCode
 from onduty.shared.messages import Error, Message
@@ -63,6 +64,11 @@ class Peer:
         self.closed = False
         self.protocol = 0
         """The protocol version agreed in ``hello`` (0 until then)."""
+        self.relayed = False
+        """The connection is a cluster gateway's upstream for one client, and the gateway stores and delivers
+        the client's chat messages (:mod:`.sideband`): chats' messages are not sent on it."""
+        self.party_name = ""
+        """The signed-in agent's display name (what a relaying gateway signs its messages with)."""
 
     def start(self, request: web.BaseRequest | None = None) -> None:
         """Start writing to the connection (``request``: its HTTP request, for the batched writes)."""
@@ -96,6 +102,11 @@ class Peer:
         else:
             self._outbox.append(frame)
         self._queued.set()
+
+    def sideband(self, frame: Sideband) -> None:
+        """Tell the relaying gateway of this connection ``frame`` (nothing on any other connection)."""
+        if self.relayed:
+            self.send_frame(encode_sideband(frame))
 
     @property
     def backlog(self) -> int:

@@ -131,7 +131,7 @@ class Performer:
         self.writes.audit(now, "ended", chat_id, agent, reason=reason.value)
         state = ChatState.ENDED if agent is not None else ChatState.CLOSED
         if (session := self.delivery.session(chat_id)) is not None:
-            session.ended = reason
+            session.end(reason)
         self.delivery.to_chat(chat_id, ChatEnded(chat_id=chat_id, reason=reason, text=END_TEXT[reason], state=state))
 
     def _queue_of(self, chat_id: str) -> str | None:

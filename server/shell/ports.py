@@ -151,6 +151,9 @@ class Delivery(Protocol):
     def count(self) -> int:
         """Open chats."""
 
+    def open_sessions(self) -> list[ChatSession]:
+        """Every open chat's delivery state."""
+
     def attach(self, chat_id: str, role: Role, peer: Peer, after_seq: int, first: Message | None = None) -> None:
         """``peer`` reads the chat from ``after_seq`` on: ``first`` (if any), what it missed, then live."""
 
@@ -168,5 +171,11 @@ class Delivery(Protocol):
     def detach(self, chat_id: str, role: Role, peer: Peer | None = None) -> Peer | None:
         """Stop delivering to the party (only if it is ``peer``, when given); returns who was attached."""
 
+    published: list[Callable[[StoredMessage], None]]
+    """Told every message :meth:`stored` here (a cluster's routing owner publishes them to the other nodes)."""
+
     def stored(self, message: StoredMessage) -> None:
         """A message is stored: deliver it to the chat's parties, once each and in ``seq`` order."""
+
+    def arrived(self, message: StoredMessage) -> None:
+        """A message another cluster node stored: as :meth:`stored`, but not published again."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from onduty.server.core.model import ChatView
 from onduty.server.shell.peer import Peer
+from onduty.server.shell.sideband import RelayEnded, RelayStart, RelayStop
 from onduty.server.store import Store, StoreError
 from onduty.server.store.records import ChatRecord, StoredMessage, WhisperRecord
 from onduty.shared.messages import ChatMessage, Whisper
@@ -55,7 +56,10 @@ class ChatSession:
         return self.record.chat_id
 
     def add(self, message: StoredMessage) -> None:
-        """A stored message: deliver it (and any it was waiting for) to attached parties."""
+        """A stored message: deliver it (and any it was waiting for) to attached parties. One known already
+        (a cluster node hears of the messages it stored itself too) changes nothing."""
+        if message.seq <= self.last_seq:
+            return
         self._early[message.seq] = message
         while (m := self._early.pop(self.last_seq + 1, None)) is not None:
             self.last_seq = m.seq
@@ -66,10 +70,26 @@ class ChatSession:
                 if _owed(attached, m.seq):
                     attached.peer.send(to_wire(m))
 
+    @property
+    def waiting_for_gap(self) -> bool:
+        """Messages after a ``seq`` not heard of yet are held back (a cluster node fills the gap from the store)."""
+        return bool(self._early)
+
     def attach(self, role: Role, peer: Peer, after_seq: int) -> Attachment:
-        """``peer`` reads this chat from ``after_seq`` on; call :meth:`replay` with the result."""
-        attached = self.parties[role] = Attachment(peer, after_seq + 1)
+        """``peer`` reads this chat from ``after_seq`` on; call :meth:`replay` with the result. On a relayed
+        connection (:mod:`.sideband`) the gateway replays and delivers instead: it is told so here, and the
+        party gets no message from this session."""
+        attached = self.parties[role] = Attachment(peer, after_seq + 1, replaying=not peer.relayed)
+        if peer.relayed:
+            name = self.record.requestor_name if role is Role.REQUESTOR else peer.party_name
+            peer.sideband(RelayStart(self.chat_id, role, after_seq, self.last_seq, name))
         return attached
+
+    def end(self, reason: EndReason) -> None:
+        """The chat ended as ``reason``: its parties may no longer write (relaying gateways are told)."""
+        self.ended = reason
+        for attached in self.parties.values():
+            attached.peer.sideband(RelayEnded(self.chat_id))
 
     def watch(self, peer: Peer) -> Attachment:
         """A supervisor's ``peer`` reads this chat read-only from its start; call :meth:`replay` with it."""
@@ -110,6 +130,12 @@ class ChatSession:
         current = self.parties.get(role)
         if current is not None and (peer is None or current.peer is peer):
             del self.parties[role]
+            current.peer.sideband(RelayStop(self.chat_id, role))
+
+    def detach_all(self) -> None:
+        """The chat is closed: nobody reads it any more."""
+        for role in list(self.parties):
+            self.detach(role)
 
     def peer(self, role: Role) -> Peer | None:
         attached = self.parties.get(role)
@@ -118,7 +144,7 @@ class ChatSession:
 
 def _owed(attached: Attachment, seq: int) -> bool:
     """Whether live delivery owes ``attached`` the message ``seq`` now (then it is counted as sent)."""
-    if attached.replaying or attached.next_seq != seq:
+    if attached.replaying or attached.next_seq != seq or attached.peer.relayed:
         return False
     attached.next_seq += 1
     return True

@@ -104,6 +104,7 @@ class Shell:
         username, now = profile.username, self.clock()
         # configured before the new connection is known, so that it is told its status once, below
         self.routing.submit(ev.AgentConfigured(now, username, tuple(profile.queues), profile.capacity))
+        peer.party_name = profile.display_name
         old = self.presence.connect(profile, peer)
         if old is not None:
             self._detach_chats(username, old)

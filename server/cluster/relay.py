@@ -1,0 +1,299 @@
+"""A gateway that stores and delivers its clients' chat messages itself, so that they do not pass through
+the routing owner (docs/architecture.md, "Several nodes").
+
+The gateway still opens one upstream WebSocket to the owner per agent or requestor, with
+:data:`~onduty.server.shell.sideband.RELAY_HEADER`, and passes every frame on both ways, except:
+
+- the owner's sideband frames (:mod:`~onduty.server.shell.sideband`), which name the chats the client reads
+  (from which ``seq``) and may write in. The gateway keeps a
+  :class:`~onduty.server.shell.sessions.ChatSession` per such chat (:class:`GatewayChats`), replays it from
+  the store, and delivers every message stored for it after that, whichever node stored it (the chat bus);
+- the client's ``send`` in a chat it may write in: the gateway stores it (the store assigns the ``seq``),
+  confirms it with ``sent``, delivers it to the chat's parties here and publishes it to the other nodes.
+  For an agent it tells the owner that the agent replied (routing keeps response times);
+- the client's ``ack`` of a message it was delivered here: the gateway writes the cursor.
+
+Anything the gateway cannot handle the owner's way (a frame that does not decode, a ``send`` in a chat the
+owner has not named, an ``ack`` beyond what was delivered here) goes to the owner, which answers as always.
+A frame other than ``send`` and ``ack`` waits for the client's sends being stored, as on the owner, so that
+"bye" and then ``end_chat`` arrive in that order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+from onduty.server.cluster.chat_bus import ChatBus, Subscriber
+from onduty.server.config import ServerConfig
+from onduty.server.shell.endpoint import MAX_IN_FLIGHT, stored_result
+from onduty.server.shell.peer import Peer
+from onduty.server.shell.ratelimit import TokenBucket
+from onduty.server.shell.sessions import REPLAY_PAGE, ChatSession
+from onduty.server.shell.sideband import (
+    AgentWrote,
+    RelayEnded,
+    RelayStart,
+    RelayStop,
+    decode_sideband,
+    encode_sideband,
+)
+from onduty.server.shell.writes import Writes
+from onduty.server.store import Store, StoredMessage, StoreError
+from onduty.shared.codec import Codec
+from onduty.shared.errors import ErrorCode, ProtocolError
+from onduty.shared.messages import Ack, Hello, Message, Send, Sent
+from onduty.shared.types import Role
+
+log = logging.getLogger(__name__)
+
+GAP_S = 0.2
+"""How long a message after a gap waits for the missing ones to arrive before they are read from the store."""
+
+
+class BusFeed:
+    """Messages other nodes stored, into this node's open chat sessions, in ``seq`` order and once: from the
+    chat bus, and from the store for what the bus did not bring (a gap, or a time Redis was away)."""
+
+    def __init__(self, store: Store, writes: Writes, session: Callable[[str], ChatSession | None],
+                 sessions: Callable[[], list[ChatSession]], counted: Callable[[StoredMessage], None]) -> None:
+        self._store = store
+        self._writes = writes
+        self._session = session
+        self._sessions = sessions
+        self._counted = counted
+        self._gaps: set[str] = set()
+
+    def arrived(self, message: StoredMessage) -> None:
+        session = self._session(message.chat_id)
+        if session is None:
+            return
+        before = session.last_seq
+        session.add(message)
+        if session.last_seq > before:
+            self._counted(message)
+        if session.waiting_for_gap and message.chat_id not in self._gaps:
+            self._gaps.add(message.chat_id)
+            asyncio.get_running_loop().call_later(GAP_S, self._fill_gap, message.chat_id)
+
+    def _fill_gap(self, chat_id: str) -> None:
+        self._gaps.discard(chat_id)
+        session = self._session(chat_id)
+        if session is not None and session.waiting_for_gap:
+            self._writes.background(self.catch_up(session), "fill a gap")
+
+    def catch_up_all(self) -> None:
+        """Redis was away: what was published meanwhile is read from the store."""
+        for session in self._sessions():
+            self._writes.background(self.catch_up(session), "catch up")
+
+    async def catch_up(self, session: ChatSession) -> None:
+        """Everything stored for the chat after the last message the session has."""
+        while self._session(session.chat_id) is session:
+            page = await self._store.messages_after(session.chat_id, session.last_seq, limit=REPLAY_PAGE)
+            before = session.last_seq
+            for m in page:
+                session.add(m)
+            if len(page) < REPLAY_PAGE or session.last_seq == before:
+                return
+
+
+class GatewayChats:
+    """The chats this gateway's clients read: one session each, fed by the chat bus and the store."""
+
+    def __init__(self, store: Store, bus: ChatBus, config: ServerConfig) -> None:
+        self.store = store
+        self.bus = bus
+        self.writes = Writes(store, config.ack_delay_s)
+        self.sessions: dict[str, ChatSession] = {}
+        self.feed = BusFeed(store, self.writes, self.sessions.get, lambda: list(self.sessions.values()),
+                            lambda m: None)
+        self.subscriber = Subscriber(bus, self.feed.arrived, self.feed.catch_up_all)
+
+    def start(self) -> None:
+        self.subscriber.start()
+
+    async def stop(self) -> None:
+        await self.subscriber.close()
+        await self.bus.close()
+        await self.writes.drain()
+
+    def stored_here(self, message: StoredMessage) -> None:
+        """A client of this gateway wrote ``message``: deliver it here, publish it to the other nodes."""
+        self.feed.arrived(message)
+        self.bus.publish(message)
+
+    async def attach(self, start: RelayStart, peer: Peer) -> ChatSession | None:
+        """``peer`` reads the chat as the owner said: the history from ``start.after_seq``, then live."""
+        session = self.sessions.get(start.chat_id)
+        if session is None:
+            record = await self.store.get_chat(start.chat_id)
+            if record is None:
+                log.warning("the owner named a chat the store does not have", extra={"chat": start.chat_id})
+                return None
+            session = self.sessions.get(start.chat_id)
+            if session is None:
+                session = self.sessions[start.chat_id] = ChatSession(record=record, last_seq=start.last_seq)
+                await self.subscriber.add(start.chat_id)
+                self.writes.background(self.feed.catch_up(session), "catch up")  # stored before subscribing
+        attached = session.attach(start.role, peer, start.after_seq)
+        self.writes.background(session.replay(start.role, attached, self.store), "replay")
+        return session
+
+    async def detach(self, chat_id: str, role: Role, peer: Peer) -> None:
+        session = self.sessions.get(chat_id)
+        if session is None:
+            return
+        session.detach(role, peer)
+        if not session.parties:
+            del self.sessions[chat_id]
+            await self.subscriber.remove(chat_id)
+
+    async def forget(self, peer: Peer) -> None:
+        """``peer`` is gone: it reads no chat here any more."""
+        for chat_id, session in list(self.sessions.items()):
+            for role, attached in list(session.parties.items()):
+                if attached.peer is peer:
+                    await self.detach(chat_id, role, peer)
+
+
+@dataclass(slots=True)
+class Reading:
+    """A chat the client reads and writes in, as the owner named it."""
+
+    role: Role
+    name: str
+    session: ChatSession | None = None
+    ended: bool = False
+
+
+class RelayedClient:
+    """One agent or requestor on this gateway: its frames both ways, and its chats' messages."""
+
+    def __init__(self, chats: GatewayChats, peer: Peer, codec: Codec, config: ServerConfig,
+                 to_owner: Callable[[bytes], Awaitable[None]], clock: Callable[[], float],
+                 limit: TokenBucket | None) -> None:
+        self._chats = chats
+        self._peer = peer
+        self._codec = codec
+        self._to_owner = to_owner
+        self._clock = clock
+        self._limit = limit
+        self._reading: dict[str, Reading] = {}
+        self._in_flight: set[asyncio.Future[tuple[StoredMessage, bool]]] = set()
+        self._control: asyncio.Queue[RelayStart | RelayStop | RelayEnded] = asyncio.Queue()
+        self._controller = asyncio.get_running_loop().create_task(self._run_control(), name="relay-control")
+        self._greeted = False
+
+    # --- from the client -----------------------------------------------------------------------
+
+    async def from_client(self, data: bytes) -> None:
+        """Handle ``data`` here, or pass it on to the owner."""
+        message = self._decode(data)
+        if isinstance(message, Send) and (reading := self._writable(message.chat_id)) is not None:
+            await self._store(message, reading)
+            return
+        if isinstance(message, Ack) and (reading := self._reading.get(message.chat_id)) is not None \
+                and reading.session is not None and message.seq <= reading.session.last_seq:
+            self._chats.writes.ack(message.chat_id, reading.role, message.seq)
+            return
+        if not isinstance(message, Send | Ack) and self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self._to_owner(data)
+
+    def _decode(self, data: bytes) -> Message | None:
+        try:
+            message = self._codec.decode(data)
+        except ProtocolError:
+            return None  # the owner tells the client what is wrong with it
+        if isinstance(message, Hello) and not self._greeted:
+            self._greeted = True
+            self._peer.protocol = message.protocol
+            return None
+        return message if self._greeted else None
+
+    def _writable(self, chat_id: str) -> Reading | None:
+        reading = self._reading.get(chat_id)
+        return reading if reading is not None and not reading.ended else None
+
+    async def _store(self, message: Send, reading: Reading) -> None:
+        if self._limit is not None and not self._limit.take():
+            self._peer.log.warning("rate limited: send dropped")
+            self._peer.error(ErrorCode.RATE_LIMITED, "too many messages: send this one again later", "send",
+                             req=message.req, client_msg_id=message.client_msg_id)
+            return
+        if len(self._in_flight) >= MAX_IN_FLIGHT:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+        if reading.role is Role.AGENT:
+            await self._to_owner(encode_sideband(AgentWrote(message.chat_id)))
+        future = self._chats.store.append_message(message.chat_id, reading.role, reading.name, message.text,
+                                                  self._clock(), message.client_msg_id)
+        self._in_flight.add(future)
+        future.add_done_callback(partial(self._stored, message))
+
+    def _stored(self, message: Send, future: asyncio.Future[tuple[StoredMessage, bool]]) -> None:
+        self._in_flight.discard(future)
+        if future.cancelled():
+            return
+        try:
+            stored, new = stored_result(future)
+        except ProtocolError as exc:
+            self._peer.log.info("refused send: %s", exc)
+            self._peer.error(exc.code, exc.detail, "send", req=message.req, client_msg_id=message.client_msg_id)
+            return
+        except Exception:
+            self._peer.log.exception("internal error storing send")
+            self._peer.error(ErrorCode.INTERNAL, "internal server error", "send", req=message.req,
+                             client_msg_id=message.client_msg_id)
+            return
+        if new:
+            self._chats.stored_here(stored)
+        self._peer.send(Sent(chat_id=stored.chat_id, client_msg_id=message.client_msg_id, seq=stored.seq,
+                             at=stored.at, req=message.req))
+
+    # --- from the owner ------------------------------------------------------------------------
+
+    def from_owner(self, data: bytes) -> None:
+        """A sideband frame of the owner: handled in order, after the ones before it."""
+        try:
+            frame = decode_sideband(data)
+        except ValueError as exc:
+            log.warning("the owner's frame was not understood: %s", exc)
+            return
+        if isinstance(frame, RelayStart | RelayStop | RelayEnded):
+            if isinstance(frame, RelayStart):
+                self._reading[frame.chat_id] = Reading(frame.role, frame.name)
+            elif isinstance(frame, RelayStop):
+                self._reading.pop(frame.chat_id, None)
+            elif (reading := self._reading.get(frame.chat_id)) is not None:
+                reading.ended = True
+            self._control.put_nowait(frame)
+
+    async def _run_control(self) -> None:
+        while True:
+            frame = await self._control.get()
+            try:
+                if isinstance(frame, RelayStart):
+                    session = await self._chats.attach(frame, self._peer)
+                    if (reading := self._reading.get(frame.chat_id)) is not None:
+                        reading.session = session
+                elif isinstance(frame, RelayStop):
+                    await self._chats.detach(frame.chat_id, frame.role, self._peer)
+            except StoreError as exc:
+                log.warning("reading a chat for a client failed: %s", exc, extra={"chat": frame.chat_id})
+            except Exception:
+                log.exception("relaying a chat failed", extra={"chat": frame.chat_id})
+
+    async def gone(self) -> None:
+        """The client or the owner went away: stop reading its chats here."""
+        self._controller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._controller
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        self._reading.clear()
+        await self._chats.forget(self._peer)
