@@ -148,8 +148,9 @@ def gateway_app(config: ServerConfig, upstream: Upstream, relaying: Relaying | N
         return sessions[0]
 
     async def healthz(request: web.Request) -> web.Response:
+        relay = None if relaying is None else {"stored": relaying.chats.stored, "chats": len(relaying.chats.sessions)}
         return web.json_response({"status": "ok", "role": "gateway", "node": config.node, "epoch": None,
-                                  "owner": await upstream.holder(), "connections": len(clients)})
+                                  "owner": await upstream.holder(), "connections": len(clients), "relay": relay})
 
     async def readyz(request: web.Request) -> web.Response:
         owner = await upstream.owner()

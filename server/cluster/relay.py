@@ -60,8 +60,10 @@ class BusFeed:
     chat bus, and from the store for what the bus did not bring (a gap, or a time Redis was away)."""
 
     def __init__(self, store: Store, writes: Writes, session: Callable[[str], ChatSession | None],
-                 sessions: Callable[[], list[ChatSession]], counted: Callable[[StoredMessage], None]) -> None:
+                 sessions: Callable[[], list[ChatSession]], counted: Callable[[StoredMessage], None],
+                 gap_s: float = GAP_S) -> None:
         self._store = store
+        self._gap_s = gap_s
         self._writes = writes
         self._session = session
         self._sessions = sessions
@@ -78,7 +80,7 @@ class BusFeed:
             self._counted(message)
         if session.waiting_for_gap and message.chat_id not in self._gaps:
             self._gaps.add(message.chat_id)
-            asyncio.get_running_loop().call_later(GAP_S, self._fill_gap, message.chat_id)
+            asyncio.get_running_loop().call_later(self._gap_s, self._fill_gap, message.chat_id)
 
     def _fill_gap(self, chat_id: str) -> None:
         self._gaps.discard(chat_id)
@@ -110,6 +112,8 @@ class GatewayChats:
         self.bus = bus
         self.writes = Writes(store, config.ack_delay_s)
         self.sessions: dict[str, ChatSession] = {}
+        self.stored = 0
+        """Chat messages this gateway stored for its clients since it started (``/healthz``)."""
         self.feed = BusFeed(store, self.writes, self.sessions.get, lambda: list(self.sessions.values()),
                             lambda m: None)
         self.subscriber = Subscriber(bus, self.feed.arrived, self.feed.catch_up_all)
@@ -124,6 +128,7 @@ class GatewayChats:
 
     def stored_here(self, message: StoredMessage) -> None:
         """A client of this gateway wrote ``message``: deliver it here, publish it to the other nodes."""
+        self.stored += 1
         self.feed.arrived(message)
         self.bus.publish(message)
 
@@ -140,7 +145,7 @@ class GatewayChats:
                 session = self.sessions[start.chat_id] = ChatSession(record=record, last_seq=start.last_seq)
                 await self.subscriber.add(start.chat_id)
                 self.writes.background(self.feed.catch_up(session), "catch up")  # stored before subscribing
-        attached = session.attach(start.role, peer, start.after_seq)
+        attached = session.attach(start.role, peer, start.after_seq, echo_until=start.last_seq)
         self.writes.background(session.replay(start.role, attached, self.store), "replay")
         return session
 

@@ -33,6 +33,9 @@ class Attachment:
     peer: Peer
     next_seq: int
     replaying: bool = True
+    echo_until: int = 0
+    """The last ``seq`` the replay sends even when the party wrote it: what it wrote after attaching, it was
+    confirmed with ``sent`` and is never sent back to it."""
 
 
 @dataclass(slots=True)
@@ -75,11 +78,13 @@ class ChatSession:
         """Messages after a ``seq`` not heard of yet are held back (a cluster node fills the gap from the store)."""
         return bool(self._early)
 
-    def attach(self, role: Role, peer: Peer, after_seq: int) -> Attachment:
+    def attach(self, role: Role, peer: Peer, after_seq: int, echo_until: int | None = None) -> Attachment:
         """``peer`` reads this chat from ``after_seq`` on; call :meth:`replay` with the result. On a relayed
         connection (:mod:`.sideband`) the gateway replays and delivers instead: it is told so here, and the
-        party gets no message from this session."""
-        attached = self.parties[role] = Attachment(peer, after_seq + 1, replaying=not peer.relayed)
+        party gets no message from this session. ``echo_until``: the chat's last ``seq`` as the party knew it
+        when it attached (default: this session's now)."""
+        echo_until = self.last_seq if echo_until is None else echo_until
+        attached = self.parties[role] = Attachment(peer, after_seq + 1, not peer.relayed, echo_until)
         if peer.relayed:
             name = self.record.requestor_name if role is Role.REQUESTOR else peer.party_name
             peer.sideband(RelayStart(self.chat_id, role, after_seq, self.last_seq, name))
@@ -114,7 +119,8 @@ class ChatSession:
                 while whispers and whispers[0].at < m.at:
                     attached.peer.send(whisper_frame(whispers.pop(0)))
                 attached.next_seq += 1
-                attached.peer.send(to_wire(m))
+                if m.sender is not key or m.seq <= attached.echo_until:
+                    attached.peer.send(to_wire(m))
             if not page:
                 break
         if self._attached(key) is not attached:

@@ -71,7 +71,7 @@ def encode_sideband(frame: Sideband) -> bytes:
             body = ["ended", frame.chat_id]
         case AgentWrote():
             body = ["agent_wrote", frame.chat_id]
-    return MARK + msgpack.packb(body, use_bin_type=True)
+    return MARK + bytes(msgpack.packb(body, use_bin_type=True))
 
 
 def is_sideband(data: bytes) -> bool:

@@ -18,13 +18,14 @@ from onduty.server.shell.delivery import LocalDelivery
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.presence import LocalPresence
 from onduty.server.shell.routing import LocalRouting
+from onduty.server.shell.sideband import RelayEnded, RelayStart, RelayStop, Sideband
 from onduty.server.shell.writes import Writes
 from onduty.server.store.errors import StoreUnavailable
 from onduty.server.store.records import ChatRecord, StoredMessage, WhisperRecord
 from onduty.shared.codec import Codec
 from onduty.shared.limits import Limits
-from onduty.shared.messages import AGENT_MESSAGES, ChatMessage, ContactStatus, Message
-from onduty.shared.types import AgentProfile, ChatState, ContactPresence, RequestType, Role
+from onduty.shared.messages import AGENT_MESSAGES, ChatEnded, ChatMessage, ContactStatus, Message
+from onduty.shared.types import AgentProfile, ChatState, ContactPresence, EndReason, RequestType, Role
 
 SHELL = Path(__file__).resolve().parents[2] / "server" / "shell"
 LOCAL = {"onduty.server.shell.routing", "onduty.server.shell.presence", "onduty.server.shell.delivery"}
@@ -67,9 +68,16 @@ class FakePeer:
     codec: Codec
     frames: list[Message] = field(default_factory=list)
     shared: list[bytes] = field(default_factory=list)
+    relayed: bool = False
+    party_name: str = ""
+    sidebands: list[Sideband] = field(default_factory=list)
 
     def send(self, message: Message) -> None:
         self.frames.append(message)
+
+    def sideband(self, frame: Sideband) -> None:
+        if self.relayed:
+            self.sidebands.append(frame)
 
     def send_shared(self, message: Message, frame: bytes) -> None:
         assert frame == self.codec.encode(message)
@@ -144,6 +152,31 @@ async def test_delivery_reaches_queue_members_once_each_and_chat_parties_in_seq_
     assert [m.seq for m in ann.frames if isinstance(m, ChatMessage)] == [1]
     assert delivery.detach("c1", Role.AGENT, as_peer(bob)) is None  # not the attached one: nothing happens
     assert delivery.detach("c1", Role.AGENT) is ann
+
+
+async def test_a_relaying_gateway_is_told_what_its_client_reads_and_is_sent_no_message_itself() -> None:
+    presence = LocalPresence()
+    store = NoStore()
+    writes = Writes(store)  # type: ignore[arg-type]
+    delivery = LocalDelivery(presence, CODEC, store, writes)  # type: ignore[arg-type]
+    rita, ann = FakePeer(CODEC, relayed=True), FakePeer(CODEC, relayed=True, party_name="Ann Agent")
+    session = delivery.open(record("c1"), last_seq=3)
+    delivery.attach("c1", Role.REQUESTOR, as_peer(rita), 1, ChatEnded(chat_id="c1", reason=EndReason.AGENT_ENDED,
+                                                                   text="", state=ChatState.ENDED))
+    delivery.attach("c1", Role.AGENT, as_peer(ann), 0)
+    await writes.drain()
+    assert rita.sidebands == [RelayStart("c1", Role.REQUESTOR, 1, 3, session.record.requestor_name)]
+    assert type(rita.frames[0]) is ChatEnded  # the first frame goes before the gateway starts replaying
+    assert ann.sidebands == [RelayStart("c1", Role.AGENT, 0, 3, "Ann Agent")]
+    delivery.stored(StoredMessage("c1", 4, Role.REQUESTOR, "Rita", "new", 4.0, None, None))
+    assert not [m for m in rita.frames + ann.frames if isinstance(m, ChatMessage)]  # the gateway delivers
+    assert session.last_seq == 4
+    session.end(EndReason.AGENT_ENDED)
+    assert rita.sidebands[-1] == RelayEnded("c1") == ann.sidebands[-1]
+    delivery.detach("c1", Role.AGENT)
+    assert ann.sidebands[-1] == RelayStop("c1", Role.AGENT)
+    delivery.close("c1")
+    assert rita.sidebands[-1] == RelayStop("c1", Role.REQUESTOR)
 
 
 def test_routing_performs_every_decision_even_when_one_fails() -> None:

@@ -1,0 +1,158 @@
+"""A gateway stores and delivers its clients' chat messages itself: they reach the other party whichever node
+it is on, once and in order, a resume on another node misses nothing, and the owner's rules still hold
+(a chat that ended takes no more messages)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from onduty.client.net import AgentClient, RequestorClient
+from onduty.client.net.errors import RequestFailed
+from onduty.shared.errors import ErrorCode
+from onduty.shared.messages import ChatAssigned, ChatEnded, ChatMessage
+from tests.cluster.nodes import PASSWORD, Node, seed, start_node
+from tests.cluster.test_failover import WAIT, until_event
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
+    asyncio.run(seed(pg_url))
+    a = start_node("a", pg_url, redis_url, tmp_path)
+    b: Node | None = None
+    try:
+        asyncio.run(a.until_role("owner"))
+        b = start_node("b", pg_url, redis_url, tmp_path)
+        asyncio.run(b.until_role("gateway"))
+        yield a, b
+    finally:
+        a.stop()
+        if b is not None:
+            b.stop()
+
+
+async def texts(client: AgentClient | RequestorClient, chat_id: str, count: int) -> list[tuple[int, str]]:
+    """The next ``count`` messages of ``chat_id`` the client receives, as ``(seq, text)``."""
+    got: list[tuple[int, str]] = []
+    while len(got) < count:
+        m = await until_event(client, ChatMessage)
+        if isinstance(m, ChatMessage) and m.chat_id == chat_id:
+            got.append((m.seq, m.text))
+    return got
+
+
+async def stored_by_gateway(node: Node) -> int:
+    health = await node.health()
+    assert health is not None and health["role"] == "gateway"
+    relay = health["relay"]
+    assert isinstance(relay, dict)
+    return int(relay["stored"])
+
+
+async def test_both_parties_on_the_gateway_chat_without_the_owner_storing_their_messages(
+    cluster: tuple[Node, Node],
+) -> None:
+    _a, b = cluster
+    ann = AgentClient(b.url, "ann", password=PASSWORD, request_timeout=WAIT)
+    rita = RequestorClient(b.url, request_timeout=WAIT)
+    try:
+        await ann.start()
+        await ann.set_duty(True)
+        await rita.start()
+        chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="my invoice is wrong")
+        await until_event(ann, ChatAssigned)
+        assert await texts(ann, chat_id, 1) == [(1, "my invoice is wrong")]
+        before = await stored_by_gateway(b)
+        assert await ann.send(chat_id, "let me look") == 2
+        assert await texts(rita, chat_id, 1) == [(2, "let me look")]
+        for n in range(3):
+            await rita.send(chat_id, f"detail {n}")
+        assert await texts(ann, chat_id, 3) == [(3, "detail 0"), (4, "detail 1"), (5, "detail 2")]
+        assert await stored_by_gateway(b) == before + 4  # message 1 came with the request: the owner stored it
+    finally:
+        await rita.close()
+        await ann.close()
+
+
+async def test_parties_on_different_nodes_get_each_others_messages_once_and_in_order(
+    cluster: tuple[Node, Node],
+) -> None:
+    a, b = cluster
+    ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
+    rita = RequestorClient(b.url, request_timeout=WAIT)
+    try:
+        await ann.start()
+        await ann.set_duty(True)
+        await rita.start()
+        chat_id = await rita.request_chat("cim-emea", "Rita Requestor")
+        await until_event(ann, ChatAssigned)
+        sends = [asyncio.create_task(rita.send(chat_id, f"r{n}")) for n in range(5)]
+        replies = [asyncio.create_task(ann.send(chat_id, f"a{n}")) for n in range(5)]
+        seqs = await asyncio.gather(*sends, *replies)
+        assert sorted(seqs) == list(range(1, 11))  # one seq each, whichever node stored it
+        from_rita = await texts(ann, chat_id, 5)
+        from_ann = await texts(rita, chat_id, 5)
+        assert [t for _s, t in from_rita] == [f"r{n}" for n in range(5)]
+        assert [t for _s, t in from_ann] == [f"a{n}" for n in range(5)]
+        assert [s for s, _t in from_rita] == sorted(s for s, _t in from_rita)
+        assert [s for s, _t in from_ann] == sorted(s for s, _t in from_ann)
+    finally:
+        await rita.close()
+        await ann.close()
+
+
+async def test_an_agent_who_signs_in_again_on_the_gateway_gets_what_it_missed_once(
+    cluster: tuple[Node, Node],
+) -> None:
+    a, b = cluster
+    ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
+    rita = RequestorClient(b.url, request_timeout=WAIT)
+    again: AgentClient | None = None
+    try:
+        await ann.start()
+        await ann.set_duty(True)
+        await rita.start()
+        chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="hello")
+        await until_event(ann, ChatAssigned)
+        assert await texts(ann, chat_id, 1) == [(1, "hello")]
+        await ann.close()  # gone for a moment (inside the agent's grace): the chat stays hers
+        await rita.send(chat_id, "are you there?")
+        await rita.send(chat_id, "hello?")
+        again = AgentClient(b.url, "ann", password=PASSWORD, request_timeout=WAIT)
+        await again.start()
+        resumed = await until_event(again, ChatAssigned)
+        assert isinstance(resumed, ChatAssigned) and resumed.chat.chat_id == chat_id
+        got = await texts(again, chat_id, 3)  # from the start: this client has no cursor of its own
+        assert got == [(1, "hello"), (2, "are you there?"), (3, "hello?")]
+        await rita.send(chat_id, "thanks")
+        assert await texts(again, chat_id, 1) == [(4, "thanks")]
+    finally:
+        await rita.close()
+        if again is not None:
+            await again.close()
+        await ann.close()
+
+
+async def test_a_chat_that_ended_takes_no_more_messages_through_the_gateway(cluster: tuple[Node, Node]) -> None:
+    a, b = cluster
+    ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
+    rita = RequestorClient(b.url, request_timeout=WAIT)
+    try:
+        await ann.start()
+        await ann.set_duty(True)
+        await rita.start()
+        chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="hi")
+        await until_event(ann, ChatAssigned)
+        await ann.end_chat(chat_id)
+        await until_event(rita, ChatEnded)
+        with pytest.raises(RequestFailed) as refused:
+            await rita.send(chat_id, "one more thing")
+        assert refused.value.code is ErrorCode.CHAT_ENDED
+    finally:
+        await rita.close()
+        await ann.close()
