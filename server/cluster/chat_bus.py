@@ -1,16 +1,14 @@
-"""Stored chat messages between the nodes of a cluster: Redis pub/sub, one channel per chat.
+"""Stored chat messages between the gateways of a cluster: Redis pub/sub, one channel per chat.
 
-The node that stores a message (the gateway a client wrote through, or the routing owner) publishes it on
-the chat's channel. A gateway subscribes to the chats its clients read; the owner listens to every chat
-(the pattern), because it keeps each open chat's last ``seq`` and delivers to the clients connected to it
-directly and to supervisors watching. Per chat, not per node: a node need not know where the other party
-is, and it hears only of the chats it serves.
+The node that stores a message publishes it on the chat's channel: a gateway every message it stored for its
+client, the routing owner those of chats that a gateway's client reads. A gateway subscribes to the chats its
+clients read. Per chat, not per node: a node need not know where the other party is, and it hears only of the
+chats it serves. The owner does not listen: a gateway tells it what it stored on the client's own connection
+(:class:`~onduty.server.shell.sideband.Stored`), in order with the client's other frames.
 
-Pub/sub delivers at most once. The store is the record: a receiver that sees a ``seq`` after a gap, or
-whose subscription was cut (Redis restarted), reads what it missed from the store (:class:`Subscriber`
-calls ``caught_up``); every :class:`~onduty.server.shell.sessions.ChatSession` delivers in ``seq`` order
-and once, whichever way a message came.
-"""
+Pub/sub delivers at most once. The store is the record: a receiver that sees a ``seq`` after a gap, or whose
+subscription was cut (Redis restarted), reads what it missed from the store (:class:`Subscriber` calls
+``caught_up``; :class:`~onduty.server.shell.feed.Feed`)."""
 
 from __future__ import annotations
 
@@ -55,10 +53,6 @@ class ChatBus:
 
     def channel(self, chat_id: str) -> str:
         return self._prefix + chat_id
-
-    @property
-    def pattern(self) -> str:
-        return self._prefix + "*"
 
     def publish(self, message: StoredMessage) -> None:
         """Queue ``message`` for the other nodes (sent by one task, a turn's messages in one round trip)."""
@@ -114,7 +108,6 @@ class Subscriber:
         self._pubsub: Any = bus.redis.pubsub()
         self._confirmed: dict[bytes, asyncio.Future[None]] = {}
         self._count: dict[str, int] = {}
-        self._everything = False
         self._commands = asyncio.Lock()
         """One (un)subscribe at a time: two at once on a pub/sub not connected yet would open two connections,
         and nobody would read the first."""
@@ -122,13 +115,6 @@ class Subscriber:
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._listen(), name="chat-bus-listen")
-
-    async def everything(self) -> None:
-        """Listen to every chat (the routing owner); tried again by the listener while Redis is away."""
-        self._everything = True
-        with contextlib.suppress(RedisError, OSError):
-            async with self._commands:
-                await self._pubsub.psubscribe(self._bus.pattern)
 
     async def add(self, chat_id: str) -> None:
         """Listen to ``chat_id`` (counted: as often as :meth:`remove` is called). Returns once Redis confirmed
@@ -163,11 +149,7 @@ class Subscriber:
         lost = False
         while True:
             if not self._pubsub.subscribed:
-                await asyncio.sleep(POLL_S if not self._everything else RETRY_S)
-                if self._everything:
-                    with contextlib.suppress(RedisError, OSError):
-                        async with self._commands:
-                            await self._pubsub.psubscribe(self._bus.pattern)
+                await asyncio.sleep(POLL_S)
                 continue
             try:
                 item = await self._pubsub.get_message(timeout=1.0)

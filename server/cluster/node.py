@@ -26,10 +26,10 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from onduty.server.cluster.chat_bus import ChatBus, Subscriber
+from onduty.server.cluster.chat_bus import ChatBus
 from onduty.server.cluster.gateway import NodeDirectory, Relaying, Upstream, gateway_app
 from onduty.server.cluster.lease import Lease, Renewal
-from onduty.server.cluster.relay import BusFeed, GatewayChats
+from onduty.server.cluster.relay import GatewayChats
 from onduty.server.config import ConfigError, ServerConfig
 from onduty.server.shell.app import make_app
 from onduty.server.shell.wiring import Shell
@@ -142,23 +142,20 @@ async def _relaying(config: ServerConfig) -> tuple[Relaying, PostgresStore, Redi
 
 
 async def _own_the_bus(shell: Shell, config: ServerConfig) -> Callable[[], Awaitable[None]]:
-    """The routing owner's part of the chat bus: it publishes what it stores, and hears of every message the
-    gateways store (it keeps each open chat's last ``seq``, and delivers to the clients connected to it and
-    to watching supervisors). Returns how to stop it."""
+    """The routing owner's part of the chat bus: it publishes what it stores in a chat that a client of a
+    gateway reads (the gateways tell it what they store on the client's own connection). Returns how to
+    stop it."""
     redis = _bus_redis(config)
     bus = ChatBus(redis, config.node)
-    shell.delivery.published.append(bus.publish)
 
-    def counted(_message: StoredMessage) -> None:
-        shell.supervision.messages += 1
+    def publish(message: StoredMessage) -> None:
+        session = shell.delivery.session(message.chat_id)
+        if session is not None and any(a.peer.relayed for a in session.parties.values()):
+            bus.publish(message)
 
-    feed = BusFeed(shell.store, shell.writes, shell.delivery.session, shell.delivery.open_sessions, counted)
-    subscriber = Subscriber(bus, feed.arrived, feed.catch_up_all)
-    await subscriber.everything()
-    subscriber.start()
+    shell.delivery.published.append(publish)
 
     async def stop() -> None:
-        await subscriber.close()
         await bus.close()
         await redis.aclose()
     return stop

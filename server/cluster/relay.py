@@ -31,14 +31,16 @@ from functools import partial
 from onduty.server.cluster.chat_bus import ChatBus, Subscriber
 from onduty.server.config import ServerConfig
 from onduty.server.shell.endpoint import MAX_IN_FLIGHT, stored_result
+from onduty.server.shell.feed import Feed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.ratelimit import TokenBucket
-from onduty.server.shell.sessions import REPLAY_PAGE, ChatSession
+from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.sideband import (
     AgentWrote,
     RelayEnded,
     RelayStart,
     RelayStop,
+    Stored,
     decode_sideband,
     encode_sideband,
 )
@@ -51,58 +53,8 @@ from onduty.shared.types import Role
 
 log = logging.getLogger(__name__)
 
-GAP_S = 0.2
-"""How long a message after a gap waits for the missing ones to arrive before they are read from the store."""
-
-
-class BusFeed:
-    """Messages other nodes stored, into this node's open chat sessions, in ``seq`` order and once: from the
-    chat bus, and from the store for what the bus did not bring (a gap, or a time Redis was away)."""
-
-    def __init__(self, store: Store, writes: Writes, session: Callable[[str], ChatSession | None],
-                 sessions: Callable[[], list[ChatSession]], counted: Callable[[StoredMessage], None],
-                 gap_s: float = GAP_S) -> None:
-        self._store = store
-        self._gap_s = gap_s
-        self._writes = writes
-        self._session = session
-        self._sessions = sessions
-        self._counted = counted
-        self._gaps: set[str] = set()
-
-    def arrived(self, message: StoredMessage) -> None:
-        session = self._session(message.chat_id)
-        if session is None:
-            return
-        before = session.last_seq
-        session.add(message)
-        if session.last_seq > before:
-            self._counted(message)
-        if session.waiting_for_gap and message.chat_id not in self._gaps:
-            self._gaps.add(message.chat_id)
-            asyncio.get_running_loop().call_later(self._gap_s, self._fill_gap, message.chat_id)
-
-    def _fill_gap(self, chat_id: str) -> None:
-        self._gaps.discard(chat_id)
-        session = self._session(chat_id)
-        if session is not None and session.waiting_for_gap:
-            self._writes.background(self.catch_up(session), "fill a gap")
-
-    def catch_up_all(self) -> None:
-        """Redis was away: what was published meanwhile is read from the store."""
-        for session in self._sessions():
-            self._writes.background(self.catch_up(session), "catch up")
-
-    async def catch_up(self, session: ChatSession) -> None:
-        """Everything stored for the chat after the last message the session has."""
-        while self._session(session.chat_id) is session:
-            page = await self._store.messages_after(session.chat_id, session.last_seq, limit=REPLAY_PAGE)
-            before = session.last_seq
-            for m in page:
-                session.add(m)
-            if len(page) < REPLAY_PAGE or session.last_seq == before:
-                return
-
+UP_QUEUED = 256
+"""Frames for the owner not written yet past which the client's next frame waits (backpressure)."""
 
 class GatewayChats:
     """The chats this gateway's clients read: one session each, fed by the chat bus and the store."""
@@ -114,8 +66,7 @@ class GatewayChats:
         self.sessions: dict[str, ChatSession] = {}
         self.stored = 0
         """Chat messages this gateway stored for its clients since it started (``/healthz``)."""
-        self.feed = BusFeed(store, self.writes, self.sessions.get, lambda: list(self.sessions.values()),
-                            lambda m: None)
+        self.feed = Feed(store, self.writes, self.sessions.get, lambda: list(self.sessions.values()))
         self.subscriber = Subscriber(bus, self.feed.arrived, self.feed.catch_up_all)
 
     def start(self) -> None:
@@ -191,8 +142,35 @@ class RelayedClient:
         self._reading: dict[str, Reading] = {}
         self._in_flight: set[asyncio.Future[tuple[StoredMessage, bool]]] = set()
         self._control: asyncio.Queue[RelayStart | RelayStop | RelayEnded] = asyncio.Queue()
-        self._controller = asyncio.get_running_loop().create_task(self._run_control(), name="relay-control")
+        self._up: list[bytes] = []
+        """Frames for the owner, in order: the client's passed on, and this gateway's sideband frames."""
+        self._up_queued = asyncio.Event()
+        self._up_drained = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self._controller = loop.create_task(self._run_control(), name="relay-control")
+        self._writer = loop.create_task(self._write_up(), name="relay-up")
         self._greeted = False
+
+    def _to_owner_soon(self, data: bytes) -> None:
+        self._up.append(data)
+        self._up_queued.set()
+
+    async def _write_up(self) -> None:
+        while True:
+            await self._up_queued.wait()
+            self._up_queued.clear()
+            batch, self._up = self._up, []
+            for data in batch:
+                await self._to_owner(data)
+            if not self._up:
+                self._up_drained.set()
+
+    async def _pass_on(self, data: bytes) -> None:
+        """``data`` to the owner after everything before it; waits while many frames are not written yet."""
+        self._to_owner_soon(data)
+        if len(self._up) > UP_QUEUED:
+            self._up_drained.clear()
+            await self._up_drained.wait()
 
     # --- from the client -----------------------------------------------------------------------
 
@@ -208,7 +186,7 @@ class RelayedClient:
             return
         if not isinstance(message, Send | Ack) and self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-        await self._to_owner(data)
+        await self._pass_on(data)
 
     def _decode(self, data: bytes) -> Message | None:
         try:
@@ -234,7 +212,7 @@ class RelayedClient:
         if len(self._in_flight) >= MAX_IN_FLIGHT:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
         if reading.role is Role.AGENT:
-            await self._to_owner(encode_sideband(AgentWrote(message.chat_id)))
+            self._to_owner_soon(encode_sideband(AgentWrote(message.chat_id)))
         future = self._chats.store.append_message(message.chat_id, reading.role, reading.name, message.text,
                                                   self._clock(), message.client_msg_id)
         self._in_flight.add(future)
@@ -257,6 +235,7 @@ class RelayedClient:
             return
         if new:
             self._chats.stored_here(stored)
+            self._to_owner_soon(encode_sideband(Stored(stored)))  # before any frame the client sends after it
         self._peer.send(Sent(chat_id=stored.chat_id, client_msg_id=message.client_msg_id, seq=stored.seq,
                              at=stored.at, req=message.req))
 
@@ -296,9 +275,11 @@ class RelayedClient:
     async def gone(self) -> None:
         """The client or the owner went away: stop reading its chats here."""
         self._controller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._controller
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+        self._writer.cancel()
+        for task in (self._controller, self._writer):
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                await task
         self._reading.clear()
         await self._chats.forget(self._peer)

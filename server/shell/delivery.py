@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from onduty.server.shell.feed import Feed
 from onduty.server.shell.peer import Peer
 from onduty.server.shell.presence import LocalPresence
 from onduty.server.shell.sessions import ChatSession
@@ -27,6 +28,7 @@ class LocalDelivery:
         self._store = store
         self._writes = writes
         self._chats: dict[str, ChatSession] = {}
+        self._feed = Feed(store, writes, self._chats.get, self.open_sessions)
         self.published: list[Callable[[StoredMessage], None]] = []
         """Told every message stored here (a cluster's routing owner publishes them to the other nodes)."""
 
@@ -141,5 +143,4 @@ class LocalDelivery:
 
     def arrived(self, message: StoredMessage) -> None:
         """A message another cluster node stored: delivered here, not published again."""
-        if (session := self._chats.get(message.chat_id)) is not None:
-            session.add(message)
+        self._feed.arrived(message)

@@ -20,7 +20,7 @@ from onduty.server.config import ServerConfig
 from onduty.server.shell.peer import ANSWERING, Answer, Peer
 from onduty.server.shell.ratelimit import TokenBucket
 from onduty.server.shell.sessions import ChatSession
-from onduty.server.shell.sideband import Sideband, decode_sideband, is_sideband
+from onduty.server.shell.sideband import Sideband, Stored, decode_sideband, is_sideband
 from onduty.server.shell.wiring import Shell
 from onduty.server.store import SeqOutOfRange, StoredMessage, StoreError, StoreRefused
 from onduty.shared.errors import CloseCode, ErrorCode, ProtocolError
@@ -112,7 +112,11 @@ class Endpoint(ABC):
     def _from_gateway(self, data: bytes) -> None:
         """A sideband frame of the relaying gateway (:mod:`.sideband`); a refusal is logged, never sent back."""
         try:
-            self.relayed_frame(decode_sideband(data))
+            frame = decode_sideband(data)
+            if isinstance(frame, Stored):
+                self.shell.arrived(frame.message)
+            else:
+                self.relayed_frame(frame)
         except (ValueError, ProtocolError) as exc:
             self.peer.log.warning("gateway frame refused: %s", exc)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import msgpack
 
+from onduty.server.store.records import StoredMessage
 from onduty.shared.types import Role
 
 RELAY_HEADER = "X-OnDuty-Relay"
@@ -57,7 +58,15 @@ class AgentWrote:
     chat_id: str
 
 
-Sideband = RelayStart | RelayStop | RelayEnded | AgentWrote
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Gateway to owner: the gateway stored ``message`` for the client (the owner delivers it to the chat's
+    parties connected to it and to watching supervisors, and keeps the chat's last ``seq``)."""
+
+    message: StoredMessage
+
+
+Sideband = RelayStart | RelayStop | RelayEnded | AgentWrote | Stored
 
 
 def encode_sideband(frame: Sideband) -> bytes:
@@ -71,6 +80,8 @@ def encode_sideband(frame: Sideband) -> bytes:
             body = ["ended", frame.chat_id]
         case AgentWrote():
             body = ["agent_wrote", frame.chat_id]
+        case Stored(message=m):
+            body = ["stored", m.chat_id, m.seq, m.sender.value, m.sender_name, m.text, m.at, m.client_msg_id]
     return MARK + bytes(msgpack.packb(body, use_bin_type=True))
 
 
@@ -93,6 +104,9 @@ def decode_sideband(data: bytes) -> Sideband:
                 return RelayEnded(chat_id)
             case ["agent_wrote", str(chat_id)]:
                 return AgentWrote(chat_id)
+            case ["stored", str(chat_id), int(seq), str(sender), str(name), str(text), float(at),
+                  str() | None as client_msg_id]:
+                return Stored(StoredMessage(chat_id, seq, Role(sender), name, text, at, client_msg_id))
     except (msgpack.UnpackException, ValueError, TypeError) as exc:
         raise ValueError(f"malformed sideband frame: {exc}") from exc
     raise ValueError(f"unknown sideband frame: {body!r:.100}")

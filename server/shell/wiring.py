@@ -154,6 +154,11 @@ class Shell:
             self.delivery.stored(message)
             self.supervision.messages += 1
 
+    def arrived(self, message: StoredMessage) -> None:
+        """A relaying gateway stored ``message`` (a new one) for its client: deliver it here, count it."""
+        self.delivery.arrived(message)
+        self.supervision.messages += 1
+
     def typing(self, session: ChatSession, sender: Role, name: str, active: bool) -> None:
         """Relay a typing indicator to the other side, if attached; never stored."""
         other = Role.REQUESTOR if sender is Role.AGENT else Role.AGENT

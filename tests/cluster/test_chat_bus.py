@@ -10,13 +10,14 @@ import pytest
 from redis.asyncio import Redis
 
 from onduty.server.cluster.chat_bus import ChatBus, Subscriber
-from onduty.server.cluster.relay import BusFeed
+from onduty.server.shell.feed import Feed
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.sideband import (
     AgentWrote,
     RelayEnded,
     RelayStart,
     RelayStop,
+    Stored,
     decode_sideband,
     encode_sideband,
     is_sideband,
@@ -32,7 +33,8 @@ pytestmark = pytest.mark.timeout(30)
 
 def test_sideband_frames_come_back_as_sent_and_no_client_frame_is_taken_for_one() -> None:
     for frame in (RelayStart("c1", Role.AGENT, 3, 7, "Ann Agent"), RelayStop("c1", Role.REQUESTOR),
-                  RelayEnded("c1"), AgentWrote("c1")):
+                  RelayEnded("c1"), AgentWrote("c1"), Stored(message(4, "hi")),
+                  Stored(StoredMessage("c1", 5, Role.AGENT, "Ann", "ok", 5.5, "m-5", None))):
         assert decode_sideband(encode_sideband(frame)) == frame
     assert not is_sideband(CODEC.encode(Send(chat_id="c1", client_msg_id="m1", text="hi")))
     with pytest.raises(ValueError, match="sideband frame"):
@@ -67,8 +69,7 @@ async def test_a_message_after_a_gap_waits_then_what_the_bus_missed_is_read_from
     ann = FakePeer(CODEC)
     await session.replay(Role.AGENT, session.attach(Role.AGENT, as_peer(ann), 0), store)  # type: ignore[arg-type]
     store.reads = 0
-    feed = BusFeed(store, writes, {"c1": session}.get, lambda: [session], lambda m: None,  # type: ignore[arg-type]
-                   gap_s=0.0)
+    feed = Feed(store, writes, {"c1": session}.get, lambda: [session], gap_s=0.0)  # type: ignore[arg-type]
     feed.arrived(message(2, "second"))  # seq 1 never came over the bus
     assert not ann.frames
     for _ in range(3):  # the gap timer (0 s), then its store read
