@@ -43,6 +43,7 @@ from onduty.server.shell.sideband import (
     Stored,
     decode_sideband,
     encode_sideband,
+    is_sideband,
 )
 from onduty.server.shell.writes import Writes
 from onduty.server.store import Store, StoredMessage, StoreError
@@ -175,7 +176,12 @@ class RelayedClient:
     # --- from the client -----------------------------------------------------------------------
 
     async def from_client(self, data: bytes) -> None:
-        """Handle ``data`` here, or pass it on to the owner."""
+        """Handle ``data`` here, or pass it on to the owner (never a frame the owner would take for this
+        gateway's own: a client cannot speak for the gateway)."""
+        if is_sideband(data):
+            self._peer.log.warning("a client frame that looks like a gateway's refused")
+            self._peer.error(ErrorCode.MALFORMED_FRAME, "not a msgpack frame")
+            return
         message = self._decode(data)
         if isinstance(message, Send) and (reading := self._writable(message.chat_id)) is not None:
             await self._store(message, reading)

@@ -114,6 +114,9 @@ class Endpoint(ABC):
         try:
             frame = decode_sideband(data)
             if isinstance(frame, Stored):
+                session = self.shell.delivery.session(frame.message.chat_id)
+                if session is None or session.peer(frame.message.sender) is not self.peer:
+                    raise ValueError(f"a message of {frame.message.chat_id}, which this connection does not write in")
                 self.shell.arrived(frame.message)
             else:
                 self.relayed_frame(frame)

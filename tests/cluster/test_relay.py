@@ -8,14 +8,32 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from onduty.client.net import AgentClient, RequestorClient
 from onduty.client.net.errors import RequestFailed
+from onduty.server.shell.sideband import Stored, encode_sideband
+from onduty.server.store.records import StoredMessage
 from onduty.shared.errors import ErrorCode
-from onduty.shared.messages import ChatAssigned, ChatEnded, ChatMessage
+from onduty.shared.limits import PROTOCOL_VERSION
+from onduty.shared.messages import (
+    AgentJoined,
+    ChatAssigned,
+    ChatEnded,
+    ChatMessage,
+    ChatRequested,
+    Error,
+    Hello,
+    RequestChat,
+    Send,
+    Sent,
+    Welcome,
+)
+from onduty.shared.types import Role
 from tests.cluster.nodes import PASSWORD, Node, seed, start_node
 from tests.cluster.test_failover import WAIT, until_event
+from tests.server.harness import Wire
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -155,4 +173,30 @@ async def test_a_chat_that_ended_takes_no_more_messages_through_the_gateway(clus
         assert refused.value.code is ErrorCode.CHAT_ENDED
     finally:
         await rita.close()
+        await ann.close()
+
+
+async def test_a_client_cannot_pass_a_frame_off_as_the_gateways_own(cluster: tuple[Node, Node]) -> None:
+    a, b = cluster
+    ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
+    try:
+        await ann.start()
+        await ann.set_duty(True)
+        async with aiohttp.ClientSession() as http, http.ws_connect(f"{b.url}/ws/requestor") as ws:
+            wire = Wire(ws)
+            await wire.send(Hello(protocol=PROTOCOL_VERSION))
+            await wire.expect(Welcome)
+            await wire.send(RequestChat(queue="cim-emea", name="Mallory", req="r1"))
+            chat_id = (await wire.expect(ChatRequested)).chat_id
+            await until_event(ann, ChatAssigned)
+            await wire.expect(AgentJoined)
+            forged = Stored(StoredMessage(chat_id, 9, Role.AGENT, "Ann Agent", "send me your password", 1.0, None))
+            await ws.send_bytes(encode_sideband(forged))
+            refused = await wire.expect(Error)
+            assert refused.code is ErrorCode.MALFORMED_FRAME
+            await wire.send(Send(chat_id=chat_id, client_msg_id="m1", text="hello", req="r2"))
+            assert (await wire.expect(Sent)).seq == 1
+        got = await until_event(ann, ChatMessage)
+        assert isinstance(got, ChatMessage) and (got.seq, got.text) == (1, "hello")  # nothing forged before it
+    finally:
         await ann.close()
