@@ -3,7 +3,6 @@ sit on different nodes, a file upload; the requestor endpoint's Origin rule hold
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -21,24 +20,6 @@ from tests.cluster.test_failover import WAIT, until_event
 from tests.server.harness import Wire
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    import asyncio
-
-    asyncio.run(seed(pg_url))
-    a = start_node("a", pg_url, redis_url, tmp_path)
-    b: Node | None = None
-    try:
-        asyncio.run(a.until_role("owner"))
-        b = start_node("b", pg_url, redis_url, tmp_path)
-        asyncio.run(b.until_role("gateway"))
-        yield a, b
-    finally:
-        a.stop()
-        if b is not None:
-            b.stop()
 
 
 async def test_the_widget_and_a_chat_across_nodes_go_through_the_gateway(cluster: tuple[Node, Node]) -> None:

@@ -5,8 +5,6 @@ it is on, once and in order, a resume on another node misses nothing, and the ow
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -31,27 +29,11 @@ from onduty.shared.messages import (
     Welcome,
 )
 from onduty.shared.types import Role
-from tests.cluster.nodes import PASSWORD, Node, seed, start_node
+from tests.cluster.nodes import PASSWORD, Node
 from tests.cluster.test_failover import WAIT, until_event
 from tests.server.harness import Wire
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    asyncio.run(seed(pg_url))
-    a = start_node("a", pg_url, redis_url, tmp_path)
-    b: Node | None = None
-    try:
-        asyncio.run(a.until_role("owner"))
-        b = start_node("b", pg_url, redis_url, tmp_path)
-        asyncio.run(b.until_role("gateway"))
-        yield a, b
-    finally:
-        a.stop()
-        if b is not None:
-            b.stop()
 
 
 async def texts(client: AgentClient | RequestorClient, chat_id: str, count: int) -> list[tuple[int, str]]:
@@ -62,6 +44,16 @@ async def texts(client: AgentClient | RequestorClient, chat_id: str, count: int)
         if isinstance(m, ChatMessage) and m.chat_id == chat_id:
             got.append((m.seq, m.text))
     return got
+
+
+async def chat(ann: AgentClient, rita: RequestorClient, text: str | None = None) -> str:
+    """Ann goes On Duty, Rita asks for a chat (with ``text`` as its first message) and Ann gets it."""
+    await ann.start()
+    await ann.set_duty(True)
+    await rita.start()
+    chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text=text)
+    await until_event(ann, ChatAssigned)
+    return chat_id
 
 
 async def stored_by_gateway(node: Node) -> int:
@@ -79,11 +71,7 @@ async def test_both_parties_on_the_gateway_chat_without_the_owner_storing_their_
     ann = AgentClient(b.url, "ann", password=PASSWORD, request_timeout=WAIT)
     rita = RequestorClient(b.url, request_timeout=WAIT)
     try:
-        await ann.start()
-        await ann.set_duty(True)
-        await rita.start()
-        chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="my invoice is wrong")
-        await until_event(ann, ChatAssigned)
+        chat_id = await chat(ann, rita, "my invoice is wrong")
         assert await texts(ann, chat_id, 1) == [(1, "my invoice is wrong")]
         before = await stored_by_gateway(b)
         assert await ann.send(chat_id, "let me look") == 2
@@ -104,11 +92,7 @@ async def test_parties_on_different_nodes_get_each_others_messages_once_and_in_o
     ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
     rita = RequestorClient(b.url, request_timeout=WAIT)
     try:
-        await ann.start()
-        await ann.set_duty(True)
-        await rita.start()
-        chat_id = await rita.request_chat("cim-emea", "Rita Requestor")
-        await until_event(ann, ChatAssigned)
+        chat_id = await chat(ann, rita)
         sends = [asyncio.create_task(rita.send(chat_id, f"r{n}")) for n in range(5)]
         replies = [asyncio.create_task(ann.send(chat_id, f"a{n}")) for n in range(5)]
         seqs = await asyncio.gather(*sends, *replies)
@@ -132,11 +116,7 @@ async def test_an_agent_who_signs_in_again_on_the_gateway_gets_what_it_missed_on
     rita = RequestorClient(b.url, request_timeout=WAIT)
     again: AgentClient | None = None
     try:
-        await ann.start()
-        await ann.set_duty(True)
-        await rita.start()
-        chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="hello")
-        await until_event(ann, ChatAssigned)
+        chat_id = await chat(ann, rita, "hello")
         assert await texts(ann, chat_id, 1) == [(1, "hello")]
         await ann.close()  # gone for a moment (inside the agent's grace): the chat stays hers
         await rita.send(chat_id, "are you there?")
@@ -161,11 +141,7 @@ async def test_a_chat_that_ended_takes_no_more_messages_through_the_gateway(clus
     ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
     rita = RequestorClient(b.url, request_timeout=WAIT)
     try:
-        await ann.start()
-        await ann.set_duty(True)
-        await rita.start()
-        chat_id = await rita.request_chat("cim-emea", "Rita Requestor", text="hi")
-        await until_event(ann, ChatAssigned)
+        chat_id = await chat(ann, rita, "hi")
         await ann.end_chat(chat_id)
         await until_event(rita, ChatEnded)
         with pytest.raises(RequestFailed) as refused:
