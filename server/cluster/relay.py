@@ -13,6 +13,9 @@ The gateway still opens one upstream WebSocket to the owner per agent or request
   For an agent it tells the owner that the agent replied (routing keeps response times);
 - the client's ``ack`` of a message it was delivered here: the gateway writes the cursor.
 
+A requestor's rate limit (protocol.md, section 15) is applied here to every frame the client sends, as the
+owner applies it to a client connected to it; the owner still counts what is passed on.
+
 Anything the gateway cannot handle the owner's way (a frame that does not decode, a ``send`` in a chat the
 owner has not named, an ``ack`` beyond what was delivered here) goes to the owner, which answers as always.
 A frame other than ``send`` and ``ack`` waits for the client's sends being stored, as on the owner, so that
@@ -49,7 +52,7 @@ from onduty.server.shell.writes import Writes
 from onduty.server.store import Store, StoredMessage, StoreError
 from onduty.shared.codec import Codec
 from onduty.shared.errors import ErrorCode, ProtocolError
-from onduty.shared.messages import Ack, Hello, Message, Send, Sent
+from onduty.shared.messages import Ack, CobrowseData, Hello, Message, Send, Sent
 from onduty.shared.types import Role
 
 log = logging.getLogger(__name__)
@@ -183,6 +186,12 @@ class RelayedClient:
             self._peer.error(ErrorCode.MALFORMED_FRAME, "not a msgpack frame")
             return
         message = self._decode(data)
+        if message is not None and self._limit is not None and not isinstance(message, CobrowseData) \
+                and not self._limit.take():  # the requestor's limit over all its frames, as on the owner
+            self._peer.log.warning("rate limited: %s dropped", message.TYPE)
+            self._peer.error(ErrorCode.RATE_LIMITED, "too many messages: send this one again later", message.TYPE,
+                             req=message.req, client_msg_id=getattr(message, "client_msg_id", None))
+            return
         if isinstance(message, Send) and (reading := self._writable(message.chat_id)) is not None:
             await self._store(message, reading)
             return
@@ -210,11 +219,6 @@ class RelayedClient:
         return reading if reading is not None and not reading.ended else None
 
     async def _store(self, message: Send, reading: Reading) -> None:
-        if self._limit is not None and not self._limit.take():
-            self._peer.log.warning("rate limited: send dropped")
-            self._peer.error(ErrorCode.RATE_LIMITED, "too many messages: send this one again later", "send",
-                             req=message.req, client_msg_id=message.client_msg_id)
-            return
         if len(self._in_flight) >= MAX_IN_FLIGHT:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
         if reading.role is Role.AGENT:

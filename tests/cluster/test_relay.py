@@ -26,6 +26,7 @@ from onduty.shared.messages import (
     RequestChat,
     Send,
     Sent,
+    Typing,
     Welcome,
 )
 from onduty.shared.types import Role
@@ -174,5 +175,32 @@ async def test_a_client_cannot_pass_a_frame_off_as_the_gateways_own(cluster: tup
             assert (await wire.expect(Sent)).seq == 1
         got = await until_event(ann, ChatMessage)
         assert isinstance(got, ChatMessage) and (got.seq, got.text) == (1, "hello")  # nothing forged before it
+    finally:
+        await ann.close()
+
+
+async def test_a_requestors_rate_limit_counts_every_frame_through_the_gateway(cluster: tuple[Node, Node]) -> None:
+    a, b = cluster
+    ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
+    try:
+        await ann.start()
+        await ann.set_duty(True)
+        async with aiohttp.ClientSession() as http, http.ws_connect(f"{b.url}/ws/requestor") as ws:
+            wire = Wire(ws)
+            await wire.send(Hello(protocol=PROTOCOL_VERSION))
+            await wire.expect(Welcome)
+            await wire.send(RequestChat(queue="cim-emea", name="Rita", req="r1"))
+            chat_id = (await wire.expect(ChatRequested)).chat_id
+            # 25 sends (stored by the gateway) and 25 typing frames (passed on): 52 frames in all, past the
+            # burst of 40 however they are split between the gateway and the owner
+            for n in range(25):
+                await wire.send(Send(chat_id=chat_id, client_msg_id=f"m{n}", text=f"line {n}"))
+                await wire.send(Typing(chat_id=chat_id, active=n % 2 == 0))
+            async with asyncio.timeout(WAIT):
+                while True:
+                    got = await wire.next()
+                    if isinstance(got, Error):
+                        assert got.code is ErrorCode.RATE_LIMITED
+                        break
     finally:
         await ann.close()
