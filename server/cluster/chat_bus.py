@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import msgpack
@@ -35,8 +35,20 @@ RETRY_S = 0.5
 """Pause before listening again after Redis did not answer."""
 CONFIRM_S = 2.0
 """How long a new subscription waits for Redis to confirm it."""
+CLOSE_S = 2.0
+"""How long closing a Redis connection may take."""
 POLL_S = 0.05
 """How often the listener looks for a first subscription."""
+
+
+async def closed(closing: Coroutine[Any, Any, Any], what: str) -> None:
+    """Await ``closing`` (a Redis connection's close) for at most ``CLOSE_S``: a connection whose socket does
+    not finish closing must not hold up a node's shutdown."""
+    try:
+        async with asyncio.timeout(CLOSE_S):
+            await closing
+    except (RedisError, OSError, TimeoutError) as exc:
+        log.warning("closing %s: %s", what, exc or "timed out")
 
 
 class ChatBus:
@@ -184,5 +196,4 @@ class Subscriber:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        with contextlib.suppress(RedisError, OSError):
-            await self._pubsub.aclose()
+        await closed(self._pubsub.aclose(), "the chat bus's subscriptions")

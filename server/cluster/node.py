@@ -26,7 +26,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from onduty.server.cluster.chat_bus import ChatBus
+from onduty.server.cluster.chat_bus import ChatBus, closed
 from onduty.server.cluster.gateway import NodeDirectory, Relaying, Upstream, gateway_app
 from onduty.server.cluster.lease import Lease, Renewal
 from onduty.server.cluster.relay import GatewayChats
@@ -157,7 +157,7 @@ async def _own_the_bus(shell: Shell, config: ServerConfig) -> Callable[[], Await
 
     async def stop() -> None:
         await bus.close()
-        await redis.aclose()
+        await closed(redis.aclose(), "the chat bus's connection")
     return stop
 
 
@@ -171,7 +171,7 @@ async def _gateway_then_own(config: ServerConfig, lease: Lease, stop: asyncio.Ev
             relaying, store, redis = relay
             await relaying.chats.stop()
             await store.close()
-            await redis.aclose()
+            await closed(redis.aclose(), "the chat bus's connection")
     if not stop.is_set():
         await _own(config, lease, stop, step_down)
 

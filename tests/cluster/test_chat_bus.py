@@ -9,7 +9,7 @@ import msgpack
 import pytest
 from redis.asyncio import Redis
 
-from onduty.server.cluster.chat_bus import ChatBus, Subscriber
+from onduty.server.cluster.chat_bus import ChatBus, Subscriber, closed
 from onduty.server.shell.feed import Feed
 from onduty.server.shell.sessions import ChatSession
 from onduty.server.shell.sideband import (
@@ -97,23 +97,23 @@ async def test_subscriptions_made_at_once_on_a_new_node_are_all_heard(redis_url:
     subscriber = Subscriber(bus, arrived, lambda: None)
     subscriber.start()
     try:
-        # several clients' chats at once, before the pub/sub connection exists (two connections were opened
-        # once, and the first one's subscriptions were never read)
-        await asyncio.gather(*(subscriber.add(f"c{n}") for n in range(8)))
-        bus.publish(StoredMessage("c0", 2, Role.AGENT, "Ann", "this node's own", 2.0, None, None))
-        await asyncio.sleep(0)
-        for n in range(8):
-            publisher.publish(StoredMessage(f"c{n}", 1, Role.AGENT, "Ann", f"to c{n}", 1.0, None, None))
-        publisher.publish(StoredMessage("c9", 1, Role.AGENT, "Ann", "nobody here reads c9", 1.0, None, None))
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(15):  # a hang shows where it stood
+            # several clients' chats at once, before the pub/sub connection exists (two connections were opened
+            # once, and the first one's subscriptions were never read)
+            await asyncio.gather(*(subscriber.add(f"c{n}") for n in range(8)))
+            bus.publish(StoredMessage("c0", 2, Role.AGENT, "Ann", "this node's own", 2.0, None, None))
+            await asyncio.sleep(0)
+            for n in range(8):
+                publisher.publish(StoredMessage(f"c{n}", 1, Role.AGENT, "Ann", f"to c{n}", 1.0, None, None))
+            publisher.publish(StoredMessage("c9", 1, Role.AGENT, "Ann", "nobody here reads c9", 1.0, None, None))
             await all_heard.wait()
-        assert sorted(m.text for m in heard) == sorted(f"to c{n}" for n in range(8))
+            assert sorted(m.text for m in heard) == sorted(f"to c{n}" for n in range(8))
     finally:
         await subscriber.close()
         await bus.close()
         await publisher.close()
-        await redis.aclose()
-        await other.aclose()
+        await closed(redis.aclose(), "the test's connection")
+        await closed(other.aclose(), "the test's other connection")
 
 
 async def test_a_replay_never_sends_a_party_what_it_wrote_after_attaching() -> None:
