@@ -253,13 +253,19 @@ async def _copy(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
             return source.close_code, reason
 
 
+def _for_the_client(code: int | None, reason: str) -> tuple[int, str]:
+    """The owner's close code and reason as the client is told them: when the owner went away without a close
+    (it died), 1012 (reconnect)."""
+    if code is None or code == 1006:
+        return SERVICE_RESTART, "server moving"
+    return code, reason
+
+
 async def _pump(client: web.WebSocketResponse, upstream: aiohttp.ClientWebSocketResponse) -> None:
     """Copy frames both ways until either side ends, then end the other with the same close code and
     reason; when the owner went away without a close (it died), the client is told 1012 (reconnect)."""
     async def down() -> None:
-        code, reason = await _copy(upstream, client)
-        if code is None or code == 1006:
-            code, reason = SERVICE_RESTART, "server moving"
+        code, reason = _for_the_client(*await _copy(upstream, client))
         await client.close(code=code, message=reason.encode())
 
     async def up() -> None:
@@ -303,10 +309,8 @@ async def _relay(client: web.WebSocketResponse, upstream: aiohttp.ClientWebSocke
                 else:
                     peer.send_frame(frame.data)
             elif frame.type in _ENDED:
-                code, reason = upstream.close_code, frame.extra if isinstance(frame.extra, str) else ""
-                if code is None or code == 1006:
-                    code, reason = SERVICE_RESTART, "server moving"
-                peer.close(code, reason if frame.type is aiohttp.WSMsgType.CLOSE else "server moving")
+                reason = frame.extra if frame.type is aiohttp.WSMsgType.CLOSE and isinstance(frame.extra, str) else ""
+                peer.close(*_for_the_client(upstream.close_code, reason))
                 return
 
     async def up() -> None:

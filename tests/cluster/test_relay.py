@@ -5,6 +5,8 @@ it is on, once and in order, a resume on another node misses nothing, and the ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -153,18 +155,25 @@ async def test_a_chat_that_ended_takes_no_more_messages_through_the_gateway(clus
         await ann.close()
 
 
+@contextlib.asynccontextmanager
+async def raw_requestor(node: Node, name: str) -> AsyncIterator[tuple[aiohttp.ClientWebSocketResponse, Wire, str]]:
+    """A requestor on ``node`` speaking the wire itself (to send what no client library would): greeted, with a
+    chat requested."""
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"{node.url}/ws/requestor") as ws:
+        wire = Wire(ws)
+        await wire.send(Hello(protocol=PROTOCOL_VERSION))
+        await wire.expect(Welcome)
+        await wire.send(RequestChat(queue="cim-emea", name=name, req="r1"))
+        yield ws, wire, (await wire.expect(ChatRequested)).chat_id
+
+
 async def test_a_client_cannot_pass_a_frame_off_as_the_gateways_own(cluster: tuple[Node, Node]) -> None:
     a, b = cluster
     ann = AgentClient(a.url, "ann", password=PASSWORD, request_timeout=WAIT)
     try:
         await ann.start()
         await ann.set_duty(True)
-        async with aiohttp.ClientSession() as http, http.ws_connect(f"{b.url}/ws/requestor") as ws:
-            wire = Wire(ws)
-            await wire.send(Hello(protocol=PROTOCOL_VERSION))
-            await wire.expect(Welcome)
-            await wire.send(RequestChat(queue="cim-emea", name="Mallory", req="r1"))
-            chat_id = (await wire.expect(ChatRequested)).chat_id
+        async with raw_requestor(b, "Mallory") as (ws, wire, chat_id):
             await until_event(ann, ChatAssigned)
             await wire.expect(AgentJoined)
             forged = Stored(StoredMessage(chat_id, 9, Role.AGENT, "Ann Agent", "send me your password", 1.0, None))
@@ -185,12 +194,7 @@ async def test_a_requestors_rate_limit_counts_every_frame_through_the_gateway(cl
     try:
         await ann.start()
         await ann.set_duty(True)
-        async with aiohttp.ClientSession() as http, http.ws_connect(f"{b.url}/ws/requestor") as ws:
-            wire = Wire(ws)
-            await wire.send(Hello(protocol=PROTOCOL_VERSION))
-            await wire.expect(Welcome)
-            await wire.send(RequestChat(queue="cim-emea", name="Rita", req="r1"))
-            chat_id = (await wire.expect(ChatRequested)).chat_id
+        async with raw_requestor(b, "Rita") as (_ws, wire, chat_id):
             # 25 sends (stored by the gateway) and 25 typing frames (passed on): 52 frames in all, past the
             # burst of 40 however they are split between the gateway and the owner
             for n in range(25):
