@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from onduty.server.cluster.lease import KEY_PREFIX
+from onduty.server.cluster.stopping import stopped
 from onduty.server.shell.sessions import to_wire
 from onduty.server.store.records import StoredMessage
 from onduty.shared.codec import Codec
@@ -103,9 +104,7 @@ class ChatBus:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stopped(self._task)
 
 
 class Subscriber:
@@ -193,7 +192,5 @@ class Subscriber:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stopped(self._task)
         await closed(self._pubsub.aclose(), "the chat bus's subscriptions")

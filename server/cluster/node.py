@@ -30,6 +30,7 @@ from onduty.server.cluster.chat_bus import ChatBus, closed
 from onduty.server.cluster.gateway import NodeDirectory, Relaying, Upstream, gateway_app
 from onduty.server.cluster.lease import Lease, Renewal
 from onduty.server.cluster.relay import GatewayChats
+from onduty.server.cluster.stopping import stopped
 from onduty.server.config import ConfigError, ServerConfig
 from onduty.server.shell.app import make_app
 from onduty.server.shell.wiring import Shell
@@ -217,8 +218,7 @@ async def _own(config: ServerConfig, lease: Lease, stop: asyncio.Event, step_dow
             for stop_bus in stops:
                 await stop_bus()
     finally:
-        renewing.cancel()
-        await asyncio.gather(renewing, return_exceptions=True)
+        await stopped(renewing)  # it awaits Redis: a cancel may be lost (see .stopping)
         await lease.release()
         log.info("gave the routing lease up", extra={"node": config.node})
 

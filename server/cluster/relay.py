@@ -25,13 +25,13 @@ A frame other than ``send`` and ``ack`` waits for the client's sends being store
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
 from onduty.server.cluster.chat_bus import ChatBus, Subscriber
+from onduty.server.cluster.stopping import stopped
 from onduty.server.config import ServerConfig
 from onduty.server.shell.endpoint import MAX_IN_FLIGHT, stored_result
 from onduty.server.shell.feed import Feed
@@ -284,12 +284,11 @@ class RelayedClient:
 
     async def gone(self) -> None:
         """The client or the owner went away: stop reading its chats here."""
-        self._controller.cancel()
+        await stopped(self._controller)  # it awaits Redis: a cancel may be lost (see .stopping)
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-        self._writer.cancel()
-        for task in (self._controller, self._writer):
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
-                await task
+        failed = await stopped(self._writer)
+        if failed is not None and not isinstance(failed, ConnectionError | RuntimeError):  # closed under it: fine
+            log.error("passing a client's frames on to the owner failed", exc_info=failed)
         self._reading.clear()
         await self._chats.forget(self._peer)
