@@ -1,10 +1,10 @@
 """Stopping a task that awaits Redis.
 
-redis-py bounds its socket reads and writes with ``asyncio.wait_for``, which on Python 3.11 loses a cancel that
-arrives in the turn the awaited read or write completes (CPython gh-86296, fixed in 3.12): the task goes on as
-if nobody had asked it to stop, and whoever awaits its end waits forever. It happened: a gateway's shutdown hung
-on a client whose chat-reading task had its cancel lost in an unsubscribe. So such a task is cancelled again
-until it has ended."""
+redis-py bounds each command's socket write (and some reads) with ``asyncio.wait_for``, which on Python 3.11
+loses a cancel that arrives in the turn the awaited write completes (CPython gh-86296, fixed in 3.12): the task
+goes on as if nobody had asked it to stop, and whoever awaits its end waits forever. It happened: a gateway's
+shutdown hung on a client whose chat-reading task had its cancel lost in an unsubscribe. So such a task is
+cancelled again until it has ended."""
 
 from __future__ import annotations
 
