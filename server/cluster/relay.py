@@ -287,8 +287,6 @@ class RelayedClient:
         await stopped(self._controller)  # it awaits Redis: a cancel may be lost (see .stopping)
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-        failed = await stopped(self._writer)
-        if failed is not None and not isinstance(failed, ConnectionError | RuntimeError):  # closed under it: fine
-            log.error("passing a client's frames on to the owner failed", exc_info=failed)
+        await stopped(self._writer, expected=(ConnectionError, RuntimeError))  # the owner's connection closed
         self._reading.clear()
         await self._chats.forget(self._peer)

@@ -9,17 +9,26 @@ cancelled again until it has ended."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 AGAIN_S = 0.1
 """How long to wait for a cancelled task to end before cancelling it again."""
 
 
-async def stopped(task: asyncio.Task[Any]) -> BaseException | None:
+async def stopped(task: asyncio.Task[Any], expected: tuple[type[BaseException], ...] = ()) -> None:
     """Cancel ``task`` and return once it has ended, cancelling it again every ``AGAIN_S`` while it goes on.
-    Returns the exception it ended with, if it failed before it was cancelled (None if it was cancelled or
-    returned)."""
+    If it had failed before it was cancelled, its exception is logged (at info level when it is one of
+    ``expected``, such as a connection closed under it), never raised."""
     while not task.done():
         task.cancel()
         await asyncio.wait({task}, timeout=AGAIN_S)
-    return None if task.cancelled() else task.exception()
+    failed = None if task.cancelled() else task.exception()
+    if failed is None:
+        return
+    if isinstance(failed, expected):
+        log.info("%s had ended: %s", task.get_name(), failed)
+    else:
+        log.error("%s had failed", task.get_name(), exc_info=failed)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -29,25 +30,34 @@ async def test_a_task_that_swallows_its_cancel_is_still_stopped() -> None:
     task = asyncio.create_task(reading())
     await asyncio.sleep(0)
     async with asyncio.timeout(5):
-        assert await stopped(task) is None
+        await stopped(task)
     assert swallowed == 1
     assert task.cancelled()
 
 
-async def test_stopping_a_task_that_failed_gives_its_exception() -> None:
+async def test_a_task_that_had_failed_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     async def failing() -> None:
+        raise ValueError("a bug in the task")
+
+    async def closed_under_it() -> None:
         raise ConnectionResetError("owner gone")
 
-    task = asyncio.create_task(failing())
+    bug = asyncio.create_task(failing(), name="bus-publish")
+    gone = asyncio.create_task(closed_under_it(), name="relay-up")
     await asyncio.sleep(0)
-    failed = await stopped(task)
-    assert isinstance(failed, ConnectionResetError)
+    with caplog.at_level(logging.INFO, logger="onduty.server.cluster.stopping"):
+        await stopped(bug)
+        await stopped(gone, expected=(ConnectionError,))
+    levels = {r.getMessage(): r.levelno for r in caplog.records}
+    assert levels == {"bus-publish had failed": logging.ERROR, "relay-up had ended: owner gone": logging.INFO}
 
 
-async def test_stopping_a_task_that_returned_gives_nothing() -> None:
+async def test_stopping_a_task_that_returned_says_nothing(caplog: pytest.LogCaptureFixture) -> None:
     async def done() -> None:
         return None
 
     task = asyncio.create_task(done())
     await asyncio.sleep(0)
-    assert await stopped(task) is None
+    with caplog.at_level(logging.INFO, logger="onduty.server.cluster.stopping"):
+        await stopped(task)
+    assert caplog.records == []
