@@ -17,7 +17,7 @@ async def test_a_task_that_swallows_its_cancel_is_still_stopped() -> None:
     swallowed = 0
     go_on = asyncio.Event()
 
-    async def reading() -> None:  # as a loop around a Redis read whose cancel wait_for lost
+    async def reading() -> None:  # as a loop around a Redis command whose cancel wait_for lost
         nonlocal swallowed
         while True:
             try:
