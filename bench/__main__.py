@@ -1,6 +1,7 @@
 """Benchmark runner: every scenario against every target in turn, fresh server processes for each run.
 
-    python -m bench [--scenarios a,b] [--targets onduty,onduty-pg,cluster-1,cluster-2,cluster-3,relay,socketio]
+    python -m bench [--scenarios a,b]
+                    [--targets onduty,onduty-pg,cluster-1,cluster-2,cluster-3,relay,relay-durable,socketio]
                     [--scale 1] [--connections 10000] [--out results] [--profile [cprofile|py-spy]]
                     [--repeat N]
 
@@ -126,10 +127,12 @@ def _runs(value: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
-    parser.add_argument("--targets", default=",".join(t for t in TARGETS if t in ("onduty", "relay", "socketio")),
+    defaults = ("onduty", "relay", "relay-durable", "socketio")
+    parser.add_argument("--targets", default=",".join(t for t in TARGETS if t in defaults),
                         help="comma-separated: onduty, onduty-pg (the PostgreSQL store), cluster-1, cluster-2,"
-                             " cluster-3 (that many nodes on PostgreSQL + Redis), relay, socketio"
-                             " (default: onduty, relay, socketio)")
+                             " cluster-3 (that many nodes on PostgreSQL + Redis), relay, relay-durable (the relay"
+                             " storing each frame before relaying it), socketio"
+                             " (default: onduty, relay, relay-durable, socketio)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply measured durations (longer runs)")
     parser.add_argument("--connections", type=int, default=10_000, help="idle requestor connections")
     parser.add_argument("--out", type=Path, default=ROOT / "results")

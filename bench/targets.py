@@ -24,9 +24,9 @@ from pathlib import Path
 from bench.nodes import ROOT, Node, TargetError, free_port, postgres_db, redis_db
 
 __all__ = ["PROTOCOL", "ROOT", "TARGETS", "Running", "Setup", "TargetError", "cluster_size", "free_port", "started"]
-TARGETS = ("onduty", "onduty-pg", "cluster-1", "cluster-2", "cluster-3", "relay", "socketio")
+TARGETS = ("onduty", "onduty-pg", "cluster-1", "cluster-2", "cluster-3", "relay", "relay-durable", "socketio")
 PROTOCOL = {"onduty": "onduty", "onduty-pg": "onduty", "cluster-1": "onduty", "cluster-2": "onduty",
-            "cluster-3": "onduty", "relay": "relay", "socketio": "socketio"}
+            "cluster-3": "onduty", "relay": "relay", "relay-durable": "relay", "socketio": "socketio"}
 """What the load generator speaks to each target (``--target``)."""
 POSTGRES = os.environ.get("ONDUTY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 """The PostgreSQL server ``onduty-pg`` and the cluster targets make their throw-away databases on (trust or a
@@ -128,6 +128,8 @@ def started(name: str, setup: Setup, workdir: Path, profile: Path | None = None)
         elif name in ("relay", "socketio"):
             module = "bench.relay_server" if name == "relay" else "bench.sio_server"
             argv = [sys.executable, "-m", module, "--port", str(port)]
+        elif name == "relay-durable":
+            argv = [sys.executable, "-m", "bench.durable_relay", "--port", str(port), "--db", str(data / "frames.db")]
         else:
             raise TargetError(f"unknown target {name}")
         node = Node(name, port, argv, env, log)
