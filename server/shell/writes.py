@@ -2,10 +2,8 @@
 
 A message is stored before it is confirmed (``sent``); the rest (a chat's state, audit lines,
 acks) is written in the background, in the order given, by the store's single writer. Acks are
-gathered for ``ack_delay_s`` and written together, in one store write (``ack_all``), once per (chat, party)
-at the highest seq: a party acks every message, and one cursor write per message would cost as much as the
-message itself. A write per cursor would still hold the store's thread up for a few milliseconds at each flush
-on a busy server (docs/performance.md, "Tenth round"). Nothing
+gathered for ``ack_delay_s`` and written once per (chat, party), at the highest seq: a party acks
+every message, and one cursor write per message would cost as much as the message itself. Nothing
 is confirmed for an ack, and a cursor lost in a crash only means messages the client already has
 are replayed on resume (clients drop them by seq); :meth:`Writes.acked` answers with the cursors
 not yet written, so a resume in this process never goes back. A failed
@@ -22,7 +20,6 @@ from collections.abc import Coroutine
 from typing import Any
 
 from onduty.server.store import AuditEntry, Store
-from onduty.server.store.records import Cursor
 from onduty.shared.types import Role
 
 log = logging.getLogger(__name__)
@@ -69,22 +66,16 @@ class Writes:
             self._flush.cancel()
             self._flush = None
         acks, self._acks = self._acks, {}
-        if not acks:
-            return
         for key, seq in acks.items():
             self._writing[key] = max(seq, self._writing.get(key, 0))
-        self.background(self._write_acks(acks), "acks")
+            self.background(self._write_ack(key, seq), "ack")
 
-    async def _write_acks(self, acks: dict[tuple[str, Role], int]) -> None:
+    async def _write_ack(self, key: tuple[str, Role], seq: int) -> None:
         try:
-            refused = await self.store.ack_all([Cursor(chat_id, party, seq) for (chat_id, party), seq in acks.items()])
+            await self.store.ack(key[0], key[1], seq)
         finally:
-            for key, seq in acks.items():
-                if self._writing.get(key) == seq:
-                    del self._writing[key]
-        for cursor in refused:  # the shell checked each against the chat's last seq: the store disagrees
-            log.error("ack refused by the store: %s of chat %s at seq %d", cursor.party.value, cursor.chat_id,
-                      cursor.seq)
+            if self._writing.get(key) == seq:
+                del self._writing[key]
 
     async def acked(self, chat_id: str, party: Role) -> int:
         """The party's cursor: the stored one, or a later one not written yet."""

@@ -50,7 +50,6 @@ from onduty.server.store.records import (
     AgentState,
     AuditEntry,
     ChatRecord,
-    Cursor,
     FileRecord,
     ImRecord,
     QueueRecord,
@@ -179,14 +178,6 @@ class ChatStore(Protocol):
 
         SeqOutOfRange (a StoreRefused) if ``seq`` is negative or beyond the chat's ``last_seq``:
         nothing is stored then. StoreRefused for an unknown chat."""
-
-    async def ack_all(self, cursors: Sequence[Cursor]) -> list[Cursor]:
-        """Record many cursors in one write, each as :meth:`ack` would (never backwards; of a chat and party
-        given twice, the highest ``seq``). It costs one statement for all of them, not one each: the shell
-        writes the acks of a quarter of a second together, and a busy server has hundreds.
-
-        Returns the cursors :meth:`ack` would refuse (an unknown chat, a ``seq`` negative or beyond the chat's
-        ``last_seq``); they are not stored, and the others are."""
 
     async def acked(self, chat_id: str, party: Role) -> int:
         """The highest ``seq`` acknowledged by ``party`` (0 if none)."""

@@ -15,15 +15,7 @@ from onduty.server.store.base import MAX_PAGE
 from onduty.server.store.errors import SeqOutOfRange, StoreRefused
 from onduty.server.store.pg_batch import Conn, Write
 from onduty.server.store.pg_query import exists, one, rows, run
-from onduty.server.store.records import (
-    Append,
-    AuditEntry,
-    ChatRecord,
-    Cursor,
-    FileRecord,
-    StoredMessage,
-    latest_cursors,
-)
+from onduty.server.store.records import Append, AuditEntry, ChatRecord, FileRecord, StoredMessage
 from onduty.server.store.sql import chat_changes, chat_record, context_json, message_record
 from onduty.shared.types import ChatState, EndReason, FileRef, Memo, Role
 
@@ -178,34 +170,6 @@ class ChatsMixin:
                 raise SeqOutOfRange(f"chat {chat_id}", seq, row["last_seq"])
 
         await self._write(op)
-
-    async def ack_all(self, cursors: Sequence[Cursor]) -> list[Cursor]:
-        latest = latest_cursors(cursors)
-        given = {"chats": [c.chat_id for c in latest], "parties": [c.party.value for c in latest],
-                 "seqs": [c.seq for c in latest]}
-
-        async def op(conn: Conn) -> list[Cursor]:
-            refused = await rows(
-                conn,
-                "SELECT a.i FROM unnest(%(chats)s::text[], %(seqs)s::bigint[]) WITH ORDINALITY AS a(chat_id, seq, i)"
-                " LEFT JOIN chats c ON c.chat_id = a.chat_id"
-                " WHERE c.chat_id IS NULL OR a.seq NOT BETWEEN 0 AND c.last_seq ORDER BY a.i",
-                given,
-            )
-            await run(
-                conn,
-                "INSERT INTO cursors (chat_id, party, acked_seq)"
-                " SELECT a.chat_id, a.party, a.seq"
-                " FROM unnest(%(chats)s::text[], %(parties)s::text[], %(seqs)s::bigint[]) AS a(chat_id, party, seq)"
-                " JOIN chats c ON c.chat_id = a.chat_id WHERE a.seq BETWEEN 0 AND c.last_seq"
-                " ON CONFLICT (chat_id, party)"
-                " DO UPDATE SET acked_seq = GREATEST(cursors.acked_seq, excluded.acked_seq)",
-                given,
-            )
-            return [latest[row["i"] - 1] for row in refused]
-
-        result: list[Cursor] = await self._write(op)
-        return result
 
     async def acked(self, chat_id: str, party: Role) -> int:
         async def op(conn: Conn) -> int:

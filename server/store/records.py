@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from onduty.server.core.cases import (
@@ -43,25 +43,6 @@ class Append:
     at: float
     client_msg_id: str | None
     file: FileRef | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Cursor:
-    """A delivery cursor: ``party`` received every message of ``chat_id`` up to ``seq`` (``ChatStore.ack_all``)."""
-
-    chat_id: str
-    party: Role
-    seq: int
-
-
-def latest_cursors(cursors: Sequence[Cursor]) -> list[Cursor]:
-    """``cursors`` with one per chat and party, the highest ``seq`` of each, in the order first given."""
-    latest: dict[tuple[str, Role], Cursor] = {}
-    for cursor in cursors:
-        key = (cursor.chat_id, cursor.party)
-        if key not in latest or cursor.seq > latest[key].seq:
-            latest[key] = cursor
-    return list(latest.values())
 
 
 Rule = Callable[[CaseHead], tuple[CaseHead, list[Change]]]

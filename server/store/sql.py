@@ -18,12 +18,10 @@ from onduty.server.store.records import (
     AgentRecord,
     AuditEntry,
     ChatRecord,
-    Cursor,
     QueueRecord,
     SessionRecord,
     SiteRecord,
     StoredMessage,
-    latest_cursors,
 )
 from onduty.shared.types import BusinessContext, ChatState, EndReason, FileRef, RequestType, Role
 
@@ -454,33 +452,6 @@ def ack(conn: sqlite3.Connection, chat_id: str, party: Role, seq: int) -> None:
         " ON CONFLICT (chat_id, party) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)",
         (chat_id, party.value, seq),
     )
-
-
-_CURSORS = (
-    "SELECT key, json_extract(value, '$[0]') AS chat_id, json_extract(value, '$[1]') AS party,"
-    " json_extract(value, '$[2]') AS seq FROM json_each(?1)"
-)
-"""``?1``: a JSON array of ``[chat_id, party, seq]``; ``key`` is the index in it."""
-
-
-def ack_all(conn: sqlite3.Connection, cursors: Sequence[Cursor]) -> list[Cursor]:
-    """Every cursor in two statements, however many (see ``ChatStore.ack_all``): one finds the refused ones,
-    one stores the others. One by one, each would cost a statement, and each statement hands the GIL to SQLite
-    and takes it back against the event loop."""
-    latest = latest_cursors(cursors)
-    given = json.dumps([[c.chat_id, c.party.value, c.seq] for c in latest])
-    refused = conn.execute(
-        f"SELECT a.key FROM ({_CURSORS}) a LEFT JOIN chats c ON c.chat_id = a.chat_id"
-        " WHERE c.chat_id IS NULL OR a.seq NOT BETWEEN 0 AND c.last_seq ORDER BY a.key",
-        (given,),
-    ).fetchall()
-    conn.execute(
-        f"INSERT INTO cursors (chat_id, party, acked_seq) SELECT a.chat_id, a.party, a.seq FROM ({_CURSORS}) a, chats c"
-        " WHERE c.chat_id = a.chat_id AND a.seq BETWEEN 0 AND c.last_seq"
-        " ON CONFLICT (chat_id, party) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)",
-        (given,),
-    )
-    return [latest[key] for (key,) in refused]
 
 
 def acked(conn: sqlite3.Connection, chat_id: str, party: Role) -> int:

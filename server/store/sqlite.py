@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 from onduty.server.store import sql, sql_chatdata
 from onduty.server.store.base import MAX_PAGE
 from onduty.server.store.errors import StoreError, StoreRefused, StoreUnavailable
-from onduty.server.store.records import AuditEntry, ChatRecord, Cursor, FileRecord, StoredMessage
+from onduty.server.store.records import AuditEntry, ChatRecord, FileRecord, StoredMessage
 from onduty.server.store.schema import migrate
 from onduty.server.store.sql_appends import Append, append_all
 from onduty.server.store.sqlite_cases import CaseStoreMixin
@@ -459,9 +459,6 @@ class SqliteStore(DirectoryStoreMixin, CollabStoreMixin, CaseStoreMixin, Ratings
 
     async def ack(self, chat_id: str, party: Role, seq: int) -> None:
         await self._write(partial(sql.ack, chat_id=chat_id, party=party, seq=seq))
-
-    async def ack_all(self, cursors: Sequence[Cursor]) -> list[Cursor]:
-        return await self._write(partial(sql.ack_all, cursors=list(cursors)))
 
     async def acked(self, chat_id: str, party: Role) -> int:
         return await self._read(partial(sql.acked, chat_id=chat_id, party=party))

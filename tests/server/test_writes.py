@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-
-import pytest
 
 from onduty.server.shell.writes import Writes
-from onduty.server.store.records import Cursor
 from onduty.shared.types import Role
 
 
 class CursorStore:
-    """The two store calls acks use (``ack_all``, ``acked``), recording the writes; ``hold`` keeps a write
-    from committing."""
+    """The two store calls acks use, recording the writes; ``hold`` keeps a write from committing."""
 
     def __init__(self) -> None:
         self.writes: list[tuple[str, Role, int]] = []
         self.cursors: dict[tuple[str, Role], int] = {}
         self.hold = asyncio.Event()
         self.hold.set()
-        self.flushes = 0
-        self.unknown: set[str] = set()
-        """Chats the store refuses cursors of."""
 
-    async def ack_all(self, cursors: list[Cursor]) -> list[Cursor]:
+    async def ack(self, chat_id: str, party: Role, seq: int) -> None:
         await self.hold.wait()
-        self.flushes += 1
-        refused = [c for c in cursors if c.chat_id in self.unknown]
-        for c in cursors:
-            if c not in refused:
-                self.writes.append((c.chat_id, c.party, c.seq))
-                self.cursors[(c.chat_id, c.party)] = max(c.seq, self.cursors.get((c.chat_id, c.party), 0))
-        return refused
+        self.writes.append((chat_id, party, seq))
+        self.cursors[(chat_id, party)] = max(seq, self.cursors.get((chat_id, party), 0))
 
     async def acked(self, chat_id: str, party: Role) -> int:
         return self.cursors.get((chat_id, party), 0)
@@ -49,7 +36,6 @@ async def test_a_burst_of_acks_is_one_write_per_chat_and_party_at_the_highest_se
     assert store.writes == []  # gathered, not written yet
     await writes.drain()
     assert sorted(store.writes) == [("c1", Role.AGENT, 5), ("c1", Role.REQUESTOR, 4), ("c2", Role.AGENT, 7)]
-    assert store.flushes == 1  # every cursor in one store write
 
 
 async def test_without_a_delay_the_acks_of_one_turn_are_one_write() -> None:
@@ -74,17 +60,3 @@ async def test_the_cursor_read_for_a_resume_includes_acks_not_yet_committed() ->
     await writes.drain()
     assert await writes.acked("c1", Role.REQUESTOR) == 6  # stored
     assert store.writes == [("c1", Role.REQUESTOR, 6)]
-
-
-async def test_a_cursor_the_store_refuses_is_logged_and_the_others_are_stored(
-        caplog: pytest.LogCaptureFixture) -> None:
-    store = CursorStore()
-    store.unknown.add("gone")
-    writes = Writes(store)  # type: ignore[arg-type]
-    writes.ack("gone", Role.AGENT, 3)
-    writes.ack("c1", Role.AGENT, 2)
-    with caplog.at_level(logging.ERROR, logger="onduty.server.shell.writes"):
-        await writes.drain()
-    assert store.writes == [("c1", Role.AGENT, 2)]
-    assert "ack refused by the store: agent of chat gone at seq 3" in caplog.text
-    assert await writes.acked("gone", Role.AGENT) == 0  # not claimed as written

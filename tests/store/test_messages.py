@@ -9,9 +9,8 @@ import pytest
 
 from onduty.server.store.base import MAX_PAGE, Store, StoreError
 from onduty.server.store.errors import SeqOutOfRange, StoreRefused
-from onduty.server.store.records import AuditEntry, ChatRecord, Cursor, StoredMessage
+from onduty.server.store.records import AuditEntry, ChatRecord, StoredMessage
 from onduty.shared.types import Role
-from tests.store.backends import MakeChat
 
 
 async def test_append_numbers_from_one_and_tracks_last_seq(with_queue: Store) -> None:
@@ -126,38 +125,6 @@ async def test_ack_beyond_the_last_seq_is_refused_and_not_stored(with_queue: Sto
     assert await store.acked("c1", Role.AGENT) == 0
     await store.ack("c1", Role.AGENT, 2)
     assert await store.acked("c1", Role.AGENT) == 2
-
-
-async def test_ack_all_stores_many_cursors_in_one_write_as_ack_would(with_queue: Store, make_chat: MakeChat) -> None:
-    store = with_queue
-    await store.create_chat(make_chat("c2"))
-    for i in range(4):
-        await store.append_message("c1", Role.REQUESTOR, "R", f"m{i}", float(i), None)
-    await store.append_message("c2", Role.AGENT, "A", "hi", 1.0, None)
-    await store.ack("c1", Role.AGENT, 3)
-    refused = await store.ack_all([
-        Cursor("c1", Role.AGENT, 2),      # behind the stored 3: stays 3
-        Cursor("c1", Role.REQUESTOR, 1),
-        Cursor("c1", Role.REQUESTOR, 4),  # the same chat and party again: the highest counts
-        Cursor("c2", Role.AGENT, 0),
-        Cursor("c2", Role.REQUESTOR, 1),
-    ])
-    assert refused == []
-    assert [await store.acked(c, p) for c, p in (("c1", Role.AGENT), ("c1", Role.REQUESTOR), ("c2", Role.AGENT),
-                                                 ("c2", Role.REQUESTOR))] == [3, 4, 0, 1]
-    assert await store.ack_all([]) == []
-
-
-async def test_ack_all_returns_what_ack_would_refuse_and_stores_the_rest(with_queue: Store) -> None:
-    store = with_queue
-    await store.append_message("c1", Role.REQUESTOR, "R", "one", 1.0, None)
-    beyond, ghost = Cursor("c1", Role.AGENT, 2), Cursor("ghost", Role.AGENT, 1)
-    refused = await store.ack_all([beyond, Cursor("c1", Role.REQUESTOR, 1), ghost])
-    assert refused == [beyond, ghost]
-    assert await store.ack_all([Cursor("c1", Role.AGENT, -1)]) == [Cursor("c1", Role.AGENT, -1)]
-    assert await store.acked("c1", Role.AGENT) == 0
-    assert await store.acked("c1", Role.REQUESTOR) == 1
-    assert await store.acked("ghost", Role.AGENT) == 0
 
 
 async def test_messages_after_caps_the_page(with_queue: Store) -> None:
