@@ -23,9 +23,9 @@ from pathlib import Path
 import msgpack
 from aiohttp import WSMsgType, web
 
-from bench.pairing import PAIRED, Pairs
+from bench.pairing import Pairs
+from bench.relay_server import MAX_FRAME, joined
 
-MAX_FRAME = 64 * 1024
 SENT = bytes(msgpack.packb({"t": "sent", "seq": 0}))
 """What the sender gets once its frame is stored (the load generator reads it and ignores it)."""
 
@@ -98,15 +98,9 @@ async def pair_ws(request: web.Request) -> web.WebSocketResponse:
     pair = request.match_info["pair"]
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME)
     await ws.prepare(request)
-    try:
-        partner = pairs.join(pair, ws)
-    except ValueError:
-        await ws.close(code=1008, message=b"pair full")
+    if not await joined(pairs, pair, ws):
         return ws
     try:
-        if partner is not None:
-            await partner.send_bytes(PAIRED)
-            await ws.send_bytes(PAIRED)
         async for message in ws:
             if message.type is WSMsgType.BINARY:
                 await writer.store(pair, message.data)

@@ -20,20 +20,32 @@ PAIRS = web.AppKey("pairs", Pairs[web.WebSocketResponse])
 MAX_FRAME = 64 * 1024
 
 
+async def joined(pairs: Pairs[web.WebSocketResponse], pair: str, ws: web.WebSocketResponse) -> bool:
+    """Join ``ws`` to ``pair`` and tell both sides ``paired`` once it is complete; False when the pair was full
+    (``ws`` is closed with 1008 then). The caller has a joined connection leave the pair when it ends."""
+    try:
+        partner = pairs.join(pair, ws)
+    except ValueError:
+        await ws.close(code=1008, message=b"pair full")
+        return False
+    try:
+        if partner is not None:
+            await partner.send_bytes(PAIRED)
+            await ws.send_bytes(PAIRED)
+    except BaseException:
+        pairs.leave(pair, ws)
+        raise
+    return True
+
+
 async def pair_ws(request: web.Request) -> web.WebSocketResponse:
     pairs = request.app[PAIRS]
     pair = request.match_info["pair"]
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME)
     await ws.prepare(request)
-    try:
-        partner = pairs.join(pair, ws)
-    except ValueError:
-        await ws.close(code=1008, message=b"pair full")
+    if not await joined(pairs, pair, ws):
         return ws
     try:
-        if partner is not None:
-            await partner.send_bytes(PAIRED)
-            await ws.send_bytes(PAIRED)
         async for message in ws:
             if message.type is WSMsgType.BINARY and (other := pairs.partner(ws)) is not None:
                 with contextlib.suppress(ConnectionError):
