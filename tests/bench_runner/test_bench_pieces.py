@@ -64,7 +64,7 @@ async def test_load_generator_drives_a_baseline_without_losing_anything(baseline
     assert (report["lost"], report["duplicated"]) == (0, 0)
 
 
-async def test_the_durable_relay_stores_every_frame_before_the_partner_gets_it(tmp_path: Path) -> None:
+async def test_the_durable_relay_has_stored_a_frame_by_the_time_the_partner_gets_it(tmp_path: Path) -> None:
     server = TestServer(durable_relay.make_app(tmp_path / "frames.db"), host="127.0.0.1", port=0)
     await server.start_server()
     try:
@@ -75,7 +75,7 @@ async def test_the_durable_relay_stores_every_frame_before_the_partner_gets_it(t
             assert msgpack.unpackb(await b.receive_bytes())["t"] == "paired"
             await a.send_bytes(b"frame one")
             assert await b.receive_bytes() == b"frame one"
-            with sqlite3.connect(tmp_path / "frames.db") as db:  # committed before it was relayed
+            with sqlite3.connect(tmp_path / "frames.db") as db:  # the relay sends only after the commit
                 assert db.execute("SELECT pair, body FROM frames").fetchall() == [("p1", b"frame one")]
             assert msgpack.unpackb(await a.receive_bytes())["t"] == "sent"
             await a.close()
