@@ -30,6 +30,7 @@ from onduty.server import inbound
 from onduty.server.auth import token_hash
 from onduty.server.config import ServerConfig
 from onduty.server.core import events as ev
+from onduty.server.shell.file_answer import file_answer
 from onduty.server.shell.http_api import add_json_errors, bearer_token, refused, signed_in_agent
 from onduty.server.shell.origins import cors_headers
 from onduty.server.shell.wiring import Shell
@@ -200,7 +201,7 @@ def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callab
             "Content-Security-Policy": "sandbox; default-src 'none'",
             "Cache-Control": "private, no-store",
         }
-        return web.FileResponse(files_dir / record.file_id, headers=headers)
+        return await file_answer(request, files_dir / record.file_id, headers)
 
     async def preflight(request: web.Request) -> web.Response:
         cors = cors_headers(request, config)

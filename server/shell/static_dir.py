@@ -1,7 +1,8 @@
 """Serves one built folder of static files (the widget, the console) under ``/PREFIX/``.
 
 Only the files found in the folder at start are served, nothing else under it; every answer carries
-``nosniff`` and ``no-cache``, HTML pages the folder's Content-Security-Policy.
+``nosniff``, ``no-cache`` and an ETag (a browser revalidates and gets 304 while the file is unchanged),
+HTML pages the folder's Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from aiohttp import web
+
+from onduty.server.shell.file_answer import file_answer
 
 
 def add_static_dir(app: web.Application, prefix: str, root: Path, *, what: str, csp: str,
@@ -36,7 +39,7 @@ def add_static_dir(app: web.Application, prefix: str, root: Path, *, what: str, 
         if path.suffix == ".js":
             content_type = "text/javascript"
             answer.update(js_headers or {})
-        return web.FileResponse(path, headers={**answer, "Content-Type": content_type})
+        return await file_answer(request, path, {**answer, "Content-Type": content_type}, revalidate=True)
 
     app.router.add_get(f"/{prefix}", redirect)
     app.router.add_get(f"/{prefix}/", serve)
