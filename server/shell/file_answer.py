@@ -27,11 +27,14 @@ def read_whole(path: Path) -> tuple[bytes, str]:
 async def file_answer(request: web.Request, path: Path, headers: Mapping[str, str], *,
                       revalidate: bool = False) -> web.Response:
     """The file at ``path`` with ``headers``; 404 when it is gone. With ``revalidate`` the answer carries
-    an ETag, and a request whose If-None-Match names it gets 304 with no body."""
+    an ETag, and a request whose If-None-Match names it gets 304 with no body. A file the server may not
+    read is 403, as it was with ``FileResponse``."""
     try:
         body, tag = await asyncio.to_thread(read_whole, path)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise web.HTTPNotFound() from None
+    except PermissionError:
+        raise web.HTTPForbidden() from None
     if not revalidate:
         return web.Response(body=body, headers=headers)
     answer = {**headers, "ETag": f'"{tag}"'}

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer, make_mocked_request
 
+from onduty.server.shell import file_answer
 from onduty.server.shell.static_dir import add_static_dir
 
 CSP = "default-src 'self'"
@@ -109,3 +110,16 @@ async def test_requests_cancelled_while_their_file_is_read_leave_no_file_open(tm
         await asyncio.gather(*(loop.run_in_executor(None, lambda: None) for _ in range(64)))  # reads finished
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+
+async def test_a_file_the_server_may_not_read_is_forbidden_not_an_error(
+        served: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    base, _ = served
+
+    def unreadable(path: Path) -> tuple[bytes, str]:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(file_answer, "read_whole", unreadable)  # this suite runs as root, who reads everything
+    async with aiohttp.ClientSession() as http, http.get(f"{base}/w/w.js") as refused:
+        assert refused.status == 403
