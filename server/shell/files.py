@@ -201,7 +201,11 @@ def add_file_routes(app: web.Application, config: ServerConfig, shell_of: Callab
             "Content-Security-Policy": "sandbox; default-src 'none'",
             "Cache-Control": "private, no-store",
         }
-        return await file_answer(request, files_dir / record.file_id, headers)
+        try:
+            return await file_answer(request, files_dir / record.file_id, headers)
+        except (web.HTTPNotFound, web.HTTPForbidden):
+            log.error("a stored file cannot be read from the files folder", extra={"file_id": record.file_id})
+            refuse(404, ErrorCode.UNKNOWN_CHAT, "the file is no longer on the server", cors)
 
     async def preflight(request: web.Request) -> web.Response:
         cors = cors_headers(request, config)

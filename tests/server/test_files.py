@@ -115,6 +115,16 @@ async def test_wrong_types_oversized_files_and_ended_chats_are_refused(tmp_path:
         await h.close()
 
 
+async def test_a_file_whose_bytes_are_gone_from_the_folder_is_a_typed_404(harness: Harness) -> None:
+    chat_id, resume_token, agent_token, _ = await running_chat(harness)
+    async with await upload(harness, chat_id, resume_token, "a.txt", b"gone soon") as resp:
+        file_id = (await resp.json())["file"]["file_id"]
+    (harness.config.data_dir / "files" / file_id).unlink()  # e.g. a restore that missed the files folder
+    async with await download(harness, file_id, agent_token) as resp:
+        assert resp.status == 404
+        assert await resp.json() == {"code": "unknown_chat", "detail": "the file is no longer on the server"}
+
+
 async def test_cross_origin_calls_are_allowed_only_for_listed_origins(tmp_path: Path) -> None:
     h = Harness(tmp_path / "data", allowed_origins=("https://shop.example.com",))
     await h.seed()
